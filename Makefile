@@ -1,0 +1,187 @@
+# ntstor - the one entry point.
+#
+#   make                 loader, kernel, drivers, test drivers
+#   make image           build/ntstor.img (GPT, FAT32 ESP), AUTORUN=file SYSTEM_CFG=file
+#   make run             boot the image in QEMU (tools/qemu-run.sh)
+#   make test            unit tests, short fuzz runs, QEMU serial-console tests
+#   make unit            host unit tests only (cmocka, ASan+UBSan)
+#   make fuzz            longer fuzz runs (FUZZ_SECONDS=, default 60 each)
+#   make bench           storage benchmarks in QEMU
+#
+# CROSS_COMPILE=x86_64-elf- selects a cross toolchain for the kernel, drivers
+# and loader; host tools and tests always use the host's cc/clang.
+
+CROSS_COMPILE ?=
+CC      := $(CROSS_COMPILE)gcc
+LD      := $(CROSS_COMPILE)ld
+OBJCOPY := $(CROSS_COMPILE)objcopy
+NM      := $(CROSS_COMPILE)nm
+NASM    ?= nasm
+HOSTCC  ?= cc
+FUZZCC  ?= clang
+PYTHON  ?= python3
+
+B := build
+V ?= 0
+ifeq ($(V),0)
+Q := @
+endif
+
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+
+# --- kernel -----------------------------------------------------------------
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wno-missing-field-initializers
+KINC := -Iinclude -Ikernel/include -Ihw/include
+KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
+        -fno-stack-protector -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
+        -mgeneral-regs-only -fno-omit-frame-pointer -fno-strict-aliasing \
+        -fno-builtin-printf -fcf-protection=none -MMD -MP $(WARN) $(KINC)
+KERNEL_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
+        --no-warn-rwx-segments -T linker.ld
+
+KERNEL_C   := $(sort $(wildcard kernel/*.c kernel/*/*.c hw/*.c))
+KERNEL_ASM := $(sort $(wildcard kernel/*/*.asm hw/*.asm))
+KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/%.o) $(KERNEL_ASM:%.asm=$(B)/%.asm.o)
+
+$(B)/kernel/%.o $(B)/hw/%.o: CFLAGS_FOR = $(KERNEL_CFLAGS)
+$(B)/kernel/%.o: kernel/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+$(B)/hw/%.o: hw/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+$(B)/%.asm.o: %.asm
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	$(Q)$(NASM) -f elf64 -g -Ikernel/include/ -o $@ $<
+
+$(B)/kernel.elf: $(KERNEL_OBJ) linker.ld
+	@echo "  LD      $@"
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ)
+
+# --- driver images (ELF64 shared objects, see kernel/ldr/) -------------------
+# A driver sees only include/.  Each directory under drivers/ (and the test
+# drivers under tests/drivers/) is one image named after it.
+DRIVER_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
+        -fPIC -fvisibility=hidden -fno-stack-protector -mno-red-zone -mgeneral-regs-only \
+        -fno-omit-frame-pointer -fno-strict-aliasing -fcf-protection=none -fno-plt \
+        -MMD -MP $(WARN) -Iinclude
+DRIVER_LDFLAGS := -shared -nostdlib -z max-page-size=4096 -z noexecstack -z now \
+        -z separate-code --hash-style=sysv --no-undefined-version -e DriverEntry
+
+DRIVERS      := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard drivers/*/*.c)))))
+TEST_DRIVERS := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard tests/drivers/*/*.c)))))
+DRIVER_SYS   := $(DRIVERS:%=$(B)/drivers/%.sys)
+TEST_SYS     := $(TEST_DRIVERS:%=$(B)/tests/drivers/%.sys)
+
+$(B)/drv/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(DRIVER_CFLAGS) -c $< -o $@
+
+.SECONDEXPANSION:
+$(B)/drivers/%.sys: $$(patsubst %.c,$(B)/drv/%.o,$$(wildcard drivers/%/*.c))
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(LD) $(DRIVER_LDFLAGS) -o $@ $^
+$(B)/tests/drivers/%.sys: $$(patsubst %.c,$(B)/drv/%.o,$$(wildcard tests/drivers/%/*.c))
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(LD) $(DRIVER_LDFLAGS) -o $@ $^
+
+# --- UEFI loader (GNU-EFI) ---------------------------------------------------
+EFI_INC  ?= /usr/include/efi
+EFI_LIB  ?= /usr/lib
+EFI_CFLAGS := -std=gnu11 -O2 -fpic -fshort-wchar -ffreestanding -fno-stack-protector \
+        -fno-strict-aliasing -mno-red-zone -maccumulate-outgoing-args -DEFI_FUNCTION_WRAPPER \
+        -DGNU_EFI_USE_MS_ABI -MMD -MP -Wall -Wextra -Werror -Wno-unused-parameter \
+        -I$(EFI_INC) -I$(EFI_INC)/x86_64 -Ikernel/include
+EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LIB)/elf_x86_64_efi.lds \
+        -L$(EFI_LIB) $(EFI_LIB)/crt0-efi-x86_64.o
+BOOT_C   := $(sort $(wildcard boot/*.c))
+BOOT_OBJ := $(BOOT_C:%.c=$(B)/%.o)
+
+$(B)/boot/%.o: boot/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(EFI_CFLAGS) -c $< -o $@
+$(B)/boot/loader.so: $(BOOT_OBJ)
+	$(Q)$(LD) $(EFI_LDFLAGS) $(BOOT_OBJ) -o $@ -lefi -lgnuefi
+$(B)/BOOTX64.EFI: $(B)/boot/loader.so
+	@echo "  EFI     $@"
+	$(Q)$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
+	    -j .rela -j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 $< $@
+
+# --- top-level targets ------------------------------------------------------
+ALL := $(B)/kernel.elf $(DRIVER_SYS) $(TEST_SYS)
+ifneq ($(BOOT_C),)
+ALL += $(B)/BOOTX64.EFI
+endif
+
+.PHONY: all image run test unit fuzz fuzz-short qemu-test bench clean
+all: $(ALL)
+
+AUTORUN    ?=
+SYSTEM_CFG ?= tools/system.cfg
+image: all
+	$(Q)AUTORUN="$(AUTORUN)" SYSTEM_CFG="$(SYSTEM_CFG)" tools/mkimage.sh $(B)/ntstor.img
+
+run: image
+	$(Q)tools/qemu-run.sh $(RUN_ARGS)
+
+# --- host unit tests (cmocka, sanitizers) ------------------------------------
+# Each tests/unit/<name>.mk adds its test:  UNIT_TESTS += name
+#                                           name_SRCS := tests/unit/test_name.c kernel/...
+HOST_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+        -fno-omit-frame-pointer -DNTSTOR_HOST_TEST -Wall -Wextra -Werror -Wno-unused-parameter \
+        -Wno-missing-field-initializers -Iinclude -Ikernel/include -Ihw/include -Itests/unit
+UNIT_TESTS :=
+FUZZERS :=
+-include $(sort $(wildcard tests/unit/*.mk))
+-include $(sort $(wildcard tests/fuzz/*.mk))
+
+define unit_rule
+$(B)/unit/$(1): $$($(1)_SRCS) tests/unit/host_support.c $$(wildcard tests/unit/*.h)
+	@mkdir -p $$(dir $$@)
+	@echo "  HOSTCC  $$@"
+	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) -o $$@ $$($(1)_SRCS) tests/unit/host_support.c -lcmocka
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+unit: $(UNIT_TESTS:%=$(B)/unit/%)
+	$(Q)tools/run-unit.sh $(UNIT_TESTS:%=$(B)/unit/%)
+
+# --- fuzz targets (clang libFuzzer) ------------------------------------------
+# Each tests/fuzz/<name>.mk adds:  FUZZERS += name;  name_FUZZ_SRCS := ...
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -DNTSTOR_HOST_TEST \
+        -Iinclude -Ikernel/include -Ihw/include -Itests/unit -Wno-unused-parameter
+define fuzz_rule
+$(B)/fuzz/$(1): $$($(1)_FUZZ_SRCS) tests/unit/host_support.c
+	@mkdir -p $$(dir $$@)
+	@echo "  FUZZCC  $$@"
+	$$(Q)$$(FUZZCC) $$(FUZZ_CFLAGS) -o $$@ $$($(1)_FUZZ_SRCS) tests/unit/host_support.c
+endef
+$(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
+
+FUZZ_SECONDS ?= 60
+fuzz-short: $(FUZZERS:%=$(B)/fuzz/%)
+	$(Q)FUZZ_SECONDS=5 tools/run-fuzz.sh $(FUZZERS)
+fuzz: $(FUZZERS:%=$(B)/fuzz/%)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tools/run-fuzz.sh $(FUZZERS)
+
+# --- QEMU serial-console tests -----------------------------------------------
+qemu-test: image
+	$(Q)$(PYTHON) -m pytest -v tests/qemu $(PYTEST_ARGS)
+
+test: all unit fuzz-short qemu-test
+
+bench: image
+	$(Q)$(PYTHON) tools/bench.py
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,71 @@
+/* ke.h - kernel-internal interface of kernel/ke/ (CPU, interrupts, IRQL,
+ * DPCs, time, bug checks).  The exported half is include/wdm/ke.h. */
+#ifndef NTSTOR_KE_H
+#define NTSTOR_KE_H
+
+#include <wdm.h>
+
+/* Saved by the NASM interrupt stubs (kernel/ke/trap.asm) on every trap. */
+typedef struct _KTRAP_FRAME {
+    ULONG64 R15, R14, R13, R12, R11, R10, R9, R8;
+    ULONG64 Rbp, Rdi, Rsi, Rdx, Rcx, Rbx, Rax;
+    ULONG64 Vector, ErrorCode;
+    ULONG64 Rip, Cs, Rflags, Rsp, Ss;
+} KTRAP_FRAME, *PKTRAP_FRAME;
+
+/* Boot phases, called in this order from KiSystemStartup (kernel/ke/init.c). */
+VOID KeInitProcessor(VOID);          /* GDT, TSS with IST stacks, IDT */
+VOID KeInitTime(VOID);               /* TSC calibration; needs HAL timers */
+
+/* A device interrupt: the ISR runs at the vector's IRQL with interrupts
+ * enabled for higher levels.  Return TRUE if the device was interrupting
+ * (shared INTx lines call every ISR on the vector). */
+typedef BOOLEAN (*PKE_VECTOR_ROUTINE)(PVOID Context);
+
+/* Allocates a free vector whose IRQL is Irql (vector >> 4 == Irql + 2 style
+ * mapping, see kernel/ke/irql.c).  Returns 0 if none is left. */
+ULONG KeAllocateVector(KIRQL Irql);
+VOID KeFreeVector(ULONG Vector);
+KIRQL KeVectorToIrql(ULONG Vector);
+/* Several routines may share a vector (INTx).  Connect returns a cookie for
+ * disconnect, NULL on failure. */
+PVOID KeConnectVector(ULONG Vector, PKE_VECTOR_ROUTINE Routine, PVOID Context);
+VOID KeDisconnectVector(PVOID Cookie);
+
+/* Microseconds since boot (TSC-based). */
+ULONG64 KeQueryTimeUs(VOID);
+/* TSC ticks per second as calibrated. */
+ULONG64 KeQueryTscFrequency(VOID);
+ULONG64 KeReadTsc(VOID);
+/* TSC at kernel entry, for the boot-time line. */
+extern ULONG64 KeBootTsc;
+
+/* Runs queued DPCs now if IRQL allows (used by polling loops). */
+VOID KeDrainDpcQueue(VOID);
+
+/* Symbol lookup for backtraces.  Images (kernel, drivers) register their
+ * symbol tables; lookup returns the name and offset of the nearest symbol at
+ * or below Address, or NULL. */
+typedef struct _KSYMBOL_TABLE KSYMBOL_TABLE, *PKSYMBOL_TABLE;
+PCSTR KeLookupSymbol(ULONG64 Address, PULONG64 Offset, PCSTR *ImageName);
+/* Registers an image's ELF .symtab/.strtab (must stay mapped while
+ * registered).  LoadBias is added to each symbol's value. */
+PVOID KeRegisterSymbols(PCSTR ImageName, ULONG64 Base, ULONG64 Size,
+                        const VOID *Symtab, SIZE_T SymtabSize,
+                        const CHAR *Strtab, SIZE_T StrtabSize, ULONG64 LoadBias);
+VOID KeUnregisterSymbols(PVOID Handle);
+
+/* Interrupt enable/disable for the few places that must. */
+static inline ULONG64 KeDisableInterrupts(void)
+{
+    ULONG64 flags;
+    __asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) :: "memory");
+    return flags;
+}
+static inline void KeRestoreInterrupts(ULONG64 flags)
+{
+    if (flags & 0x200)
+        __asm__ volatile("sti" ::: "memory");
+}
+
+#endif

@@ -1,0 +1,238 @@
+/* host_support.c - host stand-ins for the kernel services unit tests need.
+ * See host_support.h.  All weak: a test may link the real implementation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wdm.h>
+#include "host_support.h"
+
+#define WEAK __attribute__((weak))
+
+jmp_buf *host_bugcheck_jmp;
+ULONG host_last_bugcheck;
+ULONG_PTR host_last_bugcheck_params[4];
+
+WEAK VOID KeBugCheckEx(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4)
+{
+    host_last_bugcheck = Code;
+    host_last_bugcheck_params[0] = P1;
+    host_last_bugcheck_params[1] = P2;
+    host_last_bugcheck_params[2] = P3;
+    host_last_bugcheck_params[3] = P4;
+    if (host_bugcheck_jmp)
+        longjmp(*host_bugcheck_jmp, 1);
+    if (Code == KERNEL_SECURITY_CHECK_FAILURE)
+        fprintf(stderr, "ASSERT failed in %s: %s (line %lu)\n", (const char *)P1,
+                (const char *)P2, (unsigned long)P3);
+    fprintf(stderr, "*** STOP 0x%08X (0x%lx, 0x%lx, 0x%lx, 0x%lx)\n", Code,
+            (unsigned long)P1, (unsigned long)P2, (unsigned long)P3, (unsigned long)P4);
+    abort();
+}
+
+WEAK VOID KeBugCheck(ULONG Code)
+{
+    KeBugCheckEx(Code, 0, 0, 0, 0);
+}
+
+WEAK ULONG DbgPrint(PCSTR Format, ...)
+{
+    va_list ap;
+    va_start(ap, Format);
+    if (getenv("NTSTOR_TEST_VERBOSE"))
+        vfprintf(stderr, Format, ap);
+    va_end(ap);
+    return 0;
+}
+
+/* ---- pool: malloc with a header carrying tag and size ---- */
+typedef struct host_pool_header {
+    ULONG Tag;
+    ULONG Magic;
+    SIZE_T Size;
+    struct host_pool_header *Next, *Prev;
+} __attribute__((aligned(16))) host_pool_header;
+
+static host_pool_header host_pool_list = { 0, 0, 0, &host_pool_list, &host_pool_list };
+static ULONG host_fail_countdown;
+
+void host_pool_fail_after(ULONG n) { host_fail_countdown = n; }
+
+WEAK PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T Size, ULONG Tag)
+{
+    if (Size == 0)
+        return NULL;
+    if (host_fail_countdown && --host_fail_countdown == 0)
+        return NULL;
+    host_pool_header *h = malloc(sizeof(*h) + Size);
+    if (!h)
+        return NULL;
+    h->Tag = Tag;
+    h->Magic = 0x4c4f4f50;
+    h->Size = Size;
+    h->Next = host_pool_list.Next;
+    h->Prev = &host_pool_list;
+    host_pool_list.Next->Prev = h;
+    host_pool_list.Next = h;
+    memset(h + 1, 0xA5, Size);  /* not zeroed, like the real pool */
+    return h + 1;
+}
+
+WEAK PVOID ExAllocatePoolZero(POOL_TYPE PoolType, SIZE_T Size, ULONG Tag)
+{
+    PVOID p = ExAllocatePoolWithTag(PoolType, Size, Tag);
+    if (p)
+        memset(p, 0, Size);
+    return p;
+}
+
+WEAK VOID ExFreePoolWithTag(PVOID P, ULONG Tag)
+{
+    host_pool_header *h = (host_pool_header *)P - 1;
+    if (h->Magic != 0x4c4f4f50)
+        KeBugCheckEx(BAD_POOL_HEADER, (ULONG_PTR)P, 0, 0, 0);
+    if (Tag && h->Tag != Tag)
+        KeBugCheckEx(BAD_POOL_CALLER, 0x0A, (ULONG_PTR)P, Tag, h->Tag);
+    h->Magic = 0;
+    h->Prev->Next = h->Next;
+    h->Next->Prev = h->Prev;
+    memset(P, 0xDD, h->Size);
+    free(h);
+}
+
+WEAK VOID ExFreePool(PVOID P)
+{
+    ExFreePoolWithTag(P, 0);
+}
+
+ULONG64 host_pool_bytes(ULONG Tag)
+{
+    ULONG64 n = 0;
+    for (host_pool_header *h = host_pool_list.Next; h != &host_pool_list; h = h->Next)
+        if (!Tag || h->Tag == Tag)
+            n += h->Size;
+    return n;
+}
+
+ULONG64 host_pool_allocs(ULONG Tag)
+{
+    ULONG64 n = 0;
+    for (host_pool_header *h = host_pool_list.Next; h != &host_pool_list; h = h->Next)
+        if (!Tag || h->Tag == Tag)
+            n++;
+    return n;
+}
+
+/* ---- IRQL, spin locks, DPCs ---- */
+static KIRQL host_irql;
+static LIST_ENTRY host_dpcs = { &host_dpcs, &host_dpcs };
+
+WEAK KIRQL KeGetCurrentIrql(VOID) { return host_irql; }
+WEAK VOID KeRaiseIrql(KIRQL New, PKIRQL Old)
+{
+    if (New < host_irql)
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, New, host_irql, 0, 0);
+    *Old = host_irql;
+    host_irql = New;
+}
+WEAK VOID KeLowerIrql(KIRQL New)
+{
+    host_irql = New;
+    if (New < DISPATCH_LEVEL)
+        host_run_dpcs();
+}
+WEAK KIRQL KeRaiseIrqlToDpcLevel(VOID)
+{
+    KIRQL old;
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    return old;
+}
+WEAK VOID KeInitializeSpinLock(PKSPIN_LOCK L) { *L = 0; }
+WEAK VOID KeAcquireSpinLock(PKSPIN_LOCK L, PKIRQL Old)
+{
+    KeRaiseIrql(DISPATCH_LEVEL, Old);
+    if (*L)
+        KeBugCheckEx(SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)L, 0, 0, 0);
+    *L = 1;
+}
+WEAK VOID KeReleaseSpinLock(PKSPIN_LOCK L, KIRQL New)
+{
+    if (!*L)
+        KeBugCheckEx(SPIN_LOCK_NOT_OWNED, (ULONG_PTR)L, 0, 0, 0);
+    *L = 0;
+    KeLowerIrql(New);
+}
+WEAK VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK L) { *L = 1; }
+WEAK VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK L) { *L = 0; }
+
+WEAK VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE Routine, PVOID Context)
+{
+    Dpc->DeferredRoutine = Routine;
+    Dpc->DeferredContext = Context;
+    Dpc->Inserted = FALSE;
+}
+WEAK BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID A1, PVOID A2)
+{
+    if (Dpc->Inserted)
+        return FALSE;
+    Dpc->SystemArgument1 = A1;
+    Dpc->SystemArgument2 = A2;
+    Dpc->Inserted = TRUE;
+    InsertTailList(&host_dpcs, &Dpc->DpcListEntry);
+    return TRUE;
+}
+WEAK BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)
+{
+    if (!Dpc->Inserted)
+        return FALSE;
+    RemoveEntryList(&Dpc->DpcListEntry);
+    Dpc->Inserted = FALSE;
+    return TRUE;
+}
+void host_run_dpcs(void)
+{
+    while (!IsListEmpty(&host_dpcs)) {
+        PKDPC Dpc = CONTAINING_RECORD(RemoveHeadList(&host_dpcs), KDPC, DpcListEntry);
+        Dpc->Inserted = FALSE;
+        Dpc->DeferredRoutine(Dpc, Dpc->DeferredContext, Dpc->SystemArgument1, Dpc->SystemArgument2);
+    }
+}
+
+/* ---- events: single-threaded, so a wait either finds the event set (after
+ * running DPCs) or times out immediately. ---- */
+WEAK VOID KeInitializeEvent(PRKEVENT E, EVENT_TYPE Type, BOOLEAN State)
+{
+    E->Type = Type;
+    E->SignalState = State;
+}
+WEAK LONG KeSetEvent(PRKEVENT E, KPRIORITY Inc, BOOLEAN Wait)
+{
+    LONG old = E->SignalState;
+    E->SignalState = 1;
+    return old;
+}
+WEAK VOID KeClearEvent(PRKEVENT E) { E->SignalState = 0; }
+WEAK LONG KeResetEvent(PRKEVENT E) { LONG o = E->SignalState; E->SignalState = 0; return o; }
+WEAK LONG KeReadStateEvent(PRKEVENT E) { return E->SignalState; }
+WEAK NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON R, KPROCESSOR_MODE M,
+                                    BOOLEAN Alertable, PLARGE_INTEGER Timeout)
+{
+    PKEVENT E = Object;
+    host_run_dpcs();
+    if (!E->SignalState)
+        return STATUS_TIMEOUT;
+    if (E->Type == SynchronizationEvent)
+        E->SignalState = 0;
+    return STATUS_SUCCESS;
+}
+
+/* ---- time ---- */
+WEAK ULONGLONG KeQueryInterruptTime(VOID)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (ULONGLONG)ts.tv_sec * 10000000ULL + (ULONGLONG)ts.tv_nsec / 100;
+}
+WEAK ULONG64 KeQueryTimeUs(VOID);
+WEAK ULONG64 KeQueryTimeUs(VOID) { return KeQueryInterruptTime() / 10; }
+WEAK VOID KeStallExecutionProcessor(ULONG Us) { (void)Us; }
