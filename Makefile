@@ -32,7 +32,7 @@ GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 # --- kernel -----------------------------------------------------------------
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wno-missing-field-initializers
-KINC := -Iinclude -Ikernel/include -Ihw/include
+KINC := -Iinclude -Ikernel/include -Ihw/include -Ihw/include/regs
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
         -fno-stack-protector -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
         -mgeneral-regs-only -fno-omit-frame-pointer -fno-strict-aliasing \
@@ -63,12 +63,13 @@ $(B)/kernel.elf: $(KERNEL_OBJ) linker.ld
 	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ)
 
 # --- driver images (ELF64 shared objects, see kernel/ldr/) -------------------
-# A driver sees only include/.  Each directory under drivers/ (and the test
+# A driver sees only include/ and the register layouts in hw/include/regs/
+# (pure #defines of hardware, no kernel internals).  Each directory under drivers/ (and the test
 # drivers under tests/drivers/) is one image named after it.
 DRIVER_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
         -fPIC -fvisibility=hidden -fno-stack-protector -mno-red-zone -mgeneral-regs-only \
         -fno-omit-frame-pointer -fno-strict-aliasing -fcf-protection=none -fno-plt \
-        -MMD -MP $(WARN) -Iinclude
+        -MMD -MP $(WARN) -Iinclude -Ihw/include/regs
 DRIVER_LDFLAGS := -shared -nostdlib -z max-page-size=4096 -z noexecstack -z now \
         -z separate-code --hash-style=sysv --no-undefined-version -e DriverEntry
 
