@@ -12,5 +12,7 @@
 #include <wdm/ex.h>
 #include <wdm/mm.h>
 #include <wdm/io.h>
+#include <wdm/ob.h>
+#include <wdm/cm.h>
 
 #endif

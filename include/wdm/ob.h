@@ -1,0 +1,46 @@
+/* wdm/ob.h - object manager services exported to drivers (kernel/ob/):
+ * reference counting and lookups of named objects.  The kernel-internal
+ * half (creation, types, directories, links, handles) is kernel/include/ob.h.
+ *
+ * Every object (driver, device, file, directory, symbolic link, key) has a
+ * header before its body holding the type, the name, the parent and two
+ * counts: pointer references and handles (each handle also holds one
+ * pointer reference).  Names are case-insensitive, as in NT. */
+#ifndef NTSTOR_WDM_OB_H
+#define NTSTOR_WDM_OB_H
+
+#include <ntdef.h>
+
+typedef struct _OBJECT_TYPE OBJECT_TYPE, *POBJECT_TYPE;
+
+/* Attributes (NT's OBJ_* values). */
+#define OBJ_PERMANENT        0x00000010L   /* stays in the namespace with no references */
+#define OBJ_CASE_INSENSITIVE 0x00000040L   /* accepted; lookups are always case-insensitive */
+#define OBJ_OPENIF           0x00000080L   /* create: return the existing object of the same type */
+#define OBJ_OPENLINK         0x00000100L   /* lookup: do not follow a symbolic link in the last component */
+
+/* One more pointer reference; the object must already be referenced. */
+VOID ObReferenceObject(PVOID Object);
+/* Drops a reference.  The last reference of a temporary object removes it
+ * from its directory, calls its type's DeleteProcedure and frees it; a
+ * permanent object stays in the namespace.  Bug-checks REFERENCE_BY_POINTER
+ * if the count would go below zero.  At IRQL <= DISPATCH_LEVEL. */
+VOID ObDereferenceObject(PVOID Object);
+#define ObDereferenceObjectDeferDelete ObDereferenceObject
+
+/* Absolute path (e.g. \Device\Harddisk0\DR0), symbolic links followed.
+ * Type NULL accepts any type.  Returns a referenced object.  See
+ * kernel/include/ob.h for the error statuses. */
+NTSTATUS ObReferenceObjectByName(PCUNICODE_STRING Path, ULONG Attributes,
+                                 POBJECT_TYPE Type, PVOID *Object);
+/* Handle from ObInsertHandle/ObOpenObjectByName (or CmOpenKey).  Type NULL
+ * accepts any type.  STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH. */
+NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, POBJECT_TYPE Type, PVOID *Object);
+/* Closes a handle, dropping its reference.  STATUS_INVALID_HANDLE if it is
+ * not open. */
+NTSTATUS ObCloseHandle(HANDLE Handle);
+/* Clears OBJ_PERMANENT; with no references left the object goes now.
+ * Delete a permanent object: ObMakeTemporaryObject, then drop your reference. */
+VOID ObMakeTemporaryObject(PVOID Object);
+
+#endif /* NTSTOR_WDM_OB_H */
