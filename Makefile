@@ -42,7 +42,22 @@ KERNEL_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack
 
 KERNEL_C   := $(sort $(wildcard kernel/*.c kernel/*/*.c hw/*.c))
 KERNEL_ASM := $(sort $(wildcard kernel/*/*.asm hw/*.asm))
-KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/%.o) $(KERNEL_ASM:%.asm=$(B)/%.asm.o)
+KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/%.o) $(KERNEL_ASM:%.asm=$(B)/%.asm.o) $(B)/gen/status_names.o $(B)/gen/fbfont.o
+
+# RtlNtStatusName's table comes from include/ntstatus.h: one list of codes.
+$(B)/gen/status_names.c: include/ntstatus.h tools/gen-status-names.sh
+	@mkdir -p $(dir $@)
+	$(Q)tools/gen-status-names.sh $< > $@
+$(B)/gen/status_names.o: $(B)/gen/status_names.c
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+# The framebuffer console's glyphs come from a Linux console font (Debian's kbd).
+FONT ?= /usr/share/consolefonts/Lat15-VGA16.psf.gz
+$(B)/gen/fbfont.c: tools/psf2c.py
+	@mkdir -p $(dir $@)
+	$(Q)$(PYTHON) tools/psf2c.py $(FONT) > $@
+$(B)/gen/fbfont.o: $(B)/gen/fbfont.c
+	$(Q)$(CC) $(KERNEL_CFLAGS) -Wno-missing-variable-declarations -c $< -o $@
 
 $(B)/kernel/%.o $(B)/hw/%.o: CFLAGS_FOR = $(KERNEL_CFLAGS)
 $(B)/kernel/%.o: kernel/%.c

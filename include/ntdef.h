@@ -13,19 +13,22 @@
 #include <stdarg.h>
 
 typedef void VOID, *PVOID;
-typedef int8_t CHAR, *PCHAR;
+typedef char CHAR, *PCHAR;
 typedef uint8_t UCHAR, *PUCHAR;
 typedef int16_t SHORT, *PSHORT;
 typedef uint16_t USHORT, *PUSHORT;
 typedef int32_t LONG, *PLONG;
 typedef uint32_t ULONG, *PULONG;
-typedef int64_t LONGLONG, LONG64, *PLONGLONG;
-typedef uint64_t ULONGLONG, ULONG64, *PULONGLONG, *PULONG64;
+/* 64-bit integers are long long, as in NT, so %llu/%llx print them. */
+typedef long long LONGLONG, LONG64, *PLONGLONG;
+typedef unsigned long long ULONGLONG, ULONG64, *PULONGLONG, *PULONG64;
 typedef uint32_t ULONG32, *PULONG32;
 typedef int32_t INT;
 typedef uint32_t UINT;
-typedef uint64_t ULONG_PTR, *PULONG_PTR, SIZE_T, *PSIZE_T;
-typedef int64_t LONG_PTR;
+/* Pointer-sized integers are the C library's (unsigned long): %zu, %lx. */
+typedef uintptr_t ULONG_PTR, *PULONG_PTR;
+typedef size_t SIZE_T, *PSIZE_T;
+typedef intptr_t LONG_PTR;
 typedef uint8_t BOOLEAN, *PBOOLEAN;
 typedef uint16_t WCHAR, *PWCHAR, *PWSTR;
 typedef const uint16_t *PCWSTR;

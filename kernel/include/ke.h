@@ -4,6 +4,7 @@
 #define NTSTOR_KE_H
 
 #include <wdm.h>
+#include "bootinfo.h"
 
 /* Saved by the NASM interrupt stubs (kernel/ke/trap.asm) on every trap. */
 typedef struct _KTRAP_FRAME {
@@ -31,6 +32,9 @@ KIRQL KeVectorToIrql(ULONG Vector);
  * disconnect, NULL on failure. */
 PVOID KeConnectVector(ULONG Vector, PKE_VECTOR_ROUTINE Routine, PVOID Context);
 VOID KeDisconnectVector(PVOID Cookie);
+/* Interrupts taken on Vector since boot; *Unclaimed (optional) counts those
+ * no connected routine claimed (returned TRUE for). */
+ULONG64 KeQueryVectorCount(ULONG Vector, PULONG64 Unclaimed);
 
 /* Microseconds since boot (TSC-based). */
 ULONG64 KeQueryTimeUs(VOID);
@@ -39,6 +43,8 @@ ULONG64 KeQueryTscFrequency(VOID);
 ULONG64 KeReadTsc(VOID);
 /* TSC at kernel entry, for the boot-time line. */
 extern ULONG64 KeBootTsc;
+/* Periodic clock interrupts (1 ms) since KeInitTime started the clock. */
+ULONG64 KeQueryClockTicks(VOID);
 
 /* Runs queued DPCs now if IRQL allows (used by polling loops). */
 VOID KeDrainDpcQueue(VOID);
@@ -54,6 +60,10 @@ PVOID KeRegisterSymbols(PCSTR ImageName, ULONG64 Base, ULONG64 Size,
                         const VOID *Symtab, SIZE_T SymtabSize,
                         const CHAR *Strtab, SIZE_T StrtabSize, ULONG64 LoadBias);
 VOID KeUnregisterSymbols(PVOID Handle);
+/* Validates the raw kernel ELF file (the \ntstor\kernel.elf boot file,
+ * which must stay mapped) and registers its symbols as image "ntoskrnl".
+ * A malformed file is logged and ignored: backtraces then show addresses. */
+VOID KiRegisterKernelSymbols(const VOID *ElfFile, SIZE_T Size);
 
 /* Interrupt enable/disable for the few places that must. */
 static inline ULONG64 KeDisableInterrupts(void)
@@ -69,3 +79,15 @@ static inline void KeRestoreInterrupts(ULONG64 flags)
 }
 
 #endif
+
+/* Boot information and files the loader brought (kernel/ke/init.c).  The
+ * structure is copied into the kernel at entry; file contents stay where the
+ * loader put them and are reached through the direct map. */
+const ntstor_bootinfo *KeGetBootInfo(VOID);
+/* Case-insensitive match on the path as the loader recorded it
+ * (e.g. "\ntstor\drivers\ahci.sys"); NULL if the loader did not load it. */
+const ntstor_boot_file *KiFindBootFile(PCSTR Path);
+static inline const VOID *KiBootFileData(const ntstor_boot_file *File)
+{
+    return (const VOID *)(NTSTOR_DIRECT_MAP_BASE + File->phys);
+}

@@ -8,6 +8,7 @@
 #include <wdm.h>
 #include "bootinfo.h"
 #include "kd.h"
+#include "rtl.h"
 #include "ke.h"
 #include "mm.h"
 #include "hal.h"

@@ -1,0 +1,61 @@
+/* cmd_system.c - log, poweroff, reboot: the commands about the machine
+ * itself, and the shutdown callbacks that run before it goes down. */
+#include <ntos.h>
+#include <shell.h>
+
+#define MAX_SHUTDOWN_CALLBACKS 16
+
+static struct {
+    PSHUTDOWN_CALLBACK Callback;
+    PVOID Context;
+} ShutdownCallbacks[MAX_SHUTDOWN_CALLBACKS];
+static ULONG ShutdownCallbackCount;
+
+VOID KeRegisterShutdownCallback(PSHUTDOWN_CALLBACK Callback, PVOID Context)
+{
+    if (ShutdownCallbackCount == MAX_SHUTDOWN_CALLBACKS) {
+        DbgPrint("shutdown: callback table full, %p not registered", (PVOID)Callback);
+        return;
+    }
+    ShutdownCallbacks[ShutdownCallbackCount].Callback = Callback;
+    ShutdownCallbacks[ShutdownCallbackCount].Context = Context;
+    ShutdownCallbackCount++;
+}
+
+/* Newest first: whatever registered last (a filter above a disk, say) goes
+ * down before what it depends on. */
+VOID KeRunShutdownCallbacks(VOID)
+{
+    while (ShutdownCallbackCount) {
+        ShutdownCallbackCount--;
+        ShutdownCallbacks[ShutdownCallbackCount].Callback(ShutdownCallbacks[ShutdownCallbackCount].Context);
+    }
+}
+
+static VOID LogSink(PCSTR Line, PVOID Context)
+{
+    ConPrintf("%s\n", Line);
+}
+
+static INT CmdLog(INT Argc, PCHAR *Argv)
+{
+    KdLogDump(LogSink, NULL);
+    return 0;
+}
+SHELL_COMMAND(log, CmdLog, "log", "show the kernel log");
+
+static INT CmdPoweroff(INT Argc, PCHAR *Argv)
+{
+    ConPrintf("poweroff: flushing and powering off\n");
+    KeRunShutdownCallbacks();
+    HalPowerOff();
+}
+SHELL_COMMAND(poweroff, CmdPoweroff, "poweroff", "flush disks and power the machine off");
+
+static INT CmdReboot(INT Argc, PCHAR *Argv)
+{
+    ConPrintf("reboot: flushing and restarting\n");
+    KeRunShutdownCallbacks();
+    HalReboot();
+}
+SHELL_COMMAND(reboot, CmdReboot, "reboot", "flush disks and restart the machine");

@@ -1,0 +1,66 @@
+/* main.c - the shell's main loop: print the boot line, run the autorun file
+ * (echoing each command, as if typed), then prompt forever. */
+#include <ntos.h>
+#include "shellp.h"
+
+#define SHELL_PROMPT "ntstor> "
+
+static VOID ShellPrintBootLine(VOID)
+{
+    MM_STATS st;
+    ULONG64 tsc = KeReadTsc() - KeBootTsc;
+    ULONG64 freq = KeQueryTscFrequency();
+    ULONG64 ms = freq ? tsc / (freq / 1000) : 0;
+    MmQueryStats(&st);
+    ConPrintf("boot ms=%llu mem_mib=%llu pool_bytes=%llu\n", ms,
+              st.TotalUsableBytes >> 20, st.PoolBytesInUse);
+}
+
+/* Autorun: one command per line; blank lines and '#' comments skipped.
+ * A line longer than the shell's limit is reported and skipped. */
+static VOID ShellRunAutorun(VOID)
+{
+    const ntstor_boot_file *f = KiFindBootFile("\\ntstor\\autorun");
+    if (!f)
+        return;
+    const CHAR *text = KiBootFileData(f);
+    SIZE_T size = f->size, i = 0;
+    ULONG lineNo = 0;
+    CHAR line[SHELL_LINE_MAX];
+
+    while (i < size) {
+        SIZE_T start = i;
+        while (i < size && text[i] != '\n')
+            i++;
+        SIZE_T n = i - start;
+        i++;
+        lineNo++;
+        while (n && (text[start + n - 1] == '\r' || text[start + n - 1] == ' '))
+            n--;
+        if (n == 0)
+            continue;
+        if (n >= SHELL_LINE_MAX) {
+            ConPrintf("error: autorun line %u: %s (longer than %u characters)\n", lineNo,
+                      RtlNtStatusName(STATUS_NAME_TOO_LONG), SHELL_LINE_MAX - 1);
+            continue;
+        }
+        RtlCopyMemory(line, text + start, n);
+        line[n] = 0;
+        ConPrintf(SHELL_PROMPT "%s\n", line);
+        ShellExecute(line);
+    }
+}
+
+VOID ShellMain(VOID)
+{
+    CHAR line[SHELL_LINE_MAX];
+
+    ShellPrintBootLine();
+    ShellRunAutorun();
+    for (;;) {
+        ConWrite(SHELL_PROMPT, sizeof(SHELL_PROMPT) - 1);
+        ShellReadLine(line);
+        ShellHistoryAdd(line);
+        ShellExecute(line);
+    }
+}

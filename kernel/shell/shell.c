@@ -1,0 +1,135 @@
+/* shell.c - the command interpreter: finds commands in the .shellcmds
+ * section (see shell.h), splits lines into arguments, runs them, and owns
+ * the error-line format every command shares. */
+#include <ntos.h>
+#include <shell.h>
+
+extern const SHELL_COMMAND_DESC __shellcmds_start[], __shellcmds_end[];
+
+#define SHELL_MAX_ARGS 32
+
+INT ShellError(PCSTR What, NTSTATUS Status, PCSTR Why)
+{
+    if (Why && *Why)
+        ConPrintf("error: %s: %s (%s)\n", What, RtlNtStatusName(Status), Why);
+    else
+        ConPrintf("error: %s: %s\n", What, RtlNtStatusName(Status));
+    return 1;
+}
+
+INT ShellErrorF(NTSTATUS Status, PCSTR Why, PCSTR WhatFormat, ...)
+{
+    char what[160];
+    va_list ap;
+    va_start(ap, WhatFormat);
+    RtlStringCbVPrintfA(what, sizeof(what), WhatFormat, ap);
+    va_end(ap);
+    return ShellError(what, Status, Why);
+}
+
+BOOLEAN ShellParseU64(PCSTR Text, ULONG64 *Value)
+{
+    return RtlAsciiToU64(Text, Value);
+}
+
+PCSTR ShellGetKeyArg(INT Argc, PCHAR *Argv, PCSTR Key)
+{
+    SIZE_T n = RtlAsciiLength(Key);
+    for (INT i = 1; i < Argc; i++)
+        if (RtlAsciiCompareN(Argv[i], Key, n, TRUE) == 0 && Argv[i][n] == '=')
+            return Argv[i] + n + 1;
+    return NULL;
+}
+
+const SHELL_COMMAND_DESC *ShellFindCommand(PCSTR Name);
+const SHELL_COMMAND_DESC *ShellFindCommand(PCSTR Name)
+{
+    for (const SHELL_COMMAND_DESC *c = __shellcmds_start; c < __shellcmds_end; c++)
+        if (RtlAsciiCompare(c->Name, Name, TRUE) == 0)
+            return c;
+    return NULL;
+}
+
+/* Splits Line in place.  Double quotes group words ("a b" is one argument);
+ * an unterminated quote runs to the end of the line. */
+static INT ShellSplit(PCHAR Line, PCHAR *Argv, INT Max)
+{
+    INT argc = 0;
+    PCHAR p = Line;
+    while (*p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            break;
+        if (argc == Max)
+            return -1;
+        if (*p == '"') {
+            Argv[argc++] = ++p;
+            while (*p && *p != '"')
+                p++;
+        } else {
+            Argv[argc++] = p;
+            while (*p && *p != ' ' && *p != '\t')
+                p++;
+        }
+        if (*p)
+            *p++ = 0;
+    }
+    return argc;
+}
+
+INT ShellExecute(PCHAR Line)
+{
+    PCHAR argv[SHELL_MAX_ARGS + 1];
+
+    /* A '#' at the start of a line is a comment (autorun files use it). */
+    PCHAR p = Line;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == '#')
+        return 0;
+    INT argc = ShellSplit(Line, argv, SHELL_MAX_ARGS);
+    if (argc < 0)
+        return ShellError("shell", STATUS_INVALID_PARAMETER, "more than 32 arguments");
+    if (argc == 0)
+        return 0;
+    argv[argc] = NULL;
+
+    const SHELL_COMMAND_DESC *cmd = ShellFindCommand(argv[0]);
+    if (!cmd)
+        return ShellErrorF(STATUS_INVALID_PARAMETER, "unknown command; try help", "%s", argv[0]);
+
+    KIRQL irql = KeGetCurrentIrql();
+    INT rc = cmd->Handler(argc, argv);
+    /* A command must hand the CPU back as it found it. */
+    if (KeGetCurrentIrql() != irql)
+        KeBugCheckEx(IRQL_GT_ZERO_AT_SYSTEM_SERVICE, (ULONG_PTR)cmd->Name, irql,
+                     KeGetCurrentIrql(), 0);
+    return rc;
+}
+
+static INT CmdHelp(INT Argc, PCHAR *Argv)
+{
+    if (Argc > 1) {
+        const SHELL_COMMAND_DESC *c = ShellFindCommand(Argv[1]);
+        if (!c)
+            return ShellErrorF(STATUS_INVALID_PARAMETER, "no such command", "help %s", Argv[1]);
+        ConPrintf("usage: %s\n  %s\n", c->Usage, c->Help);
+        return 0;
+    }
+    /* Alphabetical: the section is in link order. */
+    const SHELL_COMMAND_DESC *last = NULL;
+    for (;;) {
+        const SHELL_COMMAND_DESC *next = NULL;
+        for (const SHELL_COMMAND_DESC *c = __shellcmds_start; c < __shellcmds_end; c++)
+            if ((!last || RtlAsciiCompare(c->Name, last->Name, FALSE) > 0) &&
+                (!next || RtlAsciiCompare(c->Name, next->Name, FALSE) < 0))
+                next = c;
+        if (!next)
+            break;
+        ConPrintf("  %-44s %s\n", next->Usage, next->Help);
+        last = next;
+    }
+    return 0;
+}
+SHELL_COMMAND(help, CmdHelp, "help [command]", "list commands, or show one command's usage");
