@@ -40,6 +40,9 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INCLU
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
         --no-warn-rwx-segments -T linker.ld
 
+# libgcc supplies the helpers GCC may call in freestanding code (__popcountdi2 ...).
+LIBGCC := $(shell $(CC) -print-libgcc-file-name)
+
 KERNEL_C   := $(sort $(wildcard kernel/*.c kernel/*/*.c hw/*.c))
 KERNEL_ASM := $(sort $(wildcard kernel/*/*.asm hw/*.asm))
 KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/%.o) $(KERNEL_ASM:%.asm=$(B)/%.asm.o) $(B)/gen/status_names.o $(B)/gen/fbfont.o
@@ -75,7 +78,7 @@ $(B)/%.asm.o: %.asm
 
 $(B)/kernel.elf: $(KERNEL_OBJ) linker.ld
 	@echo "  LD      $@"
-	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ)
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJ) $(LIBGCC)
 
 # --- driver images (ELF64 shared objects, see kernel/ldr/) -------------------
 # A driver sees only include/ and the register layouts in hw/include/regs/
