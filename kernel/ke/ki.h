@@ -1,0 +1,131 @@
+/* ki.h - private to kernel/ke/: the pieces the ke files share with each other
+ * (descriptor layouts, the current IRQL, the DPC drain, trap entry points).
+ * Nothing outside kernel/ke/ includes this; the public halves are
+ * kernel/include/ke.h and include/wdm/ke.h. */
+#ifndef NTSTOR_KI_H
+#define NTSTOR_KI_H
+
+#include <ntos.h>
+
+/* ---- segment selectors (kernel/ke/gdt.c) ----
+ * GDT layout: 0 null, 1 kernel code (64-bit), 2 kernel data, 3-4 the 64-bit
+ * TSS descriptor (16 bytes, Intel SDM vol. 3 7.2.3). */
+#define KGDT_NULL       0x00
+#define KGDT_R0_CODE    0x08
+#define KGDT_R0_DATA    0x10
+#define KGDT_TSS        0x18
+#define KGDT_ENTRIES    5
+
+/* Interrupt stack table slots (TSS.IST1..7, SDM vol. 3 6.14.5). */
+#define KI_IST_DOUBLE_FAULT  1
+#define KI_IST_NMI           2
+#define KI_IST_MACHINE_CHECK 3
+#define KI_IST_STACK_SIZE    (16 * 1024)
+
+/* ---- exception vectors (SDM vol. 3 table 6-1) ---- */
+#define KI_VECTOR_DE  0
+#define KI_VECTOR_DB  1
+#define KI_VECTOR_NMI 2
+#define KI_VECTOR_BP  3
+#define KI_VECTOR_OF  4
+#define KI_VECTOR_BR  5
+#define KI_VECTOR_UD  6
+#define KI_VECTOR_NM  7
+#define KI_VECTOR_DF  8
+#define KI_VECTOR_TS  10
+#define KI_VECTOR_NP  11
+#define KI_VECTOR_SS  12
+#define KI_VECTOR_GP  13
+#define KI_VECTOR_PF  14
+#define KI_VECTOR_MF  16
+#define KI_VECTOR_AC  17
+#define KI_VECTOR_MC  18
+#define KI_VECTOR_XM  19
+#define KI_VECTOR_VE  20
+#define KI_VECTOR_CP  21
+#define KI_FIRST_DEVICE_VECTOR 0x20
+#define KI_SPURIOUS_VECTOR     0xFF
+/* The periodic clock (kernel/ke/time.c), at CLOCK_LEVEL. */
+#define KI_CLOCK_VECTOR        0xF0
+
+/* Exception codes reported as parameter 1 of KMODE_EXCEPTION_NOT_HANDLED
+ * (NT's ntstatus.h values; exceptions, not I/O results, so kept here). */
+#define KI_STATUS_BREAKPOINT            0x80000003UL
+#define KI_STATUS_SINGLE_STEP           0x80000004UL
+#define KI_STATUS_ACCESS_VIOLATION      0xC0000005UL
+#define KI_STATUS_ILLEGAL_INSTRUCTION   0xC000001DUL
+#define KI_STATUS_ARRAY_BOUNDS_EXCEEDED 0xC000008CUL
+#define KI_STATUS_FLOAT_INVALID         0xC0000090UL
+#define KI_STATUS_INTEGER_DIVIDE_BY_ZERO 0xC0000094UL
+#define KI_STATUS_INTEGER_OVERFLOW      0xC0000095UL
+#define KI_STATUS_PRIVILEGED_INSTRUCTION 0xC0000096UL
+#define KI_STATUS_STACK_OVERFLOW        0xC00000FDUL
+#define KI_STATUS_DATATYPE_MISALIGNMENT 0x80000002UL
+
+/* ---- RFLAGS ---- */
+#define KI_EFLAGS_IF 0x200
+
+/* ---- IRQL (kernel/ke/irql.c) ----
+ * One CPU: the current IRQL is a plain variable; changes happen with
+ * interrupts disabled or by the code running at that level. */
+extern volatile KIRQL KiCurrentIrql;
+/* CR8 value that masks every vector whose IRQL is <= Irql. */
+ULONG64 KiIrqlToTpr(KIRQL Irql);
+VOID KiSetIrql(KIRQL Irql);   /* no checks, no DPC drain */
+
+/* ---- DPCs (kernel/ke/dpc.c) ---- */
+BOOLEAN KiDpcPending(VOID);
+/* Runs every queued DPC.  Caller is at DISPATCH_LEVEL with interrupts
+ * enabled. */
+VOID KiRetireDpcList(VOID);
+
+/* ---- traps (kernel/ke/trap.asm, trap.c, interrupt.c) ---- */
+/* Table of the 256 NASM entry stubs, in vector order. */
+extern const ULONG64 KiTrapStubTable[256];
+VOID KiTrapDispatch(PKTRAP_FRAME TrapFrame);
+VOID KiInterruptDispatch(PKTRAP_FRAME TrapFrame);
+VOID KiInitIdt(VOID);
+
+/* ---- descriptor loads (kernel/ke/cpu.asm) ---- */
+VOID KiLoadGdt(const VOID *GdtPointer, ULONG CodeSelector, ULONG DataSelector);
+VOID KiLoadTr(ULONG Selector);
+VOID KiLoadIdt(const VOID *IdtPointer);
+
+/* ---- bug check with a trap frame (kernel/ke/bugcheck.c) ---- */
+__attribute__((noreturn))
+VOID KiBugCheckWithFrame(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3,
+                         ULONG_PTR P4, PKTRAP_FRAME TrapFrame);
+PCSTR KiBugCheckName(ULONG Code);
+
+/* ---- stacks known to the backtrace walker (kernel/ke/gdt.c) ---- */
+BOOLEAN KiFindStack(ULONG64 Address, PULONG64 Low, PULONG64 High);
+
+/* ---- time (kernel/ke/time.c) ---- */
+extern volatile BOOLEAN KiClockRunning;
+
+static inline ULONG64 KiReadCr2(void)
+{
+    ULONG64 v;
+    __asm__ volatile("mov %%cr2, %0" : "=r"(v));
+    return v;
+}
+static inline ULONG64 KiReadCr3(void)
+{
+    ULONG64 v;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(v));
+    return v;
+}
+static inline void KiWriteCr8(ULONG64 v)
+{
+    __asm__ volatile("mov %0, %%cr8" :: "r"(v) : "memory");
+}
+static inline ULONG64 KiReadRflags(void)
+{
+    ULONG64 v;
+    __asm__ volatile("pushfq; popq %0" : "=r"(v));
+    return v;
+}
+static inline void KiEnable(void) { __asm__ volatile("sti" ::: "memory"); }
+static inline void KiDisable(void) { __asm__ volatile("cli" ::: "memory"); }
+
+#endif

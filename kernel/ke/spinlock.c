@@ -1,0 +1,61 @@
+/* spinlock.c - spin locks on one CPU: raising to DISPATCH_LEVEL is the whole
+ * of the mutual exclusion (nothing else runs below it), so the lock word
+ * only records the owner to catch recursion and unbalanced releases.
+ *
+ * The lock word holds the acquirer's return address with bit 0 set, so a
+ * SPIN_LOCK_ALREADY_OWNED bug check names who holds it (parameter 2). */
+#include "ki.h"
+
+#define KI_LOCK_OWNED 1
+
+static inline ULONG_PTR KiLockOwnerWord(PVOID Caller)
+{
+    return (ULONG_PTR)Caller | KI_LOCK_OWNED;
+}
+
+static VOID KiAcquire(PKSPIN_LOCK SpinLock, PVOID Caller)
+{
+    if (*SpinLock & KI_LOCK_OWNED)
+        KeBugCheckEx(SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)SpinLock, *SpinLock & ~1ULL,
+                     (ULONG_PTR)Caller, 0);
+    *SpinLock = KiLockOwnerWord(Caller);
+}
+
+static VOID KiRelease(PKSPIN_LOCK SpinLock, PVOID Caller)
+{
+    if (!(*SpinLock & KI_LOCK_OWNED))
+        KeBugCheckEx(SPIN_LOCK_NOT_OWNED, (ULONG_PTR)SpinLock, (ULONG_PTR)Caller, 0, 0);
+    *SpinLock = 0;
+}
+
+VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock)
+{
+    *SpinLock = 0;
+}
+
+VOID KeAcquireSpinLock(PKSPIN_LOCK SpinLock, PKIRQL OldIrql)
+{
+    KeRaiseIrql(DISPATCH_LEVEL, OldIrql);
+    KiAcquire(SpinLock, __builtin_return_address(0));
+}
+
+VOID KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql)
+{
+    KiRelease(SpinLock, __builtin_return_address(0));
+    KeLowerIrql(NewIrql);
+}
+
+/* The caller is already at DISPATCH_LEVEL or above (NT's contract); below
+ * it the lock would protect nothing. */
+VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
+{
+    if (KiCurrentIrql < DISPATCH_LEVEL)
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, (ULONG_PTR)SpinLock, KiCurrentIrql, 0,
+                     (ULONG_PTR)__builtin_return_address(0));
+    KiAcquire(SpinLock, __builtin_return_address(0));
+}
+
+VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock)
+{
+    KiRelease(SpinLock, __builtin_return_address(0));
+}
