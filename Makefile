@@ -148,8 +148,12 @@ SYSTEM_CFG ?= tools/system.cfg
 image: all
 	$(Q)AUTORUN="$(AUTORUN)" SYSTEM_CFG="$(SYSTEM_CFG)" tools/mkimage.sh $(B)/ntstor.img
 
-run: image
-	$(Q)tools/qemu-run.sh $(RUN_ARGS)
+# The demo disk: a second SATA disk with a GPT made by sgdisk.
+$(B)/demo-disk.img: tools/mkdemo.sh
+	$(Q)tools/mkdemo.sh $@
+
+run: image $(B)/demo-disk.img
+	$(Q)tools/qemu-run.sh --disk $(B)/demo-disk.img:port=1 $(RUN_ARGS)
 
 # --- host unit tests (cmocka, sanitizers) ------------------------------------
 # Each tests/unit/<name>.mk adds its test:  UNIT_TESTS += name
