@@ -61,6 +61,19 @@ typedef struct _HAL_IOAPIC_INFO { UCHAR Id; ULONG64 Address; ULONG GsiBase; } HA
 typedef struct _HAL_IRQ_OVERRIDE { UCHAR Source; ULONG Gsi; USHORT Flags; } HAL_IRQ_OVERRIDE;
 typedef struct _HAL_ECAM_INFO { ULONG64 Base; USHORT Segment; UCHAR StartBus, EndBus; } HAL_ECAM_INFO;
 
+/* One table reached from the RSDT/XSDT (or the FADT's DSDT), as listed by
+ * the `acpi` command; ChecksumOk FALSE means it was logged and ignored. */
+#define HAL_MAX_ACPI_TABLES 32
+typedef struct _HAL_ACPI_TABLE {
+    CHAR Signature[5];
+    CHAR OemId[7];
+    CHAR OemTableId[9];
+    UCHAR Revision;
+    BOOLEAN ChecksumOk;
+    ULONG Length;
+    ULONG64 Address;
+} HAL_ACPI_TABLE;
+
 typedef struct _HAL_ACPI_INFO {
     ULONG64 RsdpAddress;
     UCHAR Revision;             /* RSDP revision: 0 = ACPI 1.0 (RSDT), 2+ = XSDT */
@@ -90,6 +103,13 @@ typedef struct _HAL_ACPI_INFO {
     ULONG64 HpetAddress;        /* 0 if none */
     ULONG TableCount;
     CHAR TableSignatures[32][5];
+    /* Added by hw/acpi*.c: the table list with addresses, and facts the
+     * `acpi` command prints. */
+    HAL_ACPI_TABLE Tables[HAL_MAX_ACPI_TABLES];
+    ULONG64 RootTableAddress;   /* XSDT if used, else RSDT */
+    BOOLEAN UsingXsdt;
+    ULONG64 DsdtAddress;
+    ULONG ProcessorEntries;     /* LAPIC/x2APIC entries, enabled or not */
 } HAL_ACPI_INFO;
 
 /* Parses all tables reachable from the RSDP, validating checksums; a table

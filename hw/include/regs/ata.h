@@ -122,6 +122,7 @@
 #define ATA_ID_DSM_MAX_BLOCKS           105     /* max 512-byte blocks of DSM ranges */
 #define ATA_ID_LOGICAL_SECTOR_SIZE      117     /* words 117-118, in words */
 #define ATA_ID_ROTATION_RATE            217     /* 1 = non-rotating */
+#define ATA_ID_FORM_FACTOR              168     /* 3:0 nominal form factor */
 #define ATA_ID_DATA_SET_MANAGEMENT      169     /* bit 0 TRIM */
 #define ATA_ID_ADDITIONAL_SUPPORTED     69      /* bit 14 deterministic read after TRIM, bit 5 zeroes */
 #define ATA_ID_INTEGRITY                255
@@ -137,6 +138,7 @@
 #define ATA_ID_CS2_VALID_MASK           0xC000u /* bits 15:14 must read 01b */
 #define ATA_ID_CS2_VALID                0x4000u
 #define ATA_ID_CFSSE_GPL                (1u << 5)
+#define ATA_ID_CFSSE_WWN                (1u << 8)
 #define ATA_ID_SECSZ_VALID_MASK         0xC000u /* word 106 bits 15:14 = 01b */
 #define ATA_ID_SECSZ_VALID              0x4000u
 #define ATA_ID_SECSZ_LARGE_LOGICAL      (1u << 12) /* words 117-118 valid */
