@@ -101,15 +101,28 @@ $(B)/drv/%.o: %.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(DRIVER_CFLAGS) -c $< -o $@
 
+# The objects of one image directory.  (Not patsubst with %: in a pattern
+# rule's second expansion every % is replaced by the stem.)
+driver_objs = $(addprefix $(B)/drv/,$(addsuffix .o,$(basename $(wildcard $(1)/*.c))))
+
 .SECONDEXPANSION:
-$(B)/drivers/%.sys: $$(patsubst %.c,$(B)/drv/%.o,$$(wildcard drivers/%/*.c))
+$(B)/drivers/%.sys: $$(call driver_objs,drivers/$$*)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(LD) $(DRIVER_LDFLAGS) -o $@ $^
-$(B)/tests/drivers/%.sys: $$(patsubst %.c,$(B)/drv/%.o,$$(wildcard tests/drivers/%/*.c))
+$(B)/tests/drivers/%.sys: $$(call driver_objs,tests/drivers/$$*)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(LD) $(DRIVER_LDFLAGS) -o $@ $^
+
+# badhdr: a valid image whose e_phoff (ELF header byte 32, 8 bytes) is
+# overwritten with 0x7fff0000 after linking: the loader must refuse it.
+$(B)/tests/drivers/badhdr.sys: $(call driver_objs,tests/drivers/badhdr)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@ (e_phoff corrupted)"
+	$(Q)$(LD) $(DRIVER_LDFLAGS) -o $@.tmp $^
+	$(Q)printf '\000\000\377\177\000\000\000\000' | dd of=$@.tmp bs=1 seek=32 conv=notrunc status=none
+	$(Q)mv $@.tmp $@
 
 # --- UEFI loader (GNU-EFI) ---------------------------------------------------
 EFI_INC  ?= /usr/include/efi
