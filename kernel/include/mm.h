@@ -28,6 +28,7 @@ VOID MmFreePhysicalPages(ULONG64 Phys, ULONG64 Count);
 #define MM_PROT_WRITE   0x2
 #define MM_PROT_EXEC    0x4
 #define MM_PROT_NOCACHE 0x8
+#define MM_PROT_WRITECOMBINE 0x10   /* PAT write-combining (framebuffers); UC if no PAT */
 
 /* Kernel virtual space for driver images and MMIO: reserve, map, unmap. */
 PVOID MmReserveSystemVa(SIZE_T Size);
@@ -44,6 +45,15 @@ typedef struct _MM_STATS {
     ULONG64 PoolAllocations;
 } MM_STATS;
 VOID MmQueryStats(MM_STATS *Stats);
+
+/* The boot memory map by UEFI type (shell: mem).  Fills up to Max entries,
+ * one per type present, returns how many types there are. */
+typedef struct _MM_MAP_TYPE_INFO {
+    ULONG Type;                 /* EFI_MEMORY_TYPE; 0xFFFFFFFF = unknown types */
+    ULONG Entries;
+    ULONG64 Pages;
+} MM_MAP_TYPE_INFO;
+ULONG MmQueryMemoryMap(MM_MAP_TYPE_INFO *Info, ULONG Max, PULONG Ignored);
 
 typedef struct _POOL_TAG_INFO {
     ULONG Tag;

@@ -50,6 +50,9 @@ typedef struct _MI_PHYS_ALLOCATOR {
 
 /* Bytes of bitmap storage MiPhysInitialize needs for PageLimit pages. */
 ULONG64 MiPhysBitmapBytes(ULONG64 PageLimit);
+/* TRUE if the descriptor is non-empty, page aligned and inside the 52-bit
+ * physical space (no other entry consulted). */
+BOOLEAN MiDescShapeValid(const ntstor_efi_memory_descriptor *Desc);
 /* TRUE if descriptor Index is well-formed and overlaps no other entry. */
 BOOLEAN MiPhysDescriptorValid(const VOID *Map, ULONG64 Count, ULONG64 DescSize, ULONG64 Index);
 /* Whether a UEFI memory type is free after ExitBootServices. */

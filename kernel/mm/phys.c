@@ -37,7 +37,7 @@ BOOLEAN MiPhysTypeIsRam(ULONG Type)
 
 /* Shape checks that need no other entry: non-empty, page aligned, inside
  * the 52-bit physical space without wrapping. */
-static BOOLEAN MiDescShapeValid(const ntstor_efi_memory_descriptor *d)
+BOOLEAN MiDescShapeValid(const ntstor_efi_memory_descriptor *d)
 {
     const ULONG64 limitPages = 1ULL << (MI_MAX_PHYS_BITS - PAGE_SHIFT);
     if (d->number_of_pages == 0 || (d->physical_start & (PAGE_SIZE - 1)))
