@@ -22,16 +22,16 @@ VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID Defer
 
 BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2)
 {
-    ULONG64 Flags = KeDisableInterrupts();
+    ULONG64 Flags = KiDisableInterrupts();
     if (Dpc->Inserted) {
-        KeRestoreInterrupts(Flags);
+        KiRestoreInterrupts(Flags);
         return FALSE;
     }
     Dpc->SystemArgument1 = SystemArgument1;
     Dpc->SystemArgument2 = SystemArgument2;
     Dpc->Inserted = TRUE;
     InsertTailList(&KiDpcListHead, &Dpc->DpcListEntry);
-    KeRestoreInterrupts(Flags);
+    KiRestoreInterrupts(Flags);
 
     /* NT requests a DISPATCH software interrupt here, which fires at once
      * when the caller is below DISPATCH_LEVEL. */
@@ -42,13 +42,13 @@ BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument
 
 BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)
 {
-    ULONG64 Flags = KeDisableInterrupts();
+    ULONG64 Flags = KiDisableInterrupts();
     BOOLEAN WasQueued = Dpc->Inserted;
     if (WasQueued) {
         RemoveEntryList(&Dpc->DpcListEntry);
         Dpc->Inserted = FALSE;
     }
-    KeRestoreInterrupts(Flags);
+    KiRestoreInterrupts(Flags);
     return WasQueued;
 }
 
@@ -60,9 +60,9 @@ BOOLEAN KiDpcPending(VOID)
 VOID KiRetireDpcList(VOID)
 {
     for (;;) {
-        ULONG64 Flags = KeDisableInterrupts();
+        ULONG64 Flags = KiDisableInterrupts();
         if (IsListEmpty(&KiDpcListHead)) {
-            KeRestoreInterrupts(Flags);
+            KiRestoreInterrupts(Flags);
             return;
         }
         PKDPC Dpc = CONTAINING_RECORD(RemoveHeadList(&KiDpcListHead), KDPC, DpcListEntry);
@@ -71,7 +71,7 @@ VOID KiRetireDpcList(VOID)
         PVOID Arg1 = Dpc->SystemArgument1, Arg2 = Dpc->SystemArgument2;
         /* Cleared before the call: the routine may queue itself again. */
         Dpc->Inserted = FALSE;
-        KeRestoreInterrupts(Flags);
+        KiRestoreInterrupts(Flags);
 
         Routine(Dpc, Context, Arg1, Arg2);
 

@@ -90,7 +90,7 @@ NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason,
             break;
         }
         if (KiClockRunning) {
-            __asm__ volatile("sti; hlt" ::: "memory");
+            KiHaltUntilInterrupt();
         } else {
             /* No tick yet (before KeInitTime): HLT could sleep forever. */
             KiEnable();

@@ -45,15 +45,15 @@ ULONG KeAllocateVector(KIRQL Irql)
     else
         return 0;
 
-    ULONG64 Flags = KeDisableInterrupts();
+    ULONG64 Flags = KiDisableInterrupts();
     for (ULONG v = First; v < First + 16; v++) {
         if (v == KI_SPURIOUS_VECTOR || v == KI_CLOCK_VECTOR || KiVectorAllocated[v])
             continue;
         KiVectorAllocated[v] = TRUE;
-        KeRestoreInterrupts(Flags);
+        KiRestoreInterrupts(Flags);
         return v;
     }
-    KeRestoreInterrupts(Flags);
+    KiRestoreInterrupts(Flags);
     return 0;
 }
 
@@ -75,7 +75,7 @@ PVOID KeConnectVector(ULONG Vector, PKE_VECTOR_ROUTINE Routine, PVOID Context)
         return NULL;
     }
 
-    ULONG64 Flags = KeDisableInterrupts();
+    ULONG64 Flags = KiDisableInterrupts();
     KI_CONNECTION *Connection = NULL;
     for (ULONG i = 0; i < KI_MAX_CONNECTIONS; i++) {
         if (!KiConnections[i].InUse) {
@@ -84,7 +84,7 @@ PVOID KeConnectVector(ULONG Vector, PKE_VECTOR_ROUTINE Routine, PVOID Context)
         }
     }
     if (!Connection) {
-        KeRestoreInterrupts(Flags);
+        KiRestoreInterrupts(Flags);
         DbgPrint("ke: KeConnectVector(0x%x): all %u connections in use\n",
                  Vector, KI_MAX_CONNECTIONS);
         return NULL;
@@ -99,7 +99,7 @@ PVOID KeConnectVector(ULONG Vector, PKE_VECTOR_ROUTINE Routine, PVOID Context)
     while (*Link)
         Link = &(*Link)->Next;
     *Link = Connection;
-    KeRestoreInterrupts(Flags);
+    KiRestoreInterrupts(Flags);
     return Connection;
 }
 
@@ -112,7 +112,7 @@ VOID KeDisconnectVector(PVOID Cookie)
         DbgPrint("ke: KeDisconnectVector(%p): not a connection, ignored\n", Cookie);
         return;
     }
-    ULONG64 Flags = KeDisableInterrupts();
+    ULONG64 Flags = KiDisableInterrupts();
     for (KI_CONNECTION **Link = &KiVectorChain[Connection->Vector]; *Link; Link = &(*Link)->Next) {
         if (*Link == Connection) {
             *Link = Connection->Next;
@@ -121,7 +121,7 @@ VOID KeDisconnectVector(PVOID Cookie)
     }
     Connection->InUse = FALSE;
     Connection->Next = NULL;
-    KeRestoreInterrupts(Flags);
+    KiRestoreInterrupts(Flags);
 }
 
 ULONG64 KeQueryVectorCount(ULONG Vector, PULONG64 Unclaimed)

@@ -87,14 +87,14 @@ VOID KeLowerIrql(KIRQL NewIrql)
 
     /* Interrupts off while checking the DPC queue, so a DPC an ISR queues
      * between the check and the lowering cannot be stranded. */
-    ULONG64 Flags = KeDisableInterrupts();
+    ULONG64 Flags = KiDisableInterrupts();
     KiSetIrql(NewIrql);
     while (NewIrql < DISPATCH_LEVEL && KiDpcPending()) {
         KiSetIrql(DISPATCH_LEVEL);
-        KeRestoreInterrupts(Flags);
+        KiRestoreInterrupts(Flags);
         KiRetireDpcList();
         KiDisable();
         KiSetIrql(NewIrql);
     }
-    KeRestoreInterrupts(Flags);
+    KiRestoreInterrupts(Flags);
 }

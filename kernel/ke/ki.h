@@ -103,6 +103,22 @@ BOOLEAN KiFindStack(ULONG64 Address, PULONG64 Low, PULONG64 High);
 /* ---- time (kernel/ke/time.c) ---- */
 extern volatile BOOLEAN KiClockRunning;
 
+/* ---- privileged primitives ----
+ * Host unit tests (NTSTOR_HOST_TEST) run this code in user mode, where CLI,
+ * STI, HLT and CR accesses fault; there the primitives act on simulated
+ * state the test inspects (tests/unit/test_ke_core.c). */
+#ifdef NTSTOR_HOST_TEST
+extern ULONG64 KiHostRflags;    /* only IF matters */
+extern ULONG64 KiHostCr8;
+VOID KiHostHalt(VOID);          /* the test's "an interrupt arrived" */
+static inline ULONG64 KiReadCr2(void) { return 0; }
+static inline ULONG64 KiReadCr3(void) { return 0; }
+static inline void KiWriteCr8(ULONG64 v) { KiHostCr8 = v; }
+static inline ULONG64 KiReadRflags(void) { return KiHostRflags; }
+static inline void KiEnable(void) { KiHostRflags |= KI_EFLAGS_IF; }
+static inline void KiDisable(void) { KiHostRflags &= ~(ULONG64)KI_EFLAGS_IF; }
+static inline void KiHaltUntilInterrupt(void) { KiEnable(); KiHostHalt(); }
+#else
 static inline ULONG64 KiReadCr2(void)
 {
     ULONG64 v;
@@ -127,5 +143,22 @@ static inline ULONG64 KiReadRflags(void)
 }
 static inline void KiEnable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void KiDisable(void) { __asm__ volatile("cli" ::: "memory"); }
+/* STI's interrupt shadow covers the HLT, so an interrupt pending at the
+ * STI ends the HLT rather than slipping in before it (SDM vol. 2B, STI). */
+static inline void KiHaltUntilInterrupt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
+#endif
+
+/* Disable interrupts, returning the previous RFLAGS for KiRestoreInterrupts. */
+static inline ULONG64 KiDisableInterrupts(void)
+{
+    ULONG64 Flags = KiReadRflags();
+    KiDisable();
+    return Flags;
+}
+static inline void KiRestoreInterrupts(ULONG64 Flags)
+{
+    if (Flags & KI_EFLAGS_IF)
+        KiEnable();
+}
 
 #endif

@@ -105,7 +105,7 @@ PVOID KeRegisterSymbols(PCSTR ImageName, ULONG64 Base, ULONG64 Size,
         }
     }
 
-    ULONG64 Flags = KeDisableInterrupts();
+    ULONG64 Flags = KiDisableInterrupts();
     KSYMBOL_TABLE *Table = NULL;
     for (ULONG i = 0; i < KI_MAX_SYMBOL_IMAGES; i++) {
         if (!KiSymbolTables[i].InUse) {
@@ -114,7 +114,7 @@ PVOID KeRegisterSymbols(PCSTR ImageName, ULONG64 Base, ULONG64 Size,
         }
     }
     if (!Table) {
-        KeRestoreInterrupts(Flags);
+        KiRestoreInterrupts(Flags);
         DbgPrint("ke: symbols of %s refused: all %u image slots in use\n", Name,
                  KI_MAX_SYMBOL_IMAGES);
         return NULL;
@@ -131,7 +131,7 @@ PVOID KeRegisterSymbols(PCSTR ImageName, ULONG64 Base, ULONG64 Size,
     Table->Strings = Strtab;
     Table->StringsSize = StrtabSize;
     __atomic_store_n(&Table->InUse, TRUE, __ATOMIC_RELEASE);
-    KeRestoreInterrupts(Flags);
+    KiRestoreInterrupts(Flags);
     return Table;
 }
 
