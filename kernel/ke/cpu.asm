@@ -9,7 +9,7 @@ section .text
 ; Loads GDTR, then reloads every segment register: the data selectors by
 ; plain moves, CS by a far return (the only way to change CS in long mode
 ; without an interrupt, SDM vol. 3 5.8.8 / RETF in long mode).
-global KiLoadGdt
+global KiLoadGdt:function (KiLoadGdt.end - KiLoadGdt)
 KiLoadGdt:
     lgdt [rdi]
     mov ds, dx
@@ -22,17 +22,20 @@ KiLoadGdt:
     push rsi                ; new CS
     push rcx                ; resume at the caller
     o64 retf
+.end:
 
 ; VOID KiLoadTr(ULONG Selector)
-global KiLoadTr
+global KiLoadTr:function (KiLoadTr.end - KiLoadTr)
 KiLoadTr:
     ltr di
     ret
+.end:
 
 ; VOID KiLoadIdt(const VOID *IdtPointer)
-global KiLoadIdt
+global KiLoadIdt:function (KiLoadIdt.end - KiLoadIdt)
 KiLoadIdt:
     lidt [rdi]
     ret
+.end:
 
 section .note.GNU-stack noalloc noexec nowrite progbits

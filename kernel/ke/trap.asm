@@ -26,6 +26,9 @@ KiTrap%1:
     jmp KiTrapCommon
 %endmacro
 
+; Typed and sized so backtraces name it (kernel/ke/symbols.c reads only
+; sized function symbols).
+global KiTrapCommon:function (KiTrapCommon.end - KiTrapCommon)
 align 16
 KiTrapCommon:
     ; General registers in the reverse of KTRAP_FRAME's field order, so
@@ -68,6 +71,7 @@ KiTrapCommon:
     pop rax
     add rsp, 16             ; vector and error code
     iretq
+.end:
 
 %assign v 0
 %rep 256
@@ -77,12 +81,13 @@ TRAP_STUB v
 
 section .rodata
 align 8
-global KiTrapStubTable
+global KiTrapStubTable:data (KiTrapStubTable.end - KiTrapStubTable)
 KiTrapStubTable:
 %assign v 0
 %rep 256
     dq KiTrap %+ v
 %assign v v+1
 %endrep
+.end:
 
 section .note.GNU-stack noalloc noexec nowrite progbits
