@@ -1,0 +1,214 @@
+/* cmapi.c - the driver-facing queries of include/wdm/cm.h: open keys by
+ * path or below a handle, read numbers and strings with defaults. */
+#include "cmp.h"
+
+NTSTATUS CmpReferenceKey(HANDLE Key, PCM_KEY_BODY *Body)
+{
+    PVOID Object;
+    NTSTATUS Status;
+
+    if (!CmKeyObjectType)
+        return STATUS_INVALID_HANDLE;
+    Status = ObReferenceObjectByHandle(Key, CmKeyObjectType, &Object);
+    if (NT_SUCCESS(Status))
+        *Body = Object;
+    return Status;
+}
+
+NTSTATUS CmOpenKey(PCUNICODE_STRING Path, PHANDLE KeyHandle)
+{
+    if (!KeyHandle)
+        return STATUS_INVALID_PARAMETER;
+    *KeyHandle = NULL;
+    if (!CmKeyObjectType)
+        return STATUS_OBJECT_PATH_NOT_FOUND;
+    return ObOpenObjectByName(Path, OBJ_CASE_INSENSITIVE, CmKeyObjectType, KeyHandle);
+}
+
+NTSTATUS CmOpenSubKey(HANDLE Parent, PCWSTR SubKey, PHANDLE KeyHandle)
+{
+    PCM_KEY_BODY Key;
+    PVOID Sub;
+    UNICODE_STRING Name;
+    NTSTATUS Status;
+
+    if (!KeyHandle || !SubKey)
+        return STATUS_INVALID_PARAMETER;
+    *KeyHandle = NULL;
+    Status = CmpReferenceKey(Parent, &Key);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    RtlInitUnicodeString(&Name, SubKey);
+    Status = ObReferenceObjectRelative(Key, &Name, OBJ_CASE_INSENSITIVE, CmKeyObjectType, &Sub);
+    ObDereferenceObject(Key);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    Status = ObInsertHandle(Sub, KeyHandle);
+    ObDereferenceObject(Sub);
+    return Status;
+}
+
+NTSTATUS CmCloseKey(HANDLE KeyHandle)
+{
+    PCM_KEY_BODY Key;
+    /* Refuse to close a handle to something that is not a key. */
+    NTSTATUS Status = CmpReferenceKey(KeyHandle, &Key);
+
+    if (!NT_SUCCESS(Status))
+        return Status;
+    ObDereferenceObject(Key);
+    return ObCloseHandle(KeyHandle);
+}
+
+/* Finds Name under the key of a handle: the value (the key stays
+ * referenced in *Key for the caller to release) or NULL. */
+static NTSTATUS CmpLookupValue(HANDLE KeyHandle, PCWSTR Name, PCM_KEY_BODY *Key, PCM_KEY_VALUE *Value)
+{
+    UNICODE_STRING N;
+    NTSTATUS Status;
+
+    *Value = NULL;
+    if (!Name)
+        return STATUS_INVALID_PARAMETER;
+    Status = CmpReferenceKey(KeyHandle, Key);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    RtlInitUnicodeString(&N, Name);
+    *Value = CmpFindValue(*Key, &N);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS CmQueryValueUlong64(HANDLE KeyHandle, PCWSTR Name, PULONG64 Value, ULONG64 Default)
+{
+    PCM_KEY_BODY Key;
+    PCM_KEY_VALUE V;
+    NTSTATUS Status;
+
+    if (!Value)
+        return STATUS_INVALID_PARAMETER;
+    *Value = Default;
+    Status = CmpLookupValue(KeyHandle, Name, &Key, &V);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    if (V) {
+        if (V->Type == REG_DWORD || V->Type == REG_QWORD)
+            *Value = V->Number;
+        else
+            Status = STATUS_OBJECT_TYPE_MISMATCH;
+    }
+    ObDereferenceObject(Key);
+    return Status;
+}
+
+NTSTATUS CmQueryValueUlong(HANDLE KeyHandle, PCWSTR Name, PULONG Value, ULONG Default)
+{
+    ULONG64 Wide;
+    NTSTATUS Status;
+
+    if (!Value)
+        return STATUS_INVALID_PARAMETER;
+    Status = CmQueryValueUlong64(KeyHandle, Name, &Wide, Default);
+    if (NT_SUCCESS(Status) && Wide > 0xFFFFFFFFull) {
+        Wide = Default;
+        Status = STATUS_INTEGER_OVERFLOW;
+    }
+    *Value = (ULONG)Wide;
+    return Status;
+}
+
+/* Decimal text of a number (no pool, no formatter: this is host-tested). */
+static USHORT CmpFormatDecimal(ULONG64 v, PWCHAR Out)
+{
+    WCHAR Rev[20];
+    USHORT n = 0, i;
+    do {
+        Rev[n++] = (WCHAR)(L'0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (i = 0; i < n; i++)
+        Out[i] = Rev[n - 1 - i];
+    return n;
+}
+
+static NTSTATUS CmpCopyString(PWCHAR Buffer, ULONG BufferBytes, const WCHAR *Src, SIZE_T Chars)
+{
+    SIZE_T Room;
+
+    if (!Buffer || BufferBytes < sizeof(WCHAR))
+        return STATUS_BUFFER_TOO_SMALL;
+    Room = BufferBytes / sizeof(WCHAR) - 1;
+    if (Chars > Room) {
+        RtlCopyMemory(Buffer, Src, Room * sizeof(WCHAR));
+        Buffer[Room] = 0;
+        return STATUS_BUFFER_OVERFLOW;
+    }
+    RtlCopyMemory(Buffer, Src, Chars * sizeof(WCHAR));
+    Buffer[Chars] = 0;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS CmQueryValueString(HANDLE KeyHandle, PCWSTR Name, PWCHAR Buffer, ULONG BufferBytes,
+                            PCWSTR Default)
+{
+    static const WCHAR Empty[] = u"";
+    PCM_KEY_BODY Key;
+    PCM_KEY_VALUE V;
+    WCHAR Digits[20];
+    NTSTATUS Status = CmpLookupValue(KeyHandle, Name, &Key, &V), CopyStatus;
+    SIZE_T n = 0;
+
+    if (!NT_SUCCESS(Status)) {
+        /* Still leave something usable in Buffer. */
+        if (Default)
+            while (Default[n]) n++;
+        CmpCopyString(Buffer, BufferBytes, Default ? Default : Empty, n);
+        return Status;
+    }
+    if (!V) {
+        if (Default)
+            while (Default[n]) n++;
+        CopyStatus = CmpCopyString(Buffer, BufferBytes, Default ? Default : Empty, n);
+    } else if (V->Type == REG_SZ) {
+        CopyStatus = CmpCopyString(Buffer, BufferBytes, V->String.Buffer, V->String.Length / sizeof(WCHAR));
+    } else {
+        n = CmpFormatDecimal(V->Number, Digits);
+        CopyStatus = CmpCopyString(Buffer, BufferBytes, Digits, n);
+    }
+    ObDereferenceObject(Key);
+    return CopyStatus;
+}
+
+NTSTATUS CmQueryValue(HANDLE KeyHandle, PCWSTR Name, PULONG Type, PVOID Data, ULONG DataBytes,
+                      PULONG ResultBytes)
+{
+    PCM_KEY_BODY Key;
+    PCM_KEY_VALUE V;
+    ULONG Need;
+    NTSTATUS Status = CmpLookupValue(KeyHandle, Name, &Key, &V);
+
+    if (!NT_SUCCESS(Status))
+        return Status;
+    if (!V) {
+        ObDereferenceObject(Key);
+        return STATUS_OBJECT_NAME_NOT_FOUND;
+    }
+    Need = V->Type == REG_SZ ? V->String.Length + sizeof(WCHAR)
+         : V->Type == REG_DWORD ? sizeof(ULONG) : sizeof(ULONG64);
+    if (Type)
+        *Type = V->Type;
+    if (ResultBytes)
+        *ResultBytes = Need;
+    if (!Data || DataBytes < Need) {
+        Status = STATUS_BUFFER_TOO_SMALL;
+    } else if (V->Type == REG_SZ) {
+        RtlCopyMemory(Data, V->String.Buffer, V->String.Length);
+        ((PWCHAR)Data)[V->String.Length / sizeof(WCHAR)] = 0;
+    } else if (V->Type == REG_DWORD) {
+        ULONG D = (ULONG)V->Number;
+        RtlCopyMemory(Data, &D, sizeof(D));
+    } else {
+        RtlCopyMemory(Data, &V->Number, sizeof(ULONG64));
+    }
+    ObDereferenceObject(Key);
+    return Status;
+}
