@@ -156,6 +156,9 @@ BOOLEAN HalIsX2Apic(VOID);
  * ActiveLow as the source requires (PCI INTx: level, active low). */
 NTSTATUS HalRouteGsi(ULONG Gsi, ULONG Vector, BOOLEAN LevelTriggered, BOOLEAN ActiveLow);
 VOID HalMaskGsi(ULONG Gsi, BOOLEAN Mask);
+/* ISA IRQ -> GSI through the MADT interrupt source overrides (identity
+ * when none); HalRouteGsi applies an override's polarity/trigger itself. */
+ULONG HalIsaIrqToGsi(UCHAR Irq);
 /* The GSI for a PCI function's INTx pin, from the interrupt line firmware
  * programmed (and the MADT overrides).  0xFFFFFFFF if unknown. */
 ULONG HalPciInterruptGsi(const HAL_PCI_FUNCTION *Function);
