@@ -23,7 +23,6 @@
 #define NTSTOR_LDR_H
 
 #include <wdm.h>
-#include "bootinfo.h"
 
 #define LDR_MAX_SEGMENTS     8
 #define LDR_MAX_IMAGE_SPAN   (64ULL * 1024 * 1024)   /* bytes of VA an image may span */
@@ -128,11 +127,31 @@ PVOID LdrLookupExport(PCSTR Name, PVOID Context);
 ULONG LdrExportCount(VOID);
 const LDR_EXPORT *LdrExportTable(VOID);
 
-/* ---- boot files ----
- * The lead's boot-info code provides this (kernel/include/bootinfo.h names
- * the structure); declared here until it has a home there.  Path compares
- * case-insensitively with backslashes, e.g. "\ntstor\drivers\ahci.sys".
- * NULL if the loader did not read that file. */
-const ntstor_boot_file *KiFindBootFile(PCSTR Path);
+/* ---- driver load and unload (kernel/io/load.c) ----
+ * Also declared in kernel/include/io.h.  ServiceName is the service key's
+ * name ("ahci"); see load.c for the whole flow. */
+NTSTATUS IopLoadDriver(PCUNICODE_STRING ServiceName);
+NTSTATUS IopUnloadDriver(PCUNICODE_STRING ServiceName);
+PDRIVER_OBJECT IopFindLoadedDriver(PCUNICODE_STRING ServiceName);
+
+/* What the `drivers` command shows of each driver IopLoadDriver loaded. */
+typedef enum _IOP_DRIVER_STATE {
+    IopDriverLoaded = 0,        /* DriverEntry succeeded */
+    IopDriverUnloadRefused,     /* last unload attempt was refused */
+    IopDriverUnloadFailed,      /* DriverUnload left devices: image kept */
+    IopDriverStateCount
+} IOP_DRIVER_STATE;
+
+typedef struct _IOP_DRIVER_INFO {
+    char Name[LDR_NAME_MAX];
+    PVOID Base;
+    SIZE_T Size;
+    ULONG Devices;
+    IOP_DRIVER_STATE State;
+    PCSTR StateName;
+    ULONG64 LoadUs;             /* load + DriverEntry */
+} IOP_DRIVER_INFO;
+/* Fills up to Max entries, returns how many drivers are loaded. */
+ULONG IopQueryLoadedDrivers(IOP_DRIVER_INFO *Info, ULONG Max);
 
 #endif /* NTSTOR_LDR_H */
