@@ -593,7 +593,12 @@ typedef struct _FILE_OBJECT {
     UNICODE_STRING FileName;        /* the part of the path after the device's name */
     LARGE_INTEGER CurrentByteOffset;    /* used when a read/write gives no offset */
     NTSTATUS FinalStatus;
-    KEVENT Event;                   /* the I/O manager's wait for synchronous requests */
+    ULONG ShareAccess;              /* FILE_SHARE_* asked at open */
+    /* ntstor: the I/O manager's count of its outstanding asynchronous
+     * requests on this file; Event is set when it drops to zero (NtClose
+     * waits for it). */
+    volatile LONG PendingRequests;
+    KEVENT Event;
 } FILE_OBJECT, *PFILE_OBJECT;
 
 /* ---- IRP and stack locations ---- */
@@ -755,6 +760,7 @@ typedef struct _IRP {
     } Overlay;
     volatile PDRIVER_CANCEL CancelRoutine;
     PVOID UserBuffer;               /* METHOD_NEITHER / buffered output target */
+    ULONG UserBufferLength;         /* ntstor: bytes at UserBuffer (bounds the buffered copy-back) */
     union {
         struct {
             union {

@@ -1,0 +1,191 @@
+/* io.h - kernel-internal interface of the I/O manager (kernel/io/): object
+ * types, driver object creation for the driver loader, the system-service
+ * layer (Nt*File) the shell and benchmarks use, statistics.  The exported
+ * half is include/wdm/io.h.
+ *
+ * Files of kernel/io/:
+ *   iomgr.c     IoInitSystem, object types, statistics, configuration counts
+ *   driver.c    driver objects and driver object extensions
+ *   device.c    device objects, attachment, symbolic links
+ *   irp.c       IRP allocation (with a small cache), IoCallDriver
+ *   complete.c  IoCompleteRequest
+ *   build.c     IoBuild*Request
+ *   mdl.c       MDLs (with a small cache)
+ *   devqueue.c  KDEVICE_QUEUE
+ *   startio.c   IoStartPacket / IoStartNextPacket
+ *   cancel.c    the cancel spin lock, IoCancelIrp
+ *   interrupt.c IoConnectInterrupt, KeSynchronizeExecution
+ *   file.c      file objects: open, cleanup, close
+ *   ntapi.c     NtCreateFile, NtReadFile, ... NtClose
+ *   load.c      (the driver loader's) DriverEntry / unload flow */
+#ifndef NTSTOR_IO_H
+#define NTSTOR_IO_H
+
+#include <wdm.h>
+#include "ob.h"
+
+/* Object types, valid after IoInitSystem. */
+extern POBJECT_TYPE IoDriverObjectType;   /* "Driver" */
+extern POBJECT_TYPE IoDeviceObjectType;   /* "Device" */
+extern POBJECT_TYPE IoFileObjectType;     /* "File" */
+
+/* Creates the object types and the IRP/MDL caches.  After ObInitSystem.
+ * Bug-checks PHASE1_INITIALIZATION_FAILED if it cannot. */
+VOID IoInitSystem(VOID);
+
+/* Pool tags of the I/O manager's allocations. */
+#define IOP_TAG_DRIVER   NTSTOR_TAG('I', 'o', 'D', 'r')   /* driver object extensions, names */
+#define IOP_TAG_DEVICE   NTSTOR_TAG('I', 'o', 'D', 'v')
+#define IOP_TAG_FILE     NTSTOR_TAG('I', 'o', 'F', 'i')   /* file names */
+#define IOP_TAG_IRP      NTSTOR_TAG('I', 'r', 'p', ' ')
+#define IOP_TAG_MDL      NTSTOR_TAG('M', 'd', 'l', ' ')
+#define IOP_TAG_BUFFER   NTSTOR_TAG('I', 'o', 'B', 'f')   /* buffered-I/O system buffers */
+#define IOP_TAG_INTERRUPT NTSTOR_TAG('I', 'o', 'I', 'n')
+
+/* ---- driver objects (driver.c) ---- */
+
+/* Creates \Driver\<ServiceName> with every MajorFunction slot set to
+ * IopInvalidDeviceRequest, HardwareDatabase pointing at
+ * \Registry\Machine\Hardware\Description\System, a DRIVER_EXTENSION whose
+ * ServiceKeyName is a copy of ServiceName.  Returns the object with one
+ * reference (the namespace keeps it while referenced).
+ * STATUS_OBJECT_NAME_COLLISION if a driver of that name exists,
+ * STATUS_OBJECT_NAME_INVALID for an empty name or one containing '\'. */
+NTSTATUS IopCreateDriverObject(PCUNICODE_STRING ServiceName, PDRIVER_OBJECT *Driver);
+/* Drops the creation reference: the object leaves \Driver and, once no
+ * device holds it, its driver object extensions are freed.  The caller has
+ * deleted the driver's devices (or DriverEntry failed). */
+VOID IopDeleteDriverObject(PDRIVER_OBJECT Driver);
+/* The default dispatch routine: completes with STATUS_INVALID_DEVICE_REQUEST. */
+NTSTATUS IopInvalidDeviceRequest(PDEVICE_OBJECT DeviceObject, PIRP Irp);
+
+/* ---- caches (irp.c, mdl.c) ---- */
+
+/* IRPs with up to this many stack locations come from the IRP cache. */
+#define IOP_CACHED_IRP_STACK 8
+/* MDLs describing up to this many pages come from the MDL caches
+ * (small: a 64 KiB request; large: a 1 MiB one, page-unaligned). */
+#define IOP_SMALL_MDL_PAGES 17
+#define IOP_LARGE_MDL_PAGES 257
+/* Returns every cached IRP and MDL to the pool (leak checks, unit tests). */
+VOID IopFlushCaches(VOID);
+
+/* ---- statistics (shell: io) ---- */
+typedef struct _IO_STATS {
+    ULONG64 IrpsAllocated;      /* IoAllocateIrp calls that succeeded */
+    ULONG64 IrpCacheHits;       /* ... served from the cache */
+    ULONG64 IrpsCompleted;      /* IoCompleteRequest calls */
+    ULONG64 MdlsAllocated;
+    ULONG64 MdlCacheHits;
+    ULONG64 InterruptsConnected;
+    ULONG64 FilesOpen;
+} IO_STATS;
+VOID IoQueryStats(IO_STATS *Stats);
+extern IO_STATS IopStats;
+
+/* ---- file objects and system services (file.c, ntapi.c) ----
+ *
+ * These are the kernel's simplified NT system services; all callers are
+ * kernel code (the shell, benchmarks, self-tests), so buffers are kernel
+ * buffers and there is no probing.  Handles come from the object manager's
+ * handle table (ObInsertHandle).
+ *
+ * Synchronous or asynchronous: a call with Event and ApcRoutine both NULL
+ * is synchronous -- it returns the final status and has written IoStatus
+ * (it waits when the driver returns STATUS_PENDING).  With an Event or an
+ * ApcRoutine it is asynchronous: once the request has been handed to the
+ * driver the call returns STATUS_PENDING, always, and exactly once later (or
+ * already, if the driver completed it inline) IoStatus is written, Event
+ * (a caller-owned KEVENT, not a handle -- ntstor has no event objects) is
+ * set and ApcRoutine(ApcContext, IoStatus, 0) is called from
+ * IoCompleteRequest (<= DISPATCH_LEVEL, must not block).  Any other return
+ * status means the request never reached the driver and nothing will be
+ * signalled.  The I/O path allocates nothing from the pool for requests
+ * whose IRP and MDL fit the caches.
+ *
+ * Callers: PASSIVE_LEVEL (asynchronous reads/writes also at DISPATCH_LEVEL,
+ * e.g. from an ApcRoutine keeping a queue full). */
+
+/* Opens Path -- a device (\Device\Harddisk0\DR0), something below a device
+ * (\Device\Harddisk0\Partition1 when the partition is not an object of its
+ * own: the rest of the path becomes FileObject->FileName), or a symbolic
+ * link to either (\??\PhysicalDrive0).  Sends IRP_MJ_CREATE to the top of
+ * the device's stack.  DesiredAccess: FILE_READ_DATA/FILE_WRITE_DATA or
+ * GENERIC_READ/GENERIC_WRITE/GENERIC_ALL.  ShareAccess is recorded;
+ * Options are CreateOptions (FILE_SYNCHRONOUS_IO_NONALERT etc.) passed to
+ * the driver.  Errors: the object manager's path errors,
+ * STATUS_OBJECT_TYPE_MISMATCH (not a device), STATUS_NO_SUCH_DEVICE (device
+ * still initializing or being deleted), STATUS_ACCESS_DENIED (exclusive
+ * device already open), or what the driver's create returns. */
+NTSTATUS NtCreateFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess, PCUNICODE_STRING Path,
+                      PIO_STATUS_BLOCK IoStatusBlock, ULONG ShareAccess, ULONG Options);
+/* ByteOffset NULL uses (and for synchronous calls advances) the file's
+ * CurrentByteOffset.  STATUS_ACCESS_DENIED without read (write) access,
+ * STATUS_DATATYPE_MISALIGNMENT if Buffer breaks the device's
+ * AlignmentRequirement. */
+NTSTATUS NtReadFile(HANDLE FileHandle, PKEVENT Event, PIO_APC_ROUTINE ApcRoutine,
+                    PVOID ApcContext, PIO_STATUS_BLOCK IoStatusBlock, PVOID Buffer,
+                    ULONG Length, PLARGE_INTEGER ByteOffset, PULONG Key);
+NTSTATUS NtWriteFile(HANDLE FileHandle, PKEVENT Event, PIO_APC_ROUTINE ApcRoutine,
+                     PVOID ApcContext, PIO_STATUS_BLOCK IoStatusBlock, PVOID Buffer,
+                     ULONG Length, PLARGE_INTEGER ByteOffset, PULONG Key);
+/* Buffers per the code's METHOD_* as IoBuildDeviceIoControlRequest. */
+NTSTATUS NtDeviceIoControlFile(HANDLE FileHandle, PKEVENT Event, PIO_APC_ROUTINE ApcRoutine,
+                               PVOID ApcContext, PIO_STATUS_BLOCK IoStatusBlock,
+                               ULONG IoControlCode, PVOID InputBuffer, ULONG InputBufferLength,
+                               PVOID OutputBuffer, ULONG OutputBufferLength);
+NTSTATUS NtFlushBuffersFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock);
+/* Closes any handle.  For the last handle of a file object: IRP_MJ_CLEANUP,
+ * then waits (up to IOP_CLOSE_DRAIN_TIMEOUT_MS) for the file's outstanding
+ * asynchronous requests, then the file object's last reference sends
+ * IRP_MJ_CLOSE and it goes. */
+NTSTATUS NtClose(HANDLE Handle);
+
+#define IOP_CLOSE_DRAIN_TIMEOUT_MS 30000
+
+/* FILE_OBJECT.Flags bits private to the I/O manager. */
+#define FO_IOP_CREATED 0x80000000   /* IRP_MJ_CREATE succeeded: send IRP_MJ_CLOSE at the end */
+
+/* Opens Path into a referenced file object without a handle (file.c; used
+ * by NtCreateFile and IoGetDeviceObjectPointer). */
+NTSTATUS IopOpenFile(PCUNICODE_STRING Path, ACCESS_MASK DesiredAccess, ULONG ShareAccess,
+                     ULONG Options, PIO_STATUS_BLOCK IoStatusBlock, PFILE_OBJECT *FileObject);
+/* Sends a stack-less request (CLEANUP, CLOSE, FLUSH) for FileObject and
+ * waits for it.  At PASSIVE_LEVEL. */
+NTSTATUS IopSendFileRequest(PFILE_OBJECT FileObject, UCHAR MajorFunction,
+                            PIO_STATUS_BLOCK IoStatusBlock);
+
+/* ---- internal helpers shared between files ---- */
+
+/* Builds an I/O-manager IRP for Device's stack with the next location set
+ * to MajorFunction and the buffer described as the device wants it
+ * (DO_DIRECT_IO: MDL; DO_BUFFERED_IO: system buffer; otherwise UserBuffer).
+ * Read/write only; Offset may be NULL (0).  NULL when out of memory. */
+PIRP IopBuildReadWriteIrp(UCHAR MajorFunction, PDEVICE_OBJECT DeviceObject, PVOID Buffer,
+                          ULONG Length, PLARGE_INTEGER Offset);
+/* As IoBuildDeviceIoControlRequest without Event/IoStatus. */
+PIRP IopBuildIoctlIrp(ULONG IoControlCode, PDEVICE_OBJECT DeviceObject, PVOID InputBuffer,
+                      ULONG InputBufferLength, PVOID OutputBuffer, ULONG OutputBufferLength,
+                      BOOLEAN InternalDeviceIoControl);
+/* Frees the buffers an I/O-manager IRP owns (system buffer, MDLs). */
+VOID IopFreeIrpBuffers(PIRP Irp);
+
+/* The lock guarding device attachment (AttachedDevice/AttachedTo) and each
+ * driver's device list.  Taken at DISPATCH_LEVEL, never held across calls
+ * into drivers. */
+extern KSPIN_LOCK IopDatabaseLock;
+
+/* ---- driver load and unload (load.c, owned by the driver loader) ----
+ * ServiceName is the service key's name ("ahci").  IopLoadDriver reads
+ * ImagePath from \Registry\Machine\System\CurrentControlSet\Services\<name>,
+ * takes the image from the boot files, loads it (kernel/ldr/), creates
+ * \Driver\<name> and calls DriverEntry.  IopUnloadDriver calls DriverUnload
+ * and removes driver object and image; it refuses (STATUS_DEVICE_BUSY,
+ * STATUS_INVALID_DEVICE_REQUEST) when that cannot be done safely.
+ * PASSIVE_LEVEL; serialized by the callers (boot, then the shell). */
+NTSTATUS IopLoadDriver(PCUNICODE_STRING ServiceName);
+NTSTATUS IopUnloadDriver(PCUNICODE_STRING ServiceName);
+/* The driver object of a driver IopLoadDriver loaded, or NULL. */
+PDRIVER_OBJECT IopFindLoadedDriver(PCUNICODE_STRING ServiceName);
+
+#endif /* NTSTOR_IO_H */

@@ -1,0 +1,228 @@
+/* device.c - device objects: creation and deletion, stacking (attach and
+ * detach), lookups along a stack, symbolic links, DPC requests.
+ *
+ * A device object is one object-manager body: DEVICE_OBJECT, then its
+ * DEVOBJ_EXTENSION, then the driver's device extension (16-byte aligned).
+ * It holds a reference on its driver object, so the driver object outlives
+ * its devices.  IoDeleteDevice drops the creation reference; open file
+ * objects keep the memory (not the name lookup: a device being deleted
+ * cannot be opened) until they close.
+ *
+ * IopDatabaseLock (DISPATCH_LEVEL) guards AttachedDevice/AttachedTo and the
+ * drivers' device lists; it is never held across a call into a driver. */
+#include "iop.h"
+
+KSPIN_LOCK IopDatabaseLock;
+
+static inline PDEVOBJ_EXTENSION IopDoe(PDEVICE_OBJECT Device)
+{
+    return Device->DeviceObjectExtension;
+}
+
+NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
+                        PUNICODE_STRING DeviceName, DEVICE_TYPE DeviceType,
+                        ULONG DeviceCharacteristics, BOOLEAN Exclusive,
+                        PDEVICE_OBJECT *DeviceObject)
+{
+    const ULONG DoeOffset = (ULONG)ALIGN_UP_BY(sizeof(DEVICE_OBJECT), 16);
+    const ULONG ExtOffset = DoeOffset + (ULONG)ALIGN_UP_BY(sizeof(DEVOBJ_EXTENSION), 16);
+    PDEVICE_OBJECT Device;
+    PDEVOBJ_EXTENSION Doe;
+    NTSTATUS Status;
+    KIRQL Old;
+
+    if (!DriverObject || !DeviceObject)
+        return STATUS_INVALID_PARAMETER;
+    *DeviceObject = NULL;
+    if (DeviceExtensionSize > 0x10000000)
+        return STATUS_INVALID_PARAMETER;
+
+    /* 15 bytes of slack: the body's own alignment is the object manager's. */
+    Status = ObCreateObject(IoDeviceObjectType, DeviceName, 0, ExtOffset + 15 + DeviceExtensionSize,
+                            (PVOID *)&Device);
+    if (!NT_SUCCESS(Status))
+        return Status;
+
+    Doe = (PDEVOBJ_EXTENSION)((PUCHAR)Device + DoeOffset);
+    Doe->Type = IO_TYPE_DEVICE_OBJECT_EXTENSION;
+    Doe->Size = sizeof(DEVOBJ_EXTENSION);
+    Doe->DeviceObject = Device;
+
+    Device->Type = IO_TYPE_DEVICE;
+    Device->Size = (USHORT)(sizeof(DEVICE_OBJECT) + (DeviceExtensionSize > 0xF000 ? 0xF000 : DeviceExtensionSize));
+    Device->DriverObject = DriverObject;
+    Device->DeviceObjectExtension = Doe;
+    Device->DeviceExtension = DeviceExtensionSize
+        ? (PVOID)ALIGN_UP_BY((PUCHAR)Device + ExtOffset, 16) : NULL;
+    Device->DeviceType = DeviceType;
+    Device->Characteristics = DeviceCharacteristics;
+    Device->StackSize = 1;
+    Device->AlignmentRequirement = FILE_BYTE_ALIGNMENT;
+    Device->Flags = DO_DEVICE_INITIALIZING | (Exclusive ? DO_EXCLUSIVE : 0) |
+                    (DeviceName ? DO_DEVICE_HAS_NAME : 0);
+    /* NT gives disk-like devices a 512-byte default sector. */
+    if (DeviceType == FILE_DEVICE_DISK || DeviceType == FILE_DEVICE_CD_ROM ||
+        DeviceType == FILE_DEVICE_MASS_STORAGE)
+        Device->SectorSize = 512;
+    KeInitializeDeviceQueue(&Device->DeviceQueue);
+
+    ObReferenceObject(DriverObject);
+    KeAcquireSpinLock(&IopDatabaseLock, &Old);
+    Device->NextDevice = DriverObject->DeviceObject;
+    DriverObject->DeviceObject = Device;
+    KeReleaseSpinLock(&IopDatabaseLock, Old);
+
+    *DeviceObject = Device;
+    return STATUS_SUCCESS;
+}
+
+VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
+{
+    PDEVOBJ_EXTENSION Doe = IopDoe(DeviceObject);
+    PDEVICE_OBJECT *Link;
+    KIRQL Old;
+
+    KeAcquireSpinLock(&IopDatabaseLock, &Old);
+    Doe->ExtensionFlags |= DOE_DELETE_PENDING;
+    for (Link = &DeviceObject->DriverObject->DeviceObject; *Link; Link = &(*Link)->NextDevice) {
+        if (*Link == DeviceObject) {
+            *Link = DeviceObject->NextDevice;
+            break;
+        }
+    }
+    DeviceObject->NextDevice = NULL;
+    /* A driver that forgot IoDetachDevice would leave the device below
+     * pointing at freed memory. */
+    if (Doe->AttachedTo) {
+        if (Doe->AttachedTo->AttachedDevice == DeviceObject)
+            Doe->AttachedTo->AttachedDevice = NULL;
+        Doe->AttachedTo = NULL;
+        KeReleaseSpinLock(&IopDatabaseLock, Old);
+        DbgPrint("io: IoDeleteDevice(%p): still attached; detached it\n", DeviceObject);
+    } else {
+        KeReleaseSpinLock(&IopDatabaseLock, Old);
+    }
+    if (DeviceObject->AttachedDevice)
+        DbgPrint("io: IoDeleteDevice(%p): device %p is still attached above it\n",
+                 DeviceObject, DeviceObject->AttachedDevice);
+    ObDereferenceObject(DeviceObject);
+}
+
+VOID IopDeleteDeviceProcedure(PVOID Object)
+{
+    PDEVICE_OBJECT Device = Object;
+    ObDereferenceObject(Device->DriverObject);
+}
+
+PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT TargetDevice)
+{
+    PDEVICE_OBJECT Top;
+    KIRQL Old;
+
+    KeAcquireSpinLock(&IopDatabaseLock, &Old);
+    Top = TargetDevice;
+    while (Top->AttachedDevice)
+        Top = Top->AttachedDevice;
+    if (IopDoe(Top)->ExtensionFlags & (DOE_DELETE_PENDING | DOE_UNLOAD_PENDING | DOE_REMOVE_PENDING)) {
+        KeReleaseSpinLock(&IopDatabaseLock, Old);
+        return NULL;
+    }
+    Top->AttachedDevice = SourceDevice;
+    IopDoe(SourceDevice)->AttachedTo = Top;
+    SourceDevice->StackSize = (CCHAR)(Top->StackSize + 1);
+    /* The new top inherits the stricter buffer alignment and the sector
+     * size of what it sits on (NT does the same). */
+    if (Top->AlignmentRequirement > SourceDevice->AlignmentRequirement)
+        SourceDevice->AlignmentRequirement = Top->AlignmentRequirement;
+    SourceDevice->SectorSize = Top->SectorSize;
+    KeReleaseSpinLock(&IopDatabaseLock, Old);
+    return Top;
+}
+
+VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice)
+{
+    KIRQL Old;
+
+    KeAcquireSpinLock(&IopDatabaseLock, &Old);
+    if (TargetDevice->AttachedDevice) {
+        IopDoe(TargetDevice->AttachedDevice)->AttachedTo = NULL;
+        TargetDevice->AttachedDevice = NULL;
+    }
+    KeReleaseSpinLock(&IopDatabaseLock, Old);
+}
+
+PDEVICE_OBJECT IoGetAttachedDevice(PDEVICE_OBJECT DeviceObject)
+{
+    while (DeviceObject->AttachedDevice)
+        DeviceObject = DeviceObject->AttachedDevice;
+    return DeviceObject;
+}
+
+PDEVICE_OBJECT IoGetAttachedDeviceReference(PDEVICE_OBJECT DeviceObject)
+{
+    KIRQL Old;
+
+    KeAcquireSpinLock(&IopDatabaseLock, &Old);
+    DeviceObject = IoGetAttachedDevice(DeviceObject);
+    ObReferenceObject(DeviceObject);
+    KeReleaseSpinLock(&IopDatabaseLock, Old);
+    return DeviceObject;
+}
+
+PDEVICE_OBJECT IoGetLowerDeviceObject(PDEVICE_OBJECT DeviceObject)
+{
+    PDEVICE_OBJECT Lower;
+    KIRQL Old;
+
+    KeAcquireSpinLock(&IopDatabaseLock, &Old);
+    Lower = IopDoe(DeviceObject)->AttachedTo;
+    if (Lower)
+        ObReferenceObject(Lower);
+    KeReleaseSpinLock(&IopDatabaseLock, Old);
+    return Lower;
+}
+
+PDEVICE_OBJECT IoGetRelatedDeviceObject(PFILE_OBJECT FileObject)
+{
+    return IoGetAttachedDevice(FileObject->DeviceObject);
+}
+
+NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK DesiredAccess,
+                                  PFILE_OBJECT *FileObject, PDEVICE_OBJECT *DeviceObject)
+{
+    IO_STATUS_BLOCK Iosb;
+    PFILE_OBJECT File;
+    NTSTATUS Status;
+
+    Status = IopOpenFile(ObjectName, DesiredAccess, FILE_SHARE_READ | FILE_SHARE_WRITE, 0, &Iosb, &File);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    *FileObject = File;
+    *DeviceObject = IoGetRelatedDeviceObject(File);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS IoCreateSymbolicLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING DeviceName)
+{
+    return ObCreateSymbolicLink(SymbolicLinkName, DeviceName);
+}
+
+NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING SymbolicLinkName)
+{
+    PVOID Link;
+    NTSTATUS Status;
+
+    Status = ObReferenceObjectByName(SymbolicLinkName, OBJ_OPENLINK, ObSymbolicLinkObjectType, &Link);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    ObMakeTemporaryObject(Link);
+    ObDereferenceObject(Link);
+    return STATUS_SUCCESS;
+}
+
+/* Device DPCs run DpcRoutine(Dpc, DeviceObject, Irp, Context): the KDPC
+ * calling convention with the device as DeferredContext. */
+VOID IoInitializeDpcRequest(PDEVICE_OBJECT DeviceObject, PIO_DPC_ROUTINE DpcRoutine)
+{
+    KeInitializeDpc(&DeviceObject->Dpc, (PKDEFERRED_ROUTINE)(void (*)(void))DpcRoutine, DeviceObject);
+}

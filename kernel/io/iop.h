@@ -1,0 +1,29 @@
+/* iop.h - declarations shared between the files of kernel/io/ and nothing
+ * else (the kernel-wide half is kernel/include/io.h). */
+#ifndef NTSTOR_IOP_H
+#define NTSTOR_IOP_H
+
+#include <ntos.h>
+#include <ob.h>
+#include <io.h>
+
+/* Object type delete procedures (driver.c, device.c, file.c). */
+VOID IopDeleteDriverProcedure(PVOID Object);
+VOID IopDeleteDeviceProcedure(PVOID Object);
+VOID IopDeleteFileProcedure(PVOID Object);
+
+/* Cache set-up and flushing (irp.c, mdl.c). */
+VOID IopInitIrpCache(VOID);
+VOID IopFlushIrpCache(VOID);
+VOID IopInitMdlCache(VOID);
+VOID IopFlushMdlCache(VOID);
+VOID IopInitCancel(VOID);
+VOID IopInitInterrupts(VOID);
+
+/* The private part of a driver object, laid out right after it. */
+typedef struct _IOP_DRIVER_EXTENSION {
+    DRIVER_EXTENSION Public;
+    LIST_ENTRY ClientExtensions;    /* IOP_CLIENT_EXTENSION.Link, under IopDatabaseLock */
+} IOP_DRIVER_EXTENSION, *PIOP_DRIVER_EXTENSION;
+
+#endif

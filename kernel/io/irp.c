@@ -1,0 +1,155 @@
+/* irp.c - IRP allocation and IoCallDriver.
+ *
+ * An IRP is one block: the IRP header followed by StackCount
+ * IO_STACK_LOCATIONs.  Location StackCount-1 (the last) belongs to the first
+ * driver called; CurrentLocation counts down from StackCount+1 ("no driver
+ * holds it yet") as IoCallDriver passes the IRP down, and back up as
+ * IoCompleteRequest returns it (NT's numbering).
+ *
+ * The hot path must not touch the pool: IRPs of up to IOP_CACHED_IRP_STACK
+ * locations are allocated at that size and kept on a free list when freed
+ * (NT's IRP lookaside list).  The list is guarded by IopIrpCacheLock
+ * (DISPATCH_LEVEL); IRPs are never allocated or freed above DISPATCH_LEVEL. */
+#include "iop.h"
+
+#define IOP_IRP_CACHE_MAX 64
+
+static KSPIN_LOCK IopIrpCacheLock;
+static SINGLE_LIST_ENTRY IopIrpCache;   /* free IRPs, linked through ThreadListEntry.Flink */
+static ULONG IopIrpCacheDepth;
+
+VOID IopInitIrpCache(VOID)
+{
+    KeInitializeSpinLock(&IopIrpCacheLock);
+    IopIrpCache.Next = NULL;
+    IopIrpCacheDepth = 0;
+}
+
+static PIRP IopPopCachedIrp(VOID)
+{
+    KIRQL Old;
+    PSINGLE_LIST_ENTRY Entry;
+
+    KeAcquireSpinLock(&IopIrpCacheLock, &Old);
+    Entry = IopIrpCache.Next;
+    if (Entry) {
+        IopIrpCache.Next = Entry->Next;
+        IopIrpCacheDepth--;
+    }
+    KeReleaseSpinLock(&IopIrpCacheLock, Old);
+    return Entry ? CONTAINING_RECORD((PLIST_ENTRY)Entry, IRP, ThreadListEntry) : NULL;
+}
+
+static BOOLEAN IopPushCachedIrp(PIRP Irp)
+{
+    KIRQL Old;
+    BOOLEAN Kept = FALSE;
+    PSINGLE_LIST_ENTRY Entry = (PSINGLE_LIST_ENTRY)&Irp->ThreadListEntry;
+
+    KeAcquireSpinLock(&IopIrpCacheLock, &Old);
+    if (IopIrpCacheDepth < IOP_IRP_CACHE_MAX) {
+        Entry->Next = IopIrpCache.Next;
+        IopIrpCache.Next = Entry;
+        IopIrpCacheDepth++;
+        Kept = TRUE;
+    }
+    KeReleaseSpinLock(&IopIrpCacheLock, Old);
+    return Kept;
+}
+
+VOID IopFlushIrpCache(VOID)
+{
+    PIRP Irp;
+    while ((Irp = IopPopCachedIrp()) != NULL)
+        ExFreePoolWithTag(Irp, IOP_TAG_IRP);
+}
+
+VOID IoInitializeIrp(PIRP Irp, USHORT PacketSize, CCHAR StackSize)
+{
+    RtlZeroMemory(Irp, PacketSize);
+    Irp->Type = IO_TYPE_IRP;
+    Irp->Size = PacketSize;
+    Irp->StackCount = StackSize;
+    Irp->CurrentLocation = (CHAR)(StackSize + 1);
+    Irp->Tail.Overlay.CurrentStackLocation = (PIO_STACK_LOCATION)(Irp + 1) + StackSize;
+    InitializeListHead(&Irp->ThreadListEntry);
+}
+
+PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)
+{
+    PIRP Irp = NULL;
+    UCHAR Flags = 0;
+
+    if (StackSize < 1)
+        return NULL;
+    if (StackSize <= IOP_CACHED_IRP_STACK) {
+        Flags = IRP_ALLOCATED_FIXED_SIZE | IRP_LOOKASIDE_ALLOCATION;
+        Irp = IopPopCachedIrp();
+        if (Irp)
+            IopStats.IrpCacheHits++;
+        else
+            Irp = ExAllocatePoolWithTag(NonPagedPool, IoSizeOfIrp(IOP_CACHED_IRP_STACK), IOP_TAG_IRP);
+    } else {
+        Irp = ExAllocatePoolWithTag(NonPagedPool, IoSizeOfIrp(StackSize), IOP_TAG_IRP);
+    }
+    if (!Irp)
+        return NULL;
+    IoInitializeIrp(Irp, IoSizeOfIrp(StackSize), StackSize);
+    Irp->AllocationFlags = Flags | (ChargeQuota ? IRP_QUOTA_CHARGED : 0);
+    IopStats.IrpsAllocated++;
+    return Irp;
+}
+
+VOID IoFreeIrp(PIRP Irp)
+{
+    /* A freed IRP has Type 0: freeing it again, or freeing something that
+     * is not an IRP, stops here rather than corrupting the pool. */
+    if (Irp->Type != IO_TYPE_IRP)
+        KeBugCheckEx(BAD_POOL_CALLER, 0x46, (ULONG_PTR)Irp, Irp->Type, 0);
+    /* ntstor: a system buffer the I/O manager allocated goes with the IRP
+     * even when a creator's completion routine frees the IRP (NT leaves it
+     * to the I/O manager's completion, which such IRPs never reach). */
+    if ((Irp->Flags & IRP_DEALLOCATE_BUFFER) && Irp->AssociatedIrp.SystemBuffer) {
+        ExFreePoolWithTag(Irp->AssociatedIrp.SystemBuffer, IOP_TAG_BUFFER);
+        Irp->AssociatedIrp.SystemBuffer = NULL;
+    }
+    Irp->Type = 0;
+    if ((Irp->AllocationFlags & IRP_LOOKASIDE_ALLOCATION) && IopPushCachedIrp(Irp))
+        return;
+    ExFreePoolWithTag(Irp, IOP_TAG_IRP);
+}
+
+VOID IoReuseIrp(PIRP Irp, NTSTATUS Status)
+{
+    UCHAR AllocationFlags = Irp->AllocationFlags;
+
+    IoInitializeIrp(Irp, Irp->Size, Irp->StackCount);
+    Irp->AllocationFlags = AllocationFlags;
+    Irp->IoStatus.Status = Status;
+}
+
+NTSTATUS IoCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    PIO_STACK_LOCATION Stack;
+    PDRIVER_DISPATCH Dispatch;
+
+    /* The caller filled the next location; it becomes the current one. */
+    Irp->CurrentLocation--;
+    if (Irp->CurrentLocation <= 0)
+        KeBugCheckEx(NO_MORE_IRP_STACK_LOCATIONS, (ULONG_PTR)Irp, (ULONG_PTR)DeviceObject, 0, 0);
+    Stack = --Irp->Tail.Overlay.CurrentStackLocation;
+    Stack->DeviceObject = DeviceObject;
+
+    if (Stack->MajorFunction > IRP_MJ_MAXIMUM_FUNCTION)
+        return IopInvalidDeviceRequest(DeviceObject, Irp);
+    Dispatch = DeviceObject->DriverObject->MajorFunction[Stack->MajorFunction];
+    return Dispatch(DeviceObject, Irp);
+}
+
+NTSTATUS IopInvalidDeviceRequest(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    Irp->IoStatus.Status = STATUS_INVALID_DEVICE_REQUEST;
+    Irp->IoStatus.Information = 0;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return STATUS_INVALID_DEVICE_REQUEST;
+}

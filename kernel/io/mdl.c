@@ -1,0 +1,200 @@
+/* mdl.c - memory descriptor lists: a kernel buffer described by its
+ * physical pages, for DMA.
+ *
+ * ntstor has no paging and no user space: every buffer an MDL describes is
+ * resident, mapped kernel memory.  Building an MDL is therefore only
+ * looking up each page's physical address (MmGetPhysicalAddress), and
+ * MappedSystemVa is always the buffer itself.
+ *
+ * MDLs for requests of up to IOP_SMALL_MDL_PAGES / IOP_LARGE_MDL_PAGES
+ * pages are allocated at that capacity and kept on free lists when freed,
+ * so the read/write path does not touch the pool (guarded by
+ * IopMdlCacheLock at DISPATCH_LEVEL). */
+#include "iop.h"
+
+/* MdlFlags bit private to this file: the MDL has the large capacity. */
+#define MDL_IOP_LARGE_CLASS 0x2000
+#define IOP_MDL_CACHE_MAX 32
+/* CSHORT Size bounds an MDL: (32767 - sizeof(MDL)) / 8 pages, ~16 MiB. */
+#define IOP_MDL_MAX_PAGES ((0x7FFF - sizeof(MDL)) / sizeof(PFN_NUMBER))
+
+typedef struct _IOP_MDL_CACHE {
+    SINGLE_LIST_ENTRY Head;     /* linked through MDL.Next */
+    ULONG Depth;
+    ULONG Pages;                /* capacity of each MDL in this cache */
+} IOP_MDL_CACHE;
+
+static KSPIN_LOCK IopMdlCacheLock;
+static IOP_MDL_CACHE IopSmallMdls = { { NULL }, 0, IOP_SMALL_MDL_PAGES };
+static IOP_MDL_CACHE IopLargeMdls = { { NULL }, 0, IOP_LARGE_MDL_PAGES };
+
+VOID IopInitMdlCache(VOID)
+{
+    KeInitializeSpinLock(&IopMdlCacheLock);
+}
+
+static PMDL IopPopMdl(IOP_MDL_CACHE *Cache)
+{
+    KIRQL Old;
+    PMDL Mdl;
+
+    KeAcquireSpinLock(&IopMdlCacheLock, &Old);
+    Mdl = (PMDL)Cache->Head.Next;
+    if (Mdl) {
+        Cache->Head.Next = (PSINGLE_LIST_ENTRY)Mdl->Next;
+        Cache->Depth--;
+    }
+    KeReleaseSpinLock(&IopMdlCacheLock, Old);
+    return Mdl;
+}
+
+static BOOLEAN IopPushMdl(IOP_MDL_CACHE *Cache, PMDL Mdl)
+{
+    KIRQL Old;
+    BOOLEAN Kept = FALSE;
+
+    KeAcquireSpinLock(&IopMdlCacheLock, &Old);
+    if (Cache->Depth < IOP_MDL_CACHE_MAX) {
+        Mdl->Next = (PMDL)Cache->Head.Next;
+        Cache->Head.Next = (PSINGLE_LIST_ENTRY)Mdl;
+        Cache->Depth++;
+        Kept = TRUE;
+    }
+    KeReleaseSpinLock(&IopMdlCacheLock, Old);
+    return Kept;
+}
+
+VOID IopFlushMdlCache(VOID)
+{
+    PMDL Mdl;
+    while ((Mdl = IopPopMdl(&IopSmallMdls)) != NULL)
+        ExFreePoolWithTag(Mdl, IOP_TAG_MDL);
+    while ((Mdl = IopPopMdl(&IopLargeMdls)) != NULL)
+        ExFreePoolWithTag(Mdl, IOP_TAG_MDL);
+}
+
+PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
+                   BOOLEAN ChargeQuota, PIRP Irp)
+{
+    ULONG Pages;
+    PMDL Mdl = NULL;
+    CSHORT Flags = 0;
+    IOP_MDL_CACHE *Cache = NULL;
+
+    if (Length == 0)
+        return NULL;
+    Pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(VirtualAddress, (ULONG64)Length);
+    if (Pages > IOP_MDL_MAX_PAGES)
+        return NULL;
+
+    if (Pages <= IOP_SMALL_MDL_PAGES) {
+        Flags = MDL_ALLOCATED_FIXED_SIZE | MDL_ALLOCATED_LOOKASIDE;
+        Cache = &IopSmallMdls;
+    } else if (Pages <= IOP_LARGE_MDL_PAGES) {
+        Flags = MDL_ALLOCATED_FIXED_SIZE | MDL_ALLOCATED_LOOKASIDE | MDL_IOP_LARGE_CLASS;
+        Cache = &IopLargeMdls;
+    }
+    if (Cache) {
+        Mdl = IopPopMdl(Cache);
+        if (Mdl)
+            IopStats.MdlCacheHits++;
+        else
+            Mdl = ExAllocatePoolWithTag(NonPagedPool, sizeof(MDL) + Cache->Pages * sizeof(PFN_NUMBER), IOP_TAG_MDL);
+    } else {
+        Mdl = ExAllocatePoolWithTag(NonPagedPool, sizeof(MDL) + Pages * sizeof(PFN_NUMBER), IOP_TAG_MDL);
+    }
+    if (!Mdl)
+        return NULL;
+
+    MmInitializeMdl(Mdl, VirtualAddress, Length);
+    Mdl->MdlFlags = Flags;
+    IopStats.MdlsAllocated++;
+
+    if (Irp) {
+        if (!SecondaryBuffer) {
+            Irp->MdlAddress = Mdl;
+        } else {
+            PMDL *Link = &Irp->MdlAddress;
+            while (*Link)
+                Link = &(*Link)->Next;
+            *Link = Mdl;
+        }
+    }
+    return Mdl;
+}
+
+VOID IoFreeMdl(PMDL Mdl)
+{
+    if (Mdl->MdlFlags & MDL_ALLOCATED_LOOKASIDE) {
+        IOP_MDL_CACHE *Cache = (Mdl->MdlFlags & MDL_IOP_LARGE_CLASS) ? &IopLargeMdls : &IopSmallMdls;
+        Mdl->MdlFlags = 0;
+        if (IopPushMdl(Cache, Mdl))
+            return;
+    }
+    Mdl->MdlFlags = 0;
+    ExFreePoolWithTag(Mdl, IOP_TAG_MDL);
+}
+
+VOID MmBuildMdlForNonPagedPool(PMDL Mdl)
+{
+    PPFN_NUMBER Pfn = MmGetMdlPfnArray(Mdl);
+    ULONG Pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(Mdl), (ULONG64)Mdl->ByteCount);
+    PUCHAR Va = Mdl->StartVa;
+
+    for (ULONG i = 0; i < Pages; i++, Va += PAGE_SIZE) {
+        PHYSICAL_ADDRESS Pa = MmGetPhysicalAddress(Va);
+        /* An unmapped page in a buffer handed to a device would become DMA
+         * to physical page 0: stop instead. */
+        if (Pa.QuadPart == 0)
+            KeBugCheckEx(PAGE_FAULT_IN_NONPAGED_AREA, (ULONG_PTR)Va, 0, (ULONG_PTR)Mdl, 0x4D444C);
+        Pfn[i] = (PFN_NUMBER)(Pa.QuadPart >> PAGE_SHIFT);
+    }
+    Mdl->MappedSystemVa = MmGetMdlVirtualAddress(Mdl);
+    Mdl->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
+}
+
+VOID MmProbeAndLockPages(PMDL Mdl, KPROCESSOR_MODE AccessMode, LOCK_OPERATION Operation)
+{
+    MmBuildMdlForNonPagedPool(Mdl);
+    Mdl->MdlFlags |= MDL_PAGES_LOCKED;
+    if (Operation != IoReadAccess)
+        Mdl->MdlFlags |= MDL_WRITE_OPERATION;
+}
+
+VOID MmUnlockPages(PMDL Mdl)
+{
+    Mdl->MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_WRITE_OPERATION);
+}
+
+VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualAddress, ULONG Length)
+{
+    PUCHAR SourceVa = MmGetMdlVirtualAddress(SourceMdl);
+    ULONG_PTR Offset = (PUCHAR)VirtualAddress - SourceVa;
+    ULONG Pages, First;
+
+    /* The piece must lie inside the source buffer. */
+    if ((PUCHAR)VirtualAddress < SourceVa || Offset > SourceMdl->ByteCount)
+        KeBugCheckEx(KERNEL_SECURITY_CHECK_FAILURE, (ULONG_PTR)__func__, (ULONG_PTR)"partial MDL outside source",
+                     (ULONG_PTR)SourceMdl, (ULONG_PTR)VirtualAddress);
+    if (Length == 0)
+        Length = (ULONG)(SourceMdl->ByteCount - Offset);
+    if (Offset + Length > SourceMdl->ByteCount)
+        KeBugCheckEx(KERNEL_SECURITY_CHECK_FAILURE, (ULONG_PTR)__func__, (ULONG_PTR)"partial MDL longer than source",
+                     (ULONG_PTR)SourceMdl, Length);
+
+    Pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(VirtualAddress, (ULONG64)Length);
+    if (sizeof(MDL) + Pages * sizeof(PFN_NUMBER) > (ULONG)TargetMdl->Size)
+        KeBugCheckEx(KERNEL_SECURITY_CHECK_FAILURE, (ULONG_PTR)__func__, (ULONG_PTR)"target MDL too small",
+                     (ULONG_PTR)TargetMdl, Pages);
+    First = (ULONG)(((ULONG_PTR)PAGE_ALIGN(VirtualAddress) - (ULONG_PTR)SourceMdl->StartVa) >> PAGE_SHIFT);
+
+    TargetMdl->StartVa = PAGE_ALIGN(VirtualAddress);
+    TargetMdl->ByteOffset = BYTE_OFFSET(VirtualAddress);
+    TargetMdl->ByteCount = Length;
+    TargetMdl->Process = NULL;
+    TargetMdl->MdlFlags = (CSHORT)((TargetMdl->MdlFlags & (MDL_ALLOCATED_FIXED_SIZE | MDL_ALLOCATED_LOOKASIDE | MDL_IOP_LARGE_CLASS)) |
+                                   MDL_PARTIAL |
+                                   (SourceMdl->MdlFlags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_MAPPED_TO_SYSTEM_VA)));
+    TargetMdl->MappedSystemVa = SourceMdl->MappedSystemVa ? VirtualAddress : NULL;
+    RtlCopyMemory(MmGetMdlPfnArray(TargetMdl), MmGetMdlPfnArray(SourceMdl) + First, Pages * sizeof(PFN_NUMBER));
+}

@@ -1,0 +1,216 @@
+/* ntapi.c - the system-service layer over file objects: NtCreateFile,
+ * NtReadFile, NtWriteFile, NtDeviceIoControlFile, NtFlushBuffersFile,
+ * NtClose.  Simplified NT signatures for kernel callers; the rules
+ * (synchronous vs asynchronous, what is signalled when) are in
+ * kernel/include/io.h.
+ *
+ * Asynchronous requests: the IRP does not hold a reference on the file
+ * object -- the caller's handle does -- and the file counts its outstanding
+ * requests (FILE_OBJECT.PendingRequests).  NtClose of the last handle waits
+ * for that count to reach zero, so completion (possibly at DISPATCH_LEVEL)
+ * never drops the last reference of a file and never sends IRP_MJ_CLOSE
+ * from there. */
+#include "iop.h"
+
+NTSTATUS NtCreateFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess, PCUNICODE_STRING Path,
+                      PIO_STATUS_BLOCK IoStatusBlock, ULONG ShareAccess, ULONG Options)
+{
+    PFILE_OBJECT File;
+    NTSTATUS Status;
+
+    if (!FileHandle || !Path || !IoStatusBlock)
+        return STATUS_INVALID_PARAMETER;
+    *FileHandle = NULL;
+    Status = IopOpenFile(Path, DesiredAccess, ShareAccess, Options, IoStatusBlock, &File);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    Status = ObInsertHandle(File, FileHandle);
+    /* On failure this is the last reference: the file closes again. */
+    ObDereferenceObject(File);
+    if (!NT_SUCCESS(Status)) {
+        IoStatusBlock->Status = Status;
+        IoStatusBlock->Information = 0;
+    }
+    return Status;
+}
+
+/* Sends a built IRP for File and, for a synchronous call, waits for it. */
+static NTSTATUS IopSubmitFileIrp(PFILE_OBJECT File, PDEVICE_OBJECT Top, PIRP Irp,
+                                 PKEVENT Event, PIO_APC_ROUTINE ApcRoutine, PVOID ApcContext,
+                                 PIO_STATUS_BLOCK IoStatusBlock)
+{
+    BOOLEAN Synchronous = !Event && !ApcRoutine;
+    KEVENT LocalEvent;
+    NTSTATUS Status;
+
+    IoGetNextIrpStackLocation(Irp)->FileObject = File;
+    Irp->Tail.Overlay.OriginalFileObject = File;
+    Irp->UserIosb = IoStatusBlock;
+    if (Synchronous) {
+        KeInitializeEvent(&LocalEvent, NotificationEvent, FALSE);
+        Irp->UserEvent = &LocalEvent;
+        Irp->Flags |= IRP_SYNCHRONOUS_API;
+    } else {
+        if (Event)
+            KeClearEvent(Event);
+        Irp->UserEvent = Event;
+        Irp->Overlay.AsynchronousParameters.UserApcRoutine = ApcRoutine;
+        Irp->Overlay.AsynchronousParameters.UserApcContext = ApcContext;
+    }
+    if (__atomic_add_fetch(&File->PendingRequests, 1, __ATOMIC_SEQ_CST) == 1)
+        KeClearEvent(&File->Event);
+
+    Status = IoCallDriver(Top, Irp);
+    if (!Synchronous)
+        return STATUS_PENDING;
+    if (Status == STATUS_PENDING) {
+        KeWaitForSingleObject(&LocalEvent, Executive, KernelMode, FALSE, NULL);
+        Status = IoStatusBlock->Status;
+    }
+    return Status;
+}
+
+static NTSTATUS IopReadWrite(UCHAR MajorFunction, HANDLE FileHandle, PKEVENT Event,
+                             PIO_APC_ROUTINE ApcRoutine, PVOID ApcContext,
+                             PIO_STATUS_BLOCK IoStatusBlock, PVOID Buffer, ULONG Length,
+                             PLARGE_INTEGER ByteOffset, PULONG Key)
+{
+    PFILE_OBJECT File;
+    PDEVICE_OBJECT Top;
+    LARGE_INTEGER Offset;
+    NTSTATUS Status;
+    PIRP Irp;
+
+    if (!IoStatusBlock || (Length && !Buffer))
+        return STATUS_INVALID_PARAMETER;
+    Status = ObReferenceObjectByHandle(FileHandle, IoFileObjectType, (PVOID *)&File);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    if (MajorFunction == IRP_MJ_READ ? !File->ReadAccess : !File->WriteAccess) {
+        Status = STATUS_ACCESS_DENIED;
+        goto out;
+    }
+    Top = IoGetRelatedDeviceObject(File);
+    if ((ULONG_PTR)Buffer & Top->AlignmentRequirement) {
+        Status = STATUS_DATATYPE_MISALIGNMENT;
+        goto out;
+    }
+    Offset = ByteOffset ? *ByteOffset : File->CurrentByteOffset;
+    Irp = IopBuildReadWriteIrp(MajorFunction, Top, Buffer, Length, &Offset);
+    if (!Irp) {
+        Status = STATUS_INSUFFICIENT_RESOURCES;
+        goto out;
+    }
+    IoGetNextIrpStackLocation(Irp)->Parameters.Read.Key = Key ? *Key : 0;
+    Status = IopSubmitFileIrp(File, Top, Irp, Event, ApcRoutine, ApcContext, IoStatusBlock);
+    if (!Event && !ApcRoutine && !ByteOffset && NT_SUCCESS(Status))
+        File->CurrentByteOffset.QuadPart = Offset.QuadPart + (LONGLONG)IoStatusBlock->Information;
+out:
+    ObDereferenceObject(File);
+    return Status;
+}
+
+NTSTATUS NtReadFile(HANDLE FileHandle, PKEVENT Event, PIO_APC_ROUTINE ApcRoutine,
+                    PVOID ApcContext, PIO_STATUS_BLOCK IoStatusBlock, PVOID Buffer,
+                    ULONG Length, PLARGE_INTEGER ByteOffset, PULONG Key)
+{
+    return IopReadWrite(IRP_MJ_READ, FileHandle, Event, ApcRoutine, ApcContext, IoStatusBlock,
+                        Buffer, Length, ByteOffset, Key);
+}
+
+NTSTATUS NtWriteFile(HANDLE FileHandle, PKEVENT Event, PIO_APC_ROUTINE ApcRoutine,
+                     PVOID ApcContext, PIO_STATUS_BLOCK IoStatusBlock, PVOID Buffer,
+                     ULONG Length, PLARGE_INTEGER ByteOffset, PULONG Key)
+{
+    return IopReadWrite(IRP_MJ_WRITE, FileHandle, Event, ApcRoutine, ApcContext, IoStatusBlock,
+                        Buffer, Length, ByteOffset, Key);
+}
+
+NTSTATUS NtDeviceIoControlFile(HANDLE FileHandle, PKEVENT Event, PIO_APC_ROUTINE ApcRoutine,
+                               PVOID ApcContext, PIO_STATUS_BLOCK IoStatusBlock,
+                               ULONG IoControlCode, PVOID InputBuffer, ULONG InputBufferLength,
+                               PVOID OutputBuffer, ULONG OutputBufferLength)
+{
+    ULONG Access = (IoControlCode >> 14) & 3;
+    PFILE_OBJECT File;
+    PDEVICE_OBJECT Top;
+    NTSTATUS Status;
+    PIRP Irp;
+
+    if (!IoStatusBlock || (InputBufferLength && !InputBuffer) || (OutputBufferLength && !OutputBuffer))
+        return STATUS_INVALID_PARAMETER;
+    Status = ObReferenceObjectByHandle(FileHandle, IoFileObjectType, (PVOID *)&File);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    /* The access bits of the control code are checked against the open,
+     * as on NT: a read-only open cannot send a FILE_WRITE_ACCESS code. */
+    if (((Access & FILE_READ_ACCESS) && !File->ReadAccess) ||
+        ((Access & FILE_WRITE_ACCESS) && !File->WriteAccess)) {
+        Status = STATUS_ACCESS_DENIED;
+        goto out;
+    }
+    Top = IoGetRelatedDeviceObject(File);
+    Irp = IopBuildIoctlIrp(IoControlCode, Top, InputBuffer, InputBufferLength, OutputBuffer,
+                           OutputBufferLength, FALSE);
+    if (!Irp) {
+        Status = STATUS_INSUFFICIENT_RESOURCES;
+        goto out;
+    }
+    Status = IopSubmitFileIrp(File, Top, Irp, Event, ApcRoutine, ApcContext, IoStatusBlock);
+out:
+    ObDereferenceObject(File);
+    return Status;
+}
+
+NTSTATUS NtFlushBuffersFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock)
+{
+    PFILE_OBJECT File;
+    NTSTATUS Status;
+
+    if (!IoStatusBlock)
+        return STATUS_INVALID_PARAMETER;
+    Status = ObReferenceObjectByHandle(FileHandle, IoFileObjectType, (PVOID *)&File);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    if (!File->WriteAccess)
+        Status = STATUS_ACCESS_DENIED;
+    else
+        Status = IopSendFileRequest(File, IRP_MJ_FLUSH_BUFFERS, IoStatusBlock);
+    ObDereferenceObject(File);
+    return Status;
+}
+
+NTSTATUS NtClose(HANDLE Handle)
+{
+    IO_STATUS_BLOCK Iosb;
+    PVOID Object;
+    NTSTATUS Status;
+
+    Status = ObReferenceObjectByHandle(Handle, NULL, &Object);
+    if (!NT_SUCCESS(Status))
+        return Status;
+
+    if (ObGetObjectType(Object) == IoFileObjectType && ObGetHandleCount(Object) == 1) {
+        PFILE_OBJECT File = Object;
+
+        Status = IopSendFileRequest(File, IRP_MJ_CLEANUP, &Iosb);
+        if (!NT_SUCCESS(Status) && Status != STATUS_INVALID_DEVICE_REQUEST)
+            DbgPrint("io: IRP_MJ_CLEANUP: %s\n", RtlNtStatusName(Status));
+        File->Flags |= FO_CLEANUP_COMPLETE;
+        if (File->PendingRequests) {
+            LARGE_INTEGER Timeout;
+            Timeout.QuadPart = -(LONGLONG)IOP_CLOSE_DRAIN_TIMEOUT_MS * 10000;
+            KeWaitForSingleObject(&File->Event, Executive, KernelMode, FALSE, &Timeout);
+        }
+        if (File->PendingRequests) {
+            /* Completion would touch a freed file object: keep it, and say
+             * so -- a driver is sitting on requests. */
+            DbgPrint("io: close: %d request(s) still outstanding after %u ms; file object %p kept\n",
+                     (INT)File->PendingRequests, IOP_CLOSE_DRAIN_TIMEOUT_MS, File);
+            ObReferenceObject(File);
+        }
+    }
+    Status = ObCloseHandle(Handle);
+    ObDereferenceObject(Object);
+    return Status;
+}
