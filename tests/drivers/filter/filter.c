@@ -99,6 +99,13 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     PFILTER_EXTENSION ext;
     NTSTATUS status;
 
+    /* Dispatch first: once attached, every IRP to the target's stack -- the
+     * close of our own open below included -- comes through us. */
+    for (ULONG i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++)
+        DriverObject->MajorFunction[i] = FilterPass;
+    DriverObject->MajorFunction[IRP_MJ_READ] = FilterRead;
+    DriverObject->DriverUnload = FilterUnload;
+
     FilterReadTarget(RegistryPath, targetBuffer, sizeof(targetBuffer));
     targetBuffer[FILTER_NAME_CHARS - 1] = 0;
     RtlInitUnicodeString(&target, targetBuffer);
@@ -128,11 +135,6 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     device->Flags |= ext->Lower->Flags & (DO_BUFFERED_IO | DO_DIRECT_IO);
     device->AlignmentRequirement = ext->Lower->AlignmentRequirement;
     FilterDevice = device;
-
-    for (ULONG i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++)
-        DriverObject->MajorFunction[i] = FilterPass;
-    DriverObject->MajorFunction[IRP_MJ_READ] = FilterRead;
-    DriverObject->DriverUnload = FilterUnload;
 
     device->Flags &= ~DO_DEVICE_INITIALIZING;
     DbgPrint("filter: attached above '%s' (offset +%u, xor 0x%02x)\n", (PCSTR)targetAscii,
