@@ -457,6 +457,10 @@ BOOLEAN KeRemoveEntryDeviceQueue(PKDEVICE_QUEUE Queue, PKDEVICE_QUEUE_ENTRY Entr
 /* ---- routine types ---- */
 typedef NTSTATUS DRIVER_INITIALIZE(struct _DRIVER_OBJECT *DriverObject, PUNICODE_STRING RegistryPath);
 typedef DRIVER_INITIALIZE *PDRIVER_INITIALIZE;
+/* Every driver image's entry point.  Declared here with default visibility
+ * so it is exported from the image (drivers build with -fvisibility=hidden)
+ * and the loader can find it (kernel/ldr/elf_validate.c). */
+__attribute__((visibility("default"))) DRIVER_INITIALIZE DriverEntry;
 typedef NTSTATUS DRIVER_ADD_DEVICE(struct _DRIVER_OBJECT *DriverObject,
                                    struct _DEVICE_OBJECT *PhysicalDeviceObject);
 typedef DRIVER_ADD_DEVICE *PDRIVER_ADD_DEVICE;
