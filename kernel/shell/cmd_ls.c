@@ -1,5 +1,6 @@
 /* cmd_ls.c - `ls [-l] [path]`: the object namespace, one entry per line
- * (name, type; with -l the pointer and handle counts and a link's target),
+ * (name, type; with -l the pointer and handle counts, not counting ls's own
+ * reference, and a link's target),
  * then the summary line "ls path=<path> entries=<n>".  Symbolic links in
  * the path are followed, so `ls \??\PhysicalDrive0` lists the disk object.
  *
@@ -27,7 +28,8 @@ static VOID LsPrintEntry(PCUNICODE_STRING Name, PVOID Object, LS_CTX *C)
     } else {
         if (Link)
             RtlUnicodeToAscii(Target, sizeof(Target), Link);
-        ConPrintf("%-25s %-13s refs=%d handles=%d%s%s\n", N, T, ObGetReferenceCount(Object),
+        /* ls holds one reference on each entry while printing it: not shown. */
+        ConPrintf("%-25s %-13s refs=%d handles=%d%s%s\n", N, T, ObGetReferenceCount(Object) - 1,
                   ObGetHandleCount(Object), Link ? " -> " : "", Link ? Target : "");
     }
     C->Entries++;
