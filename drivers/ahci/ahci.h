@@ -1,0 +1,237 @@
+/* ahci.h - the AHCI port driver's private types: controller (FDO), port
+ * and its disk (PDO), command slots.  AHCI 1.3.1; in QEMU: -M q35 has an
+ * ICH9 AHCI controller at 00:1f.2 (attach disks with -drive if=none,id=d
+ * -device ide-hd,drive=d,bus=ide.0).
+ *
+ * Locking: each port's Lock (a spin lock, so DISPATCH_LEVEL) guards its
+ * slots, Issued/NcqIssued bitmaps and Pending queue.  The ISR touches only
+ * registers and the PendingIs words (atomic OR), never the slots.  IRPs
+ * are completed with no lock held. */
+#ifndef NTSTOR_AHCI_DRV_H
+#define NTSTOR_AHCI_DRV_H
+
+#include <wdm.h>
+#include <wdm/cm.h>
+#include <wdm/ob.h>
+#include <srb.h>
+#include <scsi.h>
+#include <ntddscsi.h>
+#include <ntstor_ahci.h>
+#include <ahci.h>
+#include <ata.h>
+#include "satl.h"
+
+#define AHCI_TAG NTSTOR_TAG('A', 'h', 'c', 'i')
+
+/* One command table per slot: 128-byte header + PRDT.  257 entries carry
+ * 1 MiB from any byte offset in 4 KiB pages (256 pages + a partial one). */
+#define AHCI_PRDT_ENTRIES       257
+#define AHCI_CT_SIZE            ALIGN_UP_BY(AHCI_CT_PRDT + AHCI_PRDT_ENTRIES * sizeof(AHCI_PRD), AHCI_CT_ALIGN)
+#define AHCI_MAX_TRANSFER_BYTES ((AHCI_PRDT_ENTRIES - 1) * PAGE_SIZE)
+#define AHCI_SCRATCH_SIZE       4096    /* DSM TRIM ranges: 8 blocks */
+#define AHCI_INTERNAL_BUF_SIZE  512     /* IDENTIFY, READ LOG EXT page 10h */
+
+/* Per-port DMA memory, one contiguous block (offsets). */
+#define AHCI_DMA_CMD_LIST       0x0000  /* 1 KiB aligned (4.2.2) */
+#define AHCI_DMA_RFIS           0x0400  /* 256 B aligned (4.2.1) */
+#define AHCI_DMA_INTERNAL       0x0800
+#define AHCI_DMA_TABLES         0x1000  /* 128 B aligned (4.2.3) */
+#define AHCI_DMA_SCRATCH        ALIGN_UP_BY(AHCI_DMA_TABLES + AHCI_MAX_SLOTS * AHCI_CT_SIZE, PAGE_SIZE)
+#define AHCI_DMA_SIZE           (AHCI_DMA_SCRATCH + AHCI_SCRATCH_SIZE)
+
+/* Named deadlines (ms) beyond the spec's own (regs/ahci.h). */
+#define AHCI_DEVICE_READY_TIMEOUT_MS    10000   /* BSY clear after COMRESET (disks spin up) */
+#define AHCI_INTERNAL_CMD_TIMEOUT_MS    5000    /* IDENTIFY, READ LOG EXT, flush at start */
+#define AHCI_INTERRUPT_PROBE_MS         200     /* first interrupt must follow a completion */
+#define AHCI_MAX_RETRIES                3       /* innocent commands re-issued after recovery */
+
+typedef enum _AHCI_PORT_STATE {
+    AhciPortEmpty = 0,      /* no device (DET != 3) */
+    AhciPortLinkUp,         /* PHY up, device not yet identified */
+    AhciPortReady,          /* ATA disk identified, engines running */
+    AhciPortUnsupported,    /* ATAPI, port multiplier, SEMB: listed, not driven */
+    AhciPortFailed,         /* recovery or identify failed */
+    AhciPortStopped,        /* engines stopped (remove/unload) */
+    AhciPortStateCount
+} AHCI_PORT_STATE;
+extern const char *const AhciPortStateNames[AhciPortStateCount];
+
+typedef struct _AHCI_CONTROLLER AHCI_CONTROLLER, *PAHCI_CONTROLLER;
+typedef struct _AHCI_PORT AHCI_PORT, *PAHCI_PORT;
+
+typedef struct _AHCI_SLOT {
+    PIRP Irp;                   /* NULL for internal commands */
+    PSCSI_REQUEST_BLOCK Srb;
+    SATL_ATA_COMMAND Ata;
+    ULONG64 Deadline;           /* KeQueryInterruptTime units */
+    UCHAR Retries;
+    BOOLEAN Internal;
+    AHCI_COMMAND_TABLE_HEAD *Table;
+    AHCI_PRD *Prdt;
+} AHCI_SLOT, *PAHCI_SLOT;
+
+/* Device extension of a disk PDO. */
+typedef struct _AHCI_PDO_EXTENSION {
+    BOOLEAN IsFdo;              /* FALSE: first field of both extensions */
+    PAHCI_PORT Port;
+    BOOLEAN Started;
+    BOOLEAN Removed;
+} AHCI_PDO_EXTENSION, *PAHCI_PDO_EXTENSION;
+
+struct _AHCI_PORT {
+    PAHCI_CONTROLLER Controller;
+    ULONG Index;
+    volatile UCHAR *Regs;       /* ABAR + 100h + 80h * Index */
+    AHCI_PORT_STATE State;
+    ULONG Signature;
+    ATA_DEVICE_INFO Device;
+
+    KSPIN_LOCK Lock;            /* guards everything below */
+    ULONG Issued;               /* slots handed to the HBA */
+    ULONG NcqIssued;            /* subset issued as FPDMA (tracked in PxSACT) */
+    ULONG QueueDepth;           /* slots this port may use at once */
+    LIST_ENTRY Pending;         /* IRPs not yet issued (Tail.Overlay.ListEntry) */
+    AHCI_SLOT Slots[AHCI_MAX_SLOTS];
+    BOOLEAN UseNcq;
+    NTSTOR_AHCI_MODE Mode;
+    BOOLEAN InRecovery;
+
+    volatile ULONG PendingIs;   /* PxIS bits the ISR saw, for the DPC */
+    ULONG64 Commands, Errors;
+    ULONG Quirks;
+
+    PVOID Dma;                  /* AHCI_DMA_SIZE bytes, see AHCI_DMA_* */
+    ULONG64 DmaPa;
+    AHCI_COMMAND_HEADER *CmdList;
+    volatile UCHAR *Rfis;
+    PUCHAR Internal;
+    PUCHAR Scratch;
+
+    PDEVICE_OBJECT Pdo;
+    PAHCI_PDO_EXTENSION PdoExt;
+};
+
+/* Device extension of the controller FDO. */
+struct _AHCI_CONTROLLER {
+    BOOLEAN IsFdo;              /* TRUE */
+    ULONG Number;               /* n of \Device\Ahci<n> */
+    PDEVICE_OBJECT Fdo;
+    PDEVICE_OBJECT LowerDevice;
+    PDEVICE_OBJECT PciPdo;
+    BOOLEAN Started;
+
+    volatile UCHAR *Abar;
+    PHYSICAL_ADDRESS AbarPa;
+    ULONG AbarLength;
+    ULONG Cap, Cap2, PortsImplemented, Version;
+    ULONG NumSlots;             /* CAP.NCS + 1 */
+
+    PKINTERRUPT Interrupt;
+    BOOLEAN InterruptIsMsi;
+    ULONG InterruptVector;
+    KIRQL InterruptIrql;
+    KDPC Dpc;
+    volatile ULONG64 InterruptCount;
+
+    PAHCI_PORT Ports[AHCI_MAX_PORTS];
+};
+
+/* Driver-wide settings from RegistryPath\Parameters. */
+typedef struct _AHCI_PARAMETERS {
+    NTSTOR_AHCI_MODE InterruptMode;
+    BOOLEAN Ncq;
+    ULONG MaxQueueDepth;
+    BOOLEAN Debug;
+} AHCI_PARAMETERS;
+extern AHCI_PARAMETERS AhciParameters;
+
+#define AhciDbg(...) do { if (AhciParameters.Debug) DbgPrint(__VA_ARGS__); } while (0)
+extern const char *const AhciModeNames[3];
+
+/* ---- MMIO ---- */
+/* The compiler barrier keeps command-table stores ahead of the PxCI write
+ * that hands them to the HBA (x86 orders the stores themselves). */
+static inline ULONG AhciRead(volatile UCHAR *Base, ULONG Offset)
+{
+    __asm__ volatile("" ::: "memory");
+    return *(volatile ULONG *)(Base + Offset);
+}
+static inline VOID AhciWrite(volatile UCHAR *Base, ULONG Offset, ULONG Value)
+{
+    __asm__ volatile("" ::: "memory");
+    *(volatile ULONG *)(Base + Offset) = Value;
+}
+static inline ULONG64 AhciNow(VOID) { return KeQueryInterruptTime(); }
+static inline ULONG64 AhciMs(ULONG Ms) { return (ULONG64)Ms * 10000; }
+/* Spins until (reg & mask) == value or Ms elapse.  TRUE on success. */
+BOOLEAN AhciWaitRegister(volatile UCHAR *Base, ULONG Offset, ULONG Mask, ULONG Value, ULONG Ms);
+
+/* ---- hba.c ---- */
+NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated);
+VOID AhciHbaStop(PAHCI_CONTROLLER Ctrl);
+NTSTATUS AhciConnectInterrupt(PAHCI_CONTROLLER Ctrl);
+VOID AhciDisconnectInterrupt(PAHCI_CONTROLLER Ctrl);
+
+/* ---- port.c ---- */
+NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index);
+VOID AhciPortFree(PAHCI_PORT Port);
+BOOLEAN AhciPortStopEngine(PAHCI_PORT Port);
+VOID AhciPortStartEngine(PAHCI_PORT Port);
+BOOLEAN AhciPortComreset(PAHCI_PORT Port);
+BOOLEAN AhciPortClearBusy(PAHCI_PORT Port);
+VOID AhciPortSetState(PAHCI_PORT Port, AHCI_PORT_STATE State);
+VOID AhciPortSetMode(PAHCI_PORT Port, NTSTOR_AHCI_MODE Mode);
+
+/* ---- io.c ---- */
+NTSTATUS AhciSubmitSrb(PAHCI_PORT Port, PIRP Irp, PSCSI_REQUEST_BLOCK Srb);
+/* Issues an internal command (slot 0 of an idle port) and polls it to the
+ * end.  Buffer is the port's Internal buffer or NULL. */
+NTSTATUS AhciExecuteInternal(PAHCI_PORT Port, const SATL_ATA_COMMAND *Ata, PUCHAR TaskStatus,
+                             PUCHAR TaskError);
+/* Reaps finished slots (Issued & ~(PxCI|PxSACT)) and issues pending IRPs;
+ * completes the IRPs with no lock held.  From the DPC and polling loops. */
+VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs);
+/* Spins until the port has nothing issued or pending (polled mode). */
+VOID AhciPollPort(PAHCI_PORT Port);
+VOID AhciFailAll(PAHCI_PORT Port, UCHAR SrbStatus);
+
+/* Fills slot S's command FIS, PRDT and header for Ata.  Data is the SRB's
+ * buffer (through the IRP's MDL when there is one), the port's scratch
+ * (UseScratch) or the port's internal buffer (Internal).  FALSE with a
+ * reason logged if the buffer cannot be described. */
+BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, PIRP Irp,
+                         PVOID Buffer, BOOLEAN IsInternal);
+VOID AhciIssueSlot(PAHCI_PORT Port, ULONG S);
+VOID AhciStartPending(PAHCI_PORT Port, PLIST_ENTRY Done);
+
+/* ---- io_complete.c ---- */
+VOID AhciCompleteSlot(PAHCI_PORT Port, ULONG Slot, UCHAR SrbStatus, const SATL_SENSE *Sense,
+                      PLIST_ENTRY Done);
+VOID AhciCompleteSrb(PIRP Irp, PSCSI_REQUEST_BLOCK Srb, UCHAR SrbStatus, const SATL_SENSE *Sense,
+                     ULONG DataLength, PLIST_ENTRY Done);
+VOID AhciFinishIrps(PLIST_ENTRY Done);
+
+/* ---- error.c ---- */
+/* Called with the port lock held after a fatal PxIS or a timeout. */
+VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY Done);
+/* SRB_FUNCTION_RESET_*: COMRESET; issued commands end SRB_STATUS_BUS_RESET. */
+VOID AhciResetPort(PAHCI_PORT Port);
+
+/* ---- intr.c ---- */
+KSERVICE_ROUTINE AhciIsr;
+KDEFERRED_ROUTINE AhciDpc;
+/* Issues IDENTIFY with interrupts on and checks one arrives; falls back
+ * to polling (and says so) when it does not. */
+VOID AhciProbeInterrupt(PAHCI_PORT Port);
+
+/* ---- pnp.c / pdo.c / ioctl.c ---- */
+DRIVER_DISPATCH AhciDispatchPnp;
+DRIVER_DISPATCH AhciDispatchScsi;
+DRIVER_DISPATCH AhciDispatchDeviceControl;
+DRIVER_DISPATCH AhciDispatchCreateClose;
+DRIVER_DISPATCH AhciDispatchPower;
+NTSTATUS AhciPdoPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp);
+NTSTATUS AhciCreatePdo(PAHCI_CONTROLLER Ctrl, PAHCI_PORT Port);
+NTSTATUS AhciPdoDeviceControl(PAHCI_PORT Port, PIRP Irp);
+
+#endif /* NTSTOR_AHCI_DRV_H */

@@ -1,0 +1,131 @@
+/* entry.c - the AHCI port driver's entry points: DriverEntry (parameters,
+ * dispatch table), AddDevice (one controller FDO per AHCI function),
+ * Unload.  Get the hardware in QEMU: -M q35 (ICH9 AHCI at 00:1f.2). */
+#include "ahci.h"
+
+AHCI_PARAMETERS AhciParameters = {
+    .InterruptMode = NtstorAhciModeMsi,
+    .Ncq = TRUE,
+    .MaxQueueDepth = 32,
+    .Debug = FALSE,
+};
+
+const char *const AhciModeNames[3] = {
+    [NtstorAhciModePoll] = "poll",
+    [NtstorAhciModeMsi] = "msi",
+    [NtstorAhciModeIntx] = "intx",
+};
+
+static ULONG AhciControllerCount;
+
+static BOOLEAN WideEqualsAscii(PCWSTR w, PCSTR a)
+{
+    for (; *a; w++, a++) {
+        WCHAR c = *w, d = (WCHAR)(UCHAR)*a;
+        if (c >= 'A' && c <= 'Z')
+            c = (WCHAR)(c + 32);
+        if (d >= 'A' && d <= 'Z')
+            d = (WCHAR)(d + 32);
+        if (c != d)
+            return FALSE;
+    }
+    return *w == 0;
+}
+
+/* RegistryPath\Parameters: InterruptMode (Msi|Intx|Poll), Ncq (0|1),
+ * MaxQueueDepth (1..32), Debug (0|1).  A bad value is named and ignored. */
+static VOID AhciReadParameters(PUNICODE_STRING RegistryPath)
+{
+    HANDLE svc, par;
+    WCHAR mode[16];
+    ULONG v;
+
+    if (!NT_SUCCESS(CmOpenKey(RegistryPath, &svc)))
+        return;
+    if (NT_SUCCESS(CmOpenSubKey(svc, u"Parameters", &par))) {
+        if (NT_SUCCESS(CmQueryValueString(par, u"InterruptMode", mode, sizeof(mode), u"Msi"))) {
+            if (WideEqualsAscii(mode, "msi"))
+                AhciParameters.InterruptMode = NtstorAhciModeMsi;
+            else if (WideEqualsAscii(mode, "intx"))
+                AhciParameters.InterruptMode = NtstorAhciModeIntx;
+            else if (WideEqualsAscii(mode, "poll"))
+                AhciParameters.InterruptMode = NtstorAhciModePoll;
+            else
+                DbgPrint("ahci: Parameters\\InterruptMode: not Msi, Intx or Poll; using Msi\n");
+        }
+        if (NT_SUCCESS(CmQueryValueUlong(par, u"Ncq", &v, 1)))
+            AhciParameters.Ncq = v != 0;
+        if (NT_SUCCESS(CmQueryValueUlong(par, u"MaxQueueDepth", &v, 32))) {
+            if (v >= 1 && v <= AHCI_MAX_SLOTS)
+                AhciParameters.MaxQueueDepth = v;
+            else
+                DbgPrint("ahci: Parameters\\MaxQueueDepth=%u: not 1..32; using 32\n", v);
+        }
+        if (NT_SUCCESS(CmQueryValueUlong(par, u"Debug", &v, 0)))
+            AhciParameters.Debug = v != 0;
+        CmCloseKey(par);
+    }
+    CmCloseKey(svc);
+}
+
+static NTSTATUS AhciAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT PhysicalDeviceObject)
+{
+    WCHAR nameBuf[32];
+    UNICODE_STRING name = { 0, sizeof(nameBuf), nameBuf };
+    PDEVICE_OBJECT fdo;
+    PAHCI_CONTROLLER ctrl;
+    ULONG number = AhciControllerCount;
+    NTSTATUS status;
+    CHAR ascii[32];
+
+    RtlStringCbPrintfA(ascii, sizeof(ascii), "\\Device\\Ahci%u", number);
+    status = RtlAsciiToUnicodeString(&name, ascii);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = IoCreateDevice(DriverObject, sizeof(AHCI_CONTROLLER), &name,
+                            FILE_DEVICE_CONTROLLER, FILE_DEVICE_SECURE_OPEN, FALSE, &fdo);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("ahci: IoCreateDevice %s: status 0x%08X\n", ascii, (ULONG)status);
+        return status;
+    }
+    ctrl = fdo->DeviceExtension;
+    ctrl->IsFdo = TRUE;
+    ctrl->Number = number;
+    ctrl->Fdo = fdo;
+    ctrl->PciPdo = PhysicalDeviceObject;
+    KeInitializeDpc(&ctrl->Dpc, AhciDpc, ctrl);
+    ctrl->LowerDevice = IoAttachDeviceToDeviceStack(fdo, PhysicalDeviceObject);
+    if (!ctrl->LowerDevice) {
+        IoDeleteDevice(fdo);
+        return STATUS_NO_SUCH_DEVICE;
+    }
+    AhciControllerCount++;
+    fdo->Flags &= ~DO_DEVICE_INITIALIZING;
+    return STATUS_SUCCESS;
+}
+
+/* Devices are gone by now (the PnP manager removed them); nothing global
+ * is allocated. */
+static VOID AhciUnload(PDRIVER_OBJECT DriverObject)
+{
+    DbgPrint("ahci: unloaded\n");
+}
+
+NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    AhciReadParameters(RegistryPath);
+
+    DriverObject->MajorFunction[IRP_MJ_CREATE]                 = AhciDispatchCreateClose;
+    DriverObject->MajorFunction[IRP_MJ_CLOSE]                  = AhciDispatchCreateClose;
+    DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL]         = AhciDispatchDeviceControl;
+    DriverObject->MajorFunction[IRP_MJ_SCSI]                   = AhciDispatchScsi;
+    DriverObject->MajorFunction[IRP_MJ_PNP]                    = AhciDispatchPnp;
+    DriverObject->MajorFunction[IRP_MJ_POWER]                  = AhciDispatchPower;
+    DriverObject->DriverExtension->AddDevice = AhciAddDevice;
+    DriverObject->DriverUnload = AhciUnload;
+
+    DbgPrint("ahci: mode=%s ncq=%u max_queue_depth=%u debug=%u\n",
+             AhciModeNames[AhciParameters.InterruptMode], AhciParameters.Ncq,
+             AhciParameters.MaxQueueDepth, AhciParameters.Debug);
+    return STATUS_SUCCESS;
+}

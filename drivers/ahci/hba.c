@@ -1,0 +1,199 @@
+/* hba.c - controller bring-up and shutdown: BIOS/OS handoff (AHCI 10.6.3),
+ * AHCI enable and HBA reset (10.4.3), capabilities, per-port init, the
+ * interrupt connection (MSI or INTx, as the PnP manager routed it). */
+#include "ahci.h"
+
+BOOLEAN AhciWaitRegister(volatile UCHAR *Base, ULONG Offset, ULONG Mask, ULONG Value, ULONG Ms)
+{
+    ULONG64 deadline = AhciNow() + AhciMs(Ms);
+
+    for (;;) {
+        if ((AhciRead(Base, Offset) & Mask) == Value)
+            return TRUE;
+        if (AhciNow() > deadline)
+            return (AhciRead(Base, Offset) & Mask) == Value;
+        KeStallExecutionProcessor(10);
+    }
+}
+
+/* 10.6.3: ask the firmware to let go; it may take 25 ms to answer and, if
+ * it sets BIOS Busy, up to 2 s more to finish what it was doing. */
+static VOID AhciBiosHandoff(PAHCI_CONTROLLER Ctrl)
+{
+    volatile UCHAR *abar = Ctrl->Abar;
+
+    if (!(Ctrl->Cap2 & AHCI_CAP2_BOH))
+        return;
+    AhciWrite(abar, AHCI_BOHC, AhciRead(abar, AHCI_BOHC) | AHCI_BOHC_OOS);
+    if (!AhciWaitRegister(abar, AHCI_BOHC, AHCI_BOHC_BOS, 0, AHCI_BOHC_OWNERSHIP_MS)) {
+        if (AhciRead(abar, AHCI_BOHC) & AHCI_BOHC_BB)
+            AhciWaitRegister(abar, AHCI_BOHC, AHCI_BOHC_BOS, 0, AHCI_BOHC_BIOS_BUSY_MS);
+    }
+    if (AhciRead(abar, AHCI_BOHC) & AHCI_BOHC_BOS)
+        DbgPrint("ahci%u: firmware did not release the HBA (BOHC=%08x); taking it anyway\n",
+                 Ctrl->Number, AhciRead(abar, AHCI_BOHC));
+}
+
+/* 10.4.3: GHC.HR resets the HBA; it clears the bit when done, within 1 s. */
+static NTSTATUS AhciHbaReset(PAHCI_CONTROLLER Ctrl)
+{
+    volatile UCHAR *abar = Ctrl->Abar;
+
+    AhciWrite(abar, AHCI_GHC, AHCI_GHC_AE);
+    AhciWrite(abar, AHCI_GHC, AHCI_GHC_AE | AHCI_GHC_HR);
+    if (!AhciWaitRegister(abar, AHCI_GHC, AHCI_GHC_HR, 0, AHCI_HBA_RESET_TIMEOUT_MS)) {
+        DbgPrint("ahci%u: HBA reset did not finish within %u ms\n", Ctrl->Number,
+                 AHCI_HBA_RESET_TIMEOUT_MS);
+        return STATUS_IO_TIMEOUT;
+    }
+    /* The reset clears AE on HBAs that are not AHCI-only (CAP.SAM). */
+    AhciWrite(abar, AHCI_GHC, AHCI_GHC_AE);
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS AhciFindResources(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
+{
+    PCM_PARTIAL_RESOURCE_DESCRIPTOR mem = NULL, intr = NULL;
+
+    if (!Translated || Translated->Count < 1)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    PCM_PARTIAL_RESOURCE_LIST list = &Translated->List[0].PartialResourceList;
+    for (ULONG i = 0; i < list->Count; i++) {
+        PCM_PARTIAL_RESOURCE_DESCRIPTOR d = &list->PartialDescriptors[i];
+        /* ABAR is BAR5, the last memory BAR of the function (AHCI 2.1.11);
+         * other BARs (legacy I/O) are ignored. */
+        if (d->Type == CmResourceTypeMemory && d->u.Memory.Length >= AHCI_PORT_OFFSET(1))
+            mem = d;
+        else if (d->Type == CmResourceTypeInterrupt && !intr)
+            intr = d;
+    }
+    if (!mem) {
+        DbgPrint("ahci%u: no memory BAR (ABAR) in the start resources\n", Ctrl->Number);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    Ctrl->AbarPa = mem->u.Memory.Start;
+    Ctrl->AbarLength = mem->u.Memory.Length;
+    if (intr) {
+        Ctrl->InterruptIsMsi = (intr->Flags & CM_RESOURCE_INTERRUPT_MESSAGE) != 0;
+        Ctrl->InterruptVector = intr->u.Interrupt.Vector;
+        Ctrl->InterruptIrql = (KIRQL)intr->u.Interrupt.Level;
+    }
+    Ctrl->InterruptVector = intr ? Ctrl->InterruptVector : 0;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS AhciConnectInterrupt(PAHCI_CONTROLLER Ctrl)
+{
+    NTSTATUS status;
+
+    if (Ctrl->Interrupt || !Ctrl->InterruptVector)
+        return Ctrl->Interrupt ? STATUS_SUCCESS : STATUS_NOT_SUPPORTED;
+    status = IoConnectInterrupt(&Ctrl->Interrupt, AhciIsr, Ctrl, NULL, Ctrl->InterruptVector,
+                                Ctrl->InterruptIrql, Ctrl->InterruptIrql,
+                                Ctrl->InterruptIsMsi ? Latched : LevelSensitive,
+                                !Ctrl->InterruptIsMsi, 1, FALSE);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("ahci%u: IoConnectInterrupt vector %u: status 0x%08X\n", Ctrl->Number,
+                 Ctrl->InterruptVector, (ULONG)status);
+        Ctrl->Interrupt = NULL;
+    }
+    return status;
+}
+
+VOID AhciDisconnectInterrupt(PAHCI_CONTROLLER Ctrl)
+{
+    if (Ctrl->Interrupt) {
+        AhciWrite(Ctrl->Abar, AHCI_GHC, AhciRead(Ctrl->Abar, AHCI_GHC) & ~AHCI_GHC_IE);
+        IoDisconnectInterrupt(Ctrl->Interrupt);
+        Ctrl->Interrupt = NULL;
+    }
+    KeRemoveQueueDpc(&Ctrl->Dpc);
+}
+
+NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
+{
+    NTSTATUS status;
+    ULONG ports = 0;
+
+    status = AhciFindResources(Ctrl, Translated);
+    if (!NT_SUCCESS(status))
+        return status;
+    Ctrl->Abar = MmMapIoSpace(Ctrl->AbarPa, Ctrl->AbarLength, MmNonCached);
+    if (!Ctrl->Abar) {
+        DbgPrint("ahci%u: cannot map ABAR at %llx\n", Ctrl->Number,
+                 (unsigned long long)Ctrl->AbarPa.QuadPart);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+
+    Ctrl->Cap2 = AhciRead(Ctrl->Abar, AHCI_CAP2);
+    AhciBiosHandoff(Ctrl);
+    status = AhciHbaReset(Ctrl);
+    if (!NT_SUCCESS(status))
+        goto fail;
+
+    Ctrl->Cap = AhciRead(Ctrl->Abar, AHCI_CAP);
+    Ctrl->Cap2 = AhciRead(Ctrl->Abar, AHCI_CAP2);
+    Ctrl->PortsImplemented = AhciRead(Ctrl->Abar, AHCI_PI);
+    Ctrl->Version = AhciRead(Ctrl->Abar, AHCI_VS);
+    Ctrl->NumSlots = ((Ctrl->Cap & AHCI_CAP_NCS_MASK) >> AHCI_CAP_NCS_SHIFT) + 1;
+    /* Ports past the mapped ABAR cannot be reached, whatever PI says. */
+    for (ULONG p = 0; p < AHCI_MAX_PORTS; p++)
+        if (AHCI_PORT_OFFSET(p + 1) > Ctrl->AbarLength)
+            Ctrl->PortsImplemented &= ~(1u << p);
+    DbgPrint("ahci%u: AHCI %x.%x cap=%08x cap2=%08x pi=%08x slots=%u ncq=%u s64a=%u sss=%u\n",
+             Ctrl->Number, Ctrl->Version >> 16, Ctrl->Version & 0xFFFF, Ctrl->Cap, Ctrl->Cap2,
+             Ctrl->PortsImplemented, Ctrl->NumSlots, !!(Ctrl->Cap & AHCI_CAP_SNCQ),
+             !!(Ctrl->Cap & AHCI_CAP_S64A), !!(Ctrl->Cap & AHCI_CAP_SSS));
+
+    /* Interrupts off at the HBA until the ports are set up; clear stale status. */
+    AhciWrite(Ctrl->Abar, AHCI_GHC, AHCI_GHC_AE);
+    AhciWrite(Ctrl->Abar, AHCI_IS, 0xFFFFFFFF);
+
+    if (AhciParameters.InterruptMode != NtstorAhciModePoll)
+        AhciConnectInterrupt(Ctrl);
+
+    for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
+        if (!(Ctrl->PortsImplemented & (1u << p)))
+            continue;
+        if (NT_SUCCESS(AhciPortInit(Ctrl, p)))
+            ports++;
+    }
+    if (Ctrl->Interrupt)
+        AhciWrite(Ctrl->Abar, AHCI_GHC, AHCI_GHC_AE | AHCI_GHC_IE);
+
+    /* The first command with interrupts on tells whether they arrive. */
+    for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
+        PAHCI_PORT port = Ctrl->Ports[p];
+        if (port && port->State == AhciPortReady)
+            AhciProbeInterrupt(port);
+    }
+    Ctrl->Started = TRUE;
+    DbgPrint("ahci%u: started, %u port(s) set up\n", Ctrl->Number, ports);
+    return STATUS_SUCCESS;
+
+fail:
+    MmUnmapIoSpace((PVOID)Ctrl->Abar, Ctrl->AbarLength);
+    Ctrl->Abar = NULL;
+    return status;
+}
+
+/* Ports stopped (ST and FRE off), interrupts disconnected, GHC.IE
+ * cleared, memory freed. */
+VOID AhciHbaStop(PAHCI_CONTROLLER Ctrl)
+{
+    if (!Ctrl->Abar)
+        return;
+    AhciWrite(Ctrl->Abar, AHCI_GHC, AhciRead(Ctrl->Abar, AHCI_GHC) & ~AHCI_GHC_IE);
+    for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
+        PAHCI_PORT port = Ctrl->Ports[p];
+        if (!port)
+            continue;
+        AhciFailAll(port, SRB_STATUS_NO_DEVICE);
+        AhciPortFree(port);
+        Ctrl->Ports[p] = NULL;
+    }
+    AhciDisconnectInterrupt(Ctrl);
+    MmUnmapIoSpace((PVOID)Ctrl->Abar, Ctrl->AbarLength);
+    Ctrl->Abar = NULL;
+    Ctrl->Started = FALSE;
+}

@@ -1,0 +1,77 @@
+/* intr.c - the interrupt path: the ISR acknowledges (PxIS before IS, AHCI
+ * 10.7.2.1) and hands the bits to a DPC that completes finished commands;
+ * the start-up probe falls back to polling when interrupts do not arrive. */
+#include "ahci.h"
+
+/* At device IRQL.  Shared INTx lines: FALSE when IS shows none of our ports. */
+BOOLEAN AhciIsr(PKINTERRUPT Interrupt, PVOID ServiceContext)
+{
+    PAHCI_CONTROLLER ctrl = ServiceContext;
+    ULONG is = AhciRead(ctrl->Abar, AHCI_IS) & ctrl->PortsImplemented;
+
+    if (!is)
+        return FALSE;
+    for (ULONG b = is; b; b &= b - 1) {
+        ULONG p = (ULONG)__builtin_ctz(b);
+        PAHCI_PORT port = ctrl->Ports[p];
+        volatile UCHAR *regs = ctrl->Abar + AHCI_PORT_OFFSET(p);
+        ULONG pxis = AhciRead(regs, AHCI_PxIS);
+        AhciWrite(regs, AHCI_PxIS, pxis);
+        if (port)
+            __atomic_fetch_or(&port->PendingIs, pxis | 0x80000000u, __ATOMIC_RELAXED);
+    }
+    AhciWrite(ctrl->Abar, AHCI_IS, is);
+    ctrl->InterruptCount++;
+    KeInsertQueueDpc(&ctrl->Dpc, NULL, NULL);
+    return TRUE;
+}
+
+/* DISPATCH_LEVEL.  Bit 31 of PendingIs (CPDS, never enabled) marks "the
+ * ISR saw this port" so a completion with no other bit still gets reaped. */
+VOID AhciDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2)
+{
+    PAHCI_CONTROLLER ctrl = DeferredContext;
+
+    for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
+        PAHCI_PORT port = ctrl->Ports[p];
+        if (!port || !port->PendingIs)
+            continue;
+        ULONG pxis = __atomic_exchange_n(&port->PendingIs, 0, __ATOMIC_RELAXED) & ~0x80000000u;
+        if (port->State == AhciPortReady)
+            AhciProcessPort(port, pxis);
+    }
+}
+
+/* One IDENTIFY with the port's interrupt enabled: if the HBA finishes it
+ * (PxCI clears) but no interrupt comes within AHCI_INTERRUPT_PROBE_MS, the
+ * interrupt is not reaching us (routing, MSI, emulation): poll instead. */
+VOID AhciProbeInterrupt(PAHCI_PORT Port)
+{
+    PAHCI_CONTROLLER ctrl = Port->Controller;
+    SATL_ATA_COMMAND id = { 0 };
+    UCHAR sts, err;
+
+    if (Port->Mode == NtstorAhciModePoll || !ctrl->Interrupt)
+        return;
+    ULONG64 before = ctrl->InterruptCount;
+    id.Command = ATA_CMD_IDENTIFY_DEVICE;
+    id.Protocol = SatlProtocolPioIn;
+    id.TransferBytes = 512;
+    if (!NT_SUCCESS(AhciExecuteInternal(Port, &id, &sts, &err)))
+        return;
+    /* The ISR runs only if IRQL allows; KeStallExecutionProcessor spins at
+     * the caller's IRQL, which at start-up is PASSIVE_LEVEL. */
+    ULONG64 deadline = AhciNow() + AhciMs(AHCI_INTERRUPT_PROBE_MS);
+    while (ctrl->InterruptCount == before && AhciNow() < deadline)
+        KeStallExecutionProcessor(50);
+    if (ctrl->InterruptCount != before) {
+        AhciDbg("ahci%u: port %u: %s interrupt works\n", ctrl->Number, Port->Index,
+                AhciModeNames[Port->Mode]);
+        return;
+    }
+    DbgPrint("ahci%u: port %u: quirk forced-poll: command completed but no %s interrupt "
+             "within %u ms; polling instead\n", ctrl->Number, Port->Index,
+             AhciModeNames[Port->Mode], AHCI_INTERRUPT_PROBE_MS);
+    Port->Quirks |= NTSTOR_AHCI_QUIRK_FORCED_POLL;
+    AhciPortSetMode(Port, NtstorAhciModePoll);
+}

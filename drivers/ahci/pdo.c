@@ -1,0 +1,256 @@
+/* pdo.c - the disk PDOs the controller enumerates (\Device\Ahci<n>\Port<p>):
+ * creation, PnP IDs (SCSI\Disk...), capabilities, and IRP_MJ_SCSI with its
+ * SRB functions. */
+#include "ahci.h"
+
+NTSTATUS AhciCreatePdo(PAHCI_CONTROLLER Ctrl, PAHCI_PORT Port)
+{
+    WCHAR nameBuf[48];
+    UNICODE_STRING name = { 0, sizeof(nameBuf), nameBuf };
+    CHAR ascii[48];
+    PDEVICE_OBJECT pdo;
+    NTSTATUS status;
+
+    /* The object manager lets device objects hold named children. */
+    RtlStringCbPrintfA(ascii, sizeof(ascii), "\\Device\\Ahci%u\\Port%u", Ctrl->Number, Port->Index);
+    status = RtlAsciiToUnicodeString(&name, ascii);
+    if (NT_SUCCESS(status))
+        status = IoCreateDevice(Ctrl->Fdo->DriverObject, sizeof(AHCI_PDO_EXTENSION), &name,
+                                FILE_DEVICE_DISK, FILE_DEVICE_SECURE_OPEN, FALSE, &pdo);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("ahci%u: cannot create %s: status 0x%08X\n", Ctrl->Number, ascii, (ULONG)status);
+        return status;
+    }
+    PAHCI_PDO_EXTENSION ext = pdo->DeviceExtension;
+    ext->IsFdo = FALSE;
+    ext->Port = Port;
+    Port->Pdo = pdo;
+    Port->PdoExt = ext;
+    pdo->Flags |= DO_BUS_ENUMERATED_DEVICE | DO_DIRECT_IO;
+    pdo->AlignmentRequirement = FILE_WORD_ALIGNMENT;    /* PRD data must be word aligned */
+    if (Port->State == AhciPortReady)
+        pdo->SectorSize = (USHORT)Port->Device.SectorSize;
+    pdo->Flags &= ~DO_DEVICE_INITIALIZING;
+    return STATUS_SUCCESS;
+}
+
+#define AHCI_ID_BUF 160
+
+/* Product id as SCSI IDs spell it: 16 characters, blanks as '_'. */
+static VOID AhciProductId(PAHCI_PORT Port, PCHAR Out, BOOLEAN Pad)
+{
+    ULONG i = 0;
+
+    for (; i < 16 && Port->Device.Model[i]; i++)
+        Out[i] = Port->Device.Model[i] == ' ' ? '_' : Port->Device.Model[i];
+    while (Pad && i < 16)
+        Out[i++] = '_';
+    Out[i] = 0;
+}
+
+/* A REG_MULTI_SZ from '\0'-separated ASCII (ending "\0\0"), in pool. */
+static PWCHAR AhciMultiSz(PCSTR Ascii, ULONG Bytes)
+{
+    PWCHAR w = ExAllocatePoolWithTag(NonPagedPool, Bytes * sizeof(WCHAR), AHCI_TAG);
+
+    if (w)
+        for (ULONG i = 0; i < Bytes; i++)
+            w[i] = (WCHAR)(UCHAR)Ascii[i];
+    return w;
+}
+
+/* Appends one NUL-terminated string to a multi-string being built. */
+static VOID __attribute__((format(printf, 3, 4))) Put(PCHAR Buf, PULONG N, PCSTR Format, ...)
+{
+    va_list ap;
+
+    va_start(ap, Format);
+    RtlStringCbVPrintfA(Buf + *N, AHCI_ID_BUF - 1 - *N, Format, ap);
+    va_end(ap);
+    while (Buf[*N])
+        (*N)++;
+    (*N)++;
+}
+
+static NTSTATUS AhciQueryId(PAHCI_PORT Port, BUS_QUERY_ID_TYPE Type, PWCHAR *Result)
+{
+    CHAR buf[AHCI_ID_BUF], prod[17], prodPad[17];
+    ULONG n = 0;
+    BOOLEAN disk = Port->State == AhciPortReady;
+    BOOLEAN cdrom = Port->Signature == AHCI_SIG_ATAPI;
+
+    AhciProductId(Port, prod, FALSE);
+    AhciProductId(Port, prodPad, TRUE);
+    switch (Type) {
+    case BusQueryDeviceID:
+        if (disk)
+            Put(buf, &n, "SCSI\\Disk&Ven_ATA&Prod_%s", prod);
+        else
+            Put(buf, &n, cdrom ? "SCSI\\CdRom&Ven_ATA" : "AHCI\\PortMultiplier");
+        break;
+    case BusQueryHardwareIDs:
+        if (disk) {
+            Put(buf, &n, "SCSI\\DiskATA_____%s", prodPad);
+            Put(buf, &n, "SCSI\\Disk");
+            Put(buf, &n, "GenDisk");
+        } else {
+            Put(buf, &n, cdrom ? "SCSI\\CdRomATA_____" : "AHCI\\PortMultiplier");
+            Put(buf, &n, cdrom ? "GenCdRom" : "AHCI\\Unsupported");
+        }
+        break;
+    case BusQueryCompatibleIDs:
+        if (disk) {
+            Put(buf, &n, "SCSI\\Disk");
+            Put(buf, &n, "GenDisk");
+        } else {
+            Put(buf, &n, cdrom ? "SCSI\\CdRom" : "AHCI\\Unsupported");
+        }
+        break;
+    case BusQueryInstanceID:
+        Put(buf, &n, "%u", Port->Index);
+        break;
+    case BusQueryDeviceSerialNumber:
+        if (!disk || !Port->Device.Serial[0])
+            return STATUS_NOT_SUPPORTED;
+        Put(buf, &n, "%s", Port->Device.Serial);
+        break;
+    default:
+        return STATUS_NOT_SUPPORTED;
+    }
+    buf[n++] = 0;   /* the list's terminating empty string */
+    *Result = AhciMultiSz(buf, n);
+    return *Result ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
+}
+
+NTSTATUS AhciPdoPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    PAHCI_PDO_EXTENSION ext = DeviceObject->DeviceExtension;
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    PAHCI_PORT port = ext->Port;
+    NTSTATUS status = Irp->IoStatus.Status;
+    PWCHAR id;
+
+    switch (stack->MinorFunction) {
+    case IRP_MN_START_DEVICE:
+        status = port ? STATUS_SUCCESS : STATUS_NO_SUCH_DEVICE;
+        ext->Started = NT_SUCCESS(status);
+        break;
+    case IRP_MN_QUERY_STOP_DEVICE:
+    case IRP_MN_CANCEL_STOP_DEVICE:
+    case IRP_MN_QUERY_REMOVE_DEVICE:
+    case IRP_MN_CANCEL_REMOVE_DEVICE:
+        status = STATUS_SUCCESS;
+        break;
+    case IRP_MN_STOP_DEVICE:
+    case IRP_MN_SURPRISE_REMOVAL:
+        ext->Started = FALSE;
+        status = STATUS_SUCCESS;
+        break;
+    case IRP_MN_REMOVE_DEVICE:
+        /* The PDO lives as long as the device is on the bus (the FDO's
+         * removal deletes it); requests fail meanwhile. */
+        ext->Started = FALSE;
+        if (port && port->State == AhciPortReady)
+            AhciFailAll(port, SRB_STATUS_NO_DEVICE);
+        status = STATUS_SUCCESS;
+        break;
+    case IRP_MN_QUERY_ID:
+        if (!port) {
+            status = STATUS_NO_SUCH_DEVICE;
+            break;
+        }
+        status = AhciQueryId(port, stack->Parameters.QueryId.IdType, &id);
+        if (NT_SUCCESS(status))
+            Irp->IoStatus.Information = (ULONG_PTR)id;
+        break;
+    case IRP_MN_QUERY_CAPABILITIES: {
+        PDEVICE_CAPABILITIES caps = stack->Parameters.DeviceCapabilities.Capabilities;
+        if (port) {
+            caps->Address = port->Index;
+            caps->UINumber = port->Index;
+            caps->UniqueID = port->Device.Serial[0] != 0;
+            caps->SilentInstall = 1;
+            caps->Removable = 0;
+            status = STATUS_SUCCESS;
+        }
+        break;
+    }
+    case IRP_MN_QUERY_DEVICE_RELATIONS:
+        if (stack->Parameters.QueryDeviceRelations.Type == TargetDeviceRelation) {
+            PDEVICE_RELATIONS rel = ExAllocatePoolWithTag(NonPagedPool, sizeof(*rel), AHCI_TAG);
+            if (!rel) {
+                status = STATUS_INSUFFICIENT_RESOURCES;
+                break;
+            }
+            ObReferenceObject(DeviceObject);
+            rel->Count = 1;
+            rel->Objects[0] = DeviceObject;
+            Irp->IoStatus.Information = (ULONG_PTR)rel;
+            status = STATUS_SUCCESS;
+        }
+        break;
+    default:
+        break;
+    }
+    Irp->IoStatus.Status = status;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return status;
+}
+
+static NTSTATUS AhciCompleteSrbNow(PIRP Irp, PSCSI_REQUEST_BLOCK Srb, UCHAR SrbStatus,
+                                   NTSTATUS Status)
+{
+    if (Srb) {
+        Srb->SrbStatus = SrbStatus;
+        Srb->ScsiStatus = SCSISTAT_GOOD;
+        if (SrbStatus != SRB_STATUS_SUCCESS)
+            Srb->DataTransferLength = 0;
+    }
+    Irp->IoStatus.Status = Status;
+    Irp->IoStatus.Information = 0;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return Status;
+}
+
+/* IRP_MJ_SCSI (= IRP_MJ_INTERNAL_DEVICE_CONTROL) on a disk PDO. */
+NTSTATUS AhciDispatchScsi(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    PAHCI_PDO_EXTENSION ext = DeviceObject->DeviceExtension;
+    PSCSI_REQUEST_BLOCK srb = IoGetCurrentIrpStackLocation(Irp)->Parameters.Scsi.Srb;
+    PAHCI_PORT port;
+
+    if (ext->IsFdo || !srb)
+        return AhciCompleteSrbNow(Irp, srb, SRB_STATUS_INVALID_REQUEST, STATUS_INVALID_DEVICE_REQUEST);
+    port = ext->Port;
+    if (!port || port->State != AhciPortReady)
+        return AhciCompleteSrbNow(Irp, srb, SRB_STATUS_NO_DEVICE, STATUS_DEVICE_DOES_NOT_EXIST);
+
+    switch (srb->Function) {
+    case SRB_FUNCTION_EXECUTE_SCSI:
+        if (srb->CdbLength == 0 || srb->CdbLength > sizeof(srb->Cdb) ||
+            (srb->DataTransferLength && !srb->DataBuffer))
+            return AhciCompleteSrbNow(Irp, srb, SRB_STATUS_INVALID_REQUEST,
+                                      STATUS_INVALID_PARAMETER);
+        return AhciSubmitSrb(port, Irp, srb);
+    case SRB_FUNCTION_CLAIM_DEVICE:
+        /* NT: the port driver hands back the PDO in DataBuffer. */
+        srb->DataBuffer = DeviceObject;
+        return AhciCompleteSrbNow(Irp, srb, SRB_STATUS_SUCCESS, STATUS_SUCCESS);
+    case SRB_FUNCTION_FLUSH:            /* the HBA has no cache; SYNCHRONIZE CACHE flushes the disk */
+    case SRB_FUNCTION_SHUTDOWN:
+    case SRB_FUNCTION_RELEASE_DEVICE:
+    case SRB_FUNCTION_RELEASE_QUEUE:
+    case SRB_FUNCTION_FLUSH_QUEUE:
+    case SRB_FUNCTION_LOCK_QUEUE:
+    case SRB_FUNCTION_UNLOCK_QUEUE:
+        return AhciCompleteSrbNow(Irp, srb, SRB_STATUS_SUCCESS, STATUS_SUCCESS);
+    case SRB_FUNCTION_RESET_BUS:
+    case SRB_FUNCTION_RESET_DEVICE:
+    case SRB_FUNCTION_RESET_LOGICAL_UNIT:
+        AhciResetPort(port);
+        return AhciCompleteSrbNow(Irp, srb, SRB_STATUS_SUCCESS, STATUS_SUCCESS);
+    default:
+        return AhciCompleteSrbNow(Irp, srb, SRB_STATUS_INVALID_REQUEST,
+                                  STATUS_INVALID_DEVICE_REQUEST);
+    }
+}

@@ -1,0 +1,284 @@
+/* port.c - one AHCI port: DMA memory (command list, received FIS, command
+ * tables), engine start/stop (AHCI 10.1.2, 10.3.1), COMRESET (10.4.2),
+ * device detection by PxSSTS.DET and PxSIG, IDENTIFY DEVICE. */
+#include "ahci.h"
+
+const char *const AhciPortStateNames[AhciPortStateCount] = {
+    [AhciPortEmpty] = "empty",
+    [AhciPortLinkUp] = "link-up",
+    [AhciPortReady] = "ready",
+    [AhciPortUnsupported] = "unsupported",
+    [AhciPortFailed] = "failed",
+    [AhciPortStopped] = "stopped",
+};
+
+VOID AhciPortSetState(PAHCI_PORT Port, AHCI_PORT_STATE State)
+{
+    if (Port->State != State)
+        AhciDbg("ahci%u: port %u: %s -> %s\n", Port->Controller->Number, Port->Index,
+                AhciPortStateNames[Port->State], AhciPortStateNames[State]);
+    Port->State = State;
+}
+
+/* 10.1.2: clear ST, wait for CR to clear; clear FRE, wait for FR (500 ms each). */
+BOOLEAN AhciPortStopEngine(PAHCI_PORT Port)
+{
+    ULONG cmd = AhciRead(Port->Regs, AHCI_PxCMD);
+    BOOLEAN ok = TRUE;
+
+    if (cmd & (AHCI_PxCMD_ST | AHCI_PxCMD_CR)) {
+        AhciWrite(Port->Regs, AHCI_PxCMD, cmd & ~AHCI_PxCMD_ST);
+        ok = AhciWaitRegister(Port->Regs, AHCI_PxCMD, AHCI_PxCMD_CR, 0, AHCI_PORT_STOP_TIMEOUT_MS);
+    }
+    if (!ok)
+        DbgPrint("ahci%u: port %u: command engine did not stop within %u ms\n",
+                 Port->Controller->Number, Port->Index, AHCI_PORT_STOP_TIMEOUT_MS);
+    return ok;
+}
+
+static BOOLEAN AhciPortStopFis(PAHCI_PORT Port)
+{
+    ULONG cmd = AhciRead(Port->Regs, AHCI_PxCMD);
+
+    if (!(cmd & (AHCI_PxCMD_FRE | AHCI_PxCMD_FR)))
+        return TRUE;
+    AhciWrite(Port->Regs, AHCI_PxCMD, cmd & ~AHCI_PxCMD_FRE);
+    return AhciWaitRegister(Port->Regs, AHCI_PxCMD, AHCI_PxCMD_FR, 0, AHCI_PORT_STOP_TIMEOUT_MS);
+}
+
+/* 10.3.1: ST may be set only with FRE set and BSY/DRQ clear. */
+VOID AhciPortStartEngine(PAHCI_PORT Port)
+{
+    ULONG cmd = AhciRead(Port->Regs, AHCI_PxCMD);
+
+    AhciWrite(Port->Regs, AHCI_PxCMD, cmd | AHCI_PxCMD_FRE | AHCI_PxCMD_ST);
+}
+
+/* 10.4.2: DET=1 for at least 1 ms, then DET=0 and wait for the PHY. */
+BOOLEAN AhciPortComreset(PAHCI_PORT Port)
+{
+    ULONG sctl = AhciRead(Port->Regs, AHCI_PxSCTL) & ~AHCI_PxSCTL_DET_MASK;
+
+    /* Keep the link out of partial/slumber: ntstor does no link power management. */
+    sctl |= AHCI_PxSCTL_IPM_NOPARTIAL_NOSLUMBER;
+    AhciWrite(Port->Regs, AHCI_PxSCTL, sctl | AHCI_PxSCTL_DET_COMRESET);
+    KeStallExecutionProcessor(AHCI_COMRESET_HOLD_MS * 1000);
+    AhciWrite(Port->Regs, AHCI_PxSCTL, sctl);
+    BOOLEAN up = AhciWaitRegister(Port->Regs, AHCI_PxSSTS, AHCI_PxSSTS_DET_MASK,
+                                  AHCI_PxSSTS_DET_PHY, AHCI_LINK_UP_TIMEOUT_MS);
+    AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
+    return up;
+}
+
+/* BSY/DRQ stuck: command list override if the HBA has it (3.3.7 CLO),
+ * otherwise COMRESET.  Engine must be stopped. */
+BOOLEAN AhciPortClearBusy(PAHCI_PORT Port)
+{
+    ULONG busy = AHCI_PxTFD_STS_BSY | AHCI_PxTFD_STS_DRQ;
+
+    if (!(AhciRead(Port->Regs, AHCI_PxTFD) & busy))
+        return TRUE;
+    if (Port->Controller->Cap & AHCI_CAP_SCLO) {
+        AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) | AHCI_PxCMD_CLO);
+        if (AhciWaitRegister(Port->Regs, AHCI_PxCMD, AHCI_PxCMD_CLO, 0, AHCI_PORT_STOP_TIMEOUT_MS) &&
+            !(AhciRead(Port->Regs, AHCI_PxTFD) & busy))
+            return TRUE;
+    } else if (!(Port->Quirks & NTSTOR_AHCI_QUIRK_NO_CLO)) {
+        Port->Quirks |= NTSTOR_AHCI_QUIRK_NO_CLO;
+        DbgPrint("ahci%u: port %u: quirk no-clo: HBA lacks CAP.SCLO, COMRESET clears BSY\n",
+                 Port->Controller->Number, Port->Index);
+    }
+    AhciPortStopFis(Port);
+    AhciPortComreset(Port);
+    AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) | AHCI_PxCMD_FRE);
+    return AhciWaitRegister(Port->Regs, AHCI_PxTFD, busy, 0, AHCI_DEVICE_READY_TIMEOUT_MS);
+}
+
+/* Interrupt mode of one port = whether its PxIE is on (the HBA raises IS
+ * for a port only for enabled PxIS bits). */
+VOID AhciPortSetMode(PAHCI_PORT Port, NTSTOR_AHCI_MODE Mode)
+{
+    if (Port->Mode != Mode)
+        DbgPrint("ahci%u: port %u: mode %s -> %s\n", Port->Controller->Number, Port->Index,
+                 AhciModeNames[Port->Mode], AhciModeNames[Mode]);
+    Port->Mode = Mode;
+    AhciWrite(Port->Regs, AHCI_PxIE, Mode == NtstorAhciModePoll ? 0 : AHCI_PxIE_DEFAULT);
+}
+
+static NTSTATUS AhciPortAllocate(PAHCI_PORT Port)
+{
+    PHYSICAL_ADDRESS low = { .QuadPart = 0 }, high, boundary = { .QuadPart = 0 };
+    PUCHAR base;
+
+    /* Without S64A every structure must sit below 4 GiB (3.1.1). */
+    high.QuadPart = (Port->Controller->Cap & AHCI_CAP_S64A) ? (LONGLONG)-1 : 0xFFFFFFFFll;
+    base = MmAllocateContiguousMemorySpecifyCache(AHCI_DMA_SIZE, low, high, boundary, MmCached);
+    if (!base)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    RtlZeroMemory(base, AHCI_DMA_SIZE);
+    Port->Dma = base;
+    Port->DmaPa = (ULONG64)MmGetPhysicalAddress(base).QuadPart;
+    Port->CmdList = (AHCI_COMMAND_HEADER *)(base + AHCI_DMA_CMD_LIST);
+    Port->Rfis = base + AHCI_DMA_RFIS;
+    Port->Internal = base + AHCI_DMA_INTERNAL;
+    Port->Scratch = base + AHCI_DMA_SCRATCH;
+
+    /* Command tables are fixed per slot: the header's CTBA never changes. */
+    for (ULONG s = 0; s < AHCI_MAX_SLOTS; s++) {
+        ULONG off = AHCI_DMA_TABLES + s * AHCI_CT_SIZE;
+        ULONG64 pa = Port->DmaPa + off;
+        Port->Slots[s].Table = (AHCI_COMMAND_TABLE_HEAD *)(base + off);
+        Port->Slots[s].Prdt = (AHCI_PRD *)(base + off + AHCI_CT_PRDT);
+        Port->CmdList[s].Ctba = (ULONG)pa;
+        Port->CmdList[s].Ctbau = (ULONG)(pa >> 32);
+    }
+    return STATUS_SUCCESS;
+}
+
+VOID AhciPortFree(PAHCI_PORT Port)
+{
+    AhciPortStopEngine(Port);
+    AhciPortStopFis(Port);
+    AhciWrite(Port->Regs, AHCI_PxIE, 0);
+    AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
+    AhciPortSetState(Port, AhciPortStopped);
+    if (Port->PdoExt)
+        Port->PdoExt->Port = NULL;
+    if (Port->Dma)
+        MmFreeContiguousMemory(Port->Dma);
+    ExFreePoolWithTag(Port, AHCI_TAG);
+}
+
+static NTSTATUS AhciPortIdentify(PAHCI_PORT Port)
+{
+    SATL_ATA_COMMAND id = { 0 };
+    UCHAR sts = 0, err = 0;
+    NTSTATUS status;
+
+    id.Command = ATA_CMD_IDENTIFY_DEVICE;
+    id.Protocol = SatlProtocolPioIn;
+    id.TransferBytes = 512;
+    status = AhciExecuteInternal(Port, &id, &sts, &err);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("ahci%u: port %u: IDENTIFY DEVICE failed (status %02x error %02x)\n",
+                 Port->Controller->Number, Port->Index, sts, err);
+        return status;
+    }
+    status = SatlParseIdentify(Port->Internal, &Port->Device);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("ahci%u: port %u: IDENTIFY data unusable (not ATA, no LBA, bad checksum or size)\n",
+                 Port->Controller->Number, Port->Index);
+        return status;
+    }
+
+    /* What the driver can carry per command, and the queue it may use. */
+    ULONG maxSectors = AHCI_MAX_TRANSFER_BYTES / Port->Device.SectorSize;
+    if (Port->Device.MaxTransferSectors > maxSectors)
+        Port->Device.MaxTransferSectors = maxSectors;
+    Port->UseNcq = AhciParameters.Ncq && (Port->Controller->Cap & AHCI_CAP_SNCQ) &&
+                   Port->Device.NcqDepth > 1 && Port->Device.Lba48;
+    ULONG depth = Port->Controller->NumSlots;
+    if (depth > AhciParameters.MaxQueueDepth)
+        depth = AhciParameters.MaxQueueDepth;
+    if (Port->UseNcq && depth > Port->Device.NcqDepth)
+        depth = Port->Device.NcqDepth;
+    Port->QueueDepth = depth;
+    if (!Port->UseNcq) {
+        Port->Quirks |= NTSTOR_AHCI_QUIRK_NO_NCQ;
+        Port->Device.NcqDepth = 0;
+    }
+    if (!(Port->Controller->Cap & AHCI_CAP_S64A))
+        Port->Quirks |= NTSTOR_AHCI_QUIRK_NO_64BIT;
+
+    DbgPrint("ahci%u: port %u: \"%s\" serial \"%s\" fw \"%s\" sectors=%llu sector_size=%u "
+             "ncq=%u depth=%u trim=%u wce=%u\n",
+             Port->Controller->Number, Port->Index, Port->Device.Model, Port->Device.Serial,
+             Port->Device.Firmware, (unsigned long long)Port->Device.Sectors,
+             Port->Device.SectorSize, Port->UseNcq, Port->QueueDepth, Port->Device.Trim,
+             Port->Device.WriteCacheEnabled);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index)
+{
+    PAHCI_PORT port;
+    NTSTATUS status;
+    ULONG ssts;
+
+    port = ExAllocatePoolZero(NonPagedPool, sizeof(*port), AHCI_TAG);
+    if (!port)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    port->Controller = Ctrl;
+    port->Index = Index;
+    port->Regs = Ctrl->Abar + AHCI_PORT_OFFSET(Index);
+    port->Mode = NtstorAhciModePoll;
+    KeInitializeSpinLock(&port->Lock);
+    InitializeListHead(&port->Pending);
+    Ctrl->Ports[Index] = port;
+
+    /* 10.1.2: the port must be idle before its memory is programmed. */
+    if (!AhciPortStopEngine(port) || !AhciPortStopFis(port)) {
+        AhciPortSetState(port, AhciPortFailed);
+        return STATUS_IO_DEVICE_ERROR;
+    }
+    status = AhciPortAllocate(port);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("ahci%u: port %u: no DMA memory for command structures\n", Ctrl->Number, Index);
+        AhciPortSetState(port, AhciPortFailed);
+        return status;
+    }
+    AhciWrite(port->Regs, AHCI_PxCLB, (ULONG)(port->DmaPa + AHCI_DMA_CMD_LIST));
+    AhciWrite(port->Regs, AHCI_PxCLBU, (ULONG)((port->DmaPa + AHCI_DMA_CMD_LIST) >> 32));
+    AhciWrite(port->Regs, AHCI_PxFB, (ULONG)(port->DmaPa + AHCI_DMA_RFIS));
+    AhciWrite(port->Regs, AHCI_PxFBU, (ULONG)((port->DmaPa + AHCI_DMA_RFIS) >> 32));
+    AhciWrite(port->Regs, AHCI_PxIE, 0);
+    AhciWrite(port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
+    AhciWrite(port->Regs, AHCI_PxIS, 0xFFFFFFFF);
+    AhciWrite(port->Regs, AHCI_PxCMD, AhciRead(port->Regs, AHCI_PxCMD) | AHCI_PxCMD_FRE);
+
+    /* Staggered spin-up (10.10.1): spin the device up before talking to it. */
+    if (Ctrl->Cap & AHCI_CAP_SSS)
+        AhciWrite(port->Regs, AHCI_PxCMD, AhciRead(port->Regs, AHCI_PxCMD) | AHCI_PxCMD_SUD);
+
+    ssts = AhciRead(port->Regs, AHCI_PxSSTS);
+    if ((ssts & AHCI_PxSSTS_DET_MASK) != AHCI_PxSSTS_DET_PHY) {
+        AhciPortComreset(port);
+        ssts = AhciRead(port->Regs, AHCI_PxSSTS);
+    }
+    if ((ssts & AHCI_PxSSTS_DET_MASK) != AHCI_PxSSTS_DET_PHY) {
+        AhciPortSetState(port, AhciPortEmpty);
+        return STATUS_SUCCESS;
+    }
+    AhciPortSetState(port, AhciPortLinkUp);
+    AhciWrite(port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
+
+    /* The signature arrives with the device's first D2H FIS, after BSY clears. */
+    if (!AhciWaitRegister(port->Regs, AHCI_PxTFD, AHCI_PxTFD_STS_BSY | AHCI_PxTFD_STS_DRQ, 0,
+                          AHCI_DEVICE_READY_TIMEOUT_MS)) {
+        DbgPrint("ahci%u: port %u: device stays busy (TFD=%08x) after %u ms\n", Ctrl->Number,
+                 Index, AhciRead(port->Regs, AHCI_PxTFD), AHCI_DEVICE_READY_TIMEOUT_MS);
+        AhciPortSetState(port, AhciPortFailed);
+        return STATUS_IO_TIMEOUT;
+    }
+    port->Signature = AhciRead(port->Regs, AHCI_PxSIG);
+    if (port->Signature != AHCI_SIG_ATA) {
+        DbgPrint("ahci%u: port %u: %s device (signature %08x) not driven\n", Ctrl->Number, Index,
+                 port->Signature == AHCI_SIG_ATAPI ? "ATAPI" :
+                 port->Signature == AHCI_SIG_PM ? "port multiplier" :
+                 port->Signature == AHCI_SIG_SEMB ? "SEMB" : "unknown", port->Signature);
+        AhciPortSetState(port, AhciPortUnsupported);
+        return STATUS_SUCCESS;
+    }
+
+    AhciPortStartEngine(port);
+    status = AhciPortIdentify(port);
+    if (!NT_SUCCESS(status)) {
+        AhciPortSetState(port, AhciPortFailed);
+        return status;
+    }
+    AhciPortSetState(port, AhciPortReady);
+    AhciWrite(port->Regs, AHCI_PxIS, 0xFFFFFFFF);
+    if (Ctrl->Interrupt)
+        AhciPortSetMode(port, Ctrl->InterruptIsMsi ? NtstorAhciModeMsi : NtstorAhciModeIntx);
+    return STATUS_SUCCESS;
+}
