@@ -35,12 +35,15 @@ VOID IoInitSystem(VOID);
 
 /* Pool tags of the I/O manager's allocations. */
 #define IOP_TAG_DRIVER   NTSTOR_TAG('I', 'o', 'D', 'r')   /* driver object extensions, names */
-#define IOP_TAG_DEVICE   NTSTOR_TAG('I', 'o', 'D', 'v')
 #define IOP_TAG_FILE     NTSTOR_TAG('I', 'o', 'F', 'i')   /* file names */
 #define IOP_TAG_IRP      NTSTOR_TAG('I', 'r', 'p', ' ')
 #define IOP_TAG_MDL      NTSTOR_TAG('M', 'd', 'l', ' ')
 #define IOP_TAG_BUFFER   NTSTOR_TAG('I', 'o', 'B', 'f')   /* buffered-I/O system buffers */
 #define IOP_TAG_INTERRUPT NTSTOR_TAG('I', 'o', 'I', 'n')
+/* Object bodies (the object manager's allocations, per type). */
+#define IOP_TAG_DRIVER_OBJECT NTSTOR_TAG('D', 'r', 'i', 'v')
+#define IOP_TAG_DEVICE_OBJECT NTSTOR_TAG('D', 'e', 'v', 'i')
+#define IOP_TAG_FILE_OBJECT   NTSTOR_TAG('F', 'i', 'l', 'e')
 
 /* ---- driver objects (driver.c) ---- */
 

@@ -34,9 +34,9 @@ VOID IoInitSystem(VOID)
     RtlZeroMemory(&IopStats, sizeof(IopStats));
     RtlZeroMemory(&IopConfigurationInformation, sizeof(IopConfigurationInformation));
 
-    IoDriverObjectType = IopCreateType(u"Driver", IopDeleteDriverProcedure, IOP_TAG_DRIVER);
-    IoDeviceObjectType = IopCreateType(u"Device", IopDeleteDeviceProcedure, IOP_TAG_DEVICE);
-    IoFileObjectType = IopCreateType(u"File", IopDeleteFileProcedure, IOP_TAG_FILE);
+    IoDriverObjectType = IopCreateType(u"Driver", IopDeleteDriverProcedure, IOP_TAG_DRIVER_OBJECT);
+    IoDeviceObjectType = IopCreateType(u"Device", IopDeleteDeviceProcedure, IOP_TAG_DEVICE_OBJECT);
+    IoFileObjectType = IopCreateType(u"File", IopDeleteFileProcedure, IOP_TAG_FILE_OBJECT);
 }
 
 VOID IopFlushCaches(VOID)
