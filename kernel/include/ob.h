@@ -27,9 +27,12 @@
  *    '\') goes to that procedure, which returns the object it resolves.
  *
  * Locking: one spin lock (ObpLock, kernel/ob/obref.c) guards the namespace,
- * the counts and the handle table.  Creation, lookups and handle operations
- * at PASSIVE_LEVEL; ObReferenceObject/ObDereferenceObject at
- * IRQL <= DISPATCH_LEVEL.  Type callbacks run without the lock held. */
+ * the counts and the handle table; ObReferenceObject and a dereference that
+ * does not reach zero are single atomic instructions without it.  Creation,
+ * lookups and handle operations at PASSIVE_LEVEL; ObReferenceObject and
+ * ObDereferenceObject at IRQL <= DISPATCH_LEVEL (a DeleteProcedure runs at
+ * the IRQL of the last ObDereferenceObject).  Type callbacks run without the
+ * lock held, so they may call the object manager. */
 #ifndef NTSTOR_OB_H
 #define NTSTOR_OB_H
 

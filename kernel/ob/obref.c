@@ -28,18 +28,17 @@ __attribute__((noreturn)) static VOID ObpBadReference(POBJECT_HEADER Header)
                  (ULONG_PTR)(LONG_PTR)Header->HandleCount);
 }
 
+/* Counts change with single locked instructions outside ObpLock, and with
+ * plain ones inside it: ObpLock holders run at DISPATCH_LEVEL on the one
+ * CPU, so no lock-free update can interleave with them. */
 VOID ObReferenceObject(PVOID Object)
 {
-    KIRQL OldIrql;
     POBJECT_HEADER Header = ObpCheckedHeader(Object);
 
-    KeAcquireSpinLock(&ObpLock, &OldIrql);
     /* A permanent object may be at zero (only the namespace knows it);
-     * a negative count means it was already freed. */
-    if (Header->PointerCount < 0)
+     * a negative count means it was already released too often. */
+    if (__atomic_fetch_add(&Header->PointerCount, 1, __ATOMIC_SEQ_CST) < 0)
         ObpBadReference(Header);
-    Header->PointerCount++;
-    KeReleaseSpinLock(&ObpLock, OldIrql);
 }
 
 /* Frees an unlinked object whose count reached zero; returns its former
@@ -80,11 +79,15 @@ VOID ObDereferenceObject(PVOID Object)
     while (Header) {
         KIRQL OldIrql;
         BOOLEAN Dead;
+        LONG Left = __atomic_sub_fetch(&Header->PointerCount, 1, __ATOMIC_SEQ_CST);
 
-        KeAcquireSpinLock(&ObpLock, &OldIrql);
-        if (Header->PointerCount <= 0)
+        if (Left > 0)
+            break;              /* the common case: no lock */
+        if (Left < 0)
             ObpBadReference(Header);
-        Header->PointerCount--;
+        /* Zero: decide under the lock (a lookup may have found the object
+         * again meanwhile, or it may be permanent). */
+        KeAcquireSpinLock(&ObpLock, &OldIrql);
         Dead = ObpUnlinkIfDead(Header);
         KeReleaseSpinLock(&ObpLock, OldIrql);
         if (!Dead)
