@@ -104,7 +104,10 @@ extern IO_STATS IopStats;
  * IoCompleteRequest (<= DISPATCH_LEVEL, must not block).  Any other return
  * status means the request never reached the driver and nothing will be
  * signalled.  The I/O path allocates nothing from the pool for requests
- * whose IRP and MDL fit the caches.
+ * whose IRP and MDL fit the caches.  An ApcRoutine may issue the next
+ * request, but a driver that completes inline (polled mode) then calls it
+ * back from inside that call: bound the depth (e.g. refill the queue from
+ * the caller's loop, not from the routine, when requests finish inline).
  *
  * Callers: PASSIVE_LEVEL (asynchronous reads/writes also at DISPATCH_LEVEL,
  * e.g. from an ApcRoutine keeping a queue full). */
