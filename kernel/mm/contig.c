@@ -17,9 +17,6 @@
  * as such (NT's parameter for this case). */
 #define MI_BAD_CONTIG_FREE 0x60
 
-NTSTATUS MiAllocatePhysicalRun(ULONG64 Count, ULONG64 LowestPfn, ULONG64 HighestPfn,
-                               ULONG64 BoundaryPages, PULONG64 Phys);
-
 typedef struct _MI_CONTIG_BLOCK {
     LIST_ENTRY Link;
     ULONG64 Phys;

@@ -170,6 +170,10 @@ static inline VOID MiInvalidatePage(ULONG64 Va)
 VOID MiBuildKernelAddressSpace(const ntstor_bootinfo *BootInfo);
 /* System VA (iospace.c). */
 VOID MiInitSystemVa(VOID);
+/* Zeroed pages for contiguous memory: lowest and highest page bounds and a
+ * boundary in pages (physmem.c, used by contig.c). */
+NTSTATUS MiAllocatePhysicalRun(ULONG64 Count, ULONG64 LowestPfn, ULONG64 HighestPfn,
+                               ULONG64 BoundaryPages, PULONG64 Phys);
 /* Pool page source over the physical allocator (physmem.c). */
 extern const MI_PAGE_SOURCE MiKernelPageSource;
 

@@ -165,6 +165,16 @@ static VOID MiClearRange(ULONG64 *B, ULONG64 i, ULONG64 n)
         B[i / MI_BITS] &= ~(1ULL << (i % MI_BITS));
 }
 
+/* Bit count without the libgcc helper __builtin_popcountll would call
+ * (the kernel links no libgcc and x86-64 baseline has no POPCNT). */
+static inline ULONG64 MiPopCount(ULONG64 x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (x * 0x0101010101010101ULL) >> 56;
+}
+
 /* Number of bits set in [i, i+n). */
 static ULONG64 MiCountSet(const ULONG64 *B, ULONG64 i, ULONG64 n)
 {
@@ -172,7 +182,7 @@ static ULONG64 MiCountSet(const ULONG64 *B, ULONG64 i, ULONG64 n)
     for (; n && (i % MI_BITS); i++, n--)
         c += MiTest(B, i);
     for (; n >= MI_BITS; i += MI_BITS, n -= MI_BITS)
-        c += (ULONG64)__builtin_popcountll(B[i / MI_BITS]);
+        c += MiPopCount(B[i / MI_BITS]);
     for (; n; i++, n--)
         c += MiTest(B, i);
     return c;

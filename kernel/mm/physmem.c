@@ -32,9 +32,6 @@ NTSTATUS MmAllocatePhysicalPages(ULONG64 Count, ULONG64 MaxPhys, ULONG64 Align, 
     return STATUS_SUCCESS;
 }
 
-/* Contiguous-memory variant with a lowest address and a boundary (contig.c). */
-NTSTATUS MiAllocatePhysicalRun(ULONG64 Count, ULONG64 LowestPfn, ULONG64 HighestPfn,
-                               ULONG64 BoundaryPages, PULONG64 Phys);
 NTSTATUS MiAllocatePhysicalRun(ULONG64 Count, ULONG64 LowestPfn, ULONG64 HighestPfn,
                                ULONG64 BoundaryPages, PULONG64 Phys)
 {
