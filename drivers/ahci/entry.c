@@ -1,7 +1,7 @@
 /* entry.c - the AHCI port driver's entry points: DriverEntry (parameters,
  * dispatch table), AddDevice (one controller FDO per AHCI function),
  * Unload.  Get the hardware in QEMU: -M q35 (ICH9 AHCI at 00:1f.2). */
-#include "ahci.h"
+#include "ahcip.h"
 
 AHCI_PARAMETERS AhciParameters = {
     .InterruptMode = NtstorAhciModeMsi,

@@ -3,7 +3,7 @@
  * issued command), clear PxSERR/PxIS, get BSY/DRQ down (CLO or COMRESET),
  * restart, find the guilty command (PxCMD.CCS, or the NCQ Command Error log
  * page 10h, ACS-3 A.14), fail it with sense and re-issue the innocent. */
-#include "ahci.h"
+#include "ahcip.h"
 
 /* Reads log page 10h; returns the failed tag or -1 (and the task file the
  * log recorded). */

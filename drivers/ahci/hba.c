@@ -1,7 +1,7 @@
 /* hba.c - controller bring-up and shutdown: BIOS/OS handoff (AHCI 10.6.3),
  * AHCI enable and HBA reset (10.4.3), capabilities, per-port init, the
  * interrupt connection (MSI or INTx, as the PnP manager routed it). */
-#include "ahci.h"
+#include "ahcip.h"
 
 BOOLEAN AhciWaitRegister(volatile UCHAR *Base, ULONG Offset, ULONG Mask, ULONG Value, ULONG Ms)
 {
@@ -78,7 +78,6 @@ static NTSTATUS AhciFindResources(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Trans
         Ctrl->InterruptVector = intr->u.Interrupt.Vector;
         Ctrl->InterruptIrql = (KIRQL)intr->u.Interrupt.Level;
     }
-    Ctrl->InterruptVector = intr ? Ctrl->InterruptVector : 0;
     return STATUS_SUCCESS;
 }
 

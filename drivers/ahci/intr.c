@@ -1,7 +1,7 @@
 /* intr.c - the interrupt path: the ISR acknowledges (PxIS before IS, AHCI
  * 10.7.2.1) and hands the bits to a DPC that completes finished commands;
  * the start-up probe falls back to polling when interrupts do not arrive. */
-#include "ahci.h"
+#include "ahcip.h"
 
 /* At device IRQL.  Shared INTx lines: FALSE when IS shows none of our ports. */
 BOOLEAN AhciIsr(PKINTERRUPT Interrupt, PVOID ServiceContext)

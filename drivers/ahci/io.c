@@ -2,7 +2,7 @@
  * 4.2.3) built from the MDL's page numbers into the slot's precomputed
  * command table, slot bitmap, NCQ tags (tag = slot, AHCI 8.x), the pending
  * queue (non-NCQ commands wait for the queue to drain), the polled path. */
-#include "ahci.h"
+#include "ahcip.h"
 
 static ULONG AhciTimeoutSeconds(PSCSI_REQUEST_BLOCK Srb)
 {

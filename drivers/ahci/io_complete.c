@@ -1,7 +1,7 @@
 /* io_complete.c - finishing SRBs: SrbStatus, ScsiStatus, autosense,
  * DataTransferLength, the IRP's status; IRPs are collected on a list and
  * completed once no lock is held. */
-#include "ahci.h"
+#include "ahcip.h"
 
 static NTSTATUS AhciSrbNtStatus(UCHAR SrbStatus, const SATL_SENSE *Sense)
 {

@@ -1,6 +1,6 @@
 /* ioctl.c - IRP_MJ_DEVICE_CONTROL on a disk PDO: ntstor's GET_INFO and
  * SET_MODE (include/ntstor_ahci.h) and IOCTL_SCSI_GET_ADDRESS. */
-#include "ahci.h"
+#include "ahcip.h"
 
 static VOID AhciCopyString(PCHAR Dest, PCSTR Src, ULONG Size)
 {

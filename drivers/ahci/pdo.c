@@ -1,7 +1,7 @@
 /* pdo.c - the disk PDOs the controller enumerates (\Device\Ahci<n>\Port<p>):
  * creation, PnP IDs (SCSI\Disk...), capabilities, and IRP_MJ_SCSI with its
  * SRB functions. */
-#include "ahci.h"
+#include "ahcip.h"
 
 NTSTATUS AhciCreatePdo(PAHCI_CONTROLLER Ctrl, PAHCI_PORT Port)
 {

@@ -1,6 +1,6 @@
 /* pnp.c - the controller FDO's PnP (start, bus relations, remove) and the
  * routing of every major function to the FDO or a disk PDO. */
-#include "ahci.h"
+#include "ahcip.h"
 
 static NTSTATUS AhciSignalEvent(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
 {

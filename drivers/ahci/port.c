@@ -1,7 +1,7 @@
 /* port.c - one AHCI port: DMA memory (command list, received FIS, command
  * tables), engine start/stop (AHCI 10.1.2, 10.3.1), COMRESET (10.4.2),
  * device detection by PxSSTS.DET and PxSIG, IDENTIFY DEVICE. */
-#include "ahci.h"
+#include "ahcip.h"
 
 const char *const AhciPortStateNames[AhciPortStateCount] = {
     [AhciPortEmpty] = "empty",

@@ -1,4 +1,4 @@
-/* ahci.h - the AHCI port driver's private types: controller (FDO), port
+/* ahcip.h - the AHCI port driver's private types: controller (FDO), port
  * and its disk (PDO), command slots.  AHCI 1.3.1; in QEMU: -M q35 has an
  * ICH9 AHCI controller at 00:1f.2 (attach disks with -drive if=none,id=d
  * -device ide-hd,drive=d,bus=ide.0).

@@ -1,0 +1,356 @@
+/* test_ahci_io.c - the AHCI driver's issue/complete logic (drivers/ahci/io.c,
+ * io_complete.c) against a port whose registers are plain memory: PRDT
+ * from MDL pages, command FIS, NCQ/non-NCQ ordering, autosense, timeouts. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <stdlib.h>
+#include <cmocka.h>
+#include "ahcip.h"
+
+/* ---- stand-ins for what io.c calls outside itself ---- */
+AHCI_PARAMETERS AhciParameters = { NtstorAhciModeMsi, TRUE, 32, FALSE };
+
+static PIRP completed[64];
+static int ncompleted;
+VOID IoCompleteRequest(PIRP Irp, CCHAR Boost) { completed[ncompleted++] = Irp; }
+
+static ULONG recover_calls, recover_late;
+VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY Done)
+{
+    recover_calls++;
+    recover_late = TimedOut;
+    for (ULONG b = TimedOut; b; b &= b - 1)
+        AhciCompleteSlot(Port, (ULONG)__builtin_ctz(b), SRB_STATUS_TIMEOUT, NULL, Done);
+}
+BOOLEAN AhciPortStopEngine(PAHCI_PORT Port) { return TRUE; }
+VOID AhciPortStartEngine(PAHCI_PORT Port) { }
+BOOLEAN AhciPortClearBusy(PAHCI_PORT Port) { return TRUE; }
+PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID Va)
+{
+    PHYSICAL_ADDRESS pa = { .QuadPart = (LONGLONG)(ULONG_PTR)Va };
+    return pa;
+}
+
+/* ---- a port with memory for registers ---- */
+static AHCI_CONTROLLER ctrl;
+static AHCI_PORT port;
+static UCHAR regs[AHCI_PORT_STRIDE];
+static UCHAR *dma;
+
+static void setup_port(BOOLEAN ncq)
+{
+    UCHAR id[512] = { 0 };
+
+    memset(&ctrl, 0, sizeof(ctrl));
+    memset(&port, 0, sizeof(port));
+    memset(regs, 0, sizeof(regs));
+    ctrl.Cap = AHCI_CAP_S64A | AHCI_CAP_SNCQ;
+    ctrl.NumSlots = 32;
+    port.Controller = &ctrl;
+    port.Regs = regs;
+    port.State = AhciPortReady;
+    port.Mode = NtstorAhciModeMsi;
+    KeInitializeSpinLock(&port.Lock);
+    InitializeListHead(&port.Pending);
+    dma = aligned_alloc(4096, AHCI_DMA_SIZE);
+    memset(dma, 0, AHCI_DMA_SIZE);
+    port.Dma = dma;
+    port.DmaPa = 0x10000000;
+    port.CmdList = (AHCI_COMMAND_HEADER *)(dma + AHCI_DMA_CMD_LIST);
+    port.Rfis = dma + AHCI_DMA_RFIS;
+    port.Internal = dma + AHCI_DMA_INTERNAL;
+    port.Scratch = dma + AHCI_DMA_SCRATCH;
+    for (ULONG s = 0; s < 32; s++) {
+        port.Slots[s].Table = (AHCI_COMMAND_TABLE_HEAD *)(dma + AHCI_DMA_TABLES + s * AHCI_CT_SIZE);
+        port.Slots[s].Prdt = (AHCI_PRD *)((PUCHAR)port.Slots[s].Table + AHCI_CT_PRDT);
+    }
+    /* An ATA disk of 1 GiB (words as QEMU sets them). */
+    id[49 * 2 + 1] = 0x02;                          /* LBA */
+    id[83 * 2 + 1] = 0x64;                          /* LBA48, FLUSH CACHE EXT, valid */
+    id[84 * 2 + 1] = 0x40;
+    id[100 * 2 + 2] = 0x20;                         /* 0x200000 sectors */
+    id[75 * 2] = 31;
+    id[76 * 2 + 1] = 0x01;                          /* NCQ */
+    assert_int_equal(SatlParseIdentify(id, &port.Device), STATUS_SUCCESS);
+    port.Device.MaxTransferSectors = AHCI_MAX_TRANSFER_BYTES / 512;
+    port.UseNcq = ncq;
+    port.QueueDepth = 32;
+    ncompleted = 0;
+    recover_calls = 0;
+}
+
+static void teardown_port(void) { free(dma); }
+
+/* An IRP with one stack location and an MDL over Pages (page numbers). */
+typedef struct {
+    IRP irp;
+    IO_STACK_LOCATION stack;
+    SCSI_REQUEST_BLOCK srb;
+    UCHAR sense[18];
+    struct { MDL mdl; PFN_NUMBER pfn[300]; } m;
+} TEST_REQ;
+
+static TEST_REQ *make_req(PVOID Buffer, ULONG Length, const PFN_NUMBER *Pages, ULONG NPages)
+{
+    TEST_REQ *r = calloc(1, sizeof(*r));
+    r->irp.Tail.Overlay.CurrentStackLocation = &r->stack;
+    r->stack.MajorFunction = IRP_MJ_SCSI;
+    r->stack.Parameters.Scsi.Srb = &r->srb;
+    r->srb.Length = sizeof(r->srb);
+    r->srb.DataBuffer = Buffer;
+    r->srb.DataTransferLength = Length;
+    r->srb.SenseInfoBuffer = r->sense;
+    r->srb.SenseInfoBufferLength = sizeof(r->sense);
+    if (Pages) {
+        MmInitializeMdl(&r->m.mdl, Buffer, Length);
+        memcpy(r->m.pfn, Pages, NPages * sizeof(PFN_NUMBER));
+        r->irp.MdlAddress = &r->m.mdl;
+    }
+    return r;
+}
+
+static void cdb_rw(TEST_REQ *r, UCHAR op, ULONG lba, USHORT blocks)
+{
+    r->srb.CdbLength = 10;
+    r->srb.Cdb[0] = op;
+    ScsiPutBe32(r->srb.Cdb + 2, lba);
+    ScsiPutBe16(r->srb.Cdb + 7, blocks);
+}
+
+static ULONG reg(ULONG off) { return *(ULONG *)(regs + off); }
+static void setreg(ULONG off, ULONG v) { *(ULONG *)(regs + off) = v; }
+
+/* A fake page-aligned buffer address: only its offset within a page matters. */
+#define FAKE_VA(off) ((PVOID)(0x7f0000000000ull + (off)))
+
+static void test_prdt_from_mdl(void **state)
+{
+    setup_port(TRUE);
+    PFN_NUMBER pages[] = { 0x100, 0x101, 0x300, 0x301 };
+    TEST_REQ *r = make_req(FAKE_VA(0x200), 3 * 4096, pages, 4);
+    cdb_rw(r, SCSIOP_WRITE, 8, 24);
+
+    AhciSubmitSrb(&port, &r->irp, &r->srb);
+    assert_int_equal(ncompleted, 0);
+    assert_int_equal(port.Issued, 1);
+    assert_int_equal(port.NcqIssued, 1);
+    assert_int_equal(reg(AHCI_PxCI), 1);
+    assert_int_equal(reg(AHCI_PxSACT), 1);
+
+    AHCI_PRD *prd = port.Slots[0].Prdt;
+    /* 0x100200..0x102000 contiguous (two pages merged), then 0x300000..0x301200. */
+    assert_int_equal(prd[0].Dba, 0x100200);
+    assert_int_equal(prd[0].Dbau, 0);
+    assert_int_equal(prd[0].Dbc, 0xE00 + 0x1000 - 1);
+    assert_int_equal(prd[1].Dba, 0x300000);
+    assert_int_equal(prd[1].Dbc, 0x1000 + 0x200 - 1);
+    ULONG flags = port.CmdList[0].Flags;
+    assert_int_equal(flags >> AHCI_CMDH_PRDTL_SHIFT, 2);
+    assert_int_equal(flags & AHCI_CMDH_CFL_MASK, 5);
+    assert_true(flags & AHCI_CMDH_WRITE);
+
+    FIS_REG_H2D *f = (FIS_REG_H2D *)port.Slots[0].Table->Cfis;
+    assert_int_equal(f->FisType, FIS_TYPE_REG_H2D);
+    assert_int_equal(f->PmPortC, 0x80);
+    assert_int_equal(f->Command, ATA_CMD_WRITE_FPDMA_QUEUED);
+    assert_int_equal(f->FeatureLow, 24);
+    assert_int_equal(f->CountLow, 0);       /* tag 0 */
+    assert_int_equal(f->Lba0, 8);
+    assert_int_equal(f->Device, ATA_DEV_LBA);
+
+    /* The HBA finishes it. */
+    setreg(AHCI_PxCI, 0);
+    setreg(AHCI_PxSACT, 0);
+    AhciProcessPort(&port, AHCI_PxIS_SDBS);
+    assert_int_equal(ncompleted, 1);
+    assert_ptr_equal(completed[0], &r->irp);
+    assert_int_equal(r->srb.SrbStatus, SRB_STATUS_SUCCESS);
+    assert_int_equal(r->srb.DataTransferLength, 3 * 4096);
+    assert_int_equal(r->irp.IoStatus.Status, STATUS_SUCCESS);
+    assert_int_equal(port.Issued, 0);
+    free(r);
+    teardown_port();
+}
+
+static void test_prdt_limits(void **state)
+{
+    setup_port(FALSE);
+    /* Above 4 GiB on an HBA without S64A: refused, nothing issued. */
+    ctrl.Cap &= ~AHCI_CAP_S64A;
+    PFN_NUMBER high[] = { 0x100000 };
+    TEST_REQ *r = make_req(FAKE_VA(0), 4096, high, 1);
+    cdb_rw(r, SCSIOP_READ, 0, 8);
+    AhciSubmitSrb(&port, &r->irp, &r->srb);
+    assert_int_equal(ncompleted, 1);
+    assert_int_equal(r->srb.SrbStatus, SRB_STATUS_INVALID_REQUEST);
+    assert_int_equal(port.Issued, 0);
+    free(r);
+
+    /* Odd buffer address: PRD entries must be word aligned. */
+    ctrl.Cap |= AHCI_CAP_S64A;
+    PFN_NUMBER p[] = { 0x100, 0x101 };
+    r = make_req(FAKE_VA(1), 512, p, 2);
+    cdb_rw(r, SCSIOP_READ, 0, 1);
+    AhciSubmitSrb(&port, &r->irp, &r->srb);
+    assert_int_equal(ncompleted, 2);
+    assert_int_equal(r->srb.SrbStatus, SRB_STATUS_INVALID_REQUEST);
+    free(r);
+
+    /* 1 MiB from a page offset over scattered pages: 257 entries fit. */
+    static PFN_NUMBER many[257];
+    for (int i = 0; i < 257; i++)
+        many[i] = 0x1000 + 2 * i;
+    r = make_req(FAKE_VA(0x800), 1024 * 1024, many, 257);
+    cdb_rw(r, SCSIOP_READ, 0, 2048);
+    AhciSubmitSrb(&port, &r->irp, &r->srb);
+    assert_int_equal(port.Issued, 1);
+    assert_int_equal(port.CmdList[0].Flags >> AHCI_CMDH_PRDTL_SHIFT, 257);
+    assert_int_equal(port.Slots[0].Prdt[256].Dbc, 0x800 - 1);
+    assert_false(port.CmdList[0].Flags & AHCI_CMDH_WRITE);
+    FIS_REG_H2D *f = (FIS_REG_H2D *)port.Slots[0].Table->Cfis;
+    assert_int_equal(f->Command, ATA_CMD_READ_DMA_EXT);
+    assert_int_equal(f->CountLow, 0x00);
+    assert_int_equal(f->CountHigh, 0x08);
+    free(r);
+    teardown_port();
+}
+
+static void test_ncq_ordering(void **state)
+{
+    PFN_NUMBER p[] = { 0x100, 0x101, 0x102 };
+    TEST_REQ *rd[3], *flush, *after;
+
+    setup_port(TRUE);
+    for (int i = 0; i < 3; i++) {
+        rd[i] = make_req(FAKE_VA(0), 4096, p, 1);
+        cdb_rw(rd[i], SCSIOP_READ, 100 * i, 8);
+        AhciSubmitSrb(&port, &rd[i]->irp, &rd[i]->srb);
+    }
+    assert_int_equal(port.Issued, 0x7);
+    assert_int_equal(port.NcqIssued, 0x7);
+    FIS_REG_H2D *f2 = (FIS_REG_H2D *)port.Slots[2].Table->Cfis;
+    assert_int_equal(f2->CountLow, 2 << 3);   /* tag 2 */
+    assert_int_equal(f2->Lba0, 200);
+
+    flush = make_req(NULL, 0, NULL, 0);
+    flush->srb.CdbLength = 10;
+    flush->srb.Cdb[0] = SCSIOP_SYNCHRONIZE_CACHE;
+    AhciSubmitSrb(&port, &flush->irp, &flush->srb);
+    after = make_req(FAKE_VA(0), 4096, p, 1);
+    cdb_rw(after, SCSIOP_READ, 5, 8);
+    AhciSubmitSrb(&port, &after->irp, &after->srb);
+    /* FLUSH is not queued: it waits for the three reads, and the read
+     * behind it waits for the flush. */
+    assert_int_equal(port.Issued, 0x7);
+
+    /* Tag 1 finishes first (PxSACT still shows 0 and 2). */
+    setreg(AHCI_PxCI, 0);
+    setreg(AHCI_PxSACT, 0x5);
+    AhciProcessPort(&port, AHCI_PxIS_SDBS);
+    assert_int_equal(ncompleted, 1);
+    assert_ptr_equal(completed[0], &rd[1]->irp);
+    assert_int_equal(port.Issued, 0x5);
+
+    setreg(AHCI_PxSACT, 0);
+    AhciProcessPort(&port, AHCI_PxIS_SDBS);
+    assert_int_equal(ncompleted, 3);
+    assert_int_equal(port.Issued, 0x1);         /* the flush alone, in slot 0 */
+    assert_int_equal(port.NcqIssued, 0);
+    FIS_REG_H2D *f0 = (FIS_REG_H2D *)port.Slots[0].Table->Cfis;
+    assert_int_equal(f0->Command, ATA_CMD_FLUSH_CACHE_EXT);
+    assert_int_equal(port.CmdList[0].Flags >> AHCI_CMDH_PRDTL_SHIFT, 0);
+
+    setreg(AHCI_PxCI, 0);
+    AhciProcessPort(&port, AHCI_PxIS_DHRS);
+    assert_int_equal(ncompleted, 4);
+    assert_ptr_equal(completed[3], &flush->irp);
+    assert_int_equal(port.NcqIssued, 0x1);      /* the read behind it went out */
+
+    for (int i = 0; i < 3; i++)
+        free(rd[i]);
+    free(flush);
+    free(after);
+    teardown_port();
+}
+
+static void test_synthesized_and_sense(void **state)
+{
+    UCHAR buf[255];
+    TEST_REQ *r;
+
+    setup_port(TRUE);
+    r = make_req(buf, sizeof(buf), NULL, 0);
+    r->srb.CdbLength = 6;
+    r->srb.Cdb[0] = SCSIOP_INQUIRY;
+    r->srb.Cdb[4] = 255;
+    AhciSubmitSrb(&port, &r->irp, &r->srb);
+    assert_int_equal(ncompleted, 1);
+    assert_int_equal(r->srb.SrbStatus, SRB_STATUS_DATA_OVERRUN);   /* 96 of 255 bytes */
+    assert_int_equal(r->srb.DataTransferLength, 96);
+    assert_int_equal(r->irp.IoStatus.Status, STATUS_SUCCESS);
+    assert_int_equal(r->irp.IoStatus.Information, 96);
+    assert_int_equal(port.Issued, 0);
+    free(r);
+
+    r = make_req(buf, 512, NULL, 0);
+    cdb_rw(r, SCSIOP_READ, 0x200000, 1);        /* one past the end */
+    AhciSubmitSrb(&port, &r->irp, &r->srb);
+    assert_int_equal(ncompleted, 2);
+    assert_int_equal(r->srb.SrbStatus, SRB_STATUS_ERROR | SRB_STATUS_AUTOSENSE_VALID);
+    assert_int_equal(r->srb.ScsiStatus, SCSISTAT_CHECK_CONDITION);
+    assert_int_equal(r->srb.SenseInfoBufferLength, 18);
+    assert_int_equal(r->sense[2], SCSI_SENSE_ILLEGAL_REQUEST);
+    assert_int_equal(r->sense[12], SCSI_ADSENSE_ILLEGAL_BLOCK);
+    assert_int_equal(r->irp.IoStatus.Status, STATUS_NONEXISTENT_SECTOR);
+    free(r);
+
+    /* Autosense disabled: error without sense bytes. */
+    r = make_req(buf, 512, NULL, 0);
+    cdb_rw(r, SCSIOP_READ, 0x200000, 1);
+    r->srb.SrbFlags = SRB_FLAGS_DISABLE_AUTOSENSE;
+    AhciSubmitSrb(&port, &r->irp, &r->srb);
+    assert_int_equal(r->srb.SrbStatus, SRB_STATUS_ERROR);
+    assert_int_equal(r->srb.SenseInfoBufferLength, 0);
+    free(r);
+    teardown_port();
+}
+
+static void test_timeout(void **state)
+{
+    PFN_NUMBER p[] = { 0x100 };
+
+    setup_port(TRUE);
+    TEST_REQ *a = make_req(FAKE_VA(0), 4096, p, 1), *b = make_req(FAKE_VA(0), 4096, p, 1);
+    cdb_rw(a, SCSIOP_READ, 0, 8);
+    cdb_rw(b, SCSIOP_READ, 8, 8);
+    AhciSubmitSrb(&port, &a->irp, &a->srb);
+    AhciSubmitSrb(&port, &b->irp, &b->srb);
+    setreg(AHCI_PxCI, 0);
+    setreg(AHCI_PxSACT, 0x3);                   /* both still busy */
+    AhciProcessPort(&port, 0);
+    assert_int_equal(recover_calls, 0);         /* deadlines not reached */
+    port.Slots[1].Deadline = 0;
+    AhciProcessPort(&port, 0);
+    assert_int_equal(recover_calls, 1);
+    assert_int_equal(recover_late, 0x2);
+    assert_int_equal(b->srb.SrbStatus, SRB_STATUS_TIMEOUT);
+    assert_int_equal(b->irp.IoStatus.Status, STATUS_IO_TIMEOUT);
+    assert_int_equal(port.Issued, 0x1);
+    free(a);
+    free(b);
+    teardown_port();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_prdt_from_mdl),
+        cmocka_unit_test(test_prdt_limits),
+        cmocka_unit_test(test_ncq_ordering),
+        cmocka_unit_test(test_synthesized_and_sense),
+        cmocka_unit_test(test_timeout),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
