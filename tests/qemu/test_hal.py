@@ -1,0 +1,80 @@
+"""The hardware layer on QEMU: what `acpi` and `pci` report on q35 (ECAM,
+HPET) and on the older i440fx machine (port 0xCF8 config access, ACPI 1.0
+sized FADT, no MCFG), the PM timer when there is no HPET, and the
+power-off/reset ladders.  Values are QEMU 7.x + OVMF's."""
+import re
+
+from ntstor import Machine
+
+
+def test_q35_acpi_facts(machine):
+    a = machine.one("acpi", "acpi")
+    assert a["root"] == "xsdt"
+    assert a["lapic"] == "0xfee00000"
+    assert a["hpet"] == "0xfed00000"
+    assert a["ecam"] == "0xb0000000"
+    assert a["pm1a"] == "0x604" and a["pm_timer"] == "0x608"
+    assert a["s5"] == "0,0"                     # QEMU's \_S5 package
+    assert a["reset"] == "io:0xcf9"
+    assert a["pcat"] == "1"
+    tables = machine.lines("acpi", "acpi_table")
+    sigs = {t["sig"] for t in tables}
+    assert {"FACP", "APIC", "MCFG", "HPET", "DSDT"} <= sigs, tables
+    assert all(t["checksum"] == "ok" for t in tables), tables
+
+
+def test_q35_pci_functions(machine):
+    rows = machine.lines("pci", "pci")
+    summary, funcs = rows[0], rows[1:]
+    assert summary["access"] == "ecam"
+    assert int(summary["functions"]) == len(funcs)
+    ahci = [f for f in funcs if f.get("id") == "8086:2922"]
+    assert len(ahci) == 1, funcs
+    f = ahci[0]
+    assert f["bdf"] == "00:1f.2" and f["class"] == "01:06:01" and f["name"] == "SATA (AHCI)"
+    assert "msi" in f["caps"].split(",")
+    # ABAR: BAR5, 32-bit memory, 4 KiB (AHCI 1.3.1 2.1.11 says 8 KiB max; QEMU 4 KiB)
+    assert re.search(r"bar5:mem32:0x[0-9a-f]+\+0x1000", f["bars"]), f["bars"]
+    assert f["pin"] == "A" and f["gsi"] != "-"
+    host = [f for f in funcs if f["bdf"] == "00:00.0"]
+    assert host and host[0]["class"] == "06:00:00"
+
+
+def test_log_shows_interrupt_and_timer_bringup(machine):
+    out = machine.cmd("log")
+    assert re.search(r"apic: x2?APIC id \d+", out), out
+    assert re.search(r"ioapic: id \d+ at 0xfec00000 .*GSIs 0-23, all masked", out), out
+    assert re.search(r"apic: periodic timer vector 0x[0-9a-f]+ every \d+ us", out), out
+
+
+def test_q35_poweroff_through_s5(machine):
+    # Also frees the image for the machines below (QEMU locks it).
+    machine.child.sendline("poweroff")
+    machine.expect(r"power: ACPI S5: SLP_TYPa=0 to PM1a_CNT 0x604")
+    assert machine.wait_exit() == 0
+
+
+def test_i440fx_uses_port_config_access():
+    with Machine(["--", "-machine", "pc"], log_name="hal_i440fx") as m:
+        rows = m.lines("pci", "pci")
+        assert rows[0]["access"] == "port"
+        assert any(r.get("id") == "8086:7010" for r in rows[1:]), rows   # PIIX3 IDE
+        a = m.one("acpi", "acpi")
+        assert a["ecam"] == "0x0" and a["pm1a"] == "0xb004" and a["s5"] == "0,0"
+        assert m.poweroff() == 0
+
+
+def test_pm_timer_calibrates_without_hpet():
+    with Machine(["--", "-machine", "hpet=off"], log_name="hal_nohpet") as m:
+        assert m.one("acpi", "acpi")["hpet"] == "0x0"
+        out = m.cmd("log")
+        assert "TSC" in out and "(platform timer)" in out, out
+        assert m.poweroff() == 0
+
+
+def test_reboot_resets_the_machine():
+    # qemu-run.sh passes -no-reboot, so a reset ends QEMU.
+    with Machine(log_name="hal_reboot") as m:
+        m.child.sendline("reboot")
+        m.expect(r"power: reset through FADT RESET_REG io:0xcf9")
+        assert m.wait_exit() == 0
