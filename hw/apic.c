@@ -41,11 +41,16 @@ static BOOLEAN HalpLapicEnable(VOID)
         return FALSE;
     }
     base = __rdmsr(IA32_APIC_BASE_MSR);
-    /* SDM 10.12.5: x2APIC is entered from the enabled xAPIC state. */
-    base |= APIC_BASE_GLOBAL_ENABLE;
-    __wrmsr(IA32_APIC_BASE_MSR, base);
-    if (regs[2] & CPUID_1_ECX_X2APIC) {
-        __wrmsr(IA32_APIC_BASE_MSR, base | APIC_BASE_X2APIC_ENABLE);
+    /* SDM 10.12.5: x2APIC is entered from the enabled xAPIC state, and
+     * leaving x2APIC for xAPIC directly is an illegal transition (#GP), so
+     * firmware that already chose x2APIC is left in it. */
+    if (!(base & APIC_BASE_X2APIC_ENABLE)) {
+        base |= APIC_BASE_GLOBAL_ENABLE;
+        __wrmsr(IA32_APIC_BASE_MSR, base);
+    }
+    if ((regs[2] & CPUID_1_ECX_X2APIC) || (base & APIC_BASE_X2APIC_ENABLE)) {
+        if (!(base & APIC_BASE_X2APIC_ENABLE))
+            __wrmsr(IA32_APIC_BASE_MSR, base | APIC_BASE_X2APIC_ENABLE);
         HalpX2Apic = TRUE;
         HalpApicId = HalpLapicRead(APIC_REG_ID);
         return TRUE;
