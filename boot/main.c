@@ -78,9 +78,11 @@ static EFI_STATUS BlpLoadKernel(EFI_FILE_HANDLE Root, UINT64 *Entry)
     return EFI_SUCCESS;
 }
 
-/* Optional or per-driver files: a failure is logged and the boot goes on. */
+/* Optional or per-driver files: a failure is logged and the boot goes on.
+ * Service names the system.cfg service the file belongs to, or NULL. */
 static BOOLEAN BlpLoadOptionalFile(EFI_FILE_HANDLE Root, CONST char *Path, UINT64 MaxSize,
-                                   BOOLEAN QuietIfMissing, UINT64 *Physical, UINT64 *Size)
+                                   CONST char *Service, BOOLEAN QuietIfMissing,
+                                   UINT64 *Physical, UINT64 *Size)
 {
     EFI_STATUS Status;
 
@@ -88,7 +90,12 @@ static BOOLEAN BlpLoadOptionalFile(EFI_FILE_HANDLE Root, CONST char *Path, UINT6
     if (Status == EFI_NOT_FOUND && QuietIfMissing)
         return FALSE;
     if (EFI_ERROR(Status)) {
-        BlLog("%a: cannot read: %r", Path, Status);
+        if (Service != NULL)
+            BlLog("boot driver %a (service %a): cannot read: %r%a", Path, Service, Status,
+                  Status == EFI_BAD_BUFFER_SIZE ? " (file too large)" : "");
+        else
+            BlLog("%a: cannot read: %r%a", Path, Status,
+                  Status == EFI_BAD_BUFFER_SIZE ? " (file too large)" : "");
         return FALSE;
     }
     if (EFI_ERROR(BlAddBootFile(Path, *Physical, *Size)))
@@ -97,6 +104,13 @@ static BOOLEAN BlpLoadOptionalFile(EFI_FILE_HANDLE Root, CONST char *Path, UINT6
     return TRUE;
 }
 
+static char BlpLower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* FAT names are case-insensitive: two services naming the same image (in
+ * any case) get one copy, recorded under the first spelling. */
 static BOOLEAN BlpAlreadyLoaded(CONST char *Path)
 {
     UINT32 i;
@@ -105,7 +119,7 @@ static BOOLEAN BlpAlreadyLoaded(CONST char *Path)
     for (i = 0; i < BlBootInfo->file_count; i++) {
         CONST char *Other = BlBootInfo->files[i].path;
 
-        for (k = 0; Path[k] != '\0' && (Path[k] | 0x20) == (Other[k] | 0x20); k++)
+        for (k = 0; Path[k] != '\0' && BlpLower(Path[k]) == BlpLower(Other[k]); k++)
             ;
         if (Path[k] == '\0' && Other[k] == '\0')
             return TRUE;
@@ -118,7 +132,8 @@ static VOID BlpLoadBootDrivers(EFI_FILE_HANDLE Root)
     UINT64 Physical, Size;
     UINT32 i;
 
-    if (!BlpLoadOptionalFile(Root, BL_CONFIG_PATH, BL_MAX_CONFIG_FILE, FALSE, &Physical, &Size)) {
+    if (!BlpLoadOptionalFile(Root, BL_CONFIG_PATH, BL_MAX_CONFIG_FILE, NULL, FALSE,
+                             &Physical, &Size)) {
         BlLog("warning: no usable %a: no boot drivers loaded", BL_CONFIG_PATH);
         return;
     }
@@ -143,7 +158,8 @@ static VOID BlpLoadBootDrivers(EFI_FILE_HANDLE Root)
         }
         if (BlpAlreadyLoaded(Service->ImagePath))
             continue;
-        BlpLoadOptionalFile(Root, Service->ImagePath, BL_MAX_DRIVER_FILE, FALSE, &Physical, &Size);
+        BlpLoadOptionalFile(Root, Service->ImagePath, BL_MAX_DRIVER_FILE, Service->Name, FALSE,
+                            &Physical, &Size);
     }
 }
 
@@ -181,7 +197,7 @@ EFI_STATUS efi_main(EFI_HANDLE ImageHandle, EFI_SYSTEM_TABLE *SystemTable)
     if (EFI_ERROR(Status))
         return Status;
     BlpLoadBootDrivers(Root);
-    BlpLoadOptionalFile(Root, BL_AUTORUN_PATH, BL_MAX_CONFIG_FILE, TRUE, &Physical, &Size);
+    BlpLoadOptionalFile(Root, BL_AUTORUN_PATH, BL_MAX_CONFIG_FILE, NULL, TRUE, &Physical, &Size);
     uefi_call_wrapper(Root->Close, 1, Root);
 
     BlCollectPlatformInfo(LoadedImage, &StaleKeyTest);

@@ -164,7 +164,12 @@ done
 ARGS+=("${EXTRA[@]}")
 
 if [ $DRY_RUN = 1 ]; then
-    printf '%q' "$QEMU"; printf ' %q' "${ARGS[@]}"; echo
+    # Quote only what the shell would misread (%q would also escape commas).
+    line=$QEMU
+    for a in "${ARGS[@]}"; do
+        if [[ $a =~ ^[-A-Za-z0-9_.,/:=+@%]+$ ]]; then line+=" $a"; else line+=" $(printf '%q' "$a")"; fi
+    done
+    echo "$line"
     exit 0
 fi
 status=0
