@@ -12,12 +12,14 @@
 typedef struct __attribute__((packed)) _KTSS64 {
     ULONG Reserved0;
     ULONG64 Rsp[3];
-    ULONG64 Reserved1;
-    ULONG64 Ist[8];         /* Ist[0] is reserved; IST1..IST7 */
+    ULONG64 Ist[8];         /* Ist[0] is the reserved qword at 0x1C; IST1..IST7 */
     ULONG64 Reserved2;
     USHORT Reserved3;
     USHORT IoMapBase;
 } KTSS64;
+
+_Static_assert(sizeof(KTSS64) == 104, "64-bit TSS is 104 bytes");
+_Static_assert(__builtin_offsetof(KTSS64, Ist[1]) == 0x24, "IST1 at offset 0x24");
 
 typedef struct __attribute__((packed)) _KDESCRIPTOR_POINTER {
     USHORT Limit;
