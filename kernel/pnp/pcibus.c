@@ -1,0 +1,385 @@
+/* pcibus.c - the PCI bus driver inside the kernel: \Driver\pci owns one
+ * PDO (\Device\NTPNP_PCI<nnnn>) per function the HAL enumerated, and
+ * answers IRP_MJ_PNP for it the way NT's pci.sys does for the subset
+ * ntstor needs: IDs (PCI\VEN_vvvv&DEV_dddd&SUBSYS_ssssvvvv&REV_rr, ...),
+ * capabilities, boot resources, start (decode + bus master on), remove
+ * (bus master, MSI off and INTx disabled: no DMA or interrupt outlives the
+ * function driver), configuration space reads/writes.  Functions behind a
+ * PCI-to-PCI bridge become children of the bridge's node.
+ * QEMU: -M q35 has its ICH9 AHCI at 00:1f.2 (PCI\VEN_8086&DEV_2922). */
+#include "pnpp.h"
+#include <regs/pci.h>
+
+#define PCI_PDO_MAGIC      0x50434950u   /* 'PCIP' */
+#define PCI_ID_ASCII_BYTES 512
+
+typedef struct _PCI_PDO_EXTENSION {
+    ULONG Magic;
+    ULONG Index;                        /* HalPciGetFunction index */
+    const HAL_PCI_FUNCTION *Function;
+    BOOLEAN Started;
+} PCI_PDO_EXTENSION, *PPCI_PDO_EXTENSION;
+
+static PDRIVER_OBJECT PnpPciDriver;
+
+#define CFG_ARGS(f) (f)->Segment, (f)->Bus, (f)->Device, (f)->Function
+
+/* ---- configuration space helpers ---- */
+
+static VOID PnpPciCommand(const HAL_PCI_FUNCTION *F, USHORT Set, USHORT Clear)
+{
+    USHORT cmd = HalPciRead16(CFG_ARGS(F), PCI_CFG_COMMAND);
+    HalPciWrite16(CFG_ARGS(F), PCI_CFG_COMMAND, (USHORT)((cmd & ~Clear) | Set));
+}
+
+VOID PnpPciSetMsi(const HAL_PCI_FUNCTION *F, BOOLEAN Enable, ULONG64 Address, ULONG Data)
+{
+    USHORT cap = F->MsiCap, ctrl;
+    BOOLEAN is64;
+
+    if (cap == 0)
+        return;
+    ctrl = HalPciRead16(CFG_ARGS(F), (USHORT)(cap + PCI_MSI_CONTROL));
+    is64 = (ctrl & PCI_MSI_CTRL_64BIT) != 0;
+    if (!Enable) {
+        HalPciWrite16(CFG_ARGS(F), (USHORT)(cap + PCI_MSI_CONTROL),
+                      (USHORT)(ctrl & ~PCI_MSI_CTRL_ENABLE));
+        return;
+    }
+    /* 6.8.1: program address and data while disabled, one message
+     * (Multiple Message Enable, bits 6:4, = 0), unmask it, then enable. */
+    ctrl &= (USHORT)~(PCI_MSI_CTRL_ENABLE | 0x0070);
+    HalPciWrite16(CFG_ARGS(F), (USHORT)(cap + PCI_MSI_CONTROL), ctrl);
+    HalPciWrite32(CFG_ARGS(F), (USHORT)(cap + PCI_MSI_ADDRESS_LO), (ULONG)Address);
+    if (is64) {
+        HalPciWrite32(CFG_ARGS(F), (USHORT)(cap + PCI_MSI_ADDRESS_HI), (ULONG)(Address >> 32));
+        HalPciWrite16(CFG_ARGS(F), (USHORT)(cap + PCI_MSI_DATA_64), (USHORT)Data);
+    } else {
+        HalPciWrite16(CFG_ARGS(F), (USHORT)(cap + PCI_MSI_DATA_32), (USHORT)Data);
+    }
+    if (ctrl & PCI_MSI_CTRL_MASKABLE)   /* mask bits follow the data (+2 bytes reserved) */
+        HalPciWrite32(CFG_ARGS(F), (USHORT)(cap + (is64 ? 0x10 : 0x0C)), 0);
+    HalPciWrite16(CFG_ARGS(F), (USHORT)(cap + PCI_MSI_CONTROL),
+                  (USHORT)(ctrl | PCI_MSI_CTRL_ENABLE));
+    /* With MSI on, the function must not use INTx (6.8.1.3); say so in the
+     * command register too, for functions that would. */
+    PnpPciCommand(F, PCI_COMMAND_INTX_DISABLE, 0);
+}
+
+/* ---- IDs ---- */
+
+/* ASCII strings separated by NULs (ending "\0\0") -> pool REG_MULTI_SZ. */
+static PWCHAR PnpPciWiden(PCSTR Ascii, SIZE_T Bytes)
+{
+    PWCHAR w = ExAllocatePoolWithTag(NonPagedPool, Bytes * sizeof(WCHAR), PNP_TAG_PCI);
+
+    if (w)
+        for (SIZE_T i = 0; i < Bytes; i++)
+            w[i] = (WCHAR)(UCHAR)Ascii[i];
+    return w;
+}
+
+static NTSTATUS PnpPciQueryId(PPCI_PDO_EXTENSION Ext, BUS_QUERY_ID_TYPE Type, PWCHAR *Result)
+{
+    const HAL_PCI_FUNCTION *f = Ext->Function;
+    CHAR buf[PCI_ID_ASCII_BYTES], venDev[32];
+    SIZE_T n = 0;
+
+    RtlStringCbPrintfA(venDev, sizeof(venDev), "PCI\\VEN_%04X&DEV_%04X", f->VendorId, f->DeviceId);
+#define PCI_PUT(...)                                                                     \
+    do {                                                                                 \
+        RtlStringCbPrintfA(buf + n, sizeof(buf) - n - 1, __VA_ARGS__);                   \
+        n += RtlAsciiLength(buf + n) + 1;                                                \
+    } while (0)
+    switch (Type) {
+    case BusQueryDeviceID:
+        PCI_PUT("%s&SUBSYS_%04X%04X&REV_%02X", venDev, f->SubSystemId, f->SubVendorId, f->Revision);
+        break;
+    case BusQueryHardwareIDs:
+        /* Most specific first (WDK "Identifiers for PCI Devices"). */
+        PCI_PUT("%s&SUBSYS_%04X%04X&REV_%02X", venDev, f->SubSystemId, f->SubVendorId, f->Revision);
+        PCI_PUT("%s&SUBSYS_%04X%04X", venDev, f->SubSystemId, f->SubVendorId);
+        PCI_PUT("%s", venDev);
+        break;
+    case BusQueryCompatibleIDs:
+        PCI_PUT("%s&REV_%02X", venDev, f->Revision);
+        PCI_PUT("PCI\\CC_%02X%02X%02X", f->ClassCode, f->SubClass, f->ProgIf);
+        PCI_PUT("PCI\\CC_%02X%02X", f->ClassCode, f->SubClass);
+        break;
+    case BusQueryInstanceID:
+        /* Unique on the bus: segment, bus, device/function as NT's "FA". */
+        PCI_PUT("%X&%X&%02X", f->Segment, f->Bus, (f->Device << 3) | f->Function);
+        break;
+    default:
+        return STATUS_NOT_SUPPORTED;
+    }
+#undef PCI_PUT
+    buf[n++] = 0;
+    *Result = PnpPciWiden(buf, n);
+    return *Result ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
+}
+
+/* ---- resources ---- */
+
+PCM_RESOURCE_LIST PnpPciBuildBarList(const HAL_PCI_FUNCTION *F, ULONG Extra, ULONG Tag)
+{
+    ULONG count = 0, size;
+    PCM_RESOURCE_LIST list;
+    PCM_PARTIAL_RESOURCE_LIST partial;
+
+    for (ULONG i = 0; i < 6; i++)
+        if (F->Bars[i].Base && F->Bars[i].Size)
+            count++;
+    size = sizeof(CM_RESOURCE_LIST) + (count + Extra) * sizeof(CM_PARTIAL_RESOURCE_DESCRIPTOR);
+    list = ExAllocatePoolZero(NonPagedPool, size, Tag);
+    if (list == NULL)
+        return NULL;
+    list->Count = 1;
+    list->List[0].InterfaceType = PCIBus;
+    list->List[0].BusNumber = F->Bus;
+    partial = &list->List[0].PartialResourceList;
+    partial->Version = 1;
+    partial->Revision = 1;
+    for (ULONG i = 0; i < 6; i++) {
+        const HAL_PCI_BAR *bar = &F->Bars[i];
+        PCM_PARTIAL_RESOURCE_DESCRIPTOR d;
+        if (!bar->Base || !bar->Size)
+            continue;
+        if (bar->Size > 0xFFFFFFFFull) {
+            DbgPrint("pci: %02x:%02x.%x BAR%u: %llu bytes does not fit a resource; skipped\n",
+                     F->Bus, F->Device, F->Function, i, (unsigned long long)bar->Size);
+            continue;
+        }
+        d = &partial->PartialDescriptors[partial->Count++];
+        d->ShareDisposition = CmResourceShareDeviceExclusive;
+        if (bar->Io) {
+            d->Type = CmResourceTypePort;
+            d->Flags = CM_RESOURCE_PORT_IO;
+            d->u.Port.Start.QuadPart = (LONGLONG)bar->Base;
+            d->u.Port.Length = (ULONG)bar->Size;
+        } else {
+            d->Type = CmResourceTypeMemory;
+            d->Flags = CM_RESOURCE_MEMORY_READ_WRITE |
+                       (bar->Prefetchable ? CM_RESOURCE_MEMORY_PREFETCHABLE : 0);
+            d->u.Memory.Start.QuadPart = (LONGLONG)bar->Base;
+            d->u.Memory.Length = (ULONG)bar->Size;
+        }
+    }
+    return list;
+}
+
+/* ---- the PDO's IRP_MJ_PNP ---- */
+
+static NTSTATUS PnpPciConfigAccess(PPCI_PDO_EXTENSION Ext, PIO_STACK_LOCATION Stack,
+                                   BOOLEAN Write, PULONG_PTR Information)
+{
+    const HAL_PCI_FUNCTION *f = Ext->Function;
+    ULONG offset = Stack->Parameters.ReadWriteConfig.Offset;
+    ULONG length = Stack->Parameters.ReadWriteConfig.Length;
+    PUCHAR buffer = Stack->Parameters.ReadWriteConfig.Buffer;
+
+    if (Stack->Parameters.ReadWriteConfig.WhichSpace != PCI_WHICHSPACE_CONFIG || buffer == NULL ||
+        offset >= PCI_CONFIG_SPACE_LEGACY || length > PCI_CONFIG_SPACE_LEGACY - offset)
+        return STATUS_INVALID_PARAMETER;
+    for (ULONG i = 0; i < length; i++) {
+        if (Write)
+            HalPciWrite8(CFG_ARGS(f), (USHORT)(offset + i), buffer[i]);
+        else
+            buffer[i] = HalPciRead8(CFG_ARGS(f), (USHORT)(offset + i));
+    }
+    *Information = length;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS PnpPciDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    PPCI_PDO_EXTENSION ext = DeviceObject->DeviceExtension;
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    const HAL_PCI_FUNCTION *f = ext->Function;
+    NTSTATUS status = Irp->IoStatus.Status;
+    ULONG_PTR info = Irp->IoStatus.Information;
+
+    switch (stack->MinorFunction) {
+    case IRP_MN_START_DEVICE: {
+        USHORT set = PCI_COMMAND_MASTER;
+        for (ULONG i = 0; i < 6; i++)
+            if (f->Bars[i].Base && f->Bars[i].Size)
+                set |= f->Bars[i].Io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
+        PnpPciCommand(f, set, 0);
+        ext->Started = TRUE;
+        status = STATUS_SUCCESS;
+        break;
+    }
+    case IRP_MN_QUERY_REMOVE_DEVICE:
+    case IRP_MN_CANCEL_REMOVE_DEVICE:
+    case IRP_MN_QUERY_STOP_DEVICE:
+    case IRP_MN_CANCEL_STOP_DEVICE:
+        status = STATUS_SUCCESS;
+        break;
+    case IRP_MN_STOP_DEVICE:
+        PnpPciCommand(f, 0, PCI_COMMAND_MASTER);
+        ext->Started = FALSE;
+        status = STATUS_SUCCESS;
+        break;
+    case IRP_MN_SURPRISE_REMOVAL:
+    case IRP_MN_REMOVE_DEVICE:
+        /* The function stays on the bus (and so does its PDO), but nothing
+         * it was told to do may continue: no DMA, no interrupts. */
+        PnpPciSetMsi(f, FALSE, 0, 0);
+        PnpPciCommand(f, PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_MASTER);
+        ext->Started = FALSE;
+        status = STATUS_SUCCESS;
+        break;
+    case IRP_MN_QUERY_ID: {
+        PWCHAR id = NULL;
+        status = PnpPciQueryId(ext, stack->Parameters.QueryId.IdType, &id);
+        if (NT_SUCCESS(status))
+            info = (ULONG_PTR)id;
+        else if (status == STATUS_NOT_SUPPORTED)
+            status = Irp->IoStatus.Status;
+        break;
+    }
+    case IRP_MN_QUERY_CAPABILITIES: {
+        PDEVICE_CAPABILITIES caps = stack->Parameters.DeviceCapabilities.Capabilities;
+        if (caps) {
+            caps->Address = ((ULONG)f->Device << 16) | f->Function;
+            caps->UINumber = f->Device;
+            caps->Removable = 0;
+            caps->UniqueID = 0;
+            caps->SilentInstall = 1;
+            status = STATUS_SUCCESS;
+        }
+        break;
+    }
+    case IRP_MN_QUERY_RESOURCES: {
+        PCM_RESOURCE_LIST list = PnpPciBuildBarList(f, 0, PNP_TAG_PCI);
+        status = list ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
+        info = (ULONG_PTR)list;
+        break;
+    }
+    case IRP_MN_QUERY_DEVICE_RELATIONS:
+        if (stack->Parameters.QueryDeviceRelations.Type == TargetDeviceRelation) {
+            PDEVICE_RELATIONS rel = ExAllocatePoolWithTag(NonPagedPool, sizeof(*rel), PNP_TAG_PCI);
+            if (rel == NULL) {
+                status = STATUS_INSUFFICIENT_RESOURCES;
+                break;
+            }
+            ObReferenceObject(DeviceObject);
+            rel->Count = 1;
+            rel->Objects[0] = DeviceObject;
+            info = (ULONG_PTR)rel;
+            status = STATUS_SUCCESS;
+        }
+        /* BusRelations: a PCI function has no children of its own; what
+         * the function driver above put in the IRP stays. */
+        break;
+    case IRP_MN_QUERY_PNP_DEVICE_STATE:
+        status = STATUS_SUCCESS;
+        break;
+    case IRP_MN_READ_CONFIG:
+    case IRP_MN_WRITE_CONFIG:
+        status = PnpPciConfigAccess(ext, stack, stack->MinorFunction == IRP_MN_WRITE_CONFIG, &info);
+        break;
+    default:
+        /* NT: a bus driver completes a PnP IRP it does not handle without
+         * touching its status. */
+        break;
+    }
+    Irp->IoStatus.Status = status;
+    Irp->IoStatus.Information = info;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return status;
+}
+
+/* The function is always powered (D0). */
+static NTSTATUS PnpPciDispatchPower(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    Irp->IoStatus.Status = STATUS_SUCCESS;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return STATUS_SUCCESS;
+}
+
+/* ---- enumeration ---- */
+
+static NTSTATUS PnpPciCreatePdo(ULONG Index, const HAL_PCI_FUNCTION *F, PDEVICE_OBJECT *Pdo)
+{
+    CHAR ascii[40];
+    WCHAR wide[40];
+    UNICODE_STRING name = { 0, sizeof(wide), wide };
+    PPCI_PDO_EXTENSION ext;
+    NTSTATUS status;
+
+    RtlStringCbPrintfA(ascii, sizeof(ascii), "\\Device\\NTPNP_PCI%04u", Index);
+    status = RtlAsciiToUnicodeString(&name, ascii);
+    if (NT_SUCCESS(status))
+        status = IoCreateDevice(PnpPciDriver, sizeof(PCI_PDO_EXTENSION), &name,
+                                FILE_DEVICE_BUS_EXTENDER, FILE_DEVICE_SECURE_OPEN, FALSE, Pdo);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("pci: cannot create %s for %02x:%02x.%x: %s\n", ascii, F->Bus, F->Device,
+                 F->Function, RtlNtStatusName(status));
+        return status;
+    }
+    ext = (*Pdo)->DeviceExtension;
+    ext->Magic = PCI_PDO_MAGIC;
+    ext->Index = Index;
+    ext->Function = F;
+    (*Pdo)->Flags |= DO_BUS_ENUMERATED_DEVICE;
+    (*Pdo)->Flags &= ~DO_DEVICE_INITIALIZING;
+    return STATUS_SUCCESS;
+}
+
+/* The node of the bridge whose secondary bus is Bus, or Root. */
+static PDEVICE_NODE PnpPciParentFor(PDEVICE_NODE Root, const HAL_PCI_FUNCTION *F)
+{
+    if (F->Bus == 0)
+        return Root;
+    for (PDEVICE_NODE n = Root->Child; n; n = n->Sibling) {
+        const HAL_PCI_FUNCTION *b = n->PciFunction;
+        if (b && b->Segment == F->Segment &&
+            (b->HeaderType & PCI_HEADER_TYPE_MASK) == PCI_HEADER_BRIDGE &&
+            HalPciRead8(CFG_ARGS(b), PCI_CFG_SECONDARY_BUS) == F->Bus)
+            return n;
+    }
+    return Root;
+}
+
+NTSTATUS PnpPciEnumerate(PDEVICE_NODE Root)
+{
+    static const WCHAR pci[] = u"pci";
+    UNICODE_STRING name = { sizeof(pci) - sizeof(WCHAR), sizeof(pci), (PWCHAR)pci };
+    ULONG count = HalPciFunctionCount();
+    NTSTATUS status;
+
+    status = IopCreateDriverObject(&name, &PnpPciDriver);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("pnp: cannot create \\Driver\\pci: %s\n", RtlNtStatusName(status));
+        return status;
+    }
+    PnpPciDriver->Flags |= DRVO_BUILTIN_DRIVER | DRVO_INITIALIZED;
+    PnpPciDriver->MajorFunction[IRP_MJ_PNP] = PnpPciDispatchPnp;
+    PnpPciDriver->MajorFunction[IRP_MJ_POWER] = PnpPciDispatchPower;
+
+    for (ULONG i = 0; i < count; i++) {
+        const HAL_PCI_FUNCTION *f = HalPciGetFunction(i);
+        PDEVICE_OBJECT pdo;
+        PDEVICE_NODE node;
+        if (f == NULL)
+            continue;
+        if (!NT_SUCCESS(PnpPciCreatePdo(i, f, &pdo)))
+            continue;
+        /* Bridges come before the functions behind them (the HAL walks
+         * depth-first), so the parent already has its node. */
+        /* The node holds its own reference; the creation reference is the
+         * bus driver's (IoDeleteDevice would drop it). */
+        ObReferenceObject(pdo);
+        node = PnpCreateNode(PnpPciParentFor(Root, f), pdo);
+        if (node == NULL) {
+            DbgPrint("pnp: no memory for the node of %02x:%02x.%x\n", f->Bus, f->Device, f->Function);
+            ObDereferenceObject(pdo);
+            IoDeleteDevice(pdo);
+            continue;
+        }
+        node->PciFunction = f;
+    }
+    return STATUS_SUCCESS;
+}

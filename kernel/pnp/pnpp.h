@@ -1,0 +1,77 @@
+/* pnpp.h - private to kernel/pnp/: what the PnP manager's files share.
+ * Everything here runs at PASSIVE_LEVEL under the PnP manager's
+ * one-operation-at-a-time rule (pnp.h, "Serialization"). */
+#ifndef NTSTOR_PNPP_H
+#define NTSTOR_PNPP_H
+
+#include <ntos.h>
+#include <io.h>
+#include <cfg.h>
+#include <pnp.h>
+
+/* ---- devnode.c ---- */
+extern PDEVICE_NODE PnpRootNode;
+/* A zeroed node in state Initialized, linked as Parent's last child (Parent
+ * NULL: the root).  Takes over the caller's reference on Pdo (may be NULL)
+ * and points the PDO's DeviceNode at the node. */
+PDEVICE_NODE PnpCreateNode(PDEVICE_NODE Parent, PDEVICE_OBJECT Pdo);
+/* Unlinks a childless node, drops its PDO reference, frees its IDs.  The
+ * caller has released its resources. */
+VOID PnpDeleteNode(PDEVICE_NODE Node);
+/* "pnp: <instance> Old -> New" in the kernel log on every change. */
+VOID PnpSetState(PDEVICE_NODE Node, PNP_DEVNODE_STATE State);
+/* Copies a REG_MULTI_SZ (bounded by PNP_ID_LIST_CHARS) into pool; NULL if
+ * List is NULL, malformed (no terminator within the bound) or no memory. */
+PWCHAR PnpCopyMultiSz(PCWSTR List);
+/* Whether the node has a function driver attached (states between
+ * DriversAdded and Started). */
+BOOLEAN PnpNodeHasStack(PDEVICE_NODE Node);
+
+/* ---- pnpirp.c ---- */
+/* Sends IRP_MJ_PNP/Minor to the top of Pdo's stack and waits.  Parameters
+ * (may be NULL) is copied into the stack location's Parameters.  Status
+ * starts as STATUS_NOT_SUPPORTED (NT: a PnP IRP nobody handles keeps it).
+ * *Information (optional) receives IoStatus.Information. */
+NTSTATUS PnpSendIrp(PDEVICE_OBJECT Pdo, UCHAR Minor, const VOID *Parameters,
+                    SIZE_T ParametersSize, PULONG_PTR Information);
+/* IRP_MN_QUERY_ID of one type: a pool REG_MULTI_SZ the caller frees with
+ * ExFreePool, or NULL. */
+PWCHAR PnpQueryId(PDEVICE_OBJECT Pdo, BUS_QUERY_ID_TYPE Type);
+
+/* ---- pcibus.c ---- */
+/* Creates \Driver\pci and a PDO + node per HAL PCI function below Root. */
+NTSTATUS PnpPciEnumerate(PDEVICE_NODE Root);
+/* MSI capability of the function: program (Address, Data, one message) and
+ * enable, or disable; the INTx Disable bit follows.  PCI 3.0 6.8.1. */
+VOID PnpPciSetMsi(const HAL_PCI_FUNCTION *Function, BOOLEAN Enable, ULONG64 Address, ULONG Data);
+/* A CM_RESOURCE_LIST (pool, Tag) with the function's memory and I/O BARs
+ * and room for Extra more descriptors; NULL when out of memory. */
+PCM_RESOURCE_LIST PnpPciBuildBarList(const HAL_PCI_FUNCTION *Function, ULONG Extra, ULONG Tag);
+
+/* ---- resources.c ---- */
+/* Builds the node's raw/translated lists for a PCI function and routes its
+ * interrupts (MSI when offered for Service, see pnp.h). */
+NTSTATUS PnpAssignResources(PDEVICE_NODE Node);
+/* Frees the lists and the vectors, masks an INTx GSI nobody uses any more. */
+VOID PnpReleaseResources(PDEVICE_NODE Node);
+
+/* ---- enum.c ---- */
+extern BOOLEAN PnpBusy;         /* an operation is under way: re-entry is deferred */
+/* Matches, loads, adds, assigns, starts Node, then its children. */
+VOID PnpConfigureNode(PDEVICE_NODE Node);
+/* Binds Service (already loaded) to Node: AddDevice, resources, START, then
+ * bus relations.  Node must have no stack. */
+NTSTATUS PnpStartNodeWithService(PDEVICE_NODE Node, PCSTR Service);
+/* Queries bus relations of a started node: new children are configured,
+ * vanished ones removed. */
+VOID PnpEnumerateChildren(PDEVICE_NODE Node);
+
+/* ---- remove.c ---- */
+/* Removes Node's children (deleting their nodes: their PDOs belong to the
+ * stack going away), then sends QUERY_REMOVE-less REMOVE to Node's stack
+ * and releases its resources.  State -> Removed; the node stays. */
+VOID PnpRemoveNodeStack(PDEVICE_NODE Node);
+/* PnpRemoveNodeStack, then deletes the node (its device vanished). */
+VOID PnpRemoveAndDeleteNode(PDEVICE_NODE Node);
+
+#endif /* NTSTOR_PNPP_H */
