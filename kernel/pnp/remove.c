@@ -57,6 +57,7 @@ VOID PnpRemoveNodeStack(PDEVICE_NODE Node)
     }
     PnpReleaseResources(Node);
     Node->FunctionDriver = NULL;
+    Node->Service[0] = 0;           /* no driver serves it any more */
     Node->RelationsPending = FALSE;
     PnpSetState(Node, DeviceNodeRemoved);
 }
