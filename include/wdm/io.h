@@ -976,6 +976,17 @@ typedef struct _CONFIGURATION_INFORMATION {
 } CONFIGURATION_INFORMATION, *PCONFIGURATION_INFORMATION;
 PCONFIGURATION_INFORMATION IoGetConfigurationInformation(VOID);
 
+/* ---- PnP ---- */
+/* A bus driver tells the PnP manager that the children of its device
+ * (Pdo: the bus device's PDO, or any device of its stack) changed; the PnP
+ * manager sends IRP_MN_QUERY_DEVICE_RELATIONS(BusRelations), starts the new
+ * children and removes the vanished ones.  At PASSIVE_LEVEL this happens
+ * before the call returns (or, when called from inside a PnP operation such
+ * as the driver's own START or enumeration, before that operation
+ * returns); above PASSIVE_LEVEL it is recorded and carried out at the next
+ * PnP operation (kernel/include/pnp.h).  Only BusRelations is supported. */
+VOID IoInvalidateDeviceRelations(PDEVICE_OBJECT DeviceObject, DEVICE_RELATION_TYPE Type);
+
 /* ---- interrupts ---- */
 typedef struct _KINTERRUPT KINTERRUPT, *PKINTERRUPT;
 typedef BOOLEAN KSERVICE_ROUTINE(PKINTERRUPT Interrupt, PVOID ServiceContext);

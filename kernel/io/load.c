@@ -9,6 +9,8 @@
  *   -> DriverEntry(DriverObject, RegistryPath) with RegistryPath in pool;
  *   afterwards the RegistryPath buffer is filled with 0xCC and freed, so a
  *   driver that kept the pointer instead of copying the string reads junk.
+ * After a successful DriverEntry the PnP manager's PnpDriverLoaded binds the
+ * driver to the device nodes it matches that have no driver yet.
  * A failure status from DriverEntry: the driver object is deleted, devices
  * the driver left are deleted, the image is unloaded, and pool the driver
  * left behind is reported per tag ("driver <n>: leaked 128 bytes tag
@@ -46,6 +48,9 @@
  * device stack the driver is part of.  Weak: without a PnP manager, a
  * driver with PnP devices cannot be unloaded. */
 NTSTATUS PnpRemoveDevicesOfDriver(PDRIVER_OBJECT Driver) __attribute__((weak));
+/* PnP manager hook: binds a freshly loaded driver to the device nodes it
+ * matches that have no driver (e.g. `load ahci` after `unload ahci`). */
+VOID PnpDriverLoaded(PCUNICODE_STRING ServiceName) __attribute__((weak));
 
 static const PCSTR IopDriverStateNames[IopDriverStateCount] = {
     [IopDriverLoaded] = "loaded",
@@ -355,6 +360,8 @@ NTSTATUS IopLoadDriver(PCUNICODE_STRING ServiceName)
              name, entry->Image->Name, entry->Image->Base,
              (unsigned long long)entry->Image->Size, (unsigned long)IopCountDevices(driver),
              (unsigned long long)entry->LoadUs, (unsigned long long)entryUs);
+    if (PnpDriverLoaded)
+        PnpDriverLoaded(ServiceName);
     return STATUS_SUCCESS;
 
 fail:
@@ -378,7 +385,14 @@ static NTSTATUS IopCheckDevicesRemovable(IOP_LOADED_DRIVER *Entry, BOOLEAN *HasP
     *HasPnpDevices = FALSE;
     KeAcquireSpinLock(&IopDatabaseLock, &irql);
     for (PDEVICE_OBJECT d = Entry->Driver->DeviceObject; d; d = d->NextDevice) {
-        if (d->AttachedDevice && d->AttachedDevice->DriverObject != Entry->Driver) {
+        /* A PnP device: a PDO, or a device attached (maybe through others)
+         * to one.  The PnP manager removes the stacks above those itself. */
+        BOOLEAN isPnp = (d->Flags & DO_BUS_ENUMERATED_DEVICE) != 0;
+        for (PDEVICE_OBJECT s = d; s && s->DeviceObjectExtension && !isPnp;
+             s = s->DeviceObjectExtension->AttachedTo)
+            isPnp = s->DeviceObjectExtension->DeviceNode != NULL;
+        if (d->AttachedDevice && d->AttachedDevice->DriverObject != Entry->Driver &&
+            !(isPnp && PnpRemoveDevicesOfDriver)) {
             status = STATUS_DEVICE_BUSY;
             break;
         }
@@ -386,8 +400,7 @@ static NTSTATUS IopCheckDevicesRemovable(IOP_LOADED_DRIVER *Entry, BOOLEAN *HasP
             status = STATUS_DEVICE_BUSY;
             break;
         }
-        if ((d->Flags & DO_BUS_ENUMERATED_DEVICE) ||
-            (d->DeviceObjectExtension && d->DeviceObjectExtension->DeviceNode))
+        if (isPnp)
             *HasPnpDevices = TRUE;
     }
     KeReleaseSpinLock(&IopDatabaseLock, irql);

@@ -64,6 +64,7 @@
     X(IoGetRelatedDeviceObject)                \
     X(IoInitializeDpcRequest)                  \
     X(IoInitializeIrp)                         \
+    X(IoInvalidateDeviceRelations)             \
     X(IoReleaseCancelSpinLock)                 \
     X(IoReuseIrp)                              \
     X(IoStartNextPacket)                       \
