@@ -222,7 +222,13 @@ typedef struct _DEVICE_CAPABILITIES {
  *    (IOAPIC entry for INTx, the function's MSI capability programmed and
  *    enabled for MSI), u.Interrupt.Level the IRQL.  For MSI the same numbers
  *    are in u.MessageInterrupt.Translated (the two overlay, as in the WDK).
- *    Hand Vector and Level straight to IoConnectInterrupt. */
+ *    Hand Vector and Level straight to IoConnectInterrupt.
+ * A PCI function can get two interrupt descriptors: the MSI one first
+ * (offered when the function has MSI and the service's
+ * Parameters\InterruptMode is not Intx/Poll), then the INTx one (level,
+ * shared).  MSI is already enabled then; a driver falling back to INTx
+ * clears MSI Enable and the command register's INTx Disable with
+ * IRP_MN_WRITE_CONFIG to its PDO.  The full list: kernel/include/pnp.h. */
 #define CmResourceTypeNull            0
 #define CmResourceTypePort            1
 #define CmResourceTypeInterrupt       2
