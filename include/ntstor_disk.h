@@ -1,0 +1,56 @@
+/* ntstor_disk.h - ntstor's private IOCTLs of the disk class driver
+ * (drivers/disk/), sent to \??\PhysicalDrive<n> or a partition:
+ * switching a disk's write permission at run time (DESIGN.md "Safety") and
+ * reading the driver's facts about a disk (number, limits, counters, what
+ * was wrong with its partition table).  METHOD_BUFFERED,
+ * IRP_MJ_DEVICE_CONTROL. */
+#ifndef NTSTOR_DISK_IOCTL_H
+#define NTSTOR_DISK_IOCTL_H
+
+#include <ntdef.h>
+
+#ifndef CTL_CODE
+#define CTL_CODE(DeviceType, Function, Method, Access) \
+    (((ULONG)(DeviceType) << 16) | ((ULONG)(Access) << 14) | ((ULONG)(Function) << 2) | (ULONG)(Method))
+#endif
+
+/* FILE_DEVICE_DISK, functions from the vendor range (0x800+). */
+#define IOCTL_NTSTOR_DISK_SET_WRITABLE CTL_CODE(0x00000007, 0x0A00, 0 /* METHOD_BUFFERED */, 0)
+#define IOCTL_NTSTOR_DISK_GET_INFO     CTL_CODE(0x00000007, 0x0A01, 0 /* METHOD_BUFFERED */, 0)
+
+/* IOCTL_NTSTOR_DISK_SET_WRITABLE input: applies to the whole disk (every
+ * partition), until changed again or the next boot. */
+typedef struct _NTSTOR_DISK_SET_WRITABLE {
+    ULONG Writable;                 /* 0 = refuse writes, 1 = allow */
+} NTSTOR_DISK_SET_WRITABLE, *PNTSTOR_DISK_SET_WRITABLE;
+
+#define NTSTOR_DISK_LOG_BYTES 1024
+
+/* IOCTL_NTSTOR_DISK_GET_INFO output. */
+typedef struct _NTSTOR_DISK_INFO {
+    ULONG Size;                     /* sizeof(NTSTOR_DISK_INFO) */
+    ULONG DiskNumber;               /* n of \Device\Harddisk<n> */
+    ULONG PartitionNumber;          /* of the opened device; 0 = whole disk */
+    ULONG Writable;                 /* writes allowed now */
+    ULONG WritableBySerial;         /* enabled by Parameters\WritableSerials */
+    ULONG SectorSize;
+    ULONG64 Sectors;
+    ULONG MaxTransferBytes;         /* larger requests are split */
+    ULONG PartitionStyle;           /* PARTITION_STYLE */
+    ULONG PartitionCount;
+    ULONG LayoutProblems;           /* things the partition parser refused or repaired */
+    ULONG UsedBackupGpt;            /* the primary GPT was bad */
+    ULONG Trim;                     /* the device supports UNMAP */
+    CHAR Vendor[9];                 /* INQUIRY, trailing blanks removed */
+    CHAR Product[17];
+    CHAR Revision[5];
+    CHAR Serial[41];                /* VPD 0x80 */
+    UCHAR Reserved[2];
+    ULONG64 Reads, Writes;          /* requests completed */
+    ULONG64 Splits;                 /* extra pieces sent for large requests */
+    ULONG64 Retries;                /* transient errors retried */
+    ULONG64 Errors;                 /* requests failed */
+    CHAR Log[NTSTOR_DISK_LOG_BYTES];/* the partition parser's report, one problem per line */
+} NTSTOR_DISK_INFO, *PNTSTOR_DISK_INFO;
+
+#endif /* NTSTOR_DISK_IOCTL_H */
