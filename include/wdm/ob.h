@@ -39,6 +39,12 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, POBJECT_TYPE Type, PVOID *Obje
 /* Closes a handle, dropping its reference.  STATUS_INVALID_HANDLE if it is
  * not open. */
 NTSTATUS ObCloseHandle(HANDLE Handle);
+/* Creates the permanent directory Path (its parent must exist), e.g. a
+ * disk class driver's \Device\Harddisk<n>.  An existing name is
+ * STATUS_OBJECT_NAME_COLLISION.  *Dir (optional) receives a referenced
+ * pointer.  Delete: ObMakeTemporaryObject, then drop the reference
+ * (ObReferenceObjectByName to get one).  PASSIVE_LEVEL. */
+NTSTATUS ObCreateDirectoryObject(PCUNICODE_STRING Path, PVOID *Dir);
 /* Clears OBJ_PERMANENT; with no references left the object goes now.
  * Delete a permanent object: ObMakeTemporaryObject, then drop your reference. */
 VOID ObMakeTemporaryObject(PVOID Object);

@@ -111,6 +111,7 @@
     X(MmUnlockPages)                           \
     X(MmUnmapIoSpace)                          \
     X(ObCloseHandle)                           \
+    X(ObCreateDirectoryObject)                 \
     X(ObDereferenceObject)                     \
     X(ObMakeTemporaryObject)                   \
     X(ObOpenObjectByName)                      \

@@ -1,0 +1,145 @@
+/* disk.h - private to the disk class driver (drivers/disk/): the driver
+ * object extension, the disk FDO and partition device extensions, the
+ * per-request state, and the functions the files share.
+ *
+ * Devices (DESIGN.md "Namespace"):
+ *   \Device\Harddisk<n>\DR<n>         disk FDO, attached to the port's PDO
+ *   \Device\Harddisk<n>\Partition<m>  one device per partition (m >= 1),
+ *                                     not in any stack: its IRPs go down
+ *                                     the FDO's stack with the offset moved
+ *   \Device\Harddisk<n>\Partition0    symbolic link to DR<n> (as NT)
+ *   \??\PhysicalDrive<n>, \??\Harddisk<n>Partition<m>   symbolic links
+ *
+ * Locking: DISK_FDO.Lock (a spin lock, DISPATCH_LEVEL) guards the request
+ * free list and the counters; everything else in the FDO extension is
+ * written at PASSIVE_LEVEL during START/REMOVE only, while no I/O can be
+ * in flight (State says whether requests are accepted). */
+#ifndef NTSTOR_DISK_H
+#define NTSTOR_DISK_H
+
+#include <wdm.h>
+#include <srb.h>
+#include <scsi.h>
+#include <ntddscsi.h>
+#include <ntdddisk.h>
+#include <ntddstor.h>
+#include <ntstor_disk.h>
+#include <ntstor_ahci.h>
+#include "partition.h"
+#include "request.h"
+
+#define DISK_TAG        NTSTOR_TAG('D', 'i', 's', 'k')
+#define DISK_TAG_LAYOUT NTSTOR_TAG('D', 'k', 'L', 'y')
+#define DISK_TAG_BUFFER NTSTOR_TAG('D', 'k', 'B', 'f')
+#define DISK_TAG_REQUEST NTSTOR_TAG('D', 'k', 'R', 'q')
+
+/* Requests kept per disk so the I/O path allocates nothing (QD32 plus
+ * headroom); beyond this a request is allocated from the pool. */
+#define DISK_REQUEST_POOL 64
+/* Used when neither the block limits VPD page nor the port say (64 KiB is
+ * what every SATA disk takes). */
+#define DISK_DEFAULT_MAX_TRANSFER (64 * 1024)
+/* Seconds a start-up or pass-through command may take (NT's disk class: 10). */
+#define DISK_SRB_TIMEOUT_SECONDS 10
+#define DISK_WRITABLE_SERIALS_BYTES 512
+
+typedef struct _DISK_DRIVER_EXTENSION {
+    UNICODE_STRING RegistryPath;        /* copy of DriverEntry's */
+    CHAR WritableSerials[DISK_WRITABLE_SERIALS_BYTES];   /* Parameters\WritableSerials, ASCII */
+} DISK_DRIVER_EXTENSION, *PDISK_DRIVER_EXTENSION;
+
+typedef enum _DISK_STATE {
+    DiskStateAdded = 0,         /* AddDevice done, not started */
+    DiskStateStarted,           /* accepting requests */
+    DiskStateFailed,            /* START failed: requests refused */
+    DiskStateRemoved,           /* REMOVE seen: requests refused */
+    DiskStateCount
+} DISK_STATE;
+extern PCSTR const DiskStateNames[DiskStateCount];
+
+typedef enum _DISK_DEVICE_KIND { DiskKindFdo = 1, DiskKindPartition = 2 } DISK_DEVICE_KIND;
+
+struct _DISK_FDO;
+
+/* First in both extensions: what a dispatch routine needs to know. */
+typedef struct _DISK_COMMON {
+    DISK_DEVICE_KIND Kind;
+    ULONG PartitionNumber;              /* 0 = the whole disk */
+    struct _DISK_FDO *Fdo;
+    ULONG64 StartLba;                   /* where this device starts on the disk */
+    ULONG64 Sectors;                    /* its length */
+    const DISK_PARTITION *Partition;    /* NULL for the whole disk */
+} DISK_COMMON, *PDISK_COMMON;
+
+/* One read or write in flight: its SRB, sense and where it stands. */
+typedef struct _DISK_REQUEST {
+    LIST_ENTRY Link;                    /* on the free list */
+    struct _DISK_FDO *Fdo;
+    PIRP Irp;
+    PUCHAR Buffer;                      /* MDL's virtual address */
+    ULONG64 Lba;                        /* of the next piece */
+    ULONG Remaining, Done, Piece;       /* bytes */
+    ULONG Retries;
+    volatile LONG Sync;                 /* issuer/completion hand-off (rw.c) */
+    BOOLEAN Write;
+    BOOLEAN FromPool;
+    NTSTATUS Status;
+    SCSI_REQUEST_BLOCK Srb;
+    UCHAR Sense[32];
+} DISK_REQUEST, *PDISK_REQUEST;
+
+typedef struct _DISK_FDO {
+    DISK_COMMON Common;
+    PDEVICE_OBJECT Self, Pdo, Lower;
+    PDRIVER_OBJECT Driver;
+    ULONG Number;                       /* n of Harddisk<n> */
+    DISK_STATE State;
+    ULONG SectorSize;
+    ULONG64 Sectors;
+    ULONG MaxTransferBytes;
+    BOOLEAN Writable, WritableBySerial, Trim, HaveAhciInfo;
+    BOOLEAN DirectoryCreated, LinksCreated;
+    UCHAR DeviceType;                   /* INQUIRY peripheral type */
+    CHAR Vendor[9], Product[17], Revision[5], Serial[41];
+    NTSTOR_AHCI_INFO AhciInfo;          /* from the port at START, if it is AHCI */
+    PDISK_LAYOUT Layout;
+    PDEVICE_OBJECT Partitions[DISK_MAX_PARTITIONS];
+    ULONG PartitionDevices;
+    KSPIN_LOCK Lock;
+    LIST_ENTRY FreeRequests;
+    ULONG64 Reads, Writes, Splits, Retries, Errors;
+    DISK_REQUEST Requests[DISK_REQUEST_POOL];
+} DISK_FDO, *PDISK_FDO;
+
+typedef struct _DISK_PARTITION_EXTENSION {
+    DISK_COMMON Common;
+    PDEVICE_OBJECT Self;
+} DISK_PARTITION_EXTENSION, *PDISK_PARTITION_EXTENSION;
+
+/* entry.c */
+PDISK_DRIVER_EXTENSION DiskGetDriverExtension(PDRIVER_OBJECT Driver);
+NTSTATUS DiskCompleteIrp(PIRP Irp, NTSTATUS Status, ULONG_PTR Information);
+/* pnp.c */
+DRIVER_ADD_DEVICE DiskAddDevice;
+DRIVER_DISPATCH DiskDispatchPnp;
+DRIVER_DISPATCH DiskDispatchPower;
+/* start.c */
+NTSTATUS DiskStartDevice(PDISK_FDO Fdo);
+VOID DiskRemoveNames(PDISK_FDO Fdo);
+/* srb.c: synchronous SRBs at PASSIVE_LEVEL for start-up, IOCTLs, flush. */
+NTSTATUS DiskSendSrbSync(PDISK_FDO Fdo, const UCHAR *Cdb, UCHAR CdbLength, PVOID Buffer,
+                         ULONG Length, ULONG Flags, PULONG Transferred,
+                         PUCHAR Sense, PULONG SenseLength);
+NTSTATUS DiskSendIoctlSync(PDEVICE_OBJECT Device, ULONG Code, PVOID In, ULONG InLength,
+                           PVOID Out, ULONG OutLength, PULONG_PTR Information);
+NTSTATUS DiskSynchronizeCache(PDISK_FDO Fdo);
+/* rw.c */
+DRIVER_DISPATCH DiskDispatchReadWrite;
+VOID DiskInitRequestPool(PDISK_FDO Fdo);
+/* ioctl.c */
+DRIVER_DISPATCH DiskDispatchDeviceControl;
+/* flush.c */
+DRIVER_DISPATCH DiskDispatchFlush;
+DRIVER_DISPATCH DiskDispatchCreateClose;
+
+#endif /* NTSTOR_DISK_H */

@@ -1,0 +1,99 @@
+/* entry.c - the disk class driver's DriverEntry and Unload, following the
+ * WDK's "Storage Class Driver's DriverEntry Routine": a driver object
+ * extension for driver-wide data, a copy of the registry path, the
+ * dispatch table.  Disks arrive through AddDevice (pnp.c) for each disk PDO
+ * of a port driver (in QEMU: -device ahci + ide-hd). */
+#include "disk.h"
+
+PCSTR const DiskStateNames[DiskStateCount] = {
+    [DiskStateAdded] = "Added",
+    [DiskStateStarted] = "Started",
+    [DiskStateFailed] = "Failed",
+    [DiskStateRemoved] = "Removed",
+};
+
+PDISK_DRIVER_EXTENSION DiskGetDriverExtension(PDRIVER_OBJECT Driver)
+{
+    return IoGetDriverObjectExtension(Driver, (PVOID)DriverEntry);
+}
+
+NTSTATUS DiskCompleteIrp(PIRP Irp, NTSTATUS Status, ULONG_PTR Information)
+{
+    Irp->IoStatus.Status = Status;
+    Irp->IoStatus.Information = Information;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return Status;
+}
+
+/* Parameters\WritableSerials = "QM00002, QM00003": the disks writes are
+ * allowed to from boot (DESIGN.md "Safety").  Absent: none. */
+static VOID DiskReadParameters(PDISK_DRIVER_EXTENSION Ext, PUNICODE_STRING RegistryPath)
+{
+    HANDLE svc, par;
+    WCHAR text[DISK_WRITABLE_SERIALS_BYTES];
+    NTSTATUS status;
+    ULONG i;
+
+    Ext->WritableSerials[0] = 0;
+    if (!NT_SUCCESS(CmOpenKey(RegistryPath, &svc)))
+        return;
+    if (NT_SUCCESS(CmOpenSubKey(svc, u"Parameters", &par))) {
+        status = CmQueryValueString(par, u"WritableSerials", text, sizeof(text), NULL);
+        if (status == STATUS_BUFFER_OVERFLOW)
+            DbgPrint("disk: Parameters\\WritableSerials longer than %u characters: truncated\n",
+                     DISK_WRITABLE_SERIALS_BYTES - 1);
+        for (i = 0; i + 1 < sizeof(Ext->WritableSerials) && text[i]; i++)
+            Ext->WritableSerials[i] = text[i] < 0x80 ? (CHAR)text[i] : '?';
+        Ext->WritableSerials[i] = 0;
+        CmCloseKey(par);
+    }
+    CmCloseKey(svc);
+    if (Ext->WritableSerials[0])
+        DbgPrint("disk: writable serials: %s\n", Ext->WritableSerials);
+}
+
+static VOID DiskUnload(PDRIVER_OBJECT DriverObject)
+{
+    PDISK_DRIVER_EXTENSION ext = DiskGetDriverExtension(DriverObject);
+
+    /* Devices are gone by now (the PnP manager removed them). */
+    if (ext && ext->RegistryPath.Buffer) {
+        ExFreePoolWithTag(ext->RegistryPath.Buffer, DISK_TAG);
+        ext->RegistryPath.Buffer = NULL;
+    }
+}
+
+NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    PDISK_DRIVER_EXTENSION ext;
+    NTSTATUS status;
+
+    status = IoAllocateDriverObjectExtension(DriverObject, (PVOID)DriverEntry, sizeof(*ext),
+                                             (PVOID *)&ext);
+    if (!NT_SUCCESS(status))
+        return status;
+    /* The I/O manager frees RegistryPath after we return. */
+    ext->RegistryPath.Buffer = ExAllocatePoolWithTag(NonPagedPool, RegistryPath->Length + sizeof(WCHAR),
+                                                     DISK_TAG);
+    if (!ext->RegistryPath.Buffer)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    ext->RegistryPath.Length = 0;
+    ext->RegistryPath.MaximumLength = RegistryPath->Length + sizeof(WCHAR);
+    RtlCopyUnicodeString(&ext->RegistryPath, RegistryPath);
+    ext->RegistryPath.Buffer[ext->RegistryPath.Length / sizeof(WCHAR)] = 0;
+    DiskReadParameters(ext, &ext->RegistryPath);
+
+    DriverObject->MajorFunction[IRP_MJ_CREATE] = DiskDispatchCreateClose;
+    DriverObject->MajorFunction[IRP_MJ_CLOSE] = DiskDispatchCreateClose;
+    DriverObject->MajorFunction[IRP_MJ_CLEANUP] = DiskDispatchCreateClose;
+    DriverObject->MajorFunction[IRP_MJ_READ] = DiskDispatchReadWrite;
+    DriverObject->MajorFunction[IRP_MJ_WRITE] = DiskDispatchReadWrite;
+    DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = DiskDispatchDeviceControl;
+    DriverObject->MajorFunction[IRP_MJ_FLUSH_BUFFERS] = DiskDispatchFlush;
+    DriverObject->MajorFunction[IRP_MJ_SHUTDOWN] = DiskDispatchFlush;
+    DriverObject->MajorFunction[IRP_MJ_PNP] = DiskDispatchPnp;
+    DriverObject->MajorFunction[IRP_MJ_POWER] = DiskDispatchPower;
+    DriverObject->DriverExtension->AddDevice = DiskAddDevice;
+    DriverObject->DriverUnload = DiskUnload;
+    return STATUS_SUCCESS;
+}

@@ -1,0 +1,335 @@
+/* start.c - IRP_MN_START_DEVICE work of the disk FDO: ask the disk what it
+ * is (INQUIRY, VPD 0x80 serial, READ CAPACITY(16) with a (10) fallback,
+ * VPD 0xB0 block limits, the AHCI port's GET_INFO), decide whether writes
+ * are allowed, read the partition table and create the partition devices
+ * and symbolic links (disk.h lists the names). */
+#include "disk.h"
+
+#define DISK_INQUIRY_BYTES 96
+#define DISK_VPD_BYTES 255
+#define DISK_CAPACITY16_BYTES 32
+
+/* Copies N bytes of a SCSI ASCII field, dropping leading and trailing
+ * blanks and anything unprintable. */
+static VOID DiskCopyField(PCHAR Dest, ULONG DestSize, const UCHAR *Src, ULONG N)
+{
+    ULONG start = 0, end = N, o = 0;
+
+    while (start < end && (Src[start] == ' ' || Src[start] == 0))
+        start++;
+    while (end > start && (Src[end - 1] == ' ' || Src[end - 1] == 0))
+        end--;
+    for (ULONG i = start; i < end && o + 1 < DestSize; i++)
+        Dest[o++] = (Src[i] >= 0x20 && Src[i] < 0x7F && Src[i] != '"') ? (CHAR)Src[i] : '?';
+    Dest[o] = 0;
+}
+
+static NTSTATUS DiskInquiry(PDISK_FDO Fdo, UCHAR Page, BOOLEAN Evpd, PUCHAR Buffer, ULONG Length,
+                            PULONG Got)
+{
+    UCHAR cdb[6] = { SCSIOP_INQUIRY, Evpd ? 1 : 0, Page, (UCHAR)(Length >> 8), (UCHAR)Length, 0 };
+
+    RtlZeroMemory(Buffer, Length);
+    return DiskSendSrbSync(Fdo, cdb, sizeof(cdb), Buffer, Length, SRB_FLAGS_DATA_IN, Got, NULL, NULL);
+}
+
+static NTSTATUS DiskReadCapacity(PDISK_FDO Fdo, PUCHAR Buffer)
+{
+    UCHAR cdb16[16] = { SCSIOP_SERVICE_ACTION_IN16, SERVICE_ACTION_READ_CAPACITY16 };
+    UCHAR cdb10[10] = { SCSIOP_READ_CAPACITY };
+    ULONG got = 0, block;
+    ULONG64 last;
+    NTSTATUS status;
+
+    ScsiPutBe32(cdb16 + 10, DISK_CAPACITY16_BYTES);
+    RtlZeroMemory(Buffer, DISK_CAPACITY16_BYTES);
+    status = DiskSendSrbSync(Fdo, cdb16, sizeof(cdb16), Buffer, DISK_CAPACITY16_BYTES,
+                             SRB_FLAGS_DATA_IN, &got, NULL, NULL);
+    if (NT_SUCCESS(status) && got >= 12) {
+        last = ScsiGetBe64(Buffer);
+        block = ScsiGetBe32(Buffer + 8);
+        Fdo->Trim = got > 14 && (Buffer[14] & 0x80);    /* LBPME (SBC-3 5.16.2) */
+    } else {
+        DbgPrint("disk%u: READ CAPACITY(16): 0x%08X, trying READ CAPACITY(10)\n", Fdo->Number,
+                 (ULONG)status);
+        status = DiskSendSrbSync(Fdo, cdb10, sizeof(cdb10), Buffer, 8, SRB_FLAGS_DATA_IN, &got,
+                                 NULL, NULL);
+        if (!NT_SUCCESS(status))
+            return status;
+        if (got < 8)
+            return STATUS_DEVICE_PROTOCOL_ERROR;
+        last = ScsiGetBe32(Buffer);
+        block = ScsiGetBe32(Buffer + 4);
+        if (last == 0xFFFFFFFF)
+            DbgPrint("disk%u: larger than 2 TiB but READ CAPACITY(16) failed: using 2 TiB\n",
+                     Fdo->Number);
+    }
+    if (block < DISK_MIN_SECTOR_SIZE || block > DISK_MAX_SECTOR_SIZE || (block & (block - 1))) {
+        DbgPrint("disk%u: block size %u not supported\n", Fdo->Number, block);
+        return STATUS_UNRECOGNIZED_MEDIA;
+    }
+    if (last == ~0ull)
+        return STATUS_UNRECOGNIZED_MEDIA;
+    Fdo->SectorSize = block;
+    Fdo->Sectors = last + 1;
+    return STATUS_SUCCESS;
+}
+
+/* DESIGN.md "Safety": writes only to disks named in WritableSerials (a
+ * comma- or blank-separated list). */
+static BOOLEAN DiskSerialListed(PCSTR List, PCSTR Serial)
+{
+    SIZE_T n = 0;
+
+    if (!Serial[0])
+        return FALSE;
+    while (Serial[n])
+        n++;
+    while (*List) {
+        SIZE_T len = 0;
+        while (*List == ',' || *List == ' ' || *List == '\t' || *List == ';')
+            List++;
+        while (List[len] && List[len] != ',' && List[len] != ' ' && List[len] != '\t' && List[len] != ';')
+            len++;
+        if (len == n) {
+            SIZE_T i = 0;
+            while (i < n && (List[i] | 0x20) == (Serial[i] | 0x20))
+                i++;
+            if (i == n)
+                return TRUE;
+        }
+        List += len;
+    }
+    return FALSE;
+}
+
+static NTSTATUS DiskReadForLayout(PVOID Context, ULONG64 Lba, ULONG Count, PVOID Buffer)
+{
+    PDISK_FDO fdo = Context;
+    UCHAR cdb[16];
+    ULONG bytes = Count * fdo->SectorSize, got = 0;
+    NTSTATUS status;
+
+    if (Lba >= fdo->Sectors || Count > fdo->Sectors - Lba)
+        return STATUS_INVALID_PARAMETER;
+    DiskBuildReadWrite16(cdb, FALSE, Lba, Count);
+    status = DiskSendSrbSync(fdo, cdb, sizeof(cdb), Buffer, bytes, SRB_FLAGS_DATA_IN, &got, NULL, NULL);
+    if (NT_SUCCESS(status) && got != bytes)
+        status = STATUS_DEVICE_PROTOCOL_ERROR;
+    return status;
+}
+
+static NTSTATUS DiskLink(PCSTR LinkAscii, PCSTR TargetAscii)
+{
+    WCHAR l[80], t[80];
+    UNICODE_STRING link = { 0, sizeof(l), l }, target = { 0, sizeof(t), t };
+    NTSTATUS status;
+
+    RtlAsciiToUnicodeString(&link, LinkAscii);
+    RtlAsciiToUnicodeString(&target, TargetAscii);
+    status = IoCreateSymbolicLink(&link, &target);
+    if (!NT_SUCCESS(status))
+        DbgPrint("disk: link %s -> %s: 0x%08X\n", LinkAscii, TargetAscii, (ULONG)status);
+    return status;
+}
+
+static VOID DiskUnlink(PCSTR LinkAscii)
+{
+    WCHAR l[80];
+    UNICODE_STRING link = { 0, sizeof(l), l };
+
+    RtlAsciiToUnicodeString(&link, LinkAscii);
+    IoDeleteSymbolicLink(&link);
+}
+
+static NTSTATUS DiskCreatePartitionDevice(PDISK_FDO Fdo, const DISK_PARTITION *P)
+{
+    CHAR ascii[64], link[64];
+    WCHAR wide[64];
+    UNICODE_STRING name = { 0, sizeof(wide), wide };
+    PDEVICE_OBJECT dev;
+    PDISK_PARTITION_EXTENSION ext;
+    NTSTATUS status;
+
+    RtlStringCbPrintfA(ascii, sizeof(ascii), "\\Device\\Harddisk%u\\Partition%u", Fdo->Number, P->Number);
+    RtlAsciiToUnicodeString(&name, ascii);
+    status = IoCreateDevice(Fdo->Driver, sizeof(*ext), &name, FILE_DEVICE_DISK, 0, FALSE, &dev);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("disk%u: IoCreateDevice %s: 0x%08X\n", Fdo->Number, ascii, (ULONG)status);
+        return status;
+    }
+    ext = dev->DeviceExtension;
+    ext->Self = dev;
+    ext->Common.Kind = DiskKindPartition;
+    ext->Common.Fdo = Fdo;
+    ext->Common.PartitionNumber = P->Number;
+    ext->Common.StartLba = P->StartLba;
+    ext->Common.Sectors = P->Sectors;
+    ext->Common.Partition = P;
+    /* Its IRPs travel on down the FDO's stack: same depth. */
+    dev->StackSize = Fdo->Self->StackSize;
+    dev->AlignmentRequirement = Fdo->Self->AlignmentRequirement;
+    dev->SectorSize = (USHORT)Fdo->SectorSize;
+    dev->Flags |= DO_DIRECT_IO;
+    dev->Flags &= ~DO_DEVICE_INITIALIZING;
+    Fdo->Partitions[Fdo->PartitionDevices++] = dev;
+    RtlStringCbPrintfA(link, sizeof(link), "\\??\\Harddisk%uPartition%u", Fdo->Number, P->Number);
+    DiskLink(link, ascii);
+    return STATUS_SUCCESS;
+}
+
+VOID DiskRemoveNames(PDISK_FDO Fdo)
+{
+    CHAR link[64];
+
+    for (ULONG i = 0; i < Fdo->PartitionDevices; i++) {
+        PDISK_PARTITION_EXTENSION ext = Fdo->Partitions[i]->DeviceExtension;
+        RtlStringCbPrintfA(link, sizeof(link), "\\??\\Harddisk%uPartition%u", Fdo->Number,
+                           ext->Common.PartitionNumber);
+        DiskUnlink(link);
+        IoDeleteDevice(Fdo->Partitions[i]);
+        Fdo->Partitions[i] = NULL;
+    }
+    Fdo->PartitionDevices = 0;
+    if (Fdo->LinksCreated) {
+        RtlStringCbPrintfA(link, sizeof(link), "\\??\\PhysicalDrive%u", Fdo->Number);
+        DiskUnlink(link);
+        RtlStringCbPrintfA(link, sizeof(link), "\\??\\Harddisk%uPartition0", Fdo->Number);
+        DiskUnlink(link);
+        RtlStringCbPrintfA(link, sizeof(link), "\\Device\\Harddisk%u\\Partition0", Fdo->Number);
+        DiskUnlink(link);
+        Fdo->LinksCreated = FALSE;
+    }
+}
+
+static VOID DiskReadPartitions(PDISK_FDO Fdo)
+{
+    PVOID scratch = ExAllocatePoolWithTag(NonPagedPool, DISK_PARTITION_SCRATCH_BYTES, DISK_TAG_BUFFER);
+    NTSTATUS status;
+
+    Fdo->Layout = ExAllocatePoolZero(NonPagedPool, sizeof(DISK_LAYOUT), DISK_TAG_LAYOUT);
+    if (!scratch || !Fdo->Layout) {
+        DbgPrint("disk%u: no memory for the partition table: whole disk only\n", Fdo->Number);
+        if (scratch)
+            ExFreePoolWithTag(scratch, DISK_TAG_BUFFER);
+        return;
+    }
+    status = DiskReadLayout(DiskReadForLayout, Fdo, Fdo->SectorSize, Fdo->Sectors, scratch, Fdo->Layout);
+    ExFreePoolWithTag(scratch, DISK_TAG_BUFFER);
+    if (!NT_SUCCESS(status))
+        DbgPrint("disk%u: partition table not read (0x%08X): whole disk only\n", Fdo->Number,
+                 (ULONG)status);
+    /* One problem per log line, each already naming what was wrong. */
+    for (PCSTR line = Fdo->Layout->Log; *line;) {
+        CHAR text[160];
+        ULONG n = 0;
+        while (line[n] && line[n] != '\n') {
+            if (n + 1 < sizeof(text))
+                text[n] = line[n];
+            n++;
+        }
+        text[n + 1 < sizeof(text) ? n : sizeof(text) - 1] = 0;
+        DbgPrint("disk%u: %s\n", Fdo->Number, text);
+        line += n + (line[n] == '\n');
+    }
+    DbgPrint("disk%u: %s, %u partition(s)\n", Fdo->Number,
+             Fdo->Layout->Style == PARTITION_STYLE_GPT ? "GPT" :
+             Fdo->Layout->Style == PARTITION_STYLE_MBR ? "MBR" : "no partition table",
+             Fdo->Layout->Count);
+}
+
+NTSTATUS DiskStartDevice(PDISK_FDO Fdo)
+{
+    PDISK_DRIVER_EXTENSION drv = DiskGetDriverExtension(Fdo->Driver);
+    PUCHAR buf = ExAllocatePoolWithTag(NonPagedPool, PAGE_SIZE, DISK_TAG_BUFFER);
+    CHAR dr[48], link[48];
+    ULONG got = 0, vpdMax = 0;
+    ULONG_PTR info = 0;
+    NTSTATUS status;
+
+    if (!buf)
+        return STATUS_INSUFFICIENT_RESOURCES;
+
+    Fdo->HaveAhciInfo = NT_SUCCESS(DiskSendIoctlSync(Fdo->Lower, IOCTL_NTSTOR_AHCI_GET_INFO, NULL, 0,
+                                                     &Fdo->AhciInfo, sizeof(Fdo->AhciInfo), &info)) &&
+                        info >= sizeof(Fdo->AhciInfo);
+
+    status = DiskInquiry(Fdo, 0, FALSE, buf, DISK_INQUIRY_BYTES, &got);
+    if (!NT_SUCCESS(status) || got < INQUIRYDATABUFFERSIZE) {
+        DbgPrint("disk%u: INQUIRY failed: 0x%08X\n", Fdo->Number, (ULONG)status);
+        goto out;
+    }
+    Fdo->DeviceType = buf[0] & 0x1F;
+    DiskCopyField(Fdo->Vendor, sizeof(Fdo->Vendor), buf + 8, 8);
+    DiskCopyField(Fdo->Product, sizeof(Fdo->Product), buf + 16, 16);
+    DiskCopyField(Fdo->Revision, sizeof(Fdo->Revision), buf + 32, 4);
+    if (Fdo->DeviceType != DIRECT_ACCESS_DEVICE) {
+        DbgPrint("disk%u: peripheral type 0x%02X is not a direct-access block device\n",
+                 Fdo->Number, Fdo->DeviceType);
+        status = STATUS_NOT_SUPPORTED;
+        goto out;
+    }
+
+    /* VPD 0x80 (SPC-4 7.8.15): the unit serial number. */
+    if (NT_SUCCESS(DiskInquiry(Fdo, VPD_SERIAL_NUMBER, TRUE, buf, DISK_VPD_BYTES, &got)) && got >= 4 &&
+        buf[1] == VPD_SERIAL_NUMBER) {
+        ULONG len = buf[3] < got - 4 ? buf[3] : got - 4;
+        DiskCopyField(Fdo->Serial, sizeof(Fdo->Serial), buf + 4, len);
+    } else if (Fdo->HaveAhciInfo) {
+        DiskCopyField(Fdo->Serial, sizeof(Fdo->Serial), (const UCHAR *)Fdo->AhciInfo.Serial,
+                      sizeof(Fdo->AhciInfo.Serial) - 1);
+    }
+
+    status = DiskReadCapacity(Fdo, buf);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("disk%u: capacity unknown: 0x%08X\n", Fdo->Number, (ULONG)status);
+        goto out;
+    }
+    Fdo->Common.Sectors = Fdo->Sectors;
+    Fdo->Self->SectorSize = (USHORT)Fdo->SectorSize;
+
+    /* VPD 0xB0 (SBC-3 6.6.4): MAXIMUM TRANSFER LENGTH in blocks, 0 = no limit. */
+    if (NT_SUCCESS(DiskInquiry(Fdo, VPD_BLOCK_LIMITS, TRUE, buf, sizeof(VPD_BLOCK_LIMITS_PAGE), &got)) &&
+        got >= 12 && buf[1] == VPD_BLOCK_LIMITS)
+        vpdMax = ScsiGetBe32(((PVPD_BLOCK_LIMITS_PAGE)buf)->MaximumTransferLength);
+    {
+        ULONG64 max = vpdMax ? (ULONG64)vpdMax * Fdo->SectorSize : 0;
+        if (Fdo->HaveAhciInfo && Fdo->AhciInfo.MaxTransferBytes &&
+            (!max || Fdo->AhciInfo.MaxTransferBytes < max))
+            max = Fdo->AhciInfo.MaxTransferBytes;
+        if (!max)
+            max = DISK_DEFAULT_MAX_TRANSFER;
+        if (max > 0x80000000ull)
+            max = 0x80000000ull;
+        if (max < Fdo->SectorSize)
+            max = Fdo->SectorSize;
+        Fdo->MaxTransferBytes = (ULONG)max;
+    }
+    if (Fdo->HaveAhciInfo && Fdo->AhciInfo.Trim)
+        Fdo->Trim = TRUE;
+
+    Fdo->WritableBySerial = drv && DiskSerialListed(drv->WritableSerials, Fdo->Serial);
+    Fdo->Writable = Fdo->WritableBySerial;
+
+    DiskReadPartitions(Fdo);
+
+    RtlStringCbPrintfA(dr, sizeof(dr), "\\Device\\Harddisk%u\\DR%u", Fdo->Number, Fdo->Number);
+    RtlStringCbPrintfA(link, sizeof(link), "\\??\\PhysicalDrive%u", Fdo->Number);
+    DiskLink(link, dr);
+    RtlStringCbPrintfA(link, sizeof(link), "\\Device\\Harddisk%u\\Partition0", Fdo->Number);
+    DiskLink(link, dr);
+    RtlStringCbPrintfA(link, sizeof(link), "\\??\\Harddisk%uPartition0", Fdo->Number);
+    DiskLink(link, dr);
+    Fdo->LinksCreated = TRUE;
+    if (Fdo->Layout)
+        for (ULONG i = 0; i < Fdo->Layout->Count; i++)
+            DiskCreatePartitionDevice(Fdo, &Fdo->Layout->Partitions[i]);
+
+    DbgPrint("disk%u: \"%s %s\" serial \"%s\" %llu sectors of %u bytes, max transfer %u, "
+             "trim %u, writable %u\n", Fdo->Number, Fdo->Vendor, Fdo->Product, Fdo->Serial,
+             Fdo->Sectors, Fdo->SectorSize, Fdo->MaxTransferBytes, Fdo->Trim, Fdo->Writable);
+    status = STATUS_SUCCESS;
+out:
+    ExFreePoolWithTag(buf, DISK_TAG_BUFFER);
+    return status;
+}
