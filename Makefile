@@ -19,7 +19,8 @@ NM      := $(CROSS_COMPILE)nm
 NASM    ?= nasm
 HOSTCC  ?= cc
 FUZZCC  ?= clang
-PYTHON  ?= python3
+# Debian's python3, where python3-pytest and python3-pexpect are installed.
+PYTHON  ?= /usr/bin/python3
 
 B := build
 V ?= 0

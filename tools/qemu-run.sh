@@ -4,6 +4,7 @@
 #
 # usage: tools/qemu-run.sh [options] [-- extra qemu args]
 #   --image FILE          boot disk image (default: build/ntstor.img)
+#   --boot-snapshot       boot disk writes go to a temporary overlay (tests)
 #   --usb                 attach the boot image as a USB stick (qemu-xhci +
 #                         usb-storage) instead of SATA port 0
 #   --disk SPEC           extra SATA disk, repeatable.  SPEC is
@@ -33,6 +34,7 @@ QEMU=${QEMU:-qemu-system-x86_64}
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 IMAGE=build/ntstor.img
+BOOT_SNAPSHOT=0
 USB=0 AHCI2=0 DISPLAY_WINDOW=0 DRY_RUN=0 GDB=0
 MEM=512M SMP=1 SERIAL=stdio ACCEL=tcg OVMF_LOG=
 DISKS=() CDROMS=() EXTRA=()
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
     case $1 in
     --image)    need_arg "$@"; IMAGE=$2; shift ;;
     --usb)      USB=1 ;;
+    --boot-snapshot) BOOT_SNAPSHOT=1 ;;
     --disk)     need_arg "$@"; DISKS+=("$2"); shift ;;
     --ahci2)    AHCI2=1 ;;
     --cdrom)    need_arg "$@"; CDROMS+=("$2"); shift ;;
@@ -88,7 +91,11 @@ fi
 [ $GDB = 0 ] || ARGS+=(-s -S)
 
 # Boot disk.  bootindex makes OVMF try it first whatever else is attached.
-ARGS+=(-drive "if=none,id=boot,format=raw,file=$(qesc "$IMAGE")")
+BOOT_DRIVE="if=none,id=boot,format=raw,file=$(qesc "$IMAGE")"
+# With --boot-snapshot writes to the boot disk go to a throw-away overlay, so
+# several machines (tests) can boot the same image at once.
+[ "$BOOT_SNAPSHOT" = 1 ] && BOOT_DRIVE+=",snapshot=on"
+ARGS+=(-drive "$BOOT_DRIVE")
 if [ $USB = 1 ]; then
     ARGS+=(-device qemu-xhci,id=xhci
            -device usb-storage,bus=xhci.0,drive=boot,removable=on,bootindex=0)

@@ -122,12 +122,14 @@ static NTSTATUS AhciFdoPnp(PAHCI_CONTROLLER Ctrl, PIRP Irp)
     case IRP_MN_SURPRISE_REMOVAL:
     case IRP_MN_REMOVE_DEVICE: {
         PDEVICE_OBJECT lower = Ctrl->LowerDevice;
+        /* Read before passing down: completion clears the location. */
+        UCHAR minor = stack->MinorFunction;
         AhciDeletePdos(Ctrl);
         AhciHbaStop(Ctrl);
         Irp->IoStatus.Status = STATUS_SUCCESS;
         IoSkipCurrentIrpStackLocation(Irp);
         status = IoCallDriver(lower, Irp);
-        if (stack->MinorFunction == IRP_MN_REMOVE_DEVICE) {
+        if (minor == IRP_MN_REMOVE_DEVICE) {
             IoDetachDevice(lower);
             DbgPrint("ahci%u: removed\n", Ctrl->Number);
             IoDeleteDevice(Ctrl->Fdo);

@@ -4,19 +4,16 @@
  * finally the shell. */
 #include <ntos.h>
 #include <shell.h>
+#include <ob.h>
+#include <cfg.h>
+#include <io.h>
+#include <pnp.h>
 
 extern ULONG64 KiEntryTsc;
 
 static ntstor_bootinfo KiBootInfo;
 
-/* Executive subsystems, declared here rather than including every private
- * header: each is called exactly once, from KiSystemInit. */
 VOID KiSystemInit(ULONG64 BootInfoPhys);
-VOID KiRegisterKernelSymbols(const VOID *ElfFile, SIZE_T Size);
-VOID ObInitSystem(VOID) __attribute__((weak));
-NTSTATUS CmInitSystem(const CHAR *Text, SIZE_T Length) __attribute__((weak));
-VOID IoInitSystem(VOID) __attribute__((weak));
-VOID PnpInitSystem(VOID) __attribute__((weak));
 
 const ntstor_bootinfo *KeGetBootInfo(VOID)
 {
@@ -102,19 +99,16 @@ VOID KiSystemInit(ULONG64 BootInfoPhys)
     __asm__ volatile("sti");
     HalPciEnumerate();
 
-    if (ObInitSystem)
-        ObInitSystem();
-    if (CmInitSystem) {
-        const ntstor_boot_file *cfg = KiFindBootFile("\\ntstor\\system.cfg");
-        if (cfg)
-            CmInitSystem(KiBootFileData(cfg), cfg->size);
-        else
-            DbgPrint("init: no \\ntstor\\system.cfg on the boot volume: no drivers configured");
+    ObInitSystem();
+    const ntstor_boot_file *cfg = KiFindBootFile("\\ntstor\\system.cfg");
+    if (cfg) {
+        CmInitSystem(KiBootFileData(cfg), cfg->size);
+    } else {
+        DbgPrint("init: no \\ntstor\\system.cfg on the boot volume: no drivers configured");
+        CmInitSystem(NULL, 0);      /* still the base keys */
     }
-    if (IoInitSystem)
-        IoInitSystem();
-    if (PnpInitSystem)
-        PnpInitSystem();
+    IoInitSystem();
+    PnpInitSystem();
 
     ShellMain();
 }

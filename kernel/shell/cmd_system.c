@@ -59,3 +59,14 @@ static INT CmdReboot(INT Argc, PCHAR *Argv)
     HalReboot();
 }
 SHELL_COMMAND(reboot, CmdReboot, "reboot", "flush disks and restart the machine");
+
+/* echo: prints its arguments; scripts use it to mark their place in the
+ * output (the test harness syncs on it after boot). */
+static INT CmdEcho(INT Argc, PCHAR *Argv)
+{
+    for (INT i = 1; i < Argc; i++)
+        ConPrintf("%s%s", Argv[i], i + 1 < Argc ? " " : "");
+    ConPrintf("\n");
+    return 0;
+}
+SHELL_COMMAND(echo, CmdEcho, "echo [text...]", "print the text");

@@ -2,6 +2,7 @@
  * (echoing each command, as if typed), then prompt forever. */
 #include <ntos.h>
 #include "shellp.h"
+#include <pnp.h>
 
 #define SHELL_PROMPT "ntstor> "
 
@@ -61,6 +62,9 @@ VOID ShellMain(VOID)
         ConWrite(SHELL_PROMPT, sizeof(SHELL_PROMPT) - 1);
         ShellReadLine(line);
         ShellHistoryAdd(line);
+        /* Device-relation changes reported at raised IRQL are enumerated
+         * here, at PASSIVE_LEVEL, between commands. */
+        PnpProcessDeferredWork();
         ShellExecute(line);
     }
 }

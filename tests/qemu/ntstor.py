@@ -71,7 +71,8 @@ class Machine:
                                        "--eol", "CR", serial, "115200"], encoding="utf-8",
                                        codec_errors="replace", timeout=BOOT_TIMEOUT)
         else:
-            cmd = [os.path.join(ROOT, "tools", "qemu-run.sh"), "--image", self.image] + self.args
+            cmd = [os.path.join(ROOT, "tools", "qemu-run.sh"), "--image", self.image,
+                   "--boot-snapshot"] + self.args
             self.child = pexpect.spawn(cmd[0], cmd[1:], cwd=ROOT, encoding="utf-8",
                                        codec_errors="replace", timeout=BOOT_TIMEOUT,
                                        dimensions=(50, 250))
@@ -81,12 +82,18 @@ class Machine:
         return self
 
     def wait_boot(self):
-        self.child.expect(r"boot ms=\d+[^\r\n]*", timeout=BOOT_TIMEOUT)
+        self.child.expect(r"boot ms=\d+[^\r\n]*[\r\n]", timeout=BOOT_TIMEOUT)
         self.boot = parse_kv(self.child.after)
+        # The autorun file's commands are echoed after a prompt as if typed,
+        # so the first "ntstor> " is not yet the interactive prompt: type a
+        # marker and wait for the shell to print it back on a line of its own.
+        marker = "sync-%d" % os.getpid()
+        self.child.sendline("echo " + marker)
+        self.child.expect(r"[\r\n]%s\r*\n" % marker, timeout=BOOT_TIMEOUT)
+        # Everything between the boot line and the marker: the autorun
+        # commands and their output.
+        self.autorun_output = self.child.before.replace("\r", "")
         self.child.expect_exact(PROMPT, timeout=BOOT_TIMEOUT)
-        # Everything printed between the boot line and the first prompt
-        # (autorun commands and their output).
-        self.autorun_output = self.child.before
         return self.boot
 
     def expect(self, pattern, timeout=60):
