@@ -1,6 +1,7 @@
-/* config.c - find the Boot-start services of system.cfg (format: DESIGN.md,
- * "Configuration: system.cfg").  Lenient on purpose: anything it does not
- * understand is skipped, the kernel reports it with a line number. */
+/* config.c - find the services of system.cfg whose images the loader brings
+ * (every Start but Disabled; format: DESIGN.md, "Configuration: system.cfg").
+ * Lenient on purpose: anything it does not understand is skipped, the kernel
+ * reports it with a line number. */
 #include "config.h"
 
 static int BlpIsBlank(char c)
@@ -81,7 +82,7 @@ static BL_SERVICE *BlpSection(BL_CONFIG *Config, const char *s, const char *e)
     Service = &Config->Services[Config->ServiceCount++];
     BlpCopy(Service->Name, sizeof(Service->Name), s, e);
     Service->ImagePath[0] = '\0';
-    Service->BootStart = 0;
+    Service->Preload = 1;            /* no Start = Demand */
     Service->ImagePathTooLong = 0;
     return Service;
 }
@@ -107,7 +108,11 @@ static void BlpKeyValue(BL_SERVICE *Service, const char *s, const char *e)
         if (Service->ImagePathTooLong)
             Service->ImagePath[0] = '\0';
     } else if (BlpEqualsIgnoreCase(s, (size_t)(Equals - s), "Start")) {
-        Service->BootStart = (uint8_t)BlpEqualsIgnoreCase(Value, (size_t)(e - Value), "Boot");
+        /* Disabled is the only start type whose image stays on disk: the
+         * kernel cannot read the boot volume itself, so Demand and System
+         * images must come along for `load` to find them. */
+        Service->Preload = !(BlpEqualsIgnoreCase(Value, (size_t)(e - Value), "Disabled") ||
+                             BlpEqualsIgnoreCase(Value, (size_t)(e - Value), "4"));
     }
 }
 

@@ -1,5 +1,5 @@
 /* config.h - the loader's lenient reading of system.cfg: which services are
- * Boot-start and where their images are.
+ * not Disabled (their images come along) and where their images are.
  *
  * Pure C (no UEFI types) so it can be compiled on the host for tests.  The
  * kernel's cfg/ parser is the authority on the file: it reports malformed
@@ -17,7 +17,7 @@
 typedef struct _BL_SERVICE {
     char Name[BL_SERVICE_NAME_MAX];         /* as written in the section header */
     char ImagePath[NTSTOR_BOOT_PATH_MAX];   /* as written, "" if absent */
-    uint8_t BootStart;                      /* last Start= of the section was Boot */
+    uint8_t Preload;                        /* Start is not Disabled: bring the image */
     uint8_t ImagePathTooLong;               /* ImagePath did not fit: do not load */
 } BL_SERVICE;
 

@@ -1,4 +1,6 @@
-/* main.c - BOOTX64.EFI: load \ntstor\kernel.elf, its Boot-start drivers,
+/* main.c - BOOTX64.EFI: load \ntstor\kernel.elf, the driver images of
+ * every service not Disabled (the kernel links Boot ones at once, the rest on
+ * demand),
  * system.cfg and autorun from the volume this image came from, and start the
  * kernel with one ntstor_bootinfo (kernel/include/bootinfo.h).
  *
@@ -145,7 +147,7 @@ static VOID BlpLoadBootDrivers(EFI_FILE_HANDLE Root)
     for (i = 0; i < BlpConfig.ServiceCount; i++) {
         BL_SERVICE *Service = &BlpConfig.Services[i];
 
-        if (!Service->BootStart)
+        if (!Service->Preload)
             continue;
         if (Service->ImagePathTooLong) {
             BlLog("service %a: ImagePath longer than %d characters: not loaded",
@@ -153,7 +155,7 @@ static VOID BlpLoadBootDrivers(EFI_FILE_HANDLE Root)
             continue;
         }
         if (Service->ImagePath[0] == '\0') {
-            BlLog("service %a: Start = Boot without ImagePath: not loaded", Service->Name);
+            BlLog("service %a: no ImagePath: not loaded", Service->Name);
             continue;
         }
         if (BlpAlreadyLoaded(Service->ImagePath))
