@@ -1,0 +1,47 @@
+/* cmd_disk.h - what the storage shell commands (kernel/shell/cmd_disk*.c)
+ * share: opening \??\PhysicalDrive<n> through the I/O manager (never
+ * around the stack), the disk's facts, buffered chunked transfers, and
+ * the poweroff flush. */
+#ifndef NTSTOR_CMD_DISK_H
+#define NTSTOR_CMD_DISK_H
+
+#include <ntos.h>
+#include <shell.h>
+#include <io.h>
+#include <ntdddisk.h>
+#include <ntddstor.h>
+#include <ntddscsi.h>
+#include <ntstor_disk.h>
+#include <ntstor_ahci.h>
+
+#define DISK_SHELL_TAG NTSTOR_TAG('S', 'h', 'D', 'k')
+/* read/write/verify move this much per request (splitting is the driver's
+ * job; this only bounds the shell's buffer). */
+#define DISK_SHELL_CHUNK (256 * 1024)
+
+typedef struct _DISK_SHELL {
+    ULONG Number;
+    HANDLE Handle;
+    NTSTOR_DISK_INFO Info;
+    NTSTOR_AHCI_INFO Ahci;
+    BOOLEAN HaveAhci;
+} DISK_SHELL, *PDISK_SHELL;
+
+/* Parses "<n>" and opens the disk (Write: with write access, which the
+ * I/O manager requires for flush and pass-through IOCTLs; the driver
+ * still refuses writes to a read-only disk), reads its
+ * facts.  On failure prints the error line for Command and returns FALSE. */
+BOOLEAN DiskShellOpen(PCSTR Command, PCSTR Text, BOOLEAN Write, PDISK_SHELL Disk);
+VOID DiskShellClose(PDISK_SHELL Disk);
+NTSTATUS DiskShellIoctl(PDISK_SHELL Disk, ULONG Code, PVOID In, ULONG InLength, PVOID Out,
+                        ULONG OutLength, PULONG_PTR Information);
+/* Why a request failed, in words, for the error line. */
+PCSTR DiskShellWhy(PDISK_SHELL Disk, NTSTATUS Status, ULONG64 Lba, ULONG64 Count);
+/* Parses lba and count and checks count; prints the error line on failure. */
+BOOLEAN DiskShellRange(PCSTR Command, PDISK_SHELL Disk, PCSTR LbaText, PCSTR CountText,
+                       ULONG64 *Lba, ULONG64 *Count);
+/* Registers (once) a shutdown callback that flushes every disk. */
+VOID DiskShellRegisterFlush(VOID);
+PCSTR DiskShellModeName(ULONG Mode);
+
+#endif

@@ -1,0 +1,146 @@
+/* cmd_disk_common.c - helpers of the storage shell commands (cmd_disk.h)
+ * and the poweroff flush: every disk gets IRP_MJ_FLUSH_BUFFERS (the disk
+ * class driver's SYNCHRONIZE CACHE) before the machine goes down, through
+ * the same file-object path as everything else. */
+#include "cmd_disk.h"
+
+static BOOLEAN DiskShellFlushRegistered;
+
+PCSTR DiskShellModeName(ULONG Mode)
+{
+    switch (Mode) {
+    case NtstorAhciModePoll: return "poll";
+    case NtstorAhciModeMsi: return "msi";
+    case NtstorAhciModeIntx: return "intx";
+    default: return "unknown";
+    }
+}
+
+static NTSTATUS DiskShellOpenNumber(ULONG Number, BOOLEAN Write, PHANDLE Handle)
+{
+    CHAR ascii[48];
+    WCHAR wide[48];
+    UNICODE_STRING path = { 0, sizeof(wide), wide };
+    IO_STATUS_BLOCK iosb;
+
+    RtlStringCbPrintfA(ascii, sizeof(ascii), "\\??\\PhysicalDrive%u", Number);
+    RtlAsciiToUnicodeString(&path, ascii);
+    return NtCreateFile(Handle, GENERIC_READ | (Write ? GENERIC_WRITE : 0), &path, &iosb,
+                        FILE_SHARE_READ | FILE_SHARE_WRITE, FILE_SYNCHRONOUS_IO_NONALERT);
+}
+
+NTSTATUS DiskShellIoctl(PDISK_SHELL Disk, ULONG Code, PVOID In, ULONG InLength, PVOID Out,
+                        ULONG OutLength, PULONG_PTR Information)
+{
+    IO_STATUS_BLOCK iosb = { { 0 }, 0 };
+    NTSTATUS status = NtDeviceIoControlFile(Disk->Handle, NULL, NULL, NULL, &iosb, Code, In, InLength,
+                                            Out, OutLength);
+    if (Information)
+        *Information = iosb.Information;
+    return status;
+}
+
+BOOLEAN DiskShellOpen(PCSTR Command, PCSTR Text, BOOLEAN Write, PDISK_SHELL Disk)
+{
+    ULONG64 n;
+    NTSTATUS status;
+
+    RtlZeroMemory(Disk, sizeof(*Disk));
+    if (!Text || !ShellParseU64(Text, &n) || n > 0xFFFF) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "expected a disk number", "%s disk=%s", Command,
+                    Text ? Text : "-");
+        return FALSE;
+    }
+    Disk->Number = (ULONG)n;
+    status = DiskShellOpenNumber(Disk->Number, Write, &Disk->Handle);
+    if (!NT_SUCCESS(status)) {
+        ShellErrorF(status, status == STATUS_OBJECT_NAME_NOT_FOUND ? "no such disk" : "cannot open",
+                    "%s disk=%u", Command, Disk->Number);
+        return FALSE;
+    }
+    status = DiskShellIoctl(Disk, IOCTL_NTSTOR_DISK_GET_INFO, NULL, 0, &Disk->Info,
+                            sizeof(Disk->Info), NULL);
+    if (!NT_SUCCESS(status)) {
+        ShellErrorF(status, "disk facts unavailable", "%s disk=%u", Command, Disk->Number);
+        NtClose(Disk->Handle);
+        return FALSE;
+    }
+    Disk->HaveAhci = NT_SUCCESS(DiskShellIoctl(Disk, IOCTL_NTSTOR_AHCI_GET_INFO, NULL, 0, &Disk->Ahci,
+                                               sizeof(Disk->Ahci), NULL));
+    DiskShellRegisterFlush();
+    return TRUE;
+}
+
+VOID DiskShellClose(PDISK_SHELL Disk)
+{
+    if (Disk->Handle)
+        NtClose(Disk->Handle);
+    Disk->Handle = NULL;
+}
+
+PCSTR DiskShellWhy(PDISK_SHELL Disk, NTSTATUS Status, ULONG64 Lba, ULONG64 Count)
+{
+    switch (Status) {
+    case STATUS_INVALID_PARAMETER:
+        if (Lba >= Disk->Info.Sectors || Count > Disk->Info.Sectors - Lba)
+            return "beyond end of disk";
+        return "refused by the disk driver";
+    case STATUS_MEDIA_WRITE_PROTECTED:
+        return "disk is read-only: `writable <disk> on` or Parameters\\WritableSerials";
+    case STATUS_DATATYPE_MISALIGNMENT:
+        return "buffer misaligned for the device";
+    case STATUS_DEVICE_DATA_ERROR:
+        return "medium error";
+    case STATUS_IO_TIMEOUT:
+        return "device timed out";
+    case STATUS_NOT_SUPPORTED:
+        return "not supported by this disk";
+    default:
+        return NULL;
+    }
+}
+
+BOOLEAN DiskShellRange(PCSTR Command, PDISK_SHELL Disk, PCSTR LbaText, PCSTR CountText,
+                       ULONG64 *Lba, ULONG64 *Count)
+{
+    if (!LbaText || !CountText || !ShellParseU64(LbaText, Lba) || !ShellParseU64(CountText, Count)) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "expected <lba> <count>", "%s disk=%u", Command,
+                    Disk->Number);
+        return FALSE;
+    }
+    if (*Count == 0) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "zero count", "%s disk=%u lba=%llu", Command,
+                    Disk->Number, *Lba);
+        return FALSE;
+    }
+    if (*Count > 0xFFFFFFFFull || *Lba > (1ull << 48)) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "beyond end of disk", "%s disk=%u lba=%llu", Command,
+                    Disk->Number, *Lba);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static VOID DiskShellFlushAll(PVOID Context)
+{
+    ULONG disks = IoGetConfigurationInformation()->DiskCount;
+
+    for (ULONG n = 0; n < disks; n++) {
+        HANDLE h;
+        IO_STATUS_BLOCK iosb;
+        if (!NT_SUCCESS(DiskShellOpenNumber(n, TRUE, &h)))
+            continue;
+        NTSTATUS status = NtFlushBuffersFile(h, &iosb);
+        if (!NT_SUCCESS(status))
+            ConPrintf("flush disk=%u status=%s\n", n, RtlNtStatusName(status));
+        NtClose(h);
+    }
+}
+
+VOID DiskShellRegisterFlush(VOID)
+{
+    if (DiskShellFlushRegistered)
+        return;
+    DiskShellFlushRegistered = TRUE;
+    KeRegisterShutdownCallback(DiskShellFlushAll, NULL);
+}

@@ -1,0 +1,236 @@
+/* cmd_disk_info.c - `disks`, `parts <disk>`, `writable <disk> on|off`,
+ * `mode <disk> poll|msi|intx`, `flush <disk>`, `trim <disk> <lba> <count>`:
+ * the disk class driver's facts and switches, all through IOCTLs on
+ * \??\PhysicalDrive<n>.
+ *
+ *   ntstor> disks
+ *   disk n=0 ctrl=0 port=0 model="QEMU HARDDISK" serial="QM00001" sectors=131072 sector_size=512
+ *        ncq=1 trim=1 mode=msi writable=0 style=gpt partitions=1 max_transfer=1048576  (one line)
+ *   disks count=1 */
+#include "cmd_disk.h"
+
+#define DISK_MAX_PARTITIONS 128     /* drivers/disk/partition.h */
+
+static VOID DiskFormatGuid(const GUID *g, PCHAR Text, SIZE_T TextSize)
+{
+    RtlStringCbPrintfA(Text, TextSize, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
+                       g->Data1, g->Data2, g->Data3, g->Data4[0], g->Data4[1], g->Data4[2],
+                       g->Data4[3], g->Data4[4], g->Data4[5], g->Data4[6], g->Data4[7]);
+}
+
+static PCSTR DiskStyleName(ULONG Style)
+{
+    return Style == PARTITION_STYLE_GPT ? "gpt" : Style == PARTITION_STYLE_MBR ? "mbr" : "raw";
+}
+
+static INT CmdDisks(INT Argc, PCHAR *Argv)
+{
+    ULONG disks = IoGetConfigurationInformation()->DiskCount, count = 0;
+
+    for (ULONG n = 0; n < disks; n++) {
+        DISK_SHELL d;
+        CHAR num[16];
+        RtlStringCbPrintfA(num, sizeof(num), "%u", n);
+        if (!DiskShellOpen("disks", num, FALSE, &d))
+            continue;
+        ConPrintf("disk n=%u ctrl=%d port=%d model=\"%s\" serial=\"%s\" sectors=%llu sector_size=%u "
+                  "ncq=%u trim=%u mode=%s writable=%u style=%s partitions=%u max_transfer=%u\n",
+                  n, d.HaveAhci ? (INT)d.Ahci.Controller : -1, d.HaveAhci ? (INT)d.Ahci.Port : -1,
+                  d.HaveAhci && d.Ahci.Model[0] ? d.Ahci.Model : d.Info.Product, d.Info.Serial,
+                  d.Info.Sectors, d.Info.SectorSize, d.HaveAhci && d.Ahci.NcqDepth ? 1 : 0, d.Info.Trim,
+                  d.HaveAhci ? DiskShellModeName(d.Ahci.Mode) : "unknown", d.Info.Writable,
+                  DiskStyleName(d.Info.PartitionStyle), d.Info.PartitionCount, d.Info.MaxTransferBytes);
+        count++;
+        DiskShellClose(&d);
+    }
+    ConPrintf("disks count=%u\n", count);
+    return 0;
+}
+SHELL_COMMAND(disks, CmdDisks, "disks", "list disks (one machine-readable line each)");
+
+static VOID PartsPrintLog(PDISK_SHELL Disk)
+{
+    PCSTR line = Disk->Info.Log;
+    CHAR text[200];
+
+    Disk->Info.Log[sizeof(Disk->Info.Log) - 1] = 0;
+    while (*line) {
+        ULONG n = 0;
+        while (line[n] && line[n] != '\n') {
+            if (n + 1 < sizeof(text))
+                text[n] = line[n];
+            n++;
+        }
+        text[n + 1 < sizeof(text) ? n : sizeof(text) - 1] = 0;
+        ConPrintf("problem disk=%u text=\"%s\"\n", Disk->Number, text);
+        line += n + (line[n] == '\n');
+    }
+}
+
+static INT CmdParts(INT Argc, PCHAR *Argv)
+{
+    DISK_SHELL d;
+    ULONG bytes = DRIVE_LAYOUT_INFORMATION_EX_SIZE(DISK_MAX_PARTITIONS);
+    PDRIVE_LAYOUT_INFORMATION_EX layout;
+    ULONG_PTR info;
+    NTSTATUS status;
+
+    if (!DiskShellOpen("parts", Argc > 1 ? Argv[1] : NULL, FALSE, &d))
+        return 1;
+    layout = ExAllocatePoolWithTag(NonPagedPool, bytes, DISK_SHELL_TAG);
+    if (!layout) {
+        DiskShellClose(&d);
+        return ShellErrorF(STATUS_INSUFFICIENT_RESOURCES, NULL, "parts disk=%u", d.Number);
+    }
+    status = DiskShellIoctl(&d, IOCTL_DISK_GET_DRIVE_LAYOUT_EX, NULL, 0, layout, bytes, &info);
+    if (!NT_SUCCESS(status)) {
+        ExFreePoolWithTag(layout, DISK_SHELL_TAG);
+        DiskShellClose(&d);
+        return ShellErrorF(status, NULL, "parts disk=%u", d.Number);
+    }
+    PartsPrintLog(&d);
+    for (ULONG i = 0; i < layout->PartitionCount; i++) {
+        PPARTITION_INFORMATION_EX p = &layout->PartitionEntry[i];
+        ULONG ss = d.Info.SectorSize;
+        CHAR type[40], name[40], guid[40];
+
+        name[0] = 0;
+        guid[0] = 0;
+        if (p->PartitionStyle == PARTITION_STYLE_GPT) {
+            UNICODE_STRING u;
+            ULONG len = 0;
+            while (len < 36 && p->Gpt.Name[len])
+                len++;
+            u.Buffer = p->Gpt.Name;
+            u.Length = u.MaximumLength = (USHORT)(len * sizeof(WCHAR));
+            RtlUnicodeToAscii(name, sizeof(name), &u);
+            for (ULONG c = 0; name[c]; c++)
+                if (name[c] == '"')
+                    name[c] = '\'';
+            DiskFormatGuid(&p->Gpt.PartitionType, type, sizeof(type));
+            DiskFormatGuid(&p->Gpt.PartitionId, guid, sizeof(guid));
+        } else {
+            RtlStringCbPrintfA(type, sizeof(type), "0x%02X", p->Mbr.PartitionType);
+        }
+        ConPrintf("part disk=%u n=%u start_lba=%llu sectors=%llu type=%s%s%s%s%s%s\n",
+                  d.Number, p->PartitionNumber, (ULONG64)p->StartingOffset.QuadPart / ss,
+                  (ULONG64)p->PartitionLength.QuadPart / ss, type,
+                  p->PartitionStyle == PARTITION_STYLE_GPT ? " name=\"" : "",
+                  p->PartitionStyle == PARTITION_STYLE_GPT ? name : "",
+                  p->PartitionStyle == PARTITION_STYLE_GPT ? "\" guid=" : "",
+                  guid, p->PartitionStyle == PARTITION_STYLE_MBR && p->Mbr.BootIndicator ? " boot=1" : "");
+    }
+    ConPrintf("parts disk=%u style=%s count=%u problems=%u backup_gpt=%u\n", d.Number,
+              DiskStyleName(layout->PartitionStyle), layout->PartitionCount, d.Info.LayoutProblems,
+              d.Info.UsedBackupGpt);
+    ExFreePoolWithTag(layout, DISK_SHELL_TAG);
+    DiskShellClose(&d);
+    return 0;
+}
+SHELL_COMMAND(parts, CmdParts, "parts <disk>", "partitions of a disk and what was wrong with its table");
+
+static INT CmdWritable(INT Argc, PCHAR *Argv)
+{
+    DISK_SHELL d;
+    NTSTOR_DISK_SET_WRITABLE w;
+    NTSTATUS status;
+
+    if (!DiskShellOpen("writable", Argc > 1 ? Argv[1] : NULL, FALSE, &d))
+        return 1;
+    if (Argc < 3 || (RtlAsciiCompare(Argv[2], "on", TRUE) && RtlAsciiCompare(Argv[2], "off", TRUE))) {
+        DiskShellClose(&d);
+        return ShellErrorF(STATUS_INVALID_PARAMETER, "expected on or off", "writable disk=%u", d.Number);
+    }
+    w.Writable = RtlAsciiCompare(Argv[2], "on", TRUE) == 0;
+    status = DiskShellIoctl(&d, IOCTL_NTSTOR_DISK_SET_WRITABLE, &w, sizeof(w), NULL, 0, NULL);
+    DiskShellClose(&d);
+    if (!NT_SUCCESS(status))
+        return ShellErrorF(status, NULL, "writable disk=%u", d.Number);
+    ConPrintf("writable disk=%u writable=%u\n", d.Number, w.Writable);
+    return 0;
+}
+SHELL_COMMAND(writable, CmdWritable, "writable <disk> on|off", "allow or refuse writes to a disk");
+
+static INT CmdMode(INT Argc, PCHAR *Argv)
+{
+    DISK_SHELL d;
+    NTSTOR_AHCI_SET_MODE m;
+    NTSTATUS status;
+
+    if (!DiskShellOpen("mode", Argc > 1 ? Argv[1] : NULL, FALSE, &d))
+        return 1;
+    if (Argc < 3) {
+        ConPrintf("mode disk=%u mode=%s\n", d.Number, d.HaveAhci ? DiskShellModeName(d.Ahci.Mode) : "unknown");
+        DiskShellClose(&d);
+        return 0;
+    }
+    if (!RtlAsciiCompare(Argv[2], "poll", TRUE))
+        m.Mode = NtstorAhciModePoll;
+    else if (!RtlAsciiCompare(Argv[2], "msi", TRUE))
+        m.Mode = NtstorAhciModeMsi;
+    else if (!RtlAsciiCompare(Argv[2], "intx", TRUE))
+        m.Mode = NtstorAhciModeIntx;
+    else {
+        DiskShellClose(&d);
+        return ShellErrorF(STATUS_INVALID_PARAMETER, "expected poll, msi or intx", "mode disk=%u", d.Number);
+    }
+    status = DiskShellIoctl(&d, IOCTL_NTSTOR_AHCI_SET_MODE, &m, sizeof(m), NULL, 0, NULL);
+    DiskShellClose(&d);
+    if (!NT_SUCCESS(status))
+        return ShellErrorF(status, status == STATUS_NOT_SUPPORTED ? "controller has no such interrupt" : NULL,
+                           "mode disk=%u", d.Number);
+    ConPrintf("mode disk=%u mode=%s\n", d.Number, DiskShellModeName(m.Mode));
+    return 0;
+}
+SHELL_COMMAND(mode, CmdMode, "mode <disk> [poll|msi|intx]", "how a disk's completions are found");
+
+static INT CmdFlush(INT Argc, PCHAR *Argv)
+{
+    DISK_SHELL d;
+    IO_STATUS_BLOCK iosb;
+    NTSTATUS status;
+
+    if (!DiskShellOpen("flush", Argc > 1 ? Argv[1] : NULL, TRUE, &d))
+        return 1;
+    status = NtFlushBuffersFile(d.Handle, &iosb);
+    DiskShellClose(&d);
+    if (!NT_SUCCESS(status))
+        return ShellErrorF(status, NULL, "flush disk=%u", d.Number);
+    ConPrintf("flush disk=%u status=%s\n", d.Number, RtlNtStatusName(status));
+    return 0;
+}
+SHELL_COMMAND(flush, CmdFlush, "flush <disk>", "write the disk's cache to the medium");
+
+static INT CmdTrim(INT Argc, PCHAR *Argv)
+{
+    DISK_SHELL d;
+    ULONG64 lba, count;
+    struct {
+        DEVICE_MANAGE_DATA_SET_ATTRIBUTES Dsm;
+        DEVICE_DATA_SET_RANGE Range;
+    } req;
+    NTSTATUS status;
+
+    if (!DiskShellOpen("trim", Argc > 1 ? Argv[1] : NULL, TRUE, &d))
+        return 1;
+    if (!DiskShellRange("trim", &d, Argc > 2 ? Argv[2] : NULL, Argc > 3 ? Argv[3] : NULL, &lba, &count)) {
+        DiskShellClose(&d);
+        return 1;
+    }
+    RtlZeroMemory(&req, sizeof(req));
+    req.Dsm.Size = sizeof(req.Dsm);
+    req.Dsm.Action = DeviceDsmAction_Trim;
+    req.Dsm.DataSetRangesOffset = offsetof(__typeof__(req), Range);
+    req.Dsm.DataSetRangesLength = sizeof(req.Range);
+    req.Range.StartingOffset = (LONGLONG)(lba * d.Info.SectorSize);
+    req.Range.LengthInBytes = count * d.Info.SectorSize;
+    status = DiskShellIoctl(&d, IOCTL_STORAGE_MANAGE_DATA_SET_ATTRIBUTES, &req, sizeof(req), NULL, 0, NULL);
+    DiskShellClose(&d);
+    if (!NT_SUCCESS(status))
+        return ShellErrorF(status, DiskShellWhy(&d, status, lba, count), "trim disk=%u lba=%llu",
+                           d.Number, lba);
+    ConPrintf("trim disk=%u lba=%llu count=%llu status=%s\n", d.Number, lba, count,
+              RtlNtStatusName(status));
+    return 0;
+}
+SHELL_COMMAND(trim, CmdTrim, "trim <disk> <lba> <count>", "tell the disk the sectors are unused (UNMAP)");
