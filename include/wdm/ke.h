@@ -50,6 +50,33 @@ VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID Defer
 BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2);
 BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc);
 
+/* Timers (kernel/ke/timer.c): a KTIMER queues its DPC when it expires.
+ * Expiry is checked on the 1 ms clock tick, so a timer fires at most about
+ * 1 ms late (and not at all while interrupts stay disabled).  The timer
+ * and its DPC must stay allocated until KeCancelTimer returns (or the
+ * one-shot timer fired and its DPC ran).  Callable at any IRQL up to
+ * DISPATCH_LEVEL. */
+typedef struct _KTIMER {
+    LIST_ENTRY TimerListEntry;
+    ULONG64 DueTime;            /* KeQueryInterruptTime units */
+    LONG Period;                /* ms, 0 = one-shot */
+    PKDPC Dpc;
+    BOOLEAN Inserted;
+    BOOLEAN Signaled;           /* expired since the last set */
+} KTIMER, *PKTIMER, *PRKTIMER;
+
+VOID KeInitializeTimer(PKTIMER Timer);
+/* DueTime in 100 ns units: negative = relative to now, positive = absolute
+ * KeQueryInterruptTime.  Re-setting a queued timer moves it.  Returns TRUE
+ * if the timer was queued before the call. */
+BOOLEAN KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc);
+/* As KeSetTimer, then again every Period ms (0: once). */
+BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dpc);
+/* TRUE if the timer was queued (it will not fire now).  A DPC already
+ * queued by an earlier expiry is not removed: KeRemoveQueueDpc does that. */
+BOOLEAN KeCancelTimer(PKTIMER Timer);
+BOOLEAN KeReadStateTimer(PKTIMER Timer);
+
 typedef enum _EVENT_TYPE { NotificationEvent, SynchronizationEvent } EVENT_TYPE;
 typedef struct _KEVENT {
     EVENT_TYPE Type;

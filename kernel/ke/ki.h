@@ -79,6 +79,10 @@ BOOLEAN KiDpcPending(VOID);
  * enabled. */
 VOID KiRetireDpcList(VOID);
 
+/* ---- timers (kernel/ke/timer.c) ----
+ * From the clock ISR: queues the DPC of every expired KTIMER. */
+VOID KiTimerExpiry(VOID);
+
 /* ---- traps (kernel/ke/trap.asm, trap.c, interrupt.c) ---- */
 /* Table of the 256 NASM entry stubs, in vector order. */
 extern const ULONG64 KiTrapStubTable[256];

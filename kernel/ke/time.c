@@ -126,6 +126,7 @@ static BOOLEAN KiClockIsr(PVOID Context)
 {
     KiClockTicks++;
     KiClockRunning = TRUE;
+    KiTimerExpiry();            /* timer.c: queue the DPCs of expired KTIMERs */
     return TRUE;
 }
 

@@ -75,12 +75,14 @@
     X(KeAcquireSpinLockAtDpcLevel)             \
     X(KeBugCheck)                              \
     X(KeBugCheckEx)                            \
+    X(KeCancelTimer)                           \
     X(KeClearEvent)                            \
     X(KeGetCurrentIrql)                        \
     X(KeInitializeDeviceQueue)                 \
     X(KeInitializeDpc)                         \
     X(KeInitializeEvent)                       \
     X(KeInitializeSpinLock)                    \
+    X(KeInitializeTimer)                       \
     X(KeInsertByKeyDeviceQueue)                \
     X(KeInsertDeviceQueue)                     \
     X(KeInsertQueueDpc)                        \
@@ -90,6 +92,7 @@
     X(KeRaiseIrql)                             \
     X(KeRaiseIrqlToDpcLevel)                   \
     X(KeReadStateEvent)                        \
+    X(KeReadStateTimer)                        \
     X(KeReleaseInterruptSpinLock)              \
     X(KeReleaseSpinLock)                       \
     X(KeReleaseSpinLockFromDpcLevel)           \
@@ -99,6 +102,8 @@
     X(KeRemoveQueueDpc)                        \
     X(KeResetEvent)                            \
     X(KeSetEvent)                              \
+    X(KeSetTimer)                              \
+    X(KeSetTimerEx)                            \
     X(KeStallExecutionProcessor)               \
     X(KeSynchronizeExecution)                  \
     X(KeWaitForSingleObject)                   \
