@@ -188,7 +188,8 @@ $(B)/unit/$(1): $$($(1)_SRCS) tests/unit/host_support.c $$(wildcard tests/unit/*
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
-unit: $(UNIT_TESTS:%=$(B)/unit/%)
+# Some tests read built images (build/kernel.elf, build/tests/drivers/*.sys).
+unit: all $(UNIT_TESTS:%=$(B)/unit/%)
 	$(Q)tools/run-unit.sh $(UNIT_TESTS:%=$(B)/unit/%)
 
 # --- fuzz targets (clang libFuzzer) ------------------------------------------
