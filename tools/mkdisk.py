@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""mkdisk.py - host-made disk images for the storage tests, partitioned by
+the real tools (sgdisk for GPT, sfdisk for MBR), plus DESIGN.md's data
+pattern so host and guest can check each other's writes.
+
+  mkdisk.py gpt FILE [SIZE_MIB]        GPT: EFI 8 MiB "esp", Linux rest "data"
+  mkdisk.py mbr FILE [SIZE_MIB]        MBR: 2 primaries + extended with 3 logicals
+  mkdisk.py pattern FILE LBA COUNT SEED   write the pattern (512-byte blocks)
+  mkdisk.py check FILE LBA COUNT SEED     exit 1 unless the pattern is there
+
+The pattern: 64-bit LE word i (0..63) of the 512-byte block b of the disk
+is splitmix64(seed + b*64 + i)."""
+import struct
+import subprocess
+import sys
+
+M64 = (1 << 64) - 1
+
+
+def splitmix64(x):
+    z = (x + 0x9E3779B97F4A7C15) & M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+def pattern(seed, lba, count):
+    """Bytes of `count` 512-byte blocks starting at block `lba`."""
+    out = bytearray()
+    for b in range(lba, lba + count):
+        out += struct.pack("<64Q", *(splitmix64((seed + b * 64 + i) & M64) for i in range(64)))
+    return bytes(out)
+
+
+def make_gpt(path, mib=64):
+    with open(path, "wb") as f:
+        f.truncate(mib << 20)
+    subprocess.run(["sgdisk", "-n1:2048:+8M", "-t1:ef00", "-c1:esp", "-n2:0:0", "-t2:8300",
+                    "-c2:data", path], check=True, stdout=subprocess.DEVNULL)
+
+
+# Starts/sizes in 512-byte sectors; sfdisk writes the EBR chain.
+MBR_LAYOUT = [(2048, 8192, "c", True), (10240, 8192, "83", False), (20480, 40960, "5", False),
+              (22528, 4096, "83", False), (28672, 4096, "82", False), (34816, 4096, "7", False)]
+
+
+def make_mbr(path, mib=64):
+    with open(path, "wb") as f:
+        f.truncate(mib << 20)
+    script = "label: dos\nlabel-id: 0x1234abcd\n" + "".join(
+        "start=%d, size=%d, type=%s%s\n" % (s, n, t, ", bootable" if b else "")
+        for s, n, t, b in MBR_LAYOUT)
+    subprocess.run(["sfdisk", "-q", path], input=script.encode(), check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def write_pattern(path, lba, count, seed):
+    with open(path, "r+b") as f:
+        f.seek(lba * 512)
+        f.write(pattern(seed, lba, count))
+
+
+def check_pattern(path, lba, count, seed):
+    with open(path, "rb") as f:
+        f.seek(lba * 512)
+        return f.read(count * 512) == pattern(seed, lba, count)
+
+
+def main(argv):
+    if len(argv) >= 3 and argv[1] in ("gpt", "mbr"):
+        (make_gpt if argv[1] == "gpt" else make_mbr)(argv[2], int(argv[3]) if len(argv) > 3 else 64)
+        return 0
+    if len(argv) == 6 and argv[1] in ("pattern", "check"):
+        lba, count, seed = int(argv[3]), int(argv[4]), int(argv[5])
+        if argv[1] == "pattern":
+            write_pattern(argv[2], lba, count, seed)
+            return 0
+        return 0 if check_pattern(argv[2], lba, count, seed) else 1
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
