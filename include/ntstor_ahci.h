@@ -16,6 +16,10 @@
 /* FILE_DEVICE_CONTROLLER, functions from the vendor range (0x800+). */
 #define IOCTL_NTSTOR_AHCI_GET_INFO CTL_CODE(0x00000004, 0x0A00, 0 /* METHOD_BUFFERED */, 0)
 #define IOCTL_NTSTOR_AHCI_SET_MODE CTL_CODE(0x00000004, 0x0A01, 0 /* METHOD_BUFFERED */, 0)
+/* Raw AHCI loop for measuring the NT path's overhead (NTSTOR_AHCI_RAW_BENCH
+ * in and out).  Send it to the PDO (\Device\Ahci<n>\Port<p>, opened with
+ * IoGetDeviceObjectPointer) or through the disk driver. */
+#define IOCTL_NTSTOR_AHCI_RAW_BENCH CTL_CODE(0x00000004, 0x0A02, 0 /* METHOD_BUFFERED */, 0)
 
 typedef enum _NTSTOR_AHCI_MODE {
     NtstorAhciModePoll = 0,     /* completions found by spinning on PxCI/PxSACT */
@@ -28,6 +32,9 @@ typedef enum _NTSTOR_AHCI_MODE {
 #define NTSTOR_AHCI_QUIRK_FORCED_POLL   0x00000002  /* interrupts never arrived: fell back to polling */
 #define NTSTOR_AHCI_QUIRK_NO_64BIT      0x00000004  /* HBA cannot reach above 4 GiB (CAP.S64A clear) */
 #define NTSTOR_AHCI_QUIRK_NO_CLO        0x00000008  /* no command list override: COMRESET to clear BSY */
+#define NTSTOR_AHCI_QUIRK_LOST_INTERRUPT 0x00000010 /* an interrupt went missing while running: fell back */
+#define NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR 0x00000020 /* QEMU: a failed NCQ tag shows as PxSERR bit <tag>
+                                                      with SDBS, not TFES, and stays in PxSACT */
 
 /* IOCTL_NTSTOR_AHCI_GET_INFO output. */
 typedef struct _NTSTOR_AHCI_INFO {
@@ -50,12 +57,41 @@ typedef struct _NTSTOR_AHCI_INFO {
     ULONG64 Commands;           /* ATA commands completed on this port */
     ULONG64 Interrupts;         /* controller interrupts taken */
     ULONG64 Errors;             /* error recoveries run */
+    ULONG64 LostInterrupts;     /* completions the watchdog found without an interrupt */
+    ULONG Modes;                /* modes SET_MODE accepts: 1 << NTSTOR_AHCI_MODE */
+    ULONG Reserved3;
 } NTSTOR_AHCI_INFO, *PNTSTOR_AHCI_INFO;
 
 /* IOCTL_NTSTOR_AHCI_SET_MODE input.  STATUS_NOT_SUPPORTED when the
- * controller was not given that kind of interrupt by the PnP manager. */
+ * controller was not given that kind of interrupt by the PnP manager.
+ * Poll affects the one disk.  Msi and Intx choose what the controller's
+ * PCI function signals, so every disk of that controller that is not
+ * polling follows.  The port is drained (no command in flight) while
+ * the mode changes; requests arriving meanwhile wait. */
 typedef struct _NTSTOR_AHCI_SET_MODE {
     ULONG Mode;                 /* NTSTOR_AHCI_MODE */
 } NTSTOR_AHCI_SET_MODE, *PNTSTOR_AHCI_SET_MODE;
+
+/* IOCTL_NTSTOR_AHCI_RAW_BENCH input and output (same buffer).  Reads
+ * only (the port driver cannot see whether a disk is writable).  The port
+ * is quiesced, its interrupt off, and Ios READ FPDMA QUEUED (or READ DMA
+ * EXT without NCQ) commands of BlockBytes each are kept QueueDepth deep in
+ * a polled loop on PxSACT/PxCI, all into one contiguous buffer.  LBAs are
+ * sequential from 0 or random (aligned to BlockBytes, xorshift64 from
+ * Seed).  Times come from the TSC. */
+typedef struct _NTSTOR_AHCI_RAW_BENCH {
+    ULONG Size;                 /* sizeof(NTSTOR_AHCI_RAW_BENCH) */
+    ULONG Random;               /* 0 sequential, 1 random */
+    ULONG BlockBytes;           /* multiple of the sector size, <= MaxTransferBytes */
+    ULONG QueueDepth;           /* 1..NcqDepth (1 without NCQ) */
+    ULONG64 Ios;                /* commands to complete (1..1e9) */
+    ULONG64 Seed;
+    /* out */
+    ULONG64 Completed;
+    ULONG64 Errors;             /* commands that failed (the loop stops at the first) */
+    ULONG64 ElapsedUs;
+    ULONG P50Us, P99Us, MaxUs;  /* per-command latency, issue to PxSACT/PxCI clear */
+    ULONG Reserved;
+} NTSTOR_AHCI_RAW_BENCH, *PNTSTOR_AHCI_RAW_BENCH;
 
 #endif /* NTSTOR_AHCI_IOCTL_H */

@@ -43,6 +43,13 @@
 #define AHCI_DEVICE_READY_TIMEOUT_MS    10000   /* BSY clear after COMRESET (disks spin up) */
 #define AHCI_INTERNAL_CMD_TIMEOUT_MS    5000    /* IDENTIFY, READ LOG EXT, flush at start */
 #define AHCI_INTERRUPT_PROBE_MS         200     /* first interrupt must follow a completion */
+/* The watchdog's period: a command the HBA finished (PxCI/PxSACT clear)
+ * that no interrupt reaped across a whole period is a lost interrupt; it
+ * also finds commands past their deadline and QEMU's silent NCQ errors. */
+#define AHCI_WATCHDOG_PERIOD_MS         100
+/* Draining a port before a mode switch: every command has its own
+ * deadline (SRB TimeOutValue) that ends in recovery, this bounds the rest. */
+#define AHCI_QUIESCE_TIMEOUT_MS         60000
 #define AHCI_MAX_RETRIES                3       /* innocent commands re-issued after recovery */
 
 typedef enum _AHCI_PORT_STATE {
@@ -59,6 +66,14 @@ extern const char *const AhciPortStateNames[AhciPortStateCount];
 typedef struct _AHCI_CONTROLLER AHCI_CONTROLLER, *PAHCI_CONTROLLER;
 typedef struct _AHCI_PORT AHCI_PORT, *PAHCI_PORT;
 
+/* One interrupt the PnP manager offered (translated descriptor). */
+typedef struct _AHCI_IRQ {
+    BOOLEAN Present;
+    ULONG Vector;
+    KIRQL Irql;
+    PKINTERRUPT Object;         /* connected, or NULL */
+} AHCI_IRQ;
+
 typedef struct _AHCI_SLOT {
     PIRP Irp;                   /* NULL for internal commands */
     PSCSI_REQUEST_BLOCK Srb;
@@ -66,6 +81,7 @@ typedef struct _AHCI_SLOT {
     ULONG64 Deadline;           /* KeQueryInterruptTime units */
     UCHAR Retries;
     BOOLEAN Internal;
+    ULONG64 StartTsc;           /* raw bench: issue time */
     AHCI_COMMAND_TABLE_HEAD *Table;
     AHCI_PRD *Prdt;
 } AHCI_SLOT, *PAHCI_SLOT;
@@ -95,6 +111,12 @@ struct _AHCI_PORT {
     BOOLEAN UseNcq;
     NTSTOR_AHCI_MODE Mode;
     BOOLEAN InRecovery;
+    BOOLEAN Quiesced;           /* no new issue: mode switch or raw bench owns the port */
+
+    /* Watchdog (DISPATCH_LEVEL, lock held): what the last tick saw. */
+    ULONG WatchDone;            /* issued slots the HBA had finished */
+    ULONG64 WatchCommands;      /* Commands at that tick */
+    ULONG64 LostInterrupts;
 
     volatile ULONG PendingIs;   /* PxIS bits the ISR saw, for the DPC */
     ULONG64 Commands, Errors;
@@ -126,12 +148,20 @@ struct _AHCI_CONTROLLER {
     ULONG Cap, Cap2, PortsImplemented, Version;
     ULONG NumSlots;             /* CAP.NCS + 1 */
 
-    PKINTERRUPT Interrupt;
-    BOOLEAN InterruptIsMsi;
-    ULONG InterruptVector;
-    KIRQL InterruptIrql;
+    /* Both interrupts the PnP manager offered are connected; Source says
+     * which one the function signals (MSI Enable / INTx Disable in its
+     * configuration space), or Poll when neither works.  Every port not
+     * in poll mode has Mode == Source.  Changed only by
+     * AhciSetInterruptSource, with every port quiesced. */
+    AHCI_IRQ Msi;
+    AHCI_IRQ Intx;
+    NTSTOR_AHCI_MODE Source;
+    UCHAR MsiCap;               /* MSI capability offset in config space, 0 if none */
     KDPC Dpc;
     volatile ULONG64 InterruptCount;
+    KTIMER Watchdog;
+    KDPC WatchdogDpc;
+    ULONG InjectLoss;           /* Parameters\TestLoseInterrupts still to apply */
 
     PAHCI_PORT Ports[AHCI_MAX_PORTS];
 };
@@ -142,6 +172,11 @@ typedef struct _AHCI_PARAMETERS {
     BOOLEAN Ncq;
     ULONG MaxQueueDepth;
     BOOLEAN Debug;
+    /* Fault injection for tests: after start and after each interrupt
+     * source change, this many times, silence the source just chosen
+     * behind the driver's back (MSI Enable or INTx Disable in config
+     * space), as a broken MSI route or IOAPIC pin would. */
+    ULONG TestLoseInterrupts;
 } AHCI_PARAMETERS;
 extern AHCI_PARAMETERS AhciParameters;
 
@@ -169,8 +204,30 @@ BOOLEAN AhciWaitRegister(volatile UCHAR *Base, ULONG Offset, ULONG Mask, ULONG V
 /* ---- hba.c ---- */
 NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated);
 VOID AhciHbaStop(PAHCI_CONTROLLER Ctrl);
-NTSTATUS AhciConnectInterrupt(PAHCI_CONTROLLER Ctrl);
-VOID AhciDisconnectInterrupt(PAHCI_CONTROLLER Ctrl);
+VOID AhciConnectInterrupts(PAHCI_CONTROLLER Ctrl);
+VOID AhciDisconnectInterrupts(PAHCI_CONTROLLER Ctrl);
+
+/* ---- mode.c ---- */
+/* PCI configuration space of the controller through its PDO
+ * (IRP_MN_READ_CONFIG / IRP_MN_WRITE_CONFIG).  <= DISPATCH_LEVEL. */
+NTSTATUS AhciPciConfig(PAHCI_CONTROLLER Ctrl, BOOLEAN Write, ULONG Offset, PVOID Buffer,
+                       ULONG Length);
+VOID AhciFindMsiCapability(PAHCI_CONTROLLER Ctrl);
+/* Stops new issues on Port and completes what is out by polling.  FALSE
+ * if the port did not drain within AHCI_QUIESCE_TIMEOUT_MS. */
+BOOLEAN AhciQuiescePort(PAHCI_PORT Port);
+/* Lets the port issue again and starts what queued up meanwhile. */
+VOID AhciResumePort(PAHCI_PORT Port);
+/* Switches the function between MSI and INTx (or neither: Poll), every
+ * port quiesced meanwhile.  STATUS_NOT_SUPPORTED if that interrupt was
+ * not offered or not connected. */
+NTSTATUS AhciSetInterruptSource(PAHCI_CONTROLLER Ctrl, NTSTOR_AHCI_MODE Source);
+/* One port: Poll, or the controller's interrupt (switching the source
+ * for every interrupt-driven port when Mode differs from it). */
+NTSTATUS AhciSetPortMode(PAHCI_PORT Port, NTSTOR_AHCI_MODE Mode);
+/* The watchdog saw a lost interrupt: MSI -> INTx -> Poll. */
+VOID AhciInterruptFallback(PAHCI_CONTROLLER Ctrl);
+KDEFERRED_ROUTINE AhciWatchdogDpc;
 
 /* ---- port.c ---- */
 NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index);
@@ -193,6 +250,8 @@ NTSTATUS AhciExecuteInternal(PAHCI_PORT Port, const SATL_ATA_COMMAND *Ata, PUCHA
 VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs);
 /* Spins until the port has nothing issued or pending (polled mode). */
 VOID AhciPollPort(PAHCI_PORT Port);
+/* One polled look: PxIS errors acknowledged, then AhciProcessPort. */
+VOID AhciPollOnce(PAHCI_PORT Port);
 VOID AhciFailAll(PAHCI_PORT Port, UCHAR SrbStatus);
 
 /* Fills slot S's command FIS, PRDT and header for Ata.  Data is the SRB's
@@ -233,5 +292,8 @@ DRIVER_DISPATCH AhciDispatchPower;
 NTSTATUS AhciPdoPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp);
 NTSTATUS AhciCreatePdo(PAHCI_CONTROLLER Ctrl, PAHCI_PORT Port);
 NTSTATUS AhciPdoDeviceControl(PAHCI_PORT Port, PIRP Irp);
+
+/* ---- bench.c ---- */
+NTSTATUS AhciRawBench(PAHCI_PORT Port, PNTSTOR_AHCI_RAW_BENCH Bench);
 
 #endif /* NTSTOR_AHCI_DRV_H */

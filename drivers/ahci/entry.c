@@ -63,6 +63,11 @@ static VOID AhciReadParameters(PUNICODE_STRING RegistryPath)
         }
         if (NT_SUCCESS(CmQueryValueUlong(par, u"Debug", &v, 0)))
             AhciParameters.Debug = v != 0;
+        if (NT_SUCCESS(CmQueryValueUlong(par, u"TestLoseInterrupts", &v, 0)) && v) {
+            AhciParameters.TestLoseInterrupts = v > 2 ? 2 : v;
+            DbgPrint("ahci: Parameters\\TestLoseInterrupts=%u: interrupts will be silenced "
+                     "(fault injection)\n", AhciParameters.TestLoseInterrupts);
+        }
         CmCloseKey(par);
     }
     CmCloseKey(svc);
@@ -94,6 +99,8 @@ static NTSTATUS AhciAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Physic
     ctrl->Fdo = fdo;
     ctrl->PciPdo = PhysicalDeviceObject;
     KeInitializeDpc(&ctrl->Dpc, AhciDpc, ctrl);
+    KeInitializeTimer(&ctrl->Watchdog);
+    KeInitializeDpc(&ctrl->WatchdogDpc, AhciWatchdogDpc, ctrl);
     ctrl->LowerDevice = IoAttachDeviceToDeviceStack(fdo, PhysicalDeviceObject);
     if (!ctrl->LowerDevice) {
         IoDeleteDevice(fdo);

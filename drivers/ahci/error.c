@@ -49,7 +49,8 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
     ULONG ccs = (AhciRead(Port->Regs, AHCI_PxCMD) & AHCI_PxCMD_CCS_MASK) >> AHCI_PxCMD_CCS_SHIFT;
     UCHAR sts = (UCHAR)(tfd & AHCI_PxTFD_STS_MASK);
     UCHAR err = (UCHAR)((tfd & AHCI_PxTFD_ERR_MASK) >> AHCI_PxTFD_ERR_SHIFT);
-    ULONG active, outstanding, ncq, guilty = 0;
+    ULONG active, outstanding, ncq, guilty = 0, finished;
+    ULONG nonQueued = Port->Issued & ~Port->NcqIssued;
     SATL_SENSE sense;
 
     Port->Errors++;
@@ -60,7 +61,12 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
 
     /* Commands the device finished before the error stand. */
     active = ci | (Port->NcqIssued ? sact : 0);
-    for (ULONG b = Port->Issued & ~active & ~TimedOut; b; b &= b - 1)
+    finished = Port->Issued & ~active & ~TimedOut;
+    /* A task file error ends the non-queued command even where the HBA
+     * cleared its PxCI bit (QEMU does): it failed, it did not finish. */
+    if (PortIs & AHCI_PxIS_TFES)
+        finished &= ~nonQueued;
+    for (ULONG b = finished; b; b &= b - 1)
         AhciCompleteSlot(Port, (ULONG)__builtin_ctz(b), SRB_STATUS_SUCCESS, NULL, Done);
     outstanding = Port->Issued;
     ncq = Port->NcqIssued;
@@ -83,10 +89,22 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
     } else if (PortIs & AHCI_PxIS_TFES) {
         if (outstanding & ncq) {
             LONG tag = AhciReadNcqErrorLog(Port, &sts, &err);
-            if (tag >= 0 && (outstanding & (1u << tag)))
+            if (tag >= 0 && (outstanding & (1u << tag))) {
                 guilty = 1u << tag;
-            else
+            } else if ((Port->Quirks & NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR) &&
+                       (serr & outstanding & ncq)) {
+                /* QEMU: no log page; PxSERR holds the failed tags, and the
+                 * task file may already show a later success. */
+                guilty = serr & outstanding & ncq;
+                if (!(sts & ATA_STS_ERR)) {
+                    sts = ATA_STS_DRDY | ATA_STS_ERR;
+                    err = ATA_ERR_ABRT;
+                }
+            } else {
                 AhciFullReset(Port);    /* the device stays in its NCQ error state otherwise */
+            }
+        } else if (nonQueued & outstanding) {
+            guilty = nonQueued & outstanding;   /* at most one: nothing joins it */
         } else if (outstanding & (1u << ccs)) {
             guilty = 1u << ccs;
         } else {

@@ -1,6 +1,7 @@
 /* hba.c - controller bring-up and shutdown: BIOS/OS handoff (AHCI 10.6.3),
  * AHCI enable and HBA reset (10.4.3), capabilities, per-port init, the
- * interrupt connection (MSI or INTx, as the PnP manager routed it). */
+ * interrupt connections (both MSI and INTx when the PnP manager offered
+ * both, so the mode can change at run time: mode.c), the watchdog. */
 #include "ahcip.h"
 
 BOOLEAN AhciWaitRegister(volatile UCHAR *Base, ULONG Offset, ULONG Mask, ULONG Value, ULONG Ms)
@@ -53,7 +54,7 @@ static NTSTATUS AhciHbaReset(PAHCI_CONTROLLER Ctrl)
 
 static NTSTATUS AhciFindResources(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
 {
-    PCM_PARTIAL_RESOURCE_DESCRIPTOR mem = NULL, intr = NULL;
+    PCM_PARTIAL_RESOURCE_DESCRIPTOR mem = NULL;
 
     if (!Translated || Translated->Count < 1)
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -64,8 +65,15 @@ static NTSTATUS AhciFindResources(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Trans
          * other BARs (legacy I/O) are ignored. */
         if (d->Type == CmResourceTypeMemory && d->u.Memory.Length >= AHCI_PORT_OFFSET(1))
             mem = d;
-        else if (d->Type == CmResourceTypeInterrupt && !intr)
-            intr = d;
+        else if (d->Type == CmResourceTypeInterrupt) {
+            /* kernel/include/pnp.h: MSI first (LATCHED|MESSAGE), then INTx. */
+            AHCI_IRQ *irq = (d->Flags & CM_RESOURCE_INTERRUPT_MESSAGE) ? &Ctrl->Msi : &Ctrl->Intx;
+            if (!irq->Present) {
+                irq->Present = TRUE;
+                irq->Vector = d->u.Interrupt.Vector;
+                irq->Irql = (KIRQL)d->u.Interrupt.Level;
+            }
+        }
     }
     if (!mem) {
         DbgPrint("ahci%u: no memory BAR (ABAR) in the start resources\n", Ctrl->Number);
@@ -73,38 +81,42 @@ static NTSTATUS AhciFindResources(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Trans
     }
     Ctrl->AbarPa = mem->u.Memory.Start;
     Ctrl->AbarLength = mem->u.Memory.Length;
-    if (intr) {
-        Ctrl->InterruptIsMsi = (intr->Flags & CM_RESOURCE_INTERRUPT_MESSAGE) != 0;
-        Ctrl->InterruptVector = intr->u.Interrupt.Vector;
-        Ctrl->InterruptIrql = (KIRQL)intr->u.Interrupt.Level;
-    }
     return STATUS_SUCCESS;
 }
 
-NTSTATUS AhciConnectInterrupt(PAHCI_CONTROLLER Ctrl)
+static VOID AhciConnectOne(PAHCI_CONTROLLER Ctrl, AHCI_IRQ *Irq, BOOLEAN Msi)
 {
     NTSTATUS status;
 
-    if (Ctrl->Interrupt || !Ctrl->InterruptVector)
-        return Ctrl->Interrupt ? STATUS_SUCCESS : STATUS_NOT_SUPPORTED;
-    status = IoConnectInterrupt(&Ctrl->Interrupt, AhciIsr, Ctrl, NULL, Ctrl->InterruptVector,
-                                Ctrl->InterruptIrql, Ctrl->InterruptIrql,
-                                Ctrl->InterruptIsMsi ? Latched : LevelSensitive,
-                                !Ctrl->InterruptIsMsi, 1, FALSE);
+    if (!Irq->Present || Irq->Object)
+        return;
+    status = IoConnectInterrupt(&Irq->Object, AhciIsr, Ctrl, NULL, Irq->Vector, Irq->Irql,
+                                Irq->Irql, Msi ? Latched : LevelSensitive, !Msi, 1, FALSE);
     if (!NT_SUCCESS(status)) {
-        DbgPrint("ahci%u: IoConnectInterrupt vector %u: status 0x%08X\n", Ctrl->Number,
-                 Ctrl->InterruptVector, (ULONG)status);
-        Ctrl->Interrupt = NULL;
+        DbgPrint("ahci%u: IoConnectInterrupt %s vector %u: status 0x%08X\n", Ctrl->Number,
+                 Msi ? "msi" : "intx", Irq->Vector, (ULONG)status);
+        Irq->Object = NULL;
     }
-    return status;
 }
 
-VOID AhciDisconnectInterrupt(PAHCI_CONTROLLER Ctrl)
+/* Both offered interrupts, whichever the function signals now: the other
+ * one is there for a run-time switch or a fallback. */
+VOID AhciConnectInterrupts(PAHCI_CONTROLLER Ctrl)
 {
-    if (Ctrl->Interrupt) {
-        AhciWrite(Ctrl->Abar, AHCI_GHC, AhciRead(Ctrl->Abar, AHCI_GHC) & ~AHCI_GHC_IE);
-        IoDisconnectInterrupt(Ctrl->Interrupt);
-        Ctrl->Interrupt = NULL;
+    AhciConnectOne(Ctrl, &Ctrl->Msi, TRUE);
+    AhciConnectOne(Ctrl, &Ctrl->Intx, FALSE);
+}
+
+VOID AhciDisconnectInterrupts(PAHCI_CONTROLLER Ctrl)
+{
+    AhciWrite(Ctrl->Abar, AHCI_GHC, AhciRead(Ctrl->Abar, AHCI_GHC) & ~AHCI_GHC_IE);
+    if (Ctrl->Msi.Object) {
+        IoDisconnectInterrupt(Ctrl->Msi.Object);
+        Ctrl->Msi.Object = NULL;
+    }
+    if (Ctrl->Intx.Object) {
+        IoDisconnectInterrupt(Ctrl->Intx.Object);
+        Ctrl->Intx.Object = NULL;
     }
     KeRemoveQueueDpc(&Ctrl->Dpc);
 }
@@ -148,8 +160,18 @@ NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
     AhciWrite(Ctrl->Abar, AHCI_GHC, AHCI_GHC_AE);
     AhciWrite(Ctrl->Abar, AHCI_IS, 0xFFFFFFFF);
 
-    if (AhciParameters.InterruptMode != NtstorAhciModePoll)
-        AhciConnectInterrupt(Ctrl);
+    /* What START left the function doing: MSI if it was offered (already
+     * enabled), else INTx.  Poll (parameter) keeps both quiet. */
+    AhciFindMsiCapability(Ctrl);
+    AhciConnectInterrupts(Ctrl);
+    if (AhciParameters.InterruptMode != NtstorAhciModePoll && Ctrl->Msi.Object)
+        Ctrl->Source = NtstorAhciModeMsi;
+    else if (AhciParameters.InterruptMode != NtstorAhciModePoll && Ctrl->Intx.Object)
+        Ctrl->Source = NtstorAhciModeIntx;
+    else
+        Ctrl->Source = NtstorAhciModePoll;
+    if (Ctrl->Source == NtstorAhciModeIntx && Ctrl->Msi.Present)
+        AhciSetInterruptSource(Ctrl, NtstorAhciModeIntx);  /* MSI off, INTx on */
 
     for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
         if (!(Ctrl->PortsImplemented & (1u << p)))
@@ -157,7 +179,7 @@ NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
         if (NT_SUCCESS(AhciPortInit(Ctrl, p)))
             ports++;
     }
-    if (Ctrl->Interrupt)
+    if (Ctrl->Source != NtstorAhciModePoll)
         AhciWrite(Ctrl->Abar, AHCI_GHC, AHCI_GHC_AE | AHCI_GHC_IE);
 
     /* The first command with interrupts on tells whether they arrive. */
@@ -167,7 +189,20 @@ NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
             AhciProbeInterrupt(port);
     }
     Ctrl->Started = TRUE;
-    DbgPrint("ahci%u: started, %u port(s) set up\n", Ctrl->Number, ports);
+    DbgPrint("ahci%u: started, %u port(s) set up, interrupt %s (msi %s, intx %s)\n", Ctrl->Number,
+             ports, AhciModeNames[Ctrl->Source],
+             Ctrl->Msi.Object ? "connected" : Ctrl->Msi.Present ? "failed" : "not offered",
+             Ctrl->Intx.Object ? "connected" : Ctrl->Intx.Present ? "failed" : "not offered");
+
+    /* Test hook: silence the source now, as a broken route would. */
+    if (AhciParameters.TestLoseInterrupts && Ctrl->Source != NtstorAhciModePoll) {
+        Ctrl->InjectLoss = AhciParameters.TestLoseInterrupts;
+        AhciSetInterruptSource(Ctrl, Ctrl->Source);
+    }
+    {
+        LARGE_INTEGER due = { .QuadPart = -(LONGLONG)AhciMs(AHCI_WATCHDOG_PERIOD_MS) };
+        KeSetTimerEx(&Ctrl->Watchdog, due, AHCI_WATCHDOG_PERIOD_MS, &Ctrl->WatchdogDpc);
+    }
     return STATUS_SUCCESS;
 
 fail:
@@ -182,6 +217,8 @@ VOID AhciHbaStop(PAHCI_CONTROLLER Ctrl)
 {
     if (!Ctrl->Abar)
         return;
+    KeCancelTimer(&Ctrl->Watchdog);
+    KeRemoveQueueDpc(&Ctrl->WatchdogDpc);
     AhciWrite(Ctrl->Abar, AHCI_GHC, AhciRead(Ctrl->Abar, AHCI_GHC) & ~AHCI_GHC_IE);
     for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
         PAHCI_PORT port = Ctrl->Ports[p];
@@ -191,7 +228,9 @@ VOID AhciHbaStop(PAHCI_CONTROLLER Ctrl)
         AhciPortFree(port);
         Ctrl->Ports[p] = NULL;
     }
-    AhciDisconnectInterrupt(Ctrl);
+    AhciDisconnectInterrupts(Ctrl);
+    RtlZeroMemory(&Ctrl->Msi, sizeof(Ctrl->Msi));
+    RtlZeroMemory(&Ctrl->Intx, sizeof(Ctrl->Intx));
     MmUnmapIoSpace((PVOID)Ctrl->Abar, Ctrl->AbarLength);
     Ctrl->Abar = NULL;
     Ctrl->Started = FALSE;

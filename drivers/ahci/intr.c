@@ -51,7 +51,7 @@ VOID AhciProbeInterrupt(PAHCI_PORT Port)
     SATL_ATA_COMMAND id = { 0 };
     UCHAR sts, err;
 
-    if (Port->Mode == NtstorAhciModePoll || !ctrl->Interrupt)
+    if (Port->Mode == NtstorAhciModePoll || ctrl->Source == NtstorAhciModePoll)
         return;
     ULONG64 before = ctrl->InterruptCount;
     id.Command = ATA_CMD_IDENTIFY_DEVICE;
@@ -70,8 +70,10 @@ VOID AhciProbeInterrupt(PAHCI_PORT Port)
         return;
     }
     DbgPrint("ahci%u: port %u: quirk forced-poll: command completed but no %s interrupt "
-             "within %u ms; polling instead\n", ctrl->Number, Port->Index,
+             "within %u ms; trying the next kind\n", ctrl->Number, Port->Index,
              AhciModeNames[Port->Mode], AHCI_INTERRUPT_PROBE_MS);
     Port->Quirks |= NTSTOR_AHCI_QUIRK_FORCED_POLL;
-    AhciPortSetMode(Port, NtstorAhciModePoll);
+    AhciInterruptFallback(ctrl);
+    if (ctrl->Source != NtstorAhciModePoll)
+        AhciProbeInterrupt(Port);   /* MSI failed: INTx gets its own probe */
 }

@@ -144,6 +144,10 @@ VOID AhciIssueSlot(PAHCI_PORT Port, ULONG S)
     if (SatlIsFpdma(&slot->Ata)) {
         Port->NcqIssued |= bit;
         AhciWrite(Port->Regs, AHCI_PxSACT, bit);
+    } else {
+        /* The D2H FIS that ends this command tells success from failure
+         * (AhciProcessPort); a stale one must not. */
+        Port->Rfis[AHCI_RFIS_RFIS + 2] = 0;
     }
     AhciWrite(Port->Regs, AHCI_PxCI, bit);
 }
@@ -164,7 +168,7 @@ VOID AhciStartPending(PAHCI_PORT Port, PLIST_ENTRY Done)
     SATL_OPTIONS opt = { Port->UseNcq, Port->Scratch, AHCI_SCRATCH_SIZE };
     SATL_RESULT r;
 
-    while (!IsListEmpty(&Port->Pending) && !Port->InRecovery) {
+    while (!IsListEmpty(&Port->Pending) && !Port->InRecovery && !Port->Quiesced) {
         PIRP irp = CONTAINING_RECORD(Port->Pending.Flink, IRP, Tail.Overlay.ListEntry);
         PSCSI_REQUEST_BLOCK srb = IoGetCurrentIrpStackLocation(irp)->Parameters.Scsi.Srb;
 
@@ -244,6 +248,22 @@ VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs)
         if (Port->NcqIssued)
             active |= AhciRead(Port->Regs, AHCI_PxSACT);
         ULONG finished = Port->Issued & ~active;
+        /* A non-queued command whose D2H FIS says ERR failed, even where
+         * the HBA cleared its PxCI bit (QEMU does, hw/ide/ahci.c
+         * ahci_cmd_done) and polling never saw TFES. */
+        if ((finished & ~Port->NcqIssued) &&
+            (Port->Rfis[AHCI_RFIS_RFIS + 2] & (ATA_STS_ERR | ATA_STS_DF))) {
+            AhciRecoverPort(Port, PortIs | AHCI_PxIS_TFES, 0, &done);
+            finished = 0;
+        }
+        /* QEMU's silent NCQ failure: SDBS, the tag stays in PxSACT and
+         * shows as PxSERR bit <tag> (quirk ncq-error-in-serr). */
+        if ((Port->Quirks & NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR) && Port->NcqIssued &&
+            !(finished & Port->NcqIssued) && (PortIs & AHCI_PxIS_SDBS) &&
+            AhciRead(Port->Regs, AHCI_PxSERR)) {
+            AhciRecoverPort(Port, PortIs | AHCI_PxIS_TFES, 0, &done);
+            finished = 0;
+        }
         while (finished) {
             ULONG s = (ULONG)__builtin_ctz(finished);
             finished &= finished - 1;
@@ -270,6 +290,23 @@ VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs)
     AhciFinishIrps(&done);
 }
 
+/* PxIS bits polling looks at: errors, and the SDB FIS of QEMU's silent
+ * NCQ failure. */
+static inline ULONG AhciPolledIsMask(PAHCI_PORT Port)
+{
+    return AHCI_PxIS_ERRORS |
+           ((Port->Quirks & NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR) ? AHCI_PxIS_SDBS : 0);
+}
+
+VOID AhciPollOnce(PAHCI_PORT Port)
+{
+    ULONG is = AhciRead(Port->Regs, AHCI_PxIS) & AhciPolledIsMask(Port);
+
+    if (is)
+        AhciWrite(Port->Regs, AHCI_PxIS, is);
+    AhciProcessPort(Port, is);
+}
+
 /* Polled completion: spin on PxCI (and PxSACT when NCQ commands are out)
  * without the lock; take it only when something finished, an error bit
  * shows in PxIS, or a deadline may have passed. */
@@ -279,14 +316,14 @@ VOID AhciPollPort(PAHCI_PORT Port)
 
     for (;;) {
         ULONG issued = Port->Issued;
-        if (!issued && IsListEmpty(&Port->Pending))
+        if (!issued && (IsListEmpty(&Port->Pending) || Port->Quiesced))
             return;
         ULONG active = AhciRead(Port->Regs, AHCI_PxCI);
         if (Port->NcqIssued)
             active |= AhciRead(Port->Regs, AHCI_PxSACT);
         ULONG is = 0;
         if ((issued & active) == issued)
-            is = AhciRead(Port->Regs, AHCI_PxIS) & AHCI_PxIS_ERRORS;
+            is = AhciRead(Port->Regs, AHCI_PxIS) & AhciPolledIsMask(Port);
         if (is)
             AhciWrite(Port->Regs, AHCI_PxIS, is);
         if ((issued & ~active) || is || !issued || (++spins & 0x3FF) == 0)

@@ -1,5 +1,5 @@
-/* ioctl.c - IRP_MJ_DEVICE_CONTROL on a disk PDO: ntstor's GET_INFO and
- * SET_MODE (include/ntstor_ahci.h) and IOCTL_SCSI_GET_ADDRESS. */
+/* ioctl.c - IRP_MJ_DEVICE_CONTROL on a disk PDO: ntstor's GET_INFO,
+ * SET_MODE and RAW_BENCH (include/ntstor_ahci.h) and IOCTL_SCSI_GET_ADDRESS. */
 #include "ahcip.h"
 
 static VOID AhciCopyString(PCHAR Dest, PCSTR Src, ULONG Size)
@@ -34,38 +34,37 @@ static NTSTATUS AhciGetInfo(PAHCI_PORT Port, PIRP Irp, ULONG OutLength)
     info->Commands = Port->Commands;
     info->Interrupts = Port->Controller->InterruptCount;
     info->Errors = Port->Errors;
+    info->LostInterrupts = Port->LostInterrupts;
+    info->Modes = 1u << NtstorAhciModePoll;
+    if (Port->Controller->Msi.Object && Port->Controller->MsiCap)
+        info->Modes |= 1u << NtstorAhciModeMsi;
+    if (Port->Controller->Intx.Object)
+        info->Modes |= 1u << NtstorAhciModeIntx;
     Irp->IoStatus.Information = sizeof(*info);
     return STATUS_SUCCESS;
 }
 
+/* PASSIVE_LEVEL (the port is drained while the mode changes). */
 static NTSTATUS AhciSetMode(PAHCI_PORT Port, PIRP Irp, ULONG InLength)
 {
     PNTSTOR_AHCI_SET_MODE req = Irp->AssociatedIrp.SystemBuffer;
-    PAHCI_CONTROLLER ctrl = Port->Controller;
-    KIRQL irql;
 
-    if (InLength < sizeof(*req) || !req)
+    if (InLength < sizeof(*req) || !req || req->Mode > NtstorAhciModeIntx)
         return STATUS_INVALID_PARAMETER;
-    switch (req->Mode) {
-    case NtstorAhciModePoll:
-        KeAcquireSpinLock(&Port->Lock, &irql);
-        AhciPortSetMode(Port, NtstorAhciModePoll);
-        KeReleaseSpinLock(&Port->Lock, irql);
-        AhciPollPort(Port);     /* what was issued under interrupts ends here now */
-        return STATUS_SUCCESS;
-    case NtstorAhciModeMsi:
-    case NtstorAhciModeIntx:
-        /* The PnP manager routed one kind of interrupt; that is the one we have. */
-        if (!ctrl->Interrupt || ctrl->InterruptIsMsi != (req->Mode == NtstorAhciModeMsi))
-            return STATUS_NOT_SUPPORTED;
-        KeAcquireSpinLock(&Port->Lock, &irql);
-        AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
-        AhciPortSetMode(Port, (NTSTOR_AHCI_MODE)req->Mode);
-        KeReleaseSpinLock(&Port->Lock, irql);
-        return STATUS_SUCCESS;
-    default:
+    return AhciSetPortMode(Port, (NTSTOR_AHCI_MODE)req->Mode);
+}
+
+static NTSTATUS AhciBenchIoctl(PAHCI_PORT Port, PIRP Irp, ULONG InLength, ULONG OutLength)
+{
+    PNTSTOR_AHCI_RAW_BENCH b = Irp->AssociatedIrp.SystemBuffer;
+    NTSTATUS status;
+
+    if (!b || InLength < sizeof(*b) || OutLength < sizeof(*b) || b->Size != sizeof(*b))
         return STATUS_INVALID_PARAMETER;
-    }
+    status = AhciRawBench(Port, b);
+    if (NT_SUCCESS(status))
+        Irp->IoStatus.Information = sizeof(*b);
+    return status;
 }
 
 NTSTATUS AhciDispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
@@ -85,6 +84,10 @@ NTSTATUS AhciDispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
             break;
         case IOCTL_NTSTOR_AHCI_SET_MODE:
             status = AhciSetMode(port, Irp, stack->Parameters.DeviceIoControl.InputBufferLength);
+            break;
+        case IOCTL_NTSTOR_AHCI_RAW_BENCH:
+            status = AhciBenchIoctl(port, Irp, stack->Parameters.DeviceIoControl.InputBufferLength,
+                                    stack->Parameters.DeviceIoControl.OutputBufferLength);
             break;
         case IOCTL_SCSI_GET_ADDRESS: {
             PSCSI_ADDRESS a = Irp->AssociatedIrp.SystemBuffer;

@@ -175,6 +175,15 @@ static NTSTATUS AhciPortIdentify(PAHCI_PORT Port)
     ULONG maxSectors = AHCI_MAX_TRANSFER_BYTES / Port->Device.SectorSize;
     if (Port->Device.MaxTransferSectors > maxSectors)
         Port->Device.MaxTransferSectors = maxSectors;
+    /* QEMU's AHCI model (hw/ide/ahci.c ncq_err/ncq_finish) reports a failed
+     * NCQ command with an SDB FIS carrying ERR, no TFES, the tag left in
+     * PxSACT and bit <tag> set in PxSERR; it has no READ LOG EXT. */
+    if (Port->Device.Model[0] == 'Q' && Port->Device.Model[1] == 'E' &&
+        Port->Device.Model[2] == 'M' && Port->Device.Model[3] == 'U') {
+        Port->Quirks |= NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR;
+        DbgPrint("ahci%u: port %u: quirk ncq-error-in-serr: QEMU disk, NCQ errors are found "
+                 "by PxSERR\n", Port->Controller->Number, Port->Index);
+    }
     Port->UseNcq = AhciParameters.Ncq && (Port->Controller->Cap & AHCI_CAP_SNCQ) &&
                    Port->Device.NcqDepth > 1 && Port->Device.Lba48;
     ULONG depth = Port->Controller->NumSlots;
@@ -278,7 +287,7 @@ NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index)
     }
     AhciPortSetState(port, AhciPortReady);
     AhciWrite(port->Regs, AHCI_PxIS, 0xFFFFFFFF);
-    if (Ctrl->Interrupt)
-        AhciPortSetMode(port, Ctrl->InterruptIsMsi ? NtstorAhciModeMsi : NtstorAhciModeIntx);
+    if (Ctrl->Source != NtstorAhciModePoll)
+        AhciPortSetMode(port, Ctrl->Source);
     return STATUS_SUCCESS;
 }
