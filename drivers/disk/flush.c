@@ -25,7 +25,9 @@ NTSTATUS DiskDispatchFlush(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     if (KeGetCurrentIrql() != PASSIVE_LEVEL)
         return DiskCompleteIrp(Irp, STATUS_INVALID_DEVICE_STATE, 0);
     status = DiskSynchronizeCache(fdo);
-    if (!NT_SUCCESS(status))
+    if (IoGetCurrentIrpStackLocation(Irp)->MajorFunction == IRP_MJ_SHUTDOWN)
+        DbgPrint("disk%u: shutdown: write cache flushed, status 0x%08X\n", fdo->Number, (ULONG)status);
+    else if (!NT_SUCCESS(status))
         DbgPrint("disk%u: SYNCHRONIZE CACHE: 0x%08X\n", fdo->Number, (ULONG)status);
     return DiskCompleteIrp(Irp, status, 0);
 }

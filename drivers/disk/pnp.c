@@ -109,6 +109,10 @@ NTSTATUS DiskDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
             fdo->State = NT_SUCCESS(status) ? DiskStateStarted : DiskStateFailed;
             if (!NT_SUCCESS(status))
                 DiskTearDown(fdo);
+            /* IRP_MJ_SHUTDOWN at poweroff/reboot flushes the write cache. */
+            else if (!NT_SUCCESS(IoRegisterShutdownNotification(fdo->Self)))
+                DbgPrint("disk%u: no shutdown notification: flush by hand before poweroff\n",
+                         fdo->Number);
         }
         return DiskCompleteIrp(Irp, status, 0);
 
@@ -118,6 +122,7 @@ NTSTATUS DiskDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         if (fdo->State == DiskStateStarted && remove)
             DiskSynchronizeCache(fdo);      /* orderly removal: nothing acknowledged is lost */
         fdo->State = DiskStateRemoved;
+        IoUnregisterShutdownNotification(fdo->Self);
         DiskTearDown(fdo);
         Irp->IoStatus.Status = STATUS_SUCCESS;
         IoSkipCurrentIrpStackLocation(Irp);

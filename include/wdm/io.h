@@ -958,6 +958,12 @@ VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice);
  * the caller drops with ObDereferenceObject. */
 PDEVICE_OBJECT IoGetAttachedDevice(PDEVICE_OBJECT DeviceObject);
 PDEVICE_OBJECT IoGetAttachedDeviceReference(PDEVICE_OBJECT DeviceObject);
+
+/* The device gets an IRP_MJ_SHUTDOWN (sent to the top of its stack) before
+ * the machine powers off or restarts; newest registration first.  A driver
+ * unregisters before deleting the device (IoDeleteDevice also does it). */
+NTSTATUS IoRegisterShutdownNotification(PDEVICE_OBJECT DeviceObject);
+VOID IoUnregisterShutdownNotification(PDEVICE_OBJECT DeviceObject);
 /* The device directly below (referenced), or NULL. */
 PDEVICE_OBJECT IoGetLowerDeviceObject(PDEVICE_OBJECT DeviceObject);
 /* The device a file object's requests go to (top of its device's stack). */

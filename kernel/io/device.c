@@ -82,6 +82,8 @@ VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
     PDEVICE_OBJECT *Link;
     KIRQL Old;
 
+    if (DeviceObject->Flags & DO_SHUTDOWN_REGISTERED)
+        IoUnregisterShutdownNotification(DeviceObject);
     KeAcquireSpinLock(&IopDatabaseLock, &Old);
     Doe->ExtensionFlags |= DOE_DELETE_PENDING;
     for (Link = &DeviceObject->DriverObject->DeviceObject; *Link; Link = &(*Link)->NextDevice) {

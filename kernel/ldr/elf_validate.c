@@ -245,7 +245,17 @@ static NTSTATUS LdrpCheckProgramHeaders(LDRP_CHECK *c, const Elf64_Ehdr *Eh, Elf
     /* RELRO must lie inside one writable segment's memory, or it is ignored
      * (it only tightens protection, it is never required). */
     if (info->RelroSize) {
-        const LDR_SEGMENT *s = LdrpSegmentAt(info, info->RelroVaddr, info->RelroSize);
+        /* ld may round the RELRO end up to a page boundary past the
+         * segment's last byte; protection is page-granular anyway, so the
+         * segment's page-rounded end is the limit. */
+        const LDR_SEGMENT *s = NULL;
+        for (ULONG i = 0; i < info->SegmentCount; i++) {
+            const LDR_SEGMENT *t = &info->Segments[i];
+            ULONG64 end = ALIGN_UP_BY(t->Vaddr + t->MemSize, PAGE_SIZE);
+            if (info->RelroVaddr >= t->Vaddr && info->RelroVaddr <= end &&
+                info->RelroSize <= end - info->RelroVaddr)
+                s = t;
+        }
         if (s == NULL || !(s->Prot & MM_PROT_WRITE))
             return LdrpRefuse(c, STATUS_INVALID_IMAGE_FORMAT,
                               "PT_GNU_RELRO 0x%llx+0x%llx is not inside a writable segment",

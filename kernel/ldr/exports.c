@@ -65,11 +65,13 @@
     X(IoInitializeDpcRequest)                  \
     X(IoInitializeIrp)                         \
     X(IoInvalidateDeviceRelations)             \
+    X(IoRegisterShutdownNotification)          \
     X(IoReleaseCancelSpinLock)                 \
     X(IoReuseIrp)                              \
     X(IoStartNextPacket)                       \
     X(IoStartNextPacketByKey)                  \
     X(IoStartPacket)                           \
+    X(IoUnregisterShutdownNotification)        \
     X(KeAcquireInterruptSpinLock)              \
     X(KeAcquireSpinLock)                       \
     X(KeAcquireSpinLockAtDpcLevel)             \

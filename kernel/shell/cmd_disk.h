@@ -40,8 +40,6 @@ PCSTR DiskShellWhy(PDISK_SHELL Disk, NTSTATUS Status, ULONG64 Lba, ULONG64 Count
 /* Parses lba and count and checks count; prints the error line on failure. */
 BOOLEAN DiskShellRange(PCSTR Command, PDISK_SHELL Disk, PCSTR LbaText, PCSTR CountText,
                        ULONG64 *Lba, ULONG64 *Count);
-/* Registers (once) a shutdown callback that flushes every disk. */
-VOID DiskShellRegisterFlush(VOID);
 PCSTR DiskShellModeName(ULONG Mode);
 
 #endif

@@ -4,7 +4,6 @@
  * the same file-object path as everything else. */
 #include "cmd_disk.h"
 
-static BOOLEAN DiskShellFlushRegistered;
 
 PCSTR DiskShellModeName(ULONG Mode)
 {
@@ -67,7 +66,6 @@ BOOLEAN DiskShellOpen(PCSTR Command, PCSTR Text, BOOLEAN Write, PDISK_SHELL Disk
     }
     Disk->HaveAhci = NT_SUCCESS(DiskShellIoctl(Disk, IOCTL_NTSTOR_AHCI_GET_INFO, NULL, 0, &Disk->Ahci,
                                                sizeof(Disk->Ahci), NULL));
-    DiskShellRegisterFlush();
     return TRUE;
 }
 
@@ -119,28 +117,4 @@ BOOLEAN DiskShellRange(PCSTR Command, PDISK_SHELL Disk, PCSTR LbaText, PCSTR Cou
         return FALSE;
     }
     return TRUE;
-}
-
-static VOID DiskShellFlushAll(PVOID Context)
-{
-    ULONG disks = IoGetConfigurationInformation()->DiskCount;
-
-    for (ULONG n = 0; n < disks; n++) {
-        HANDLE h;
-        IO_STATUS_BLOCK iosb;
-        if (!NT_SUCCESS(DiskShellOpenNumber(n, TRUE, &h)))
-            continue;
-        NTSTATUS status = NtFlushBuffersFile(h, &iosb);
-        if (!NT_SUCCESS(status))
-            ConPrintf("flush disk=%u status=%s\n", n, RtlNtStatusName(status));
-        NtClose(h);
-    }
-}
-
-VOID DiskShellRegisterFlush(VOID)
-{
-    if (DiskShellFlushRegistered)
-        return;
-    DiskShellFlushRegistered = TRUE;
-    KeRegisterShutdownCallback(DiskShellFlushAll, NULL);
 }

@@ -9,6 +9,7 @@ port 2 MBR with an extended partition (read-only), port 3 GPT whose primary
 header is damaged (the backup must be used)."""
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import zlib
@@ -159,6 +160,10 @@ def test_guest_write_then_poweroff(m, disks):
     # Through a partition device: partition 2 starts at 18432.
     assert m.one("flush %s" % n, "flush")["status"] == "STATUS_SUCCESS"
     assert m.poweroff() == 0
+    # poweroff sent IRP_MJ_SHUTDOWN to every disk: each flushed its cache
+    tail = m.child.before
+    for d in range(4):
+        assert re.search(r"disk%d: shutdown: write cache flushed, status 0x00000000" % d, tail), tail
     assert mkdisk.check_pattern(disks["gpt"], 8192, 3000, GUEST_SEED)
     assert mkdisk.check_pattern(disks["gpt"], 4096, 64, HOST_SEED)     # untouched neighbour
     with open(disks["gpt"], "rb") as f:
