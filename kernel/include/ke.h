@@ -78,7 +78,12 @@ static inline void KeRestoreInterrupts(ULONG64 flags)
         __asm__ volatile("sti" ::: "memory");
 }
 
-#endif
+/* Work run by the poweroff and reboot commands before the machine goes
+ * down (kernel/ke/shutdown.c); the I/O manager registers the sending of
+ * IRP_MJ_SHUTDOWN here.  Newest registration runs first. */
+typedef VOID (*PSHUTDOWN_CALLBACK)(PVOID Context);
+VOID KeRegisterShutdownCallback(PSHUTDOWN_CALLBACK Callback, PVOID Context);
+VOID KeRunShutdownCallbacks(VOID);
 
 /* Boot information and files the loader brought (kernel/ke/init.c).  The
  * structure is copied into the kernel at entry; file contents stay where the
@@ -91,3 +96,5 @@ static inline const VOID *KiBootFileData(const ntstor_boot_file *File)
 {
     return (const VOID *)(NTSTOR_DIRECT_MAP_BASE + File->phys);
 }
+
+#endif

@@ -45,10 +45,4 @@ INT ShellExecute(PCHAR Line);
 /* Runs the autorun file then the interactive prompt; never returns. */
 __attribute__((noreturn)) VOID ShellMain(VOID);
 
-/* Functions called at power-off/reboot before the machine goes down (the
- * disk class driver flushes caches here).  Register from any subsystem. */
-typedef VOID (*PSHUTDOWN_CALLBACK)(PVOID Context);
-VOID KeRegisterShutdownCallback(PSHUTDOWN_CALLBACK Callback, PVOID Context);
-VOID KeRunShutdownCallbacks(VOID);
-
 #endif

@@ -4,7 +4,6 @@
  * commands run the kernel's shutdown callbacks, which send these IRPs,
  * newest registration first, each to the top of the device's stack. */
 #include <ntos.h>
-#include <shell.h>
 #include <io.h>
 #include "iop.h"
 

@@ -1,36 +1,7 @@
-/* cmd_system.c - log, poweroff, reboot: the commands about the machine
- * itself, and the shutdown callbacks that run before it goes down. */
+/* cmd_system.c - log, poweroff, reboot, echo: the commands about the
+ * machine itself. */
 #include <ntos.h>
 #include <shell.h>
-
-#define MAX_SHUTDOWN_CALLBACKS 16
-
-static struct {
-    PSHUTDOWN_CALLBACK Callback;
-    PVOID Context;
-} ShutdownCallbacks[MAX_SHUTDOWN_CALLBACKS];
-static ULONG ShutdownCallbackCount;
-
-VOID KeRegisterShutdownCallback(PSHUTDOWN_CALLBACK Callback, PVOID Context)
-{
-    if (ShutdownCallbackCount == MAX_SHUTDOWN_CALLBACKS) {
-        DbgPrint("shutdown: callback table full, %p not registered", (PVOID)Callback);
-        return;
-    }
-    ShutdownCallbacks[ShutdownCallbackCount].Callback = Callback;
-    ShutdownCallbacks[ShutdownCallbackCount].Context = Context;
-    ShutdownCallbackCount++;
-}
-
-/* Newest first: whatever registered last (a filter above a disk, say) goes
- * down before what it depends on. */
-VOID KeRunShutdownCallbacks(VOID)
-{
-    while (ShutdownCallbackCount) {
-        ShutdownCallbackCount--;
-        ShutdownCallbacks[ShutdownCallbackCount].Callback(ShutdownCallbacks[ShutdownCallbackCount].Context);
-    }
-}
 
 static VOID LogSink(PCSTR Line, PVOID Context)
 {

@@ -1138,6 +1138,52 @@ static int GroupSetup(void **state)
     return 0;
 }
 
+/* ---- shutdown notification: poweroff sends IRP_MJ_SHUTDOWN to the top of
+ * each registered device's stack, newest first; IoDeleteDevice forgets ---- */
+static PDEVICE_OBJECT ShutdownSeen[4];
+static int ShutdownCount;
+
+static NTSTATUS ShutdownDispatch(PDEVICE_OBJECT Device, PIRP Irp)
+{
+    assert_int_equal(IoGetCurrentIrpStackLocation(Irp)->MajorFunction, IRP_MJ_SHUTDOWN);
+    ShutdownSeen[ShutdownCount++] = Device;
+    Irp->IoStatus.Status = STATUS_SUCCESS;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return STATUS_SUCCESS;
+}
+
+static void test_shutdown_notification(void **state)
+{
+    PDRIVER_OBJECT drv = MakeDriver(u"sdtest");
+    drv->MajorFunction[IRP_MJ_SHUTDOWN] = ShutdownDispatch;
+    PDEVICE_OBJECT a = MakeDevice(drv, NULL, 0, 0);
+    PDEVICE_OBJECT b = MakeDevice(drv, NULL, 0, 0);
+    PDEVICE_OBJECT filter = MakeDevice(drv, NULL, 0, 0);
+    assert_non_null(IoAttachDeviceToDeviceStack(filter, a));
+
+    assert_int_equal(IoRegisterShutdownNotification(a), STATUS_SUCCESS);
+    assert_int_equal(IoRegisterShutdownNotification(b), STATUS_SUCCESS);
+    assert_true(a->Flags & DO_SHUTDOWN_REGISTERED);
+    ShutdownCount = 0;
+    KeRunShutdownCallbacks();
+    assert_int_equal(ShutdownCount, 2);
+    assert_ptr_equal(ShutdownSeen[0], b);           /* newest first */
+    assert_ptr_equal(ShutdownSeen[1], filter);      /* top of a's stack */
+
+    IoDeleteDevice(b);                              /* unregisters itself */
+    IoUnregisterShutdownNotification(a);
+    assert_false(a->Flags & DO_SHUTDOWN_REGISTERED);
+    assert_int_equal(IoRegisterShutdownNotification(a), STATUS_SUCCESS);
+    ShutdownCount = 0;
+    KeRunShutdownCallbacks();       /* callbacks ran once: nothing is sent */
+    assert_int_equal(ShutdownCount, 0);
+    IoUnregisterShutdownNotification(a);
+    IoDetachDevice(a);
+    IoDeleteDevice(filter);
+    IoDeleteDevice(a);
+    IopDeleteDriverObject(drv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1160,6 +1206,7 @@ int main(void)
         cmocka_unit_test_teardown(test_files_open_read_close, CheckClean),
         cmocka_unit_test_teardown(test_files_async_requests, CheckClean),
         cmocka_unit_test_teardown(test_device_names_and_pointer, CheckClean),
+        cmocka_unit_test_teardown(test_shutdown_notification, CheckClean),
     };
     return cmocka_run_group_tests(tests, GroupSetup, NULL);
 }
