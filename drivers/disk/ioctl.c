@@ -385,7 +385,7 @@ NTSTATUS DiskDispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
                                                                    : STATUS_DEVICE_NOT_READY, 0);
     /* The port's own IOCTLs go to it unchanged. */
     if (code == IOCTL_NTSTOR_AHCI_GET_INFO || code == IOCTL_NTSTOR_AHCI_SET_MODE ||
-        code == IOCTL_SCSI_GET_ADDRESS) {
+        code == IOCTL_NTSTOR_AHCI_RAW_BENCH || code == IOCTL_SCSI_GET_ADDRESS) {
         IoSkipCurrentIrpStackLocation(Irp);
         return IoCallDriver(fdo->Lower, Irp);
     }

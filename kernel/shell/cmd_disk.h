@@ -41,5 +41,8 @@ PCSTR DiskShellWhy(PDISK_SHELL Disk, NTSTATUS Status, ULONG64 Lba, ULONG64 Count
 BOOLEAN DiskShellRange(PCSTR Command, PDISK_SHELL Disk, PCSTR LbaText, PCSTR CountText,
                        ULONG64 *Lba, ULONG64 *Count);
 PCSTR DiskShellModeName(ULONG Mode);
+/* bench raw=1 (cmd_disk_rawbench.c): the AHCI port's own polled loop. */
+INT DiskShellRawBench(PDISK_SHELL Disk, PCSTR RwText, BOOLEAN Write, BOOLEAN Random, ULONG64 Bs,
+                      ULONG64 Qd, ULONG64 Seconds);
 
 #endif

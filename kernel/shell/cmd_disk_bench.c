@@ -12,7 +12,10 @@
  * (ApcRoutine) run inside IoCompleteRequest -- inline in polled mode, from
  * the DPC with interrupts -- and only stamp the slot; the loop refills it,
  * so the call depth stays bounded (kernel/include/io.h).  Latency is TSC
- * ticks from issue to completion. */
+ * ticks from issue to completion.
+ *
+ * raw=1 runs the same reads in the AHCI driver's own loop instead
+ * (cmd_disk_rawbench.c), to show what the NT path costs. */
 #include "cmd_disk.h"
 
 #define BENCH_MAX_QD 128
@@ -56,7 +59,7 @@ static BOOLEAN BenchArg(INT Argc, PCHAR *Argv, PCSTR Key, ULONG64 *Value, ULONG6
 static INT CmdBench(INT Argc, PCHAR *Argv)
 {
     DISK_SHELL d;
-    ULONG64 disk, bs, qd, seconds, ios = 0, errors = 0, seqNext = 0, rng = 0x9E3779B97F4A7C15ull;
+    ULONG64 disk, bs, qd, seconds, raw, ios = 0, errors = 0, seqNext = 0, rng = 0x9E3779B97F4A7C15ull;
     ULONG64 tscHz = KeQueryTscFrequency(), maxTicks = 0, blocks;
     PCSTR rwText = ShellGetKeyArg(Argc, Argv, "rw"), modeText = ShellGetKeyArg(Argc, Argv, "mode");
     PCSTR diskText = ShellGetKeyArg(Argc, Argv, "disk");
@@ -74,7 +77,8 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
     if (!modeText)
         modeText = "poll";
     if (!BenchArg(Argc, Argv, "disk", &disk, 0) || !BenchArg(Argc, Argv, "bs", &bs, 4096) ||
-        !BenchArg(Argc, Argv, "qd", &qd, 1) || !BenchArg(Argc, Argv, "seconds", &seconds, 5))
+        !BenchArg(Argc, Argv, "qd", &qd, 1) || !BenchArg(Argc, Argv, "seconds", &seconds, 5) ||
+        !BenchArg(Argc, Argv, "raw", &raw, 0))
         return ShellErrorF(STATUS_INVALID_PARAMETER, "malformed number", "bench disk=%s",
                            diskText ? diskText : "0");
     write = !RtlAsciiCompare(rwText, "randwrite", TRUE) || !RtlAsciiCompare(rwText, "write", TRUE);
@@ -104,6 +108,10 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
         goto out;
     }
     blocks = d.Info.Sectors / (bs / d.Info.SectorSize);
+    if (raw) {
+        rc = DiskShellRawBench(&d, rwText, write, random, bs, qd, seconds);
+        goto out;
+    }
 
     slots = ExAllocatePoolZero(NonPagedPool, sizeof(BENCH_SLOT) * qd, DISK_SHELL_TAG);
     hist = ExAllocatePoolZero(NonPagedPool, sizeof(ULONG) * BENCH_HIST_US, DISK_SHELL_TAG);
@@ -230,5 +238,5 @@ out:
         ExFreePoolWithTag(hist, DISK_SHELL_TAG);
     return rc;
 }
-SHELL_COMMAND(bench, CmdBench, "bench disk=<n> rw=randread|randwrite|read|write bs=<bytes> qd=<n> seconds=<s> mode=poll|irq",
-              "storage benchmark through the full NT path");
+SHELL_COMMAND(bench, CmdBench, "bench disk=<n> rw=randread|randwrite|read|write bs=<bytes> qd=<n> seconds=<s> mode=poll|irq [raw=1]",
+              "storage benchmark through the full NT path (raw=1: the AHCI port's own loop)");
