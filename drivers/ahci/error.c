@@ -91,6 +91,8 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
             LONG tag = AhciReadNcqErrorLog(Port, &sts, &err);
             if (tag >= 0 && (outstanding & (1u << tag))) {
                 guilty = 1u << tag;
+            } else if (!(outstanding & ncq & ((outstanding & ncq) - 1))) {
+                guilty = outstanding & ncq;     /* only one was out: no log needed */
             } else if ((Port->Quirks & NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR) &&
                        (serr & outstanding & ncq)) {
                 /* QEMU: no log page; PxSERR holds the failed tags, and the
@@ -130,6 +132,11 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
                 AhciCompleteSlot(Port, s, SRB_STATUS_ERROR, &sense, Done);
             }
         } else if (++slot->Retries > AHCI_MAX_RETRIES || !slot->Srb) {
+            if (slot->Srb)
+                DbgPrint("ahci%u: port %u: command %02x lba %llu failed: still failing after %u "
+                         "retries (status %02x error %02x) -> sense b/00/00\n",
+                         Port->Controller->Number, Port->Index, slot->Ata.Command,
+                         (unsigned long long)slot->Ata.Lba, AHCI_MAX_RETRIES, sts, err);
             SatlSetSense(&sense, SCSI_SENSE_ABORTED_COMMAND, 0, 0);
             AhciCompleteSlot(Port, s, SRB_STATUS_ERROR, &sense, Done);
         } else if (AhciBuildCommand(Port, s, &slot->Ata, slot->Irp, slot->Srb->DataBuffer, FALSE)) {
