@@ -8,7 +8,7 @@
 bits 64
 default rel
 
-global KiSystemStartup
+global KiSystemStartup:function (KiSystemStartup.end - KiSystemStartup)
 global KiEntryTsc
 global KiBootStackTop
 extern KiSystemInit
@@ -32,6 +32,7 @@ KiSystemStartup:
     cli
     hlt
     jmp .halt
+.end:
 
 section .data
 align 8

@@ -172,3 +172,18 @@ def test_load_unload_cycles_do_not_grow_the_pool(m):
             assert row["status"] == "STATUS_SUCCESS", out
             assert "leaked" not in out, out
     assert pool_bytes(m) == before
+
+
+def test_bugcheck_backtrace_names_driver_functions(m, image_dir):
+    """A bug check raised inside a loaded driver: the backtrace resolves the
+    driver's own functions through the symbols its image registered."""
+    img = str(image_dir / "drivers.img")     # made by the module fixture
+    with Machine(image=img, log_name="test_drivers_crash") as crash:
+        crash.child.sendline("load crasher")
+        crash.expect(r"\*\*\* STOP: 0x000000E2 \(0x0000000000[cC]0[fF]{2}[eE][fF]", timeout=60)
+        crash.expect("MANUALLY_INITIATED_CRASH", timeout=30)
+        crash.expect(r"CrasherInner\+0x[0-9a-f]+ \[crasher\.sys\]", timeout=30)
+        crash.expect(r"CrasherOuter\+0x[0-9a-f]+ \[crasher\.sys\]", timeout=30)
+        crash.expect(r"DriverEntry\+0x[0-9a-f]+ \[crasher\.sys\]", timeout=30)
+        crash.expect(r"IopLoadDriver\+0x[0-9a-f]+ \[ntoskrnl\]", timeout=30)
+        crash.expect("System halted", timeout=30)
