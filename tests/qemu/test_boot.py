@@ -45,6 +45,11 @@ def test_mem_and_pool(machine):
     assert sum(int(r["bytes"]) for r in tags) > 0
 
 
+def test_mem_self_test_on_the_running_kernel(machine):
+    r = machine.one("mem test", "memtest", timeout=120)
+    assert r["result"] == "pass" and r["checks_failed"] == "0", r
+
+
 def test_acpi_facts(machine):
     a = machine.one("acpi", "acpi")
     assert int(a["cpus"]) >= 1
