@@ -6,17 +6,7 @@
 
 #include <ntdef.h>
 
-#ifndef CTL_CODE
-#define CTL_CODE(DeviceType, Function, Method, Access) \
-    (((ULONG)(DeviceType) << 16) | ((ULONG)(Access) << 14) | ((ULONG)(Function) << 2) | (ULONG)(Method))
-#define METHOD_BUFFERED     0
-#define METHOD_IN_DIRECT    1
-#define METHOD_OUT_DIRECT   2
-#define METHOD_NEITHER      3
-#define FILE_ANY_ACCESS     0
-#define FILE_READ_ACCESS    0x0001
-#define FILE_WRITE_ACCESS   0x0002
-#endif
+#include <devioctl.h>
 
 #define IOCTL_SCSI_BASE     0x00000004   /* FILE_DEVICE_CONTROLLER */
 

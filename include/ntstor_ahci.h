@@ -8,18 +8,15 @@
 
 #include <ntdef.h>
 
-#ifndef CTL_CODE
-#define CTL_CODE(DeviceType, Function, Method, Access) \
-    (((ULONG)(DeviceType) << 16) | ((ULONG)(Access) << 14) | ((ULONG)(Function) << 2) | (ULONG)(Method))
-#endif
+#include <devioctl.h>
 
 /* FILE_DEVICE_CONTROLLER, functions from the vendor range (0x800+). */
-#define IOCTL_NTSTOR_AHCI_GET_INFO CTL_CODE(0x00000004, 0x0A00, 0 /* METHOD_BUFFERED */, 0)
-#define IOCTL_NTSTOR_AHCI_SET_MODE CTL_CODE(0x00000004, 0x0A01, 0 /* METHOD_BUFFERED */, 0)
+#define IOCTL_NTSTOR_AHCI_GET_INFO CTL_CODE(FILE_DEVICE_CONTROLLER, 0x0A00, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define IOCTL_NTSTOR_AHCI_SET_MODE CTL_CODE(FILE_DEVICE_CONTROLLER, 0x0A01, METHOD_BUFFERED, FILE_ANY_ACCESS)
 /* Raw AHCI loop for measuring the NT path's overhead (NTSTOR_AHCI_RAW_BENCH
  * in and out).  Send it to the PDO (\Device\Ahci<n>\Port<p>, opened with
  * IoGetDeviceObjectPointer) or through the disk driver. */
-#define IOCTL_NTSTOR_AHCI_RAW_BENCH CTL_CODE(0x00000004, 0x0A02, 0 /* METHOD_BUFFERED */, 0)
+#define IOCTL_NTSTOR_AHCI_RAW_BENCH CTL_CODE(FILE_DEVICE_CONTROLLER, 0x0A02, METHOD_BUFFERED, FILE_ANY_ACCESS)
 
 typedef enum _NTSTOR_AHCI_MODE {
     NtstorAhciModePoll = 0,     /* completions found by spinning on PxCI/PxSACT */
@@ -59,7 +56,7 @@ typedef struct _NTSTOR_AHCI_INFO {
     ULONG64 Errors;             /* error recoveries run */
     ULONG64 LostInterrupts;     /* completions the watchdog found without an interrupt */
     ULONG Modes;                /* modes SET_MODE accepts: 1 << NTSTOR_AHCI_MODE */
-    ULONG Reserved3;
+    ULONG BouncedCommands;      /* commands carried through bounce buffers (quirk no-64bit) */
 } NTSTOR_AHCI_INFO, *PNTSTOR_AHCI_INFO;
 
 /* IOCTL_NTSTOR_AHCI_SET_MODE input.  STATUS_NOT_SUPPORTED when the

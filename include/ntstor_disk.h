@@ -9,14 +9,11 @@
 
 #include <ntdef.h>
 
-#ifndef CTL_CODE
-#define CTL_CODE(DeviceType, Function, Method, Access) \
-    (((ULONG)(DeviceType) << 16) | ((ULONG)(Access) << 14) | ((ULONG)(Function) << 2) | (ULONG)(Method))
-#endif
+#include <devioctl.h>
 
 /* FILE_DEVICE_DISK, functions from the vendor range (0x800+). */
-#define IOCTL_NTSTOR_DISK_SET_WRITABLE CTL_CODE(0x00000007, 0x0A00, 0 /* METHOD_BUFFERED */, 0)
-#define IOCTL_NTSTOR_DISK_GET_INFO     CTL_CODE(0x00000007, 0x0A01, 0 /* METHOD_BUFFERED */, 0)
+#define IOCTL_NTSTOR_DISK_SET_WRITABLE CTL_CODE(FILE_DEVICE_DISK, 0x0A00, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define IOCTL_NTSTOR_DISK_GET_INFO     CTL_CODE(FILE_DEVICE_DISK, 0x0A01, METHOD_BUFFERED, FILE_ANY_ACCESS)
 
 /* IOCTL_NTSTOR_DISK_SET_WRITABLE input: applies to the whole disk (every
  * partition), until changed again or the next boot. */
