@@ -2,58 +2,20 @@
  * File Format 1.5: "ELF Header", "Program Header"). */
 #include "elf.h"
 #include <bootinfo.h>
+#include <elf64.h>
 
 #define BL_ELF_MAX_PHDRS 64
 #define BL_PAGE_SIZE     4096ULL
 
-#define EI_CLASS    4
-#define EI_DATA     5
-#define EI_VERSION  6
-#define ELFCLASS64  2
-#define ELFDATA2LSB 1
-#define EV_CURRENT  1
-#define ET_EXEC     2
-#define EM_X86_64   62
-#define PT_LOAD     1
-#define PF_X        1
-
-typedef struct {
-    uint8_t  e_ident[16];
-    uint16_t e_type;
-    uint16_t e_machine;
-    uint32_t e_version;
-    uint64_t e_entry;
-    uint64_t e_phoff;
-    uint64_t e_shoff;
-    uint32_t e_flags;
-    uint16_t e_ehsize;
-    uint16_t e_phentsize;
-    uint16_t e_phnum;
-    uint16_t e_shentsize;
-    uint16_t e_shnum;
-    uint16_t e_shstrndx;
-} BL_ELF64_EHDR;
-
-typedef struct {
-    uint32_t p_type;
-    uint32_t p_flags;
-    uint64_t p_offset;
-    uint64_t p_vaddr;
-    uint64_t p_paddr;
-    uint64_t p_filesz;
-    uint64_t p_memsz;
-    uint64_t p_align;
-} BL_ELF64_PHDR;
-
-static const BL_ELF64_PHDR *BlpPhdr(const void *Image, const BL_ELF64_EHDR *Ehdr, unsigned Index)
+static const Elf64_Phdr *BlpPhdr(const void *Image, const Elf64_Ehdr *Ehdr, unsigned Index)
 {
-    return (const BL_ELF64_PHDR *)((const uint8_t *)Image + Ehdr->e_phoff +
-                                   (uint64_t)Index * sizeof(BL_ELF64_PHDR));
+    return (const Elf64_Phdr *)((const uint8_t *)Image + Ehdr->e_phoff +
+                                (uint64_t)Index * sizeof(Elf64_Phdr));
 }
 
 const char *BlElfValidate(const void *Image, uint64_t Size, BL_ELF_LAYOUT *Layout)
 {
-    const BL_ELF64_EHDR *Ehdr = Image;
+    const Elf64_Ehdr *Ehdr = Image;
     uint64_t Low = UINT64_MAX, High = 0;
     int EntryOk = 0;
     unsigned i, j;
@@ -73,19 +35,19 @@ const char *BlElfValidate(const void *Image, uint64_t Size, BL_ELF_LAYOUT *Layou
         return "e_machine is not x86-64";
     if (Ehdr->e_type != ET_EXEC)
         return "e_type is not ET_EXEC";
-    if (Ehdr->e_phentsize != sizeof(BL_ELF64_PHDR))
+    if (Ehdr->e_phentsize != sizeof(Elf64_Phdr))
         return "e_phentsize is not 56";
     if (Ehdr->e_phnum == 0 || Ehdr->e_phnum > BL_ELF_MAX_PHDRS)
         return "e_phnum is 0 or above 64";
     if (Ehdr->e_phoff > Size ||
-        (uint64_t)Ehdr->e_phnum * sizeof(BL_ELF64_PHDR) > Size - Ehdr->e_phoff)
+        (uint64_t)Ehdr->e_phnum * sizeof(Elf64_Phdr) > Size - Ehdr->e_phoff)
         return "program headers extend beyond the file";
     if (Ehdr->e_phoff % 8 != 0)
         return "program headers misaligned";
 
     Layout->LoadCount = 0;
     for (i = 0; i < Ehdr->e_phnum; i++) {
-        const BL_ELF64_PHDR *Ph = BlpPhdr(Image, Ehdr, i);
+        const Elf64_Phdr *Ph = BlpPhdr(Image, Ehdr, i);
 
         if (Ph->p_type != PT_LOAD || Ph->p_memsz == 0)
             continue;
@@ -101,7 +63,7 @@ const char *BlElfValidate(const void *Image, uint64_t Size, BL_ELF_LAYOUT *Layou
             Ph->p_memsz > UINT64_MAX - BL_PAGE_SIZE + 1 - Ph->p_vaddr)
             return "PT_LOAD p_memsz too large";
         for (j = 0; j < i; j++) {
-            const BL_ELF64_PHDR *Other = BlpPhdr(Image, Ehdr, j);
+            const Elf64_Phdr *Other = BlpPhdr(Image, Ehdr, j);
 
             if (Other->p_type != PT_LOAD || Other->p_memsz == 0)
                 continue;
@@ -133,12 +95,12 @@ const char *BlElfValidate(const void *Image, uint64_t Size, BL_ELF_LAYOUT *Layou
 
 void BlElfCopySegments(const void *Image, const BL_ELF_LAYOUT *Layout, void *Dest)
 {
-    const BL_ELF64_EHDR *Ehdr = Image;
+    const Elf64_Ehdr *Ehdr = Image;
     unsigned i;
     uint64_t k;
 
     for (i = 0; i < Ehdr->e_phnum; i++) {
-        const BL_ELF64_PHDR *Ph = BlpPhdr(Image, Ehdr, i);
+        const Elf64_Phdr *Ph = BlpPhdr(Image, Ehdr, i);
         const uint8_t *From;
         uint8_t *To;
 

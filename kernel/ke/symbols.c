@@ -8,55 +8,16 @@
  * completely before it is marked in use, and marked unused before it is
  * reused, so a lookup from an interrupt never sees half an entry. */
 #include "ki.h"
+#include <elf64.h>
 
 #define KI_MAX_SYMBOL_IMAGES 64
 #define KI_IMAGE_NAME_MAX    32
-
-/* ELF64 layouts and constants (System V gABI, "ELF-64 Object File Format"
- * 1.5): only what the symbol tables need. */
-typedef struct _KI_ELF64_EHDR {
-    UCHAR Ident[16];
-    USHORT Type, Machine;
-    ULONG Version;
-    ULONG64 Entry, PhOff, ShOff;
-    ULONG Flags;
-    USHORT EhSize, PhEntSize, PhNum, ShEntSize, ShNum, ShStrNdx;
-} KI_ELF64_EHDR;
-
-typedef struct _KI_ELF64_SHDR {
-    ULONG Name, Type;
-    ULONG64 Flags, Addr, Offset, Size;
-    ULONG Link, Info;
-    ULONG64 AddrAlign, EntSize;
-} KI_ELF64_SHDR;
-
-typedef struct _KI_ELF64_SYM {
-    ULONG Name;
-    UCHAR Info, Other;
-    USHORT Shndx;
-    ULONG64 Value, Size;
-} KI_ELF64_SYM;
-
-#define KI_ELFCLASS64     2
-#define KI_ELFDATA2LSB    1
-#define KI_SHT_SYMTAB     2
-#define KI_SHT_STRTAB     3
-#define KI_SHF_ALLOC      0x2
-#define KI_SHN_UNDEF      0
-#define KI_SHN_LORESERVE  0xFF00
-#define KI_STT_OBJECT     1
-#define KI_STT_FUNC       2
-#define KI_ELF_ST_TYPE(i) ((i) & 0xF)
-
-_Static_assert(sizeof(KI_ELF64_EHDR) == 64, "ELF64 header is 64 bytes");
-_Static_assert(sizeof(KI_ELF64_SHDR) == 64, "ELF64 section header is 64 bytes");
-_Static_assert(sizeof(KI_ELF64_SYM) == 24, "ELF64 symbol is 24 bytes");
 
 typedef struct _KSYMBOL_TABLE {
     volatile BOOLEAN InUse;
     CHAR ImageName[KI_IMAGE_NAME_MAX];
     ULONG64 Base, Size, LoadBias;
-    const KI_ELF64_SYM *Symbols;
+    const Elf64_Sym *Symbols;
     SIZE_T SymbolCount;
     const CHAR *Strings;
     SIZE_T StringsSize;
@@ -64,11 +25,11 @@ typedef struct _KSYMBOL_TABLE {
 
 static KSYMBOL_TABLE KiSymbolTables[KI_MAX_SYMBOL_IMAGES];
 
-static BOOLEAN KiIsUsefulSymbol(const KI_ELF64_SYM *Sym)
+static BOOLEAN KiIsUsefulSymbol(const Elf64_Sym *Sym)
 {
-    ULONG Type = KI_ELF_ST_TYPE(Sym->Info);
-    return (Type == KI_STT_FUNC || Type == KI_STT_OBJECT) && Sym->Size != 0 &&
-           Sym->Shndx != KI_SHN_UNDEF;
+    ULONG Type = ELF64_ST_TYPE(Sym->st_info);
+    return (Type == STT_FUNC || Type == STT_OBJECT) && Sym->st_size != 0 &&
+           Sym->st_shndx != SHN_UNDEF;
 }
 
 PVOID KeRegisterSymbols(PCSTR ImageName, ULONG64 Base, ULONG64 Size,
@@ -77,11 +38,11 @@ PVOID KeRegisterSymbols(PCSTR ImageName, ULONG64 Base, ULONG64 Size,
 {
     PCSTR Name = ImageName ? ImageName : "?";
 
-    if (!Symtab || SymtabSize == 0 || SymtabSize % sizeof(KI_ELF64_SYM) != 0 ||
+    if (!Symtab || SymtabSize == 0 || SymtabSize % sizeof(Elf64_Sym) != 0 ||
         ((ULONG_PTR)Symtab & 7) != 0) {
         DbgPrint("ke: symbols of %s refused: symbol table size %llu not a multiple of %u "
                  "or misaligned\n", Name, (unsigned long long)SymtabSize,
-                 (ULONG)sizeof(KI_ELF64_SYM));
+                 (ULONG)sizeof(Elf64_Sym));
         return NULL;
     }
     /* A NUL at the end means every in-bounds name offset ends in bounds. */
@@ -94,12 +55,12 @@ PVOID KeRegisterSymbols(PCSTR ImageName, ULONG64 Base, ULONG64 Size,
         return NULL;
     }
 
-    const KI_ELF64_SYM *Symbols = Symtab;
-    SIZE_T Count = SymtabSize / sizeof(KI_ELF64_SYM);
+    const Elf64_Sym *Symbols = Symtab;
+    SIZE_T Count = SymtabSize / sizeof(Elf64_Sym);
     for (SIZE_T i = 0; i < Count; i++) {
-        if (Symbols[i].Name >= StrtabSize) {
+        if (Symbols[i].st_name >= StrtabSize) {
             DbgPrint("ke: symbols of %s refused: symbol %llu names offset %u beyond the "
-                     "%llu-byte string table\n", Name, (unsigned long long)i, Symbols[i].Name,
+                     "%llu-byte string table\n", Name, (unsigned long long)i, Symbols[i].st_name,
                      (unsigned long long)StrtabSize);
             return NULL;
         }
@@ -155,13 +116,13 @@ PCSTR KeLookupSymbol(ULONG64 Address, PULONG64 Offset, PCSTR *ImageName)
         if (Address < Table->Base || Address - Table->Base >= Table->Size)
             continue;
 
-        const KI_ELF64_SYM *Best = NULL;
+        const Elf64_Sym *Best = NULL;
         ULONG64 BestValue = 0;
         for (SIZE_T i = 0; i < Table->SymbolCount; i++) {
-            const KI_ELF64_SYM *Sym = &Table->Symbols[i];
+            const Elf64_Sym *Sym = &Table->Symbols[i];
             if (!KiIsUsefulSymbol(Sym))
                 continue;
-            ULONG64 Value = Sym->Value + Table->LoadBias;
+            ULONG64 Value = Sym->st_value + Table->LoadBias;
             if (Value > Address)
                 continue;
             if (!Best || Value > BestValue) {
@@ -175,7 +136,7 @@ PCSTR KeLookupSymbol(ULONG64 Address, PULONG64 Offset, PCSTR *ImageName)
             *Offset = Address - BestValue;
         if (ImageName)
             *ImageName = Table->ImageName;
-        return Table->Strings + Best->Name;
+        return Table->Strings + Best->st_name;
     }
     return NULL;
 }
@@ -195,48 +156,48 @@ static VOID KiRefuseKernelSymbols(PCSTR Why)
 VOID KiRegisterKernelSymbols(const VOID *ElfFile, SIZE_T Size)
 {
     const UCHAR *File = ElfFile;
-    KI_ELF64_EHDR Ehdr;
+    Elf64_Ehdr Ehdr;
 
     if (!File || Size < sizeof(Ehdr)) {
         KiRefuseKernelSymbols("file missing or shorter than an ELF header");
         return;
     }
     RtlCopyMemory(&Ehdr, File, sizeof(Ehdr));
-    if (Ehdr.Ident[0] != 0x7F || Ehdr.Ident[1] != 'E' || Ehdr.Ident[2] != 'L' ||
-        Ehdr.Ident[3] != 'F') {
+    if (Ehdr.e_ident[0] != 0x7F || Ehdr.e_ident[1] != 'E' || Ehdr.e_ident[2] != 'L' ||
+        Ehdr.e_ident[3] != 'F') {
         KiRefuseKernelSymbols("no ELF magic");
         return;
     }
-    if (Ehdr.Ident[4] != KI_ELFCLASS64 || Ehdr.Ident[5] != KI_ELFDATA2LSB) {
+    if (Ehdr.e_ident[4] != ELFCLASS64 || Ehdr.e_ident[5] != ELFDATA2LSB) {
         KiRefuseKernelSymbols("not ELF64 little-endian");
         return;
     }
-    if (Ehdr.ShEntSize != sizeof(KI_ELF64_SHDR) || Ehdr.ShNum == 0 ||
-        Ehdr.ShNum >= KI_SHN_LORESERVE ||
-        !KiRangeInFile(Ehdr.ShOff, (ULONG64)Ehdr.ShNum * sizeof(KI_ELF64_SHDR), Size)) {
+    if (Ehdr.e_shentsize != sizeof(Elf64_Shdr) || Ehdr.e_shnum == 0 ||
+        Ehdr.e_shnum >= SHN_LORESERVE ||
+        !KiRangeInFile(Ehdr.e_shoff, (ULONG64)Ehdr.e_shnum * sizeof(Elf64_Shdr), Size)) {
         KiRefuseKernelSymbols("section header table malformed or outside the file");
         return;
     }
 
-    const UCHAR *Sections = File + Ehdr.ShOff;
-    KI_ELF64_SHDR Symtab = { 0 }, Strtab, Shdr;
+    const UCHAR *Sections = File + Ehdr.e_shoff;
+    Elf64_Shdr Symtab = { 0 }, Strtab, Shdr;
     BOOLEAN HaveSymtab = FALSE;
     ULONG64 Low = ~0ULL, High = 0;
-    for (ULONG i = 0; i < Ehdr.ShNum; i++) {
+    for (ULONG i = 0; i < Ehdr.e_shnum; i++) {
         RtlCopyMemory(&Shdr, Sections + (SIZE_T)i * sizeof(Shdr), sizeof(Shdr));
-        if (Shdr.Type == KI_SHT_SYMTAB && !HaveSymtab) {
+        if (Shdr.sh_type == SHT_SYMTAB && !HaveSymtab) {
             Symtab = Shdr;
             HaveSymtab = TRUE;
         }
-        if ((Shdr.Flags & KI_SHF_ALLOC) && Shdr.Size && Shdr.Addr) {
-            if (Shdr.Addr + Shdr.Size < Shdr.Addr) {
+        if ((Shdr.sh_flags & SHF_ALLOC) && Shdr.sh_size && Shdr.sh_addr) {
+            if (Shdr.sh_addr + Shdr.sh_size < Shdr.sh_addr) {
                 KiRefuseKernelSymbols("a loaded section's address range wraps");
                 return;
             }
-            if (Shdr.Addr < Low)
-                Low = Shdr.Addr;
-            if (Shdr.Addr + Shdr.Size > High)
-                High = Shdr.Addr + Shdr.Size;
+            if (Shdr.sh_addr < Low)
+                Low = Shdr.sh_addr;
+            if (Shdr.sh_addr + Shdr.sh_size > High)
+                High = Shdr.sh_addr + Shdr.sh_size;
         }
     }
     if (!HaveSymtab) {
@@ -247,30 +208,30 @@ VOID KiRegisterKernelSymbols(const VOID *ElfFile, SIZE_T Size)
         KiRefuseKernelSymbols("no loaded sections");
         return;
     }
-    if (Symtab.EntSize != sizeof(KI_ELF64_SYM) || Symtab.Size % sizeof(KI_ELF64_SYM) ||
-        !KiRangeInFile(Symtab.Offset, Symtab.Size, Size)) {
+    if (Symtab.sh_entsize != sizeof(Elf64_Sym) || Symtab.sh_size % sizeof(Elf64_Sym) ||
+        !KiRangeInFile(Symtab.sh_offset, Symtab.sh_size, Size)) {
         KiRefuseKernelSymbols(".symtab entry size wrong or outside the file");
         return;
     }
-    if (Symtab.Link == 0 || Symtab.Link >= Ehdr.ShNum) {
+    if (Symtab.sh_link == 0 || Symtab.sh_link >= Ehdr.e_shnum) {
         KiRefuseKernelSymbols(".symtab's string table index out of range");
         return;
     }
-    RtlCopyMemory(&Strtab, Sections + (SIZE_T)Symtab.Link * sizeof(Strtab), sizeof(Strtab));
-    if (Strtab.Type != KI_SHT_STRTAB || !KiRangeInFile(Strtab.Offset, Strtab.Size, Size)) {
+    RtlCopyMemory(&Strtab, Sections + (SIZE_T)Symtab.sh_link * sizeof(Strtab), sizeof(Strtab));
+    if (Strtab.sh_type != SHT_STRTAB || !KiRangeInFile(Strtab.sh_offset, Strtab.sh_size, Size)) {
         KiRefuseKernelSymbols(".strtab not a string table or outside the file");
         return;
     }
 
     /* KeRegisterSymbols checks alignment, termination and every name. */
-    PVOID Handle = KeRegisterSymbols("ntoskrnl", Low, High - Low, File + Symtab.Offset,
-                                     Symtab.Size, (const CHAR *)(File + Strtab.Offset),
-                                     Strtab.Size, 0);
+    PVOID Handle = KeRegisterSymbols("ntoskrnl", Low, High - Low, File + Symtab.sh_offset,
+                                     Symtab.sh_size, (const CHAR *)(File + Strtab.sh_offset),
+                                     Strtab.sh_size, 0);
     if (!Handle) {
         KiRefuseKernelSymbols("symbol table malformed");
         return;
     }
     DbgPrint("ke: kernel symbols: %llu entries, image 0x%llx-0x%llx\n",
-             (unsigned long long)(Symtab.Size / sizeof(KI_ELF64_SYM)),
+             (unsigned long long)(Symtab.sh_size / sizeof(Elf64_Sym)),
              (unsigned long long)Low, (unsigned long long)High);
 }

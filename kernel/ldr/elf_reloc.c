@@ -13,7 +13,7 @@
  * skipped validation from writing outside the buffer. */
 #include <ntos.h>
 #include <ldr.h>
-#include "elf64.h"
+#include <elf64.h>
 
 static VOID LdrpReadSym(const VOID *File, const LDR_IMAGE_INFO *Info, ULONG Index, Elf64_Sym *Sym)
 {

@@ -11,7 +11,7 @@
  * "ldr: <image>: <culprit>", also sent to the kernel log. */
 #include <ntos.h>
 #include <ldr.h>
-#include "elf64.h"
+#include <elf64.h>
 
 typedef struct _LDRP_CHECK {
     PCSTR Name;

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <ntos.h>
 #include <ldr.h>
-#include "../../kernel/ldr/elf64.h"
+#include <elf64.h>
 #include "host_support.h"
 
 #define IMAGE_DIR "build/tests/drivers/"

@@ -1,9 +1,11 @@
-/* elf64.h - the ELF64 structures and constants the driver image loader reads
- * (System V gABI "Object Files" chapter, and the x86-64 psABI 1.0 section 4.4
- * for relocation types).  Private to kernel/ldr/ and its host tests; the
- * kernel is freestanding, so no <elf.h>. */
-#ifndef NTSTOR_LDR_ELF64_H
-#define NTSTOR_LDR_ELF64_H
+/* elf64.h - the ELF64 structures and constants ntstor reads (System V gABI
+ * "Object Files" chapter, and the x86-64 psABI 1.0 section 4.4 for
+ * relocation types): the one home for the boot loader's check of
+ * kernel.elf, the kernel's symbol tables and the driver image loader.  The
+ * kernel is freestanding, so no <elf.h>; plain stdint types so BOOTX64.EFI
+ * can include it too. */
+#ifndef NTSTOR_ELF64_H
+#define NTSTOR_ELF64_H
 
 #include <stdint.h>
 
@@ -22,6 +24,7 @@ typedef int64_t  Elf64_Sxword;
 #define ELFCLASS64    2
 #define ELFDATA2LSB   1
 #define EV_CURRENT    1
+#define ET_EXEC       2
 #define ET_DYN        3
 #define EM_X86_64     62
 
@@ -73,6 +76,7 @@ typedef struct {
 /* Section headers: only read to find .symtab for backtraces. */
 #define SHT_SYMTAB 2
 #define SHT_STRTAB 3
+#define SHF_ALLOC  0x2
 typedef struct {
     Elf64_Word  sh_name;
     Elf64_Word  sh_type;
@@ -120,6 +124,7 @@ typedef struct {
 
 /* Symbols. */
 #define SHN_UNDEF  0
+#define SHN_LORESERVE 0xff00
 #define SHN_ABS    0xfff1
 #define STB_LOCAL  0
 #define STB_GLOBAL 1
@@ -160,4 +165,9 @@ typedef struct {
     Elf64_Sxword r_addend;
 } Elf64_Rela;
 
-#endif /* NTSTOR_LDR_ELF64_H */
+_Static_assert(sizeof(Elf64_Ehdr) == 64, "ELF64 header is 64 bytes");
+_Static_assert(sizeof(Elf64_Phdr) == 56, "ELF64 program header is 56 bytes");
+_Static_assert(sizeof(Elf64_Shdr) == 64, "ELF64 section header is 64 bytes");
+_Static_assert(sizeof(Elf64_Sym) == 24, "ELF64 symbol is 24 bytes");
+
+#endif /* NTSTOR_ELF64_H */
