@@ -52,6 +52,13 @@
 #define AHCI_QUIESCE_TIMEOUT_MS         60000
 #define AHCI_MAX_RETRIES                3       /* innocent commands re-issued after recovery */
 
+/* Bounce buffers (bounce.c) for an HBA without S64A: per slot, below 4 GiB;
+ * such a port's maximum transfer is cut to one slot's share. */
+#define AHCI_BOUNCE_SLOT_BYTES  (128 * 1024)
+#define AHCI_BOUNCE_BYTES       (AHCI_MAX_SLOTS * AHCI_BOUNCE_SLOT_BYTES)
+#define AHCI_BOUNCE_HOOKS       (4 * AHCI_MAX_SLOTS)
+typedef struct _AHCI_BOUNCE AHCI_BOUNCE, *PAHCI_BOUNCE;
+
 typedef enum _AHCI_PORT_STATE {
     AhciPortEmpty = 0,      /* no device (DET != 3) */
     AhciPortLinkUp,         /* PHY up, device not yet identified */
@@ -128,6 +135,7 @@ struct _AHCI_PORT {
     volatile UCHAR *Rfis;
     PUCHAR Internal;
     PUCHAR Scratch;
+    PAHCI_BOUNCE Bounce;        /* bounce.c, only without S64A */
 
     PDEVICE_OBJECT Pdo;
     PAHCI_PDO_EXTENSION PdoExt;
@@ -177,6 +185,10 @@ typedef struct _AHCI_PARAMETERS {
      * behind the driver's back (MSI Enable or INTx Disable in config
      * space), as a broken MSI route or IOAPIC pin would. */
     ULONG TestLoseInterrupts;
+    /* Treat the HBA as if CAP.S64A were clear (quirk no-64bit): DMA
+     * memory below 4 GiB, data above it bounced.  For tests. */
+    BOOLEAN Force32BitDma;
+    BOOLEAN TestHoldLowMemory;
 } AHCI_PARAMETERS;
 extern AHCI_PARAMETERS AhciParameters;
 
@@ -292,6 +304,21 @@ DRIVER_DISPATCH AhciDispatchPower;
 NTSTATUS AhciPdoPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp);
 NTSTATUS AhciCreatePdo(PAHCI_CONTROLLER Ctrl, PAHCI_PORT Port);
 NTSTATUS AhciPdoDeviceControl(PAHCI_PORT Port, PIRP Irp);
+
+/* ---- bounce.c ---- */
+NTSTATUS AhciBounceAllocate(PAHCI_PORT Port);
+VOID AhciBounceFree(PAHCI_PORT Port);
+/* Lock held, from AhciBuildCommand on an HBA without S64A.  TRUE when some
+ * page of the data lies above 4 GiB and the slot's bounce buffer now
+ * carries it (PRDT built, *Prds set, a write's data copied); FALSE when
+ * no bounce is needed or it cannot be done (said in the log). */
+BOOLEAN AhciBounceBuild(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, PIRP Irp,
+                        PVOID Buffer, PULONG Prds);
+ULONG64 AhciBounceCount(PAHCI_PORT Port);
+/* Parameters\TestHoldLowMemory: take all free memory below 4 GiB after
+ * start (so request buffers come from above it); given back at stop. */
+VOID AhciTestHoldLowMemory(PAHCI_CONTROLLER Ctrl);
+VOID AhciTestReleaseLowMemory(VOID);
 
 /* ---- bench.c ---- */
 NTSTATUS AhciRawBench(PAHCI_PORT Port, PNTSTOR_AHCI_RAW_BENCH Bench);

@@ -68,6 +68,16 @@ static VOID AhciReadParameters(PUNICODE_STRING RegistryPath)
             DbgPrint("ahci: Parameters\\TestLoseInterrupts=%u: interrupts will be silenced "
                      "(fault injection)\n", AhciParameters.TestLoseInterrupts);
         }
+        if (NT_SUCCESS(CmQueryValueUlong(par, u"Force32BitDma", &v, 0)) && v) {
+            AhciParameters.Force32BitDma = TRUE;
+            DbgPrint("ahci: Parameters\\Force32BitDma=1: HBAs treated as 32-bit only (bounce "
+                     "buffers for data above 4 GiB)\n");
+        }
+        if (NT_SUCCESS(CmQueryValueUlong(par, u"TestHoldLowMemory", &v, 0)) && v) {
+            AhciParameters.TestHoldLowMemory = TRUE;
+            DbgPrint("ahci: Parameters\\TestHoldLowMemory=1: memory below 4 GiB will be held "
+                     "(test)\n");
+        }
         CmCloseKey(par);
     }
     CmCloseKey(svc);

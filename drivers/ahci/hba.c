@@ -147,6 +147,16 @@ NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
     Ctrl->PortsImplemented = AhciRead(Ctrl->Abar, AHCI_PI);
     Ctrl->Version = AhciRead(Ctrl->Abar, AHCI_VS);
     Ctrl->NumSlots = ((Ctrl->Cap & AHCI_CAP_NCS_MASK) >> AHCI_CAP_NCS_SHIFT) + 1;
+    /* Cap is what the driver relies on: without S64A every DMA structure
+     * stays below 4 GiB and data above it is bounced (bounce.c). */
+    if (AhciParameters.Force32BitDma && (Ctrl->Cap & AHCI_CAP_S64A)) {
+        Ctrl->Cap &= ~AHCI_CAP_S64A;
+        DbgPrint("ahci%u: quirk no-64bit: Parameters\\Force32BitDma, the HBA's S64A is ignored\n",
+                 Ctrl->Number);
+    } else if (!(Ctrl->Cap & AHCI_CAP_S64A)) {
+        DbgPrint("ahci%u: quirk no-64bit: HBA without CAP.S64A, data above 4 GiB is bounced\n",
+                 Ctrl->Number);
+    }
     /* Ports past the mapped ABAR cannot be reached, whatever PI says. */
     for (ULONG p = 0; p < AHCI_MAX_PORTS; p++)
         if (AHCI_PORT_OFFSET(p + 1) > Ctrl->AbarLength)
@@ -199,6 +209,8 @@ NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
         Ctrl->InjectLoss = AhciParameters.TestLoseInterrupts;
         AhciSetInterruptSource(Ctrl, Ctrl->Source);
     }
+    if (AhciParameters.TestHoldLowMemory)
+        AhciTestHoldLowMemory(Ctrl);
     {
         LARGE_INTEGER due = { .QuadPart = -(LONGLONG)AhciMs(AHCI_WATCHDOG_PERIOD_MS) };
         KeSetTimerEx(&Ctrl->Watchdog, due, AHCI_WATCHDOG_PERIOD_MS, &Ctrl->WatchdogDpc);
@@ -234,4 +246,5 @@ VOID AhciHbaStop(PAHCI_CONTROLLER Ctrl)
     MmUnmapIoSpace((PVOID)Ctrl->Abar, Ctrl->AbarLength);
     Ctrl->Abar = NULL;
     Ctrl->Started = FALSE;
+    AhciTestReleaseLowMemory();
 }

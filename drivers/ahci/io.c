@@ -79,6 +79,8 @@ BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, 
             DbgPrint("ahci%u: port %u: data buffer %p not word aligned (AHCI 4.2.3.3)\n",
                      Port->Controller->Number, Port->Index, Buffer);
             return FALSE;
+        } else if (!s64a && AhciBounceBuild(Port, S, Ata, Irp, Buffer, &prds)) {
+            /* bounce.c: data above 4 GiB goes through the slot's bounce buffer. */
         } else if (Irp && Irp->MdlAddress) {
             PMDL mdl = Irp->MdlAddress;
             ULONG_PTR off = (PUCHAR)Buffer - (PUCHAR)MmGetMdlVirtualAddress(mdl);

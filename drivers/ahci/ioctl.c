@@ -35,6 +35,7 @@ static NTSTATUS AhciGetInfo(PAHCI_PORT Port, PIRP Irp, ULONG OutLength)
     info->Interrupts = Port->Controller->InterruptCount;
     info->Errors = Port->Errors;
     info->LostInterrupts = Port->LostInterrupts;
+    info->BouncedCommands = (ULONG)AhciBounceCount(Port);
     info->Modes = 1u << NtstorAhciModePoll;
     if (Port->Controller->Msi.Object && Port->Controller->MsiCap)
         info->Modes |= 1u << NtstorAhciModeMsi;

@@ -146,6 +146,7 @@ VOID AhciPortFree(PAHCI_PORT Port)
         Port->PdoExt->Port = NULL;
     if (Port->Dma)
         MmFreeContiguousMemory(Port->Dma);
+    AhciBounceFree(Port);
     ExFreePoolWithTag(Port, AHCI_TAG);
 }
 
@@ -196,8 +197,17 @@ static NTSTATUS AhciPortIdentify(PAHCI_PORT Port)
         Port->Quirks |= NTSTOR_AHCI_QUIRK_NO_NCQ;
         Port->Device.NcqDepth = 0;
     }
-    if (!(Port->Controller->Cap & AHCI_CAP_S64A))
+    if (!(Port->Controller->Cap & AHCI_CAP_S64A)) {
         Port->Quirks |= NTSTOR_AHCI_QUIRK_NO_64BIT;
+        if (NT_SUCCESS(AhciBounceAllocate(Port))) {
+            ULONG bounceSectors = AHCI_BOUNCE_SLOT_BYTES / Port->Device.SectorSize;
+            if (Port->Device.MaxTransferSectors > bounceSectors)
+                Port->Device.MaxTransferSectors = bounceSectors;
+        } else {
+            DbgPrint("ahci%u: port %u: no memory below 4 GiB for bounce buffers: data above "
+                     "4 GiB will be refused\n", Port->Controller->Number, Port->Index);
+        }
+    }
 
     DbgPrint("ahci%u: port %u: \"%s\" serial \"%s\" fw \"%s\" sectors=%llu sector_size=%u "
              "ncq=%u depth=%u trim=%u wce=%u\n",

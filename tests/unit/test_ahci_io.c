@@ -1,6 +1,7 @@
 /* test_ahci_io.c - the AHCI driver's issue/complete logic (drivers/ahci/io.c,
- * io_complete.c) against a port whose registers are plain memory: PRDT
- * from MDL pages, command FIS, NCQ/non-NCQ ordering, autosense, timeouts. */
+ * io_complete.c, bounce.c) against a port whose registers are plain memory:
+ * PRDT from MDL pages, command FIS, NCQ/non-NCQ ordering, autosense,
+ * timeouts, bounce buffers for data above 4 GiB on a 32-bit HBA. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,13 +9,50 @@
 #include <stdlib.h>
 #include <cmocka.h>
 #include "ahcip.h"
+#include "host_support.h"
 
 /* ---- stand-ins for what io.c calls outside itself ---- */
 AHCI_PARAMETERS AhciParameters = { NtstorAhciModeMsi, TRUE, 32, FALSE };
 
 static PIRP completed[64];
 static int ncompleted;
-VOID IoCompleteRequest(PIRP Irp, CCHAR Boost) { completed[ncompleted++] = Irp; }
+static int caller_calls;
+/* Enough of IoCompleteRequest for a one-location IRP: the routine set on
+ * the current location runs when its SL_INVOKE_* bits match (bounce.c
+ * chains its copy-back there). */
+VOID IoCompleteRequest(PIRP Irp, CCHAR Boost)
+{
+    PIO_STACK_LOCATION st = IoGetCurrentIrpStackLocation(Irp);
+    NTSTATUS status = Irp->IoStatus.Status;
+
+    completed[ncompleted++] = Irp;
+    if (st->CompletionRoutine &&
+        ((NT_SUCCESS(status) && (st->Control & SL_INVOKE_ON_SUCCESS)) ||
+         (!NT_SUCCESS(status) && (st->Control & SL_INVOKE_ON_ERROR))))
+        st->CompletionRoutine(NULL, Irp, st->Context);
+}
+
+/* Contiguous memory "below 4 GiB": host memory, given fake physical
+ * addresses from BOUNCE_PA up by MmGetPhysicalAddress. */
+#define BOUNCE_PA 0x20000000ull
+static PUCHAR contig_block;
+static SIZE_T contig_bytes;
+static ULONG64 contig_highest;
+PVOID MmAllocateContiguousMemorySpecifyCache(SIZE_T Bytes, PHYSICAL_ADDRESS Low,
+                                             PHYSICAL_ADDRESS High, PHYSICAL_ADDRESS Boundary,
+                                             MEMORY_CACHING_TYPE Type)
+{
+    contig_highest = (ULONG64)High.QuadPart;
+    contig_bytes = Bytes;
+    contig_block = aligned_alloc(4096, Bytes);
+    return contig_block;
+}
+VOID MmFreeContiguousMemory(PVOID Base)
+{
+    assert_ptr_equal(Base, contig_block);
+    free(contig_block);
+    contig_block = NULL;
+}
 
 static ULONG recover_calls, recover_late;
 VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY Done)
@@ -30,6 +68,8 @@ BOOLEAN AhciPortClearBusy(PAHCI_PORT Port) { return TRUE; }
 PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID Va)
 {
     PHYSICAL_ADDRESS pa = { .QuadPart = (LONGLONG)(ULONG_PTR)Va };
+    if (contig_block && (PUCHAR)Va >= contig_block && (PUCHAR)Va < contig_block + contig_bytes)
+        pa.QuadPart = (LONGLONG)(BOUNCE_PA + ((PUCHAR)Va - contig_block));
     return pa;
 }
 
@@ -79,6 +119,7 @@ static void setup_port(BOOLEAN ncq)
     port.QueueDepth = 32;
     ncompleted = 0;
     recover_calls = 0;
+    caller_calls = 0;
 }
 
 static void teardown_port(void) { free(dma); }
@@ -343,6 +384,209 @@ static void test_timeout(void **state)
     teardown_port();
 }
 
+/* The routine the class driver set on the port's stack location. */
+static PVOID caller_context;
+static UCHAR caller_first_byte;
+static NTSTATUS caller_done(PDEVICE_OBJECT Device, PIRP Irp, PVOID Context)
+{
+    TEST_REQ *r = CONTAINING_RECORD(Irp, TEST_REQ, irp);
+    caller_calls++;
+    caller_context = Context;
+    caller_first_byte = ((PUCHAR)r->srb.DataBuffer)[0];
+    return STATUS_MORE_PROCESSING_REQUIRED;
+}
+
+static void set_caller_routine(TEST_REQ *r, PVOID Context)
+{
+    r->stack.CompletionRoutine = caller_done;
+    r->stack.Context = Context;
+    r->stack.Control = SL_INVOKE_ON_SUCCESS | SL_INVOKE_ON_ERROR | SL_INVOKE_ON_CANCEL;
+}
+
+/* A 32-bit HBA (no S64A), data pages at and above 4 GiB: carried through the
+ * slot's bounce buffer below 4 GiB, copied out before a write, copied back
+ * after a read completes and before the caller's routine runs; pages below
+ * 4 GiB are used directly; nothing allocated per request. */
+static void test_bounce_above_4g(void **state)
+{
+    PUCHAR data = aligned_alloc(4096, 8192), wdata = aligned_alloc(4096, 4096);
+    PFN_NUMBER high[] = { 0x100000, 0x100001 };      /* 4 GiB: the first page out of reach */
+    PFN_NUMBER low[] = { 0xFFFFF };                  /* the last page below 4 GiB */
+
+    setup_port(TRUE);
+    ctrl.Cap &= ~AHCI_CAP_S64A;
+    assert_int_equal(AhciBounceAllocate(&port), STATUS_SUCCESS);
+    assert_int_equal(contig_highest, 0xFFFFFFFFull);
+    assert_int_equal(contig_bytes, AHCI_BOUNCE_BYTES);
+    ULONG64 pool_before = host_pool_allocs(0);
+
+    /* A read of 8 KiB into two high pages. */
+    memset(data, 0xEE, 8192);
+    TEST_REQ *r = make_req(data, 8192, high, 2);
+    cdb_rw(r, SCSIOP_READ, 64, 16);
+    set_caller_routine(r, (PVOID)0x1234);
+    AhciSubmitSrb(&port, &r->irp, &r->srb);
+    assert_int_equal(port.Issued, 1);
+    AHCI_PRD *prd = port.Slots[0].Prdt;
+    assert_int_equal(port.CmdList[0].Flags >> AHCI_CMDH_PRDTL_SHIFT, 1);
+    assert_int_equal(prd[0].Dba, (ULONG)BOUNCE_PA);            /* slot 0's share */
+    assert_int_equal(prd[0].Dbau, 0);
+    assert_int_equal(prd[0].Dbc, 8192 - 1);
+    assert_int_equal(AhciBounceCount(&port), 1);
+    /* The HBA writes the sectors to the bounce buffer. */
+    for (int i = 0; i < 8192; i++)
+        contig_block[i] = (UCHAR)(i * 7 + 1);
+    setreg(AHCI_PxCI, 0);
+    setreg(AHCI_PxSACT, 0);
+    AhciProcessPort(&port, AHCI_PxIS_SDBS);
+    assert_int_equal(ncompleted, 1);
+    assert_int_equal(r->irp.IoStatus.Status, STATUS_SUCCESS);
+    for (int i = 0; i < 8192; i++)
+        assert_int_equal(data[i], (UCHAR)(i * 7 + 1));
+    /* The caller's routine ran after the copy, with its own context. */
+    assert_int_equal(caller_calls, 1);
+    assert_ptr_equal(caller_context, (PVOID)0x1234);
+    assert_int_equal(caller_first_byte, 1);
+    free(r);
+
+    /* A write from a high page: the data is in the bounce buffer before
+     * PxCI is written; one PRD entry at slot 0's share. */
+    for (int i = 0; i < 4096; i++)
+        wdata[i] = (UCHAR)(255 - i);
+    TEST_REQ *w = make_req(wdata, 4096, high + 1, 1);
+    cdb_rw(w, SCSIOP_WRITE, 8, 8);
+    AhciSubmitSrb(&port, &w->irp, &w->srb);
+    assert_int_equal(port.Issued, 1);
+    assert_true(port.CmdList[0].Flags & AHCI_CMDH_WRITE);
+    assert_int_equal(port.Slots[0].Prdt[0].Dba, (ULONG)BOUNCE_PA);
+    assert_memory_equal(contig_block, wdata, 4096);
+    setreg(AHCI_PxCI, 0);
+    setreg(AHCI_PxSACT, 0);
+    AhciProcessPort(&port, AHCI_PxIS_SDBS);
+    assert_int_equal(w->irp.IoStatus.Status, STATUS_SUCCESS);
+    free(w);
+
+    /* A page below 4 GiB on the same port: not bounced. */
+    TEST_REQ *l = make_req(data, 4096, low, 1);
+    cdb_rw(l, SCSIOP_READ, 0, 8);
+    AhciSubmitSrb(&port, &l->irp, &l->srb);
+    assert_int_equal(port.Slots[0].Prdt[0].Dba, 0xFFFFF000u);
+    assert_int_equal(AhciBounceCount(&port), 2);
+    setreg(AHCI_PxCI, 0);
+    setreg(AHCI_PxSACT, 0);
+    AhciProcessPort(&port, AHCI_PxIS_SDBS);
+    free(l);
+
+    /* Two reads at once use different slots' shares. */
+    TEST_REQ *a = make_req(data, 4096, high, 1), *b = make_req(data + 4096, 4096, high + 1, 1);
+    cdb_rw(a, SCSIOP_READ, 0, 8);
+    cdb_rw(b, SCSIOP_READ, 8, 8);
+    AhciSubmitSrb(&port, &a->irp, &a->srb);
+    AhciSubmitSrb(&port, &b->irp, &b->srb);
+    assert_int_equal(port.Issued, 0x3);
+    assert_int_equal(port.Slots[1].Prdt[0].Dba, (ULONG)(BOUNCE_PA + AHCI_BOUNCE_SLOT_BYTES));
+    memset(contig_block, 0xA1, 4096);
+    memset(contig_block + AHCI_BOUNCE_SLOT_BYTES, 0xB2, 4096);
+    setreg(AHCI_PxCI, 0);
+    setreg(AHCI_PxSACT, 0);
+    AhciProcessPort(&port, AHCI_PxIS_SDBS);
+    assert_int_equal(data[0], 0xA1);
+    assert_int_equal(data[4095], 0xA1);
+    assert_int_equal(data[4096], 0xB2);
+    assert_int_equal(data[8191], 0xB2);
+    free(a);
+    free(b);
+
+    /* Nothing was allocated per request. */
+    assert_int_equal(host_pool_allocs(0), pool_before);
+    AhciBounceFree(&port);
+    assert_null(contig_block);
+    free(data);
+    free(wdata);
+    teardown_port();
+}
+
+/* A read's slot is reused by another bounced command before the read's IRP
+ * is completed: its data reaches its buffer first, and the later
+ * completion does not copy the new command's bytes over it.  A failed read
+ * copies nothing; a transfer larger than a slot's share is refused. */
+static void test_bounce_slot_reuse_and_errors(void **state)
+{
+    PUCHAR rbuf = aligned_alloc(4096, 4096), wbuf = aligned_alloc(4096, 4096);
+    PFN_NUMBER high[] = { 0x200000 };
+    LIST_ENTRY done;
+
+    setup_port(FALSE);
+    ctrl.Cap &= ~AHCI_CAP_S64A;
+    assert_int_equal(AhciBounceAllocate(&port), STATUS_SUCCESS);
+
+    memset(rbuf, 0, 4096);
+    TEST_REQ *r = make_req(rbuf, 4096, high, 1);
+    cdb_rw(r, SCSIOP_READ, 0, 8);
+    set_caller_routine(r, NULL);
+    AhciSubmitSrb(&port, &r->irp, &r->srb);
+    memset(contig_block, 0x5A, 4096);               /* the device's data */
+    /* Slot 0 finishes; its IRP waits on a completion list. */
+    InitializeListHead(&done);
+    KIRQL irql;
+    KeAcquireSpinLock(&port.Lock, &irql);
+    AhciCompleteSlot(&port, 0, SRB_STATUS_SUCCESS, NULL, &done);
+    KeReleaseSpinLock(&port.Lock, irql);
+    assert_int_equal(port.Issued, 0);
+
+    /* A write takes slot 0 (and its bounce share) meanwhile. */
+    memset(wbuf, 0xC3, 4096);
+    TEST_REQ *w = make_req(wbuf, 4096, high, 1);
+    cdb_rw(w, SCSIOP_WRITE, 100, 8);
+    AhciSubmitSrb(&port, &w->irp, &w->srb);
+    assert_int_equal(port.Issued, 1);
+    assert_int_equal(rbuf[0], 0x5A);                /* copied before it was overwritten */
+    assert_int_equal(rbuf[4095], 0x5A);
+    assert_int_equal(contig_block[0], 0xC3);
+
+    AhciFinishIrps(&done);
+    assert_int_equal(r->irp.IoStatus.Status, STATUS_SUCCESS);
+    assert_int_equal(rbuf[0], 0x5A);                /* not the write's bytes */
+    assert_int_equal(caller_calls, 1);
+    setreg(AHCI_PxCI, 0);
+    AhciProcessPort(&port, AHCI_PxIS_DHRS);
+    assert_int_equal(w->irp.IoStatus.Status, STATUS_SUCCESS);
+    free(r);
+    free(w);
+
+    /* A read that fails: the buffer keeps what it had, the caller's
+     * routine still runs (SL_INVOKE_ON_ERROR). */
+    memset(rbuf, 0x11, 4096);
+    r = make_req(rbuf, 4096, high, 1);
+    cdb_rw(r, SCSIOP_READ, 0, 8);
+    set_caller_routine(r, NULL);
+    AhciSubmitSrb(&port, &r->irp, &r->srb);
+    memset(contig_block, 0x77, 4096);
+    AhciFailAll(&port, SRB_STATUS_ERROR);
+    assert_int_equal(r->irp.IoStatus.Status, STATUS_IO_DEVICE_ERROR);
+    assert_int_equal(rbuf[0], 0x11);
+    assert_int_equal(caller_calls, 2);
+    free(r);
+
+    /* Larger than a slot's share: refused, nothing issued. */
+    static PFN_NUMBER many[40];
+    PUCHAR big = aligned_alloc(4096, 40 * 4096);
+    for (int i = 0; i < 40; i++)
+        many[i] = 0x300000 + i;
+    r = make_req(big, 40 * 4096, many, 40);
+    cdb_rw(r, SCSIOP_READ, 0, 320);
+    AhciSubmitSrb(&port, &r->irp, &r->srb);
+    assert_int_equal(port.Issued, 0);
+    assert_int_equal(r->srb.SrbStatus, SRB_STATUS_INVALID_REQUEST);
+    free(r);
+    free(big);
+
+    AhciBounceFree(&port);
+    free(rbuf);
+    free(wbuf);
+    teardown_port();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +595,8 @@ int main(void)
         cmocka_unit_test(test_ncq_ordering),
         cmocka_unit_test(test_synthesized_and_sense),
         cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_bounce_above_4g),
+        cmocka_unit_test(test_bounce_slot_reuse_and_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

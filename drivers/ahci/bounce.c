@@ -1,0 +1,337 @@
+/* bounce.c - bounce buffers for an HBA that cannot reach above 4 GiB
+ * (CAP.S64A clear, AHCI 3.1.1; or Parameters\Force32BitDma = 1, which makes
+ * the driver treat the HBA so: quirk no-64bit).
+ *
+ * Each port gets one physically contiguous block below 4 GiB at start,
+ * AHCI_BOUNCE_SLOT_BYTES per command slot, and the port's maximum transfer
+ * is cut to that size (the disk class driver splits by GET_INFO's
+ * MaxTransferBytes).  A command whose data has any page above 4 GiB is
+ * carried whole through its slot's part of the block: one PRD entry, the
+ * data copied there before a write is issued and back after a read
+ * completes.  A slot holds one command at a time, so no two commands share
+ * bounce memory, nothing is serialised and nothing is allocated per request.
+ *
+ * The copy back after a read happens in a completion routine chained in
+ * front of the caller's own on the port driver's stack location (the one
+ * the driver above set with IoSetCompletionRoutine): it copies, then calls
+ * the caller's routine under the caller's SL_INVOKE_* rules, or does the
+ * pending propagation IoCompleteRequest does when there is none.  So no
+ * completion path of the port driver needs to know about bouncing. */
+#include "ahcip.h"
+
+#define AHCI_4GIB 0x100000000ull
+
+/* One slot's part of the block and the command that last used it.  A
+ * read's data waits there (CopyPending) until its IRP completes; if the
+ * slot is taken by another bounced command first (the slot is free as soon
+ * as the command finished, before its IRP is completed with no lock held),
+ * the data is copied to its owner then, before it is overwritten. */
+typedef struct _AHCI_BOUNCE_SLOT {
+    PUCHAR Va;
+    ULONG64 Pa;
+    PIRP Irp;                   /* the command that last used it */
+    PUCHAR Client;              /* its buffer */
+    ULONG Bytes;
+    BOOLEAN CopyPending;        /* a read whose data is still only here */
+    ULONG64 Use;                /* counts uses: tells a hook's use from a later one */
+} AHCI_BOUNCE_SLOT, *PAHCI_BOUNCE_SLOT;
+
+/* A bounced read's completion hook: the caller's routine it stands in
+ * front of.  From a free list, not per slot: the IRP may complete after its
+ * slot has been reused. */
+typedef struct _AHCI_BOUNCE_HOOK {
+    struct _AHCI_BOUNCE_HOOK *Next;
+    PAHCI_BOUNCE Bounce;
+    ULONG Slot;
+    ULONG64 Use;
+    PIO_COMPLETION_ROUTINE CallerRoutine;
+    PVOID CallerContext;
+    UCHAR CallerControl;        /* the caller's SL_INVOKE_* bits */
+} AHCI_BOUNCE_HOOK, *PAHCI_BOUNCE_HOOK;
+
+struct _AHCI_BOUNCE {
+    PAHCI_PORT Port;
+    PUCHAR Block;
+    ULONG64 BlockPa;
+    ULONG64 Commands;           /* commands carried through the block */
+    ULONG64 EarlyCopies;        /* reads copied back when their slot was reused */
+    PAHCI_BOUNCE_HOOK FreeHooks;
+    AHCI_BOUNCE_SLOT Slots[AHCI_MAX_SLOTS];
+    AHCI_BOUNCE_HOOK Hooks[AHCI_BOUNCE_HOOKS];
+};
+
+NTSTATUS AhciBounceAllocate(PAHCI_PORT Port)
+{
+    PHYSICAL_ADDRESS low = { .QuadPart = 0 }, high = { .QuadPart = 0xFFFFFFFFll };
+    PHYSICAL_ADDRESS boundary = { .QuadPart = 0 };
+    PAHCI_BOUNCE b;
+
+    if (Port->Bounce)
+        return STATUS_SUCCESS;
+    b = ExAllocatePoolZero(NonPagedPool, sizeof(*b), AHCI_TAG);
+    if (!b)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    b->Block = MmAllocateContiguousMemorySpecifyCache(AHCI_BOUNCE_BYTES, low, high, boundary,
+                                                      MmCached);
+    if (!b->Block) {
+        ExFreePoolWithTag(b, AHCI_TAG);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    b->BlockPa = (ULONG64)MmGetPhysicalAddress(b->Block).QuadPart;
+    b->Port = Port;
+    for (ULONG s = 0; s < AHCI_MAX_SLOTS; s++) {
+        b->Slots[s].Va = b->Block + (SIZE_T)s * AHCI_BOUNCE_SLOT_BYTES;
+        b->Slots[s].Pa = b->BlockPa + (ULONG64)s * AHCI_BOUNCE_SLOT_BYTES;
+    }
+    for (ULONG h = 0; h < AHCI_BOUNCE_HOOKS; h++) {
+        b->Hooks[h].Bounce = b;
+        b->Hooks[h].Next = b->FreeHooks;
+        b->FreeHooks = &b->Hooks[h];
+    }
+    Port->Bounce = b;
+    DbgPrint("ahci%u: port %u: bounce buffers: %u KiB below 4 GiB at pa 0x%llx, %u KiB per slot "
+             "(max transfer cut to that)\n", Port->Controller->Number, Port->Index,
+             AHCI_BOUNCE_BYTES / 1024, (unsigned long long)b->BlockPa,
+             AHCI_BOUNCE_SLOT_BYTES / 1024);
+    return STATUS_SUCCESS;
+}
+
+VOID AhciBounceFree(PAHCI_PORT Port)
+{
+    PAHCI_BOUNCE b = Port->Bounce;
+
+    if (!b)
+        return;
+    Port->Bounce = NULL;
+    MmFreeContiguousMemory(b->Block);
+    ExFreePoolWithTag(b, AHCI_TAG);
+}
+
+ULONG64 AhciBounceCount(PAHCI_PORT Port)
+{
+    return Port->Bounce ? Port->Bounce->Commands : 0;
+}
+
+/* TRUE when some byte of [Buffer, Buffer+Bytes) lies at or above 4 GiB
+ * (*FirstHigh = its physical address).  The MDL's page numbers when there
+ * is one (io.c has checked nothing yet, so the range is checked here). */
+static BOOLEAN AhciBufferAbove4G(PIRP Irp, PVOID Buffer, ULONG Bytes, PULONG64 FirstHigh)
+{
+    ULONG left = Bytes;
+
+    if (Irp && Irp->MdlAddress) {
+        PMDL mdl = Irp->MdlAddress;
+        PUCHAR va = MmGetMdlVirtualAddress(mdl);
+        if ((PUCHAR)Buffer < va || (ULONG_PTR)((PUCHAR)Buffer - va) + Bytes > MmGetMdlByteCount(mdl))
+            return FALSE;       /* io.c refuses it with its own message */
+        ULONG first = (ULONG)(MmGetMdlByteOffset(mdl) + ((PUCHAR)Buffer - va));
+        PPFN_NUMBER pfn = MmGetMdlPfnArray(mdl) + (first >> PAGE_SHIFT);
+        ULONG pageOff = first & (PAGE_SIZE - 1);
+        while (left) {
+            ULONG chunk = PAGE_SIZE - pageOff;
+            ULONG64 pa = ((ULONG64)*pfn++ << PAGE_SHIFT) + pageOff;
+            if (chunk > left)
+                chunk = left;
+            if (pa + chunk > AHCI_4GIB) {
+                *FirstHigh = pa;
+                return TRUE;
+            }
+            left -= chunk;
+            pageOff = 0;
+        }
+        return FALSE;
+    }
+    PUCHAR va = Buffer;
+    while (left) {
+        ULONG chunk = PAGE_SIZE - BYTE_OFFSET(va);
+        ULONG64 pa = (ULONG64)MmGetPhysicalAddress(va).QuadPart;
+        if (chunk > left)
+            chunk = left;
+        if (pa + chunk > AHCI_4GIB) {
+            *FirstHigh = pa;
+            return TRUE;
+        }
+        va += chunk;
+        left -= chunk;
+    }
+    return FALSE;
+}
+
+static VOID AhciBounceCopyBack(PAHCI_BOUNCE_SLOT Bs, ULONG Bytes)
+{
+    RtlCopyMemory(Bs->Client, Bs->Va, Bytes < Bs->Bytes ? Bytes : Bs->Bytes);
+    Bs->CopyPending = FALSE;
+}
+
+/* Runs in IoCompleteRequest in place of the caller's routine (see top),
+ * with no port lock held. */
+static NTSTATUS AhciBounceDone(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
+{
+    PAHCI_BOUNCE_HOOK hook = Context;
+    PAHCI_BOUNCE b = hook->Bounce;
+    PAHCI_BOUNCE_SLOT bs = &b->Slots[hook->Slot];
+    NTSTATUS status = Irp->IoStatus.Status;
+    PIO_COMPLETION_ROUTINE routine = hook->CallerRoutine;
+    PVOID context = hook->CallerContext;
+    UCHAR control = hook->CallerControl;
+    KIRQL irql;
+
+    KeAcquireSpinLock(&b->Port->Lock, &irql);
+    if (bs->CopyPending && bs->Use == hook->Use) {
+        if (NT_SUCCESS(status))
+            AhciBounceCopyBack(bs, Irp->IoStatus.Information > 0xFFFFFFFFu ? 0xFFFFFFFFu
+                                                                     : (ULONG)Irp->IoStatus.Information);
+        bs->CopyPending = FALSE;
+    }
+    hook->Next = b->FreeHooks;
+    b->FreeHooks = hook;
+    KeReleaseSpinLock(&b->Port->Lock, irql);
+
+    if (routine && ((NT_SUCCESS(status) && (control & SL_INVOKE_ON_SUCCESS)) ||
+                    (!NT_SUCCESS(status) && (control & SL_INVOKE_ON_ERROR)) ||
+                    (Irp->Cancel && (control & SL_INVOKE_ON_CANCEL))))
+        return routine(DeviceObject, Irp, context);
+    /* What IoCompleteRequest does for a location without a routine. */
+    if (Irp->PendingReturned && Irp->CurrentLocation <= Irp->StackCount)
+        IoMarkIrpPending(Irp);
+    return STATUS_SUCCESS;
+}
+
+/* Lock held.  Puts a hook in front of the caller's completion routine on
+ * the IRP's current stack location.  FALSE when every hook is in use. */
+static BOOLEAN AhciBounceHook(PAHCI_BOUNCE B, ULONG S, PIRP Irp)
+{
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    const UCHAR invoke = SL_INVOKE_ON_SUCCESS | SL_INVOKE_ON_ERROR | SL_INVOKE_ON_CANCEL;
+    PAHCI_BOUNCE_HOOK hook = B->FreeHooks;
+
+    if (!hook)
+        return FALSE;
+    B->FreeHooks = hook->Next;
+    hook->Next = NULL;
+    hook->Slot = S;
+    hook->Use = B->Slots[S].Use;
+    hook->CallerRoutine = stack->CompletionRoutine;
+    hook->CallerContext = stack->Context;
+    hook->CallerControl = stack->Control & invoke;
+    stack->CompletionRoutine = AhciBounceDone;
+    stack->Context = hook;
+    stack->Control |= invoke;
+    return TRUE;
+}
+
+BOOLEAN AhciBounceBuild(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, PIRP Irp,
+                        PVOID Buffer, PULONG Prds)
+{
+    PAHCI_BOUNCE b = Port->Bounce;
+    ULONG bytes = Ata->TransferBytes;
+    ULONG64 high = 0;
+    BOOLEAN in = !SatlIsWrite(Ata);
+    PCSTR why = NULL;
+
+    if (!bytes || !Buffer || !AhciBufferAbove4G(Irp, Buffer, bytes, &high))
+        return FALSE;
+    if (!b)
+        why = "no bounce buffer";
+    else if (!Irp)
+        why = "no IRP";
+    else if (bytes > AHCI_BOUNCE_SLOT_BYTES || S >= AHCI_MAX_SLOTS)
+        why = "larger than a slot's bounce buffer";
+    if (why) {
+        DbgPrint("ahci%u: port %u: %u bytes at pa 0x%llx above 4 GiB cannot be bounced (%s)\n",
+                 Port->Controller->Number, Port->Index, bytes, (unsigned long long)high, why);
+        return FALSE;
+    }
+
+    PAHCI_BOUNCE_SLOT bs = &b->Slots[S];
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    BOOLEAN retry = bs->Irp == Irp && bs->Client == Buffer && stack->CompletionRoutine ==
+                    AhciBounceDone;
+    if (!retry) {
+        /* The slot's last read has not been completed yet: its data goes
+         * to its owner now, before this command overwrites it. */
+        if (bs->CopyPending) {
+            AhciBounceCopyBack(bs, bs->Bytes);
+            b->EarlyCopies++;
+        }
+        bs->Use++;
+        bs->Irp = Irp;
+        bs->Client = Buffer;
+        bs->Bytes = bytes;
+        if (in) {
+            if (!AhciBounceHook(b, S, Irp)) {
+                DbgPrint("ahci%u: port %u: all %u bounce completion hooks in use\n",
+                         Port->Controller->Number, Port->Index, AHCI_BOUNCE_HOOKS);
+                bs->Irp = NULL;
+                return FALSE;
+            }
+            bs->CopyPending = TRUE;
+        }
+    }
+    if (!in)
+        RtlCopyMemory(bs->Va, Buffer, bytes);
+
+    AHCI_PRD *prd = &Port->Slots[S].Prdt[0];
+    prd->Dba = (ULONG)bs->Pa;
+    prd->Dbau = (ULONG)(bs->Pa >> 32);
+    prd->Reserved = 0;
+    prd->Dbc = bytes - 1;
+    *Prds = 1;
+
+    ULONG64 n = ++b->Commands;
+    /* The first and then every power of two: a counter in the log without
+     * a line per command. */
+    if ((n & (n - 1)) == 0)
+        DbgPrint("ahci%u: port %u: bounced %llu command(s); this one %s %u bytes, data at pa "
+                 "0x%llx\n", Port->Controller->Number, Port->Index, (unsigned long long)n,
+                 in ? "reads" : "writes", bytes, (unsigned long long)high);
+    return TRUE;
+}
+
+/* ---- test hook: Parameters\TestHoldLowMemory ----
+ * Pool memory comes from the lowest free pages, so in a test machine the
+ * buffers of ordinary requests all lie below 4 GiB and nothing would be
+ * bounced.  This takes every page below 4 GiB still free after the
+ * controller started (and its bounce buffers were set aside), so requests
+ * that follow get pool pages above 4 GiB.  The chunks are chained through
+ * their own first bytes and given back when the controller stops. */
+typedef struct _AHCI_HELD_CHUNK {
+    struct _AHCI_HELD_CHUNK *Next;
+} AHCI_HELD_CHUNK;
+
+static AHCI_HELD_CHUNK *AhciHeldChunks;
+static ULONG64 AhciHeldBytes;
+
+VOID AhciTestHoldLowMemory(PAHCI_CONTROLLER Ctrl)
+{
+    static const ULONG sizes[] = { 1024 * 1024, 64 * 1024, PAGE_SIZE };
+    PHYSICAL_ADDRESS low = { .QuadPart = 0 }, high = { .QuadPart = 0xFFFFFFFFll };
+    PHYSICAL_ADDRESS boundary = { .QuadPart = 0 };
+
+    if (AhciHeldChunks)
+        return;         /* one controller holds it for all */
+    for (ULONG i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        for (;;) {
+            AHCI_HELD_CHUNK *c = MmAllocateContiguousMemorySpecifyCache(sizes[i], low, high,
+                                                                        boundary, MmCached);
+            if (!c)
+                break;
+            c->Next = AhciHeldChunks;
+            AhciHeldChunks = c;
+            AhciHeldBytes += sizes[i];
+        }
+    }
+    DbgPrint("ahci%u: test: holding %llu KiB, all free memory below 4 GiB "
+             "(Parameters\\TestHoldLowMemory)\n", Ctrl->Number,
+             (unsigned long long)(AhciHeldBytes / 1024));
+}
+
+VOID AhciTestReleaseLowMemory(VOID)
+{
+    while (AhciHeldChunks) {
+        AHCI_HELD_CHUNK *c = AhciHeldChunks;
+        AhciHeldChunks = c->Next;
+        MmFreeContiguousMemory(c);
+    }
+    AhciHeldBytes = 0;
+}
