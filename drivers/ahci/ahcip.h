@@ -66,6 +66,7 @@ typedef enum _AHCI_PORT_STATE {
     AhciPortUnsupported,    /* ATAPI, port multiplier, SEMB: listed, not driven */
     AhciPortFailed,         /* recovery or identify failed */
     AhciPortStopped,        /* engines stopped (remove/unload) */
+    AhciPortGone,           /* the device went away (PhyRdy lost): requests fail */
     AhciPortStateCount
 } AHCI_PORT_STATE;
 extern const char *const AhciPortStateNames[AhciPortStateCount];
@@ -250,6 +251,12 @@ BOOLEAN AhciPortComreset(PAHCI_PORT Port);
 BOOLEAN AhciPortClearBusy(PAHCI_PORT Port);
 VOID AhciPortSetState(PAHCI_PORT Port, AHCI_PORT_STATE State);
 VOID AhciPortSetMode(PAHCI_PORT Port, NTSTOR_AHCI_MODE Mode);
+/* After a PhyRdy/connect change (or from the watchdog): TRUE while PxSSTS
+ * still shows the device with its PHY up.  Otherwise the port becomes
+ * AhciPortGone, its engine stops and every issued and pending request
+ * ends SRB_STATUS_NO_DEVICE (STATUS_DEVICE_DOES_NOT_EXIST); new ones are
+ * refused the same way.  DISPATCH_LEVEL or below, port lock not held. */
+BOOLEAN AhciPortCheckLink(PAHCI_PORT Port);
 
 /* ---- io.c ---- */
 NTSTATUS AhciSubmitSrb(PAHCI_PORT Port, PIRP Irp, PSCSI_REQUEST_BLOCK Srb);

@@ -37,6 +37,10 @@ VOID AhciDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID Syst
         if (!port || !port->PendingIs)
             continue;
         ULONG pxis = __atomic_exchange_n(&port->PendingIs, 0, __ATOMIC_RELAXED) & ~0x80000000u;
+        /* The link changed: if the disk went away, its requests fail here. */
+        if ((pxis & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS)) && port->State == AhciPortReady &&
+            !AhciPortCheckLink(port))
+            continue;
         if (port->State == AhciPortReady)
             AhciProcessPort(port, pxis);
     }

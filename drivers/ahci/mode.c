@@ -291,6 +291,15 @@ VOID AhciWatchdogDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1,
     for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
         PAHCI_PORT port = ctrl->Ports[p];
         BOOLEAN act;
+        /* A disk that left without an interrupt saying so (polled ports,
+         * lost interrupts), and requests queued to one that is gone. */
+        if (port && ((port->State == AhciPortGone && !IsListEmpty(&port->Pending)) ||
+                     (port->State == AhciPortReady && !port->Quiesced && !port->InRecovery &&
+                      (AhciRead(port->Regs, AHCI_PxSSTS) & AHCI_PxSSTS_DET_MASK) !=
+                      AHCI_PxSSTS_DET_PHY))) {
+            AhciPortCheckLink(port);
+            continue;
+        }
         if (!AhciPortDriven(port) || port->Quiesced || port->InRecovery)
             continue;
         KeAcquireSpinLockAtDpcLevel(&port->Lock);

@@ -10,6 +10,7 @@ const char *const AhciPortStateNames[AhciPortStateCount] = {
     [AhciPortUnsupported] = "unsupported",
     [AhciPortFailed] = "failed",
     [AhciPortStopped] = "stopped",
+    [AhciPortGone] = "gone",
 };
 
 VOID AhciPortSetState(PAHCI_PORT Port, AHCI_PORT_STATE State)
@@ -103,6 +104,56 @@ VOID AhciPortSetMode(PAHCI_PORT Port, NTSTOR_AHCI_MODE Mode)
                  AhciModeNames[Port->Mode], AhciModeNames[Mode]);
     Port->Mode = Mode;
     AhciWrite(Port->Regs, AHCI_PxIE, Mode == NtstorAhciModePoll ? 0 : AHCI_PxIE_DEFAULT);
+}
+
+/* AHCI 3.3.12 PxSERR.DIAG.N: PhyRdy changed. */
+#ifndef AHCI_PxSERR_DIAG_N
+#define AHCI_PxSERR_DIAG_N (1u << 16)
+#endif
+
+static ULONG AhciPopCount32(ULONG v)
+{
+    ULONG n = 0;
+    for (; v; v &= v - 1)
+        n++;
+    return n;
+}
+
+/* AHCI 10.9 (hot plug): PxIS.PRCS/PCS say the link changed; PxSSTS.DET
+ * says whether a device is still there.  A disk that came back is not
+ * taken up again (no re-identify): its PDO stays and keeps failing. */
+BOOLEAN AhciPortCheckLink(PAHCI_PORT Port)
+{
+    ULONG ssts = AhciRead(Port->Regs, AHCI_PxSSTS);
+    ULONG serr = AhciRead(Port->Regs, AHCI_PxSERR);
+    KIRQL irql;
+
+    if ((ssts & AHCI_PxSSTS_DET_MASK) == AHCI_PxSSTS_DET_PHY && Port->State != AhciPortGone) {
+        /* A glitch that recovered: acknowledge PhyRdy/exchange changes. */
+        AhciWrite(Port->Regs, AHCI_PxSERR, serr & (AHCI_PxSERR_DIAG_N | AHCI_PxSERR_DIAG_X));
+        return TRUE;
+    }
+    KeAcquireSpinLock(&Port->Lock, &irql);
+    BOOLEAN first = Port->State != AhciPortGone;
+    ULONG issued = Port->Issued;
+    /* New requests are refused (pdo.c checks the state) and nothing
+     * pending is issued from now on. */
+    AhciPortSetState(Port, AhciPortGone);
+    Port->Quiesced = TRUE;
+    KeReleaseSpinLock(&Port->Lock, irql);
+    if (first) {
+        DbgPrint("ahci%u: port %u: device gone (PxSSTS=%08x PxSERR=%08x): failing %u issued "
+                 "command(s) and every request after them\n", Port->Controller->Number,
+                 Port->Index, ssts, serr, AhciPopCount32(issued));
+        AhciWrite(Port->Regs, AHCI_PxIE, 0);
+        AhciPortStopEngine(Port);
+        AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
+        AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
+    }
+    /* Also what slipped into the queue between pdo.c's state check and
+     * the lock (the watchdog calls this again for gone ports). */
+    AhciFailAll(Port, SRB_STATUS_NO_DEVICE);
+    return FALSE;
 }
 
 static NTSTATUS AhciPortAllocate(PAHCI_PORT Port)

@@ -1,0 +1,343 @@
+/* test_ahci_error.c - error recovery (drivers/ahci/error.c) and a disk that
+ * goes away (port.c AhciPortCheckLink) on a port whose registers are plain
+ * memory: the test plays the HBA by setting PxCI/PxSACT/PxTFD/PxSERR/PxSSTS.
+ * NCQ errors: one command out is blamed directly with sense from the task
+ * file; several out with no way to tell (no log page) are all retried and
+ * the guilty one, failing again alone, is blamed; QEMU's PxSERR names the
+ * guilty tag; a command failing past AHCI_MAX_RETRIES ends with ABORTED
+ * COMMAND.  Link loss: issued and queued requests fail with
+ * STATUS_DEVICE_DOES_NOT_EXIST, nothing is issued afterwards. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <stdlib.h>
+#include <cmocka.h>
+#include "ahcip.h"
+#include "host_support.h"
+
+AHCI_PARAMETERS AhciParameters = { NtstorAhciModeMsi, TRUE, 32, FALSE };
+const char *const AhciModeNames[3] = { "poll", "msi", "intx" };
+
+static PIRP completed[128];
+static int ncompleted;
+VOID IoCompleteRequest(PIRP Irp, CCHAR Boost) { completed[ncompleted++] = Irp; }
+
+/* Memory registers: a wait succeeds if the register already holds the value. */
+BOOLEAN AhciWaitRegister(volatile UCHAR *Base, ULONG Offset, ULONG Mask, ULONG Value, ULONG Ms)
+{
+    return (*(volatile ULONG *)(Base + Offset) & Mask) == Value;
+}
+PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID Va)
+{
+    PHYSICAL_ADDRESS pa = { .QuadPart = (LONGLONG)(ULONG_PTR)Va };
+    return pa;
+}
+PVOID MmAllocateContiguousMemorySpecifyCache(SIZE_T Bytes, PHYSICAL_ADDRESS Low,
+                                             PHYSICAL_ADDRESS High, PHYSICAL_ADDRESS Boundary,
+                                             MEMORY_CACHING_TYPE Type)
+{
+    return NULL;
+}
+VOID MmFreeContiguousMemory(PVOID Base) { }
+
+static AHCI_CONTROLLER ctrl;
+static AHCI_PORT port;
+static UCHAR regs[AHCI_PORT_STRIDE];
+static UCHAR *dma;
+
+static ULONG reg(ULONG off) { return *(ULONG *)(regs + off); }
+static void setreg(ULONG off, ULONG v) { *(ULONG *)(regs + off) = v; }
+
+static void setup_port(void)
+{
+    UCHAR id[512] = { 0 };
+
+    memset(&ctrl, 0, sizeof(ctrl));
+    memset(&port, 0, sizeof(port));
+    memset(regs, 0, sizeof(regs));
+    ctrl.Cap = AHCI_CAP_S64A | AHCI_CAP_SNCQ | AHCI_CAP_SCLO;
+    ctrl.NumSlots = 32;
+    port.Controller = &ctrl;
+    port.Regs = regs;
+    port.State = AhciPortReady;
+    port.Mode = NtstorAhciModeMsi;
+    KeInitializeSpinLock(&port.Lock);
+    InitializeListHead(&port.Pending);
+    dma = aligned_alloc(4096, AHCI_DMA_SIZE);
+    memset(dma, 0, AHCI_DMA_SIZE);
+    port.Dma = dma;
+    port.DmaPa = 0x10000000;
+    port.CmdList = (AHCI_COMMAND_HEADER *)(dma + AHCI_DMA_CMD_LIST);
+    port.Rfis = dma + AHCI_DMA_RFIS;
+    port.Internal = dma + AHCI_DMA_INTERNAL;
+    port.Scratch = dma + AHCI_DMA_SCRATCH;
+    for (ULONG s = 0; s < 32; s++) {
+        port.Slots[s].Table = (AHCI_COMMAND_TABLE_HEAD *)(dma + AHCI_DMA_TABLES + s * AHCI_CT_SIZE);
+        port.Slots[s].Prdt = (AHCI_PRD *)((PUCHAR)port.Slots[s].Table + AHCI_CT_PRDT);
+    }
+    id[49 * 2 + 1] = 0x02;
+    id[83 * 2 + 1] = 0x64;
+    id[84 * 2 + 1] = 0x40;                          /* no GPL: no NCQ error log */
+    id[100 * 2 + 2] = 0x20;
+    id[75 * 2] = 31;
+    id[76 * 2 + 1] = 0x01;
+    assert_int_equal(SatlParseIdentify(id, &port.Device), STATUS_SUCCESS);
+    port.Device.MaxTransferSectors = AHCI_MAX_TRANSFER_BYTES / 512;
+    port.UseNcq = TRUE;
+    port.QueueDepth = 32;
+    /* The link is up and the device idle. */
+    setreg(AHCI_PxSSTS, AHCI_PxSSTS_DET_PHY);
+    setreg(AHCI_PxTFD, ATA_STS_DRDY);
+    ncompleted = 0;
+}
+
+static void teardown_port(void) { free(dma); }
+
+typedef struct {
+    IRP irp;
+    IO_STACK_LOCATION stack;
+    SCSI_REQUEST_BLOCK srb;
+    UCHAR sense[18];
+    struct { MDL mdl; PFN_NUMBER pfn[4]; } m;
+} TEST_REQ;
+
+static TEST_REQ *read_req(ULONG Lba)
+{
+    TEST_REQ *r = calloc(1, sizeof(*r));
+    r->irp.Tail.Overlay.CurrentStackLocation = &r->stack;
+    r->stack.MajorFunction = IRP_MJ_SCSI;
+    r->stack.Parameters.Scsi.Srb = &r->srb;
+    r->srb.Length = sizeof(r->srb);
+    r->srb.DataBuffer = (PVOID)0x7f0000000000ull;
+    r->srb.DataTransferLength = 4096;
+    r->srb.SenseInfoBuffer = r->sense;
+    r->srb.SenseInfoBufferLength = sizeof(r->sense);
+    MmInitializeMdl(&r->m.mdl, r->srb.DataBuffer, 4096);
+    r->m.pfn[0] = 0x100 + Lba;
+    r->irp.MdlAddress = &r->m.mdl;
+    r->srb.CdbLength = 10;
+    r->srb.Cdb[0] = SCSIOP_READ;
+    ScsiPutBe32(r->srb.Cdb + 2, Lba);
+    ScsiPutBe16(r->srb.Cdb + 7, 8);
+    return r;
+}
+
+/* QEMU-like task file after a failed read: ERR with UNC. */
+static void device_error(void)
+{
+    setreg(AHCI_PxTFD, ((ULONG)ATA_ERR_UNC << AHCI_PxTFD_ERR_SHIFT) | ATA_STS_DRDY | ATA_STS_ERR);
+}
+
+static void device_ok(void) { setreg(AHCI_PxTFD, ATA_STS_DRDY); }
+
+static void assert_medium_error(TEST_REQ *r)
+{
+    assert_int_equal(SRB_STATUS(r->srb.SrbStatus), SRB_STATUS_ERROR);
+    assert_true(r->srb.SrbStatus & SRB_STATUS_AUTOSENSE_VALID);
+    assert_int_equal(r->sense[2] & 0xF, SCSI_SENSE_MEDIUM_ERROR);
+    assert_int_equal(r->sense[12], SCSI_ADSENSE_UNRECOVERED_ERROR);
+    assert_int_equal(r->irp.IoStatus.Status, STATUS_DEVICE_DATA_ERROR);
+}
+
+static void test_ncq_one_out_blamed(void **state)
+{
+    setup_port();
+    TEST_REQ *r = read_req(10);
+    AhciSubmitSrb(&port, &r->irp, &r->srb);
+    assert_int_equal(port.NcqIssued, 1);
+    /* TFES; the tag stays in PxSACT (the HBA stopped). */
+    device_error();
+    AhciProcessPort(&port, AHCI_PxIS_TFES);
+    assert_int_equal(ncompleted, 1);
+    assert_medium_error(r);
+    assert_int_equal(port.Errors, 1);
+    assert_int_equal(port.Issued, 0);
+    assert_false(port.InRecovery);
+    /* The engine was restarted after the error was cleared. */
+    assert_true(reg(AHCI_PxCMD) & AHCI_PxCMD_ST);
+    free(r);
+    teardown_port();
+}
+
+/* Three out, no NCQ log page, no PxSERR hint: all retried; then the two
+ * innocents finish and the guilty one fails again alone: blamed. */
+static void test_ncq_several_innocents_retried(void **state)
+{
+    TEST_REQ *r[3];
+
+    setup_port();
+    for (int i = 0; i < 3; i++) {
+        r[i] = read_req(100 * (i + 1));
+        AhciSubmitSrb(&port, &r[i]->irp, &r[i]->srb);
+    }
+    assert_int_equal(port.NcqIssued, 0x7);
+    device_error();
+    setreg(AHCI_PxCI, 0x7);
+    setreg(AHCI_PxSACT, 0x7);
+    AhciProcessPort(&port, AHCI_PxIS_TFES);
+    assert_int_equal(ncompleted, 0);                /* nobody blamed yet */
+    assert_int_equal(port.Issued, 0x7);             /* all three re-issued */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(port.Slots[i].Retries, 1);
+
+    /* Slots 0 and 2 succeed on the retry; slot 1 fails again, alone. */
+    device_ok();
+    setreg(AHCI_PxCI, 0x2);
+    setreg(AHCI_PxSACT, 0x2);
+    AhciProcessPort(&port, AHCI_PxIS_SDBS);
+    assert_int_equal(ncompleted, 2);
+    assert_int_equal(r[0]->irp.IoStatus.Status, STATUS_SUCCESS);
+    assert_int_equal(r[2]->irp.IoStatus.Status, STATUS_SUCCESS);
+    assert_int_equal(r[0]->srb.DataTransferLength, 4096);
+    /* The retried command's PRDT still points at its own page. */
+    assert_int_equal(port.Slots[1].Prdt[0].Dba, (0x100 + 200) << 12);
+    device_error();
+    AhciProcessPort(&port, AHCI_PxIS_TFES);
+    assert_int_equal(ncompleted, 3);
+    assert_medium_error(r[1]);
+    assert_int_equal(port.Issued, 0);
+    assert_int_equal(port.Errors, 2);
+    for (int i = 0; i < 3; i++)
+        free(r[i]);
+    teardown_port();
+}
+
+/* QEMU: no TFES, PxSERR bit <tag> names the failed command; the task
+ * file may already show a later success.  Innocents are re-issued. */
+static void test_ncq_qemu_serr_names_guilty(void **state)
+{
+    TEST_REQ *r[4];
+
+    setup_port();
+    port.Quirks |= NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR;
+    for (int i = 0; i < 4; i++) {
+        r[i] = read_req(10 * (i + 1));
+        AhciSubmitSrb(&port, &r[i]->irp, &r[i]->srb);
+    }
+    /* Slot 0 finished fine, slot 2 failed, 1 and 3 still in flight. */
+    device_ok();
+    setreg(AHCI_PxSACT, 0xE);
+    setreg(AHCI_PxCI, 0xE);
+    setreg(AHCI_PxSERR, 1u << 2);
+    AhciProcessPort(&port, AHCI_PxIS_SDBS);
+    /* io.c reaps what finished first; the next look (the next SDB FIS,
+     * polling or the watchdog) finds only the error left and recovers. */
+    assert_int_equal(ncompleted, 1);
+    assert_int_equal(r[0]->irp.IoStatus.Status, STATUS_SUCCESS);
+    assert_int_equal(port.Errors, 0);
+    AhciProcessPort(&port, AHCI_PxIS_SDBS);
+    assert_int_equal(ncompleted, 2);
+    assert_int_equal(port.Errors, 1);
+    assert_int_equal(SRB_STATUS(r[2]->srb.SrbStatus), SRB_STATUS_ERROR);
+    assert_true(r[2]->srb.SrbStatus & SRB_STATUS_AUTOSENSE_VALID);
+    assert_int_equal(r[2]->irp.IoStatus.Status, STATUS_IO_DEVICE_ERROR); /* ABRT: aborted */
+    assert_int_equal(port.Issued, 0xA);             /* 1 and 3 re-issued */
+    assert_int_equal(port.Slots[1].Retries, 1);
+    assert_int_equal(port.Slots[3].Retries, 1);
+    assert_int_equal(reg(AHCI_PxSERR), AHCI_PxSERR_ALL);  /* cleared (write 1s) */
+    for (int i = 0; i < 4; i++)
+        free(r[i]);
+    teardown_port();
+}
+
+/* A command that keeps being taken back without blame (host bus errors)
+ * ends after AHCI_MAX_RETRIES with ABORTED COMMAND sense. */
+static void test_retries_exhausted(void **state)
+{
+    setup_port();
+    TEST_REQ *r = read_req(7);
+    AhciSubmitSrb(&port, &r->irp, &r->srb);
+    for (int i = 0; i < AHCI_MAX_RETRIES; i++) {
+        setreg(AHCI_PxCI, 1);
+        setreg(AHCI_PxSACT, 1);
+        AhciProcessPort(&port, AHCI_PxIS_HBFS);
+        assert_int_equal(ncompleted, 0);
+        assert_int_equal(port.Issued, 1);
+        assert_int_equal(port.Slots[0].Retries, i + 1);
+    }
+    setreg(AHCI_PxCI, 1);
+    setreg(AHCI_PxSACT, 1);
+    AhciProcessPort(&port, AHCI_PxIS_HBFS);
+    assert_int_equal(ncompleted, 1);
+    assert_int_equal(SRB_STATUS(r->srb.SrbStatus), SRB_STATUS_ERROR);
+    assert_int_equal(r->sense[2] & 0xF, SCSI_SENSE_ABORTED_COMMAND);
+    assert_int_equal(port.Issued, 0);
+    assert_int_equal(port.Errors, AHCI_MAX_RETRIES + 1);
+    free(r);
+    teardown_port();
+}
+
+/* PhyRdy lost with commands out and one queued behind a non-queued
+ * command: all fail STATUS_DEVICE_DOES_NOT_EXIST, the engine stops, the
+ * port is gone and issues nothing more; a glitch that recovered does not
+ * fail anything. */
+static void test_link_lost_fails_requests(void **state)
+{
+    TEST_REQ *r[3];
+
+    setup_port();
+    /* A glitch: PxSSTS still shows the device. */
+    setreg(AHCI_PxSERR, 1u << 16);
+    assert_true(AhciPortCheckLink(&port));
+    assert_int_equal(port.State, AhciPortReady);
+
+    for (int i = 0; i < 2; i++) {
+        r[i] = read_req(i);
+        AhciSubmitSrb(&port, &r[i]->irp, &r[i]->srb);
+    }
+    /* A flush waits behind the NCQ reads in the pending queue. */
+    r[2] = read_req(0);
+    r[2]->srb.Cdb[0] = SCSIOP_SYNCHRONIZE_CACHE;
+    r[2]->srb.DataTransferLength = 0;
+    r[2]->srb.DataBuffer = NULL;
+    r[2]->irp.MdlAddress = NULL;
+    AhciSubmitSrb(&port, &r[2]->irp, &r[2]->srb);
+    assert_int_equal(port.Issued, 0x3);
+    assert_false(IsListEmpty(&port.Pending));
+    setreg(AHCI_PxCMD, AHCI_PxCMD_ST | AHCI_PxCMD_FRE);
+
+    setreg(AHCI_PxSSTS, AHCI_PxSSTS_DET_NONE);      /* the disk is gone */
+    assert_false(AhciPortCheckLink(&port));
+    assert_int_equal(port.State, AhciPortGone);
+    assert_int_equal(ncompleted, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(SRB_STATUS(r[i]->srb.SrbStatus), SRB_STATUS_NO_DEVICE);
+        assert_int_equal(r[i]->irp.IoStatus.Status, STATUS_DEVICE_DOES_NOT_EXIST);
+    }
+    assert_int_equal(port.Issued, 0);
+    assert_true(IsListEmpty(&port.Pending));
+    assert_false(reg(AHCI_PxCMD) & AHCI_PxCMD_ST);  /* engine stopped */
+    assert_int_equal(reg(AHCI_PxIE), 0);
+
+    /* A request that slipped into the queue afterwards is not issued, and
+     * the next check fails it. */
+    setreg(AHCI_PxCI, 0);
+    TEST_REQ *late = read_req(5);
+    AhciSubmitSrb(&port, &late->irp, &late->srb);
+    assert_int_equal(port.Issued, 0);
+    assert_int_equal(reg(AHCI_PxCI), 0);
+    assert_false(AhciPortCheckLink(&port));
+    assert_int_equal(ncompleted, 4);
+    assert_int_equal(late->irp.IoStatus.Status, STATUS_DEVICE_DOES_NOT_EXIST);
+    /* The link coming back does not revive the port. */
+    setreg(AHCI_PxSSTS, AHCI_PxSSTS_DET_PHY);
+    assert_false(AhciPortCheckLink(&port));
+    assert_int_equal(port.State, AhciPortGone);
+    for (int i = 0; i < 3; i++)
+        free(r[i]);
+    free(late);
+    teardown_port();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ncq_one_out_blamed),
+        cmocka_unit_test(test_ncq_several_innocents_retried),
+        cmocka_unit_test(test_ncq_qemu_serr_names_guilty),
+        cmocka_unit_test(test_retries_exhausted),
+        cmocka_unit_test(test_link_lost_fails_requests),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
