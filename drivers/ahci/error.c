@@ -89,6 +89,18 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
     } else if (PortIs & AHCI_PxIS_TFES) {
         if (outstanding & ncq) {
             LONG tag = AhciReadNcqErrorLog(Port, &sts, &err);
+            /* Reading page 10h is what takes a device out of its NCQ error
+             * state (ACS-3 A.14); without it only a COMRESET does.  QEMU
+             * (no log page) otherwise keeps ERR in its status and reports
+             * it again with the next command's SDB FIS, which would then be
+             * blamed for nothing. */
+            if (tag < 0) {
+                AhciPortStopEngine(Port);
+                AhciFullReset(Port);
+                AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
+                AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
+                AhciPortStartEngine(Port);
+            }
             if (tag >= 0 && (outstanding & (1u << tag))) {
                 guilty = 1u << tag;
             } else if (!(outstanding & ncq & ((outstanding & ncq) - 1))) {
@@ -102,9 +114,9 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
                     sts = ATA_STS_DRDY | ATA_STS_ERR;
                     err = ATA_ERR_ABRT;
                 }
-            } else {
-                AhciFullReset(Port);    /* the device stays in its NCQ error state otherwise */
             }
+            /* else: nobody to blame, every command is retried (the reset
+             * above got the device out of its error state). */
         } else if (nonQueued & outstanding) {
             guilty = nonQueued & outstanding;   /* at most one: nothing joins it */
         } else if (outstanding & (1u << ccs)) {

@@ -154,8 +154,11 @@ static void test_ncq_one_out_blamed(void **state)
     assert_int_equal(port.Errors, 1);
     assert_int_equal(port.Issued, 0);
     assert_false(port.InRecovery);
-    /* The engine was restarted after the error was cleared. */
+    /* The engine was restarted after the error was cleared, and with no
+     * NCQ log page a COMRESET took the device out of its error state. */
     assert_true(reg(AHCI_PxCMD) & AHCI_PxCMD_ST);
+    assert_int_equal(reg(AHCI_PxSCTL) & AHCI_PxSCTL_IPM_NOPARTIAL_NOSLUMBER,
+                     AHCI_PxSCTL_IPM_NOPARTIAL_NOSLUMBER);
     free(r);
     teardown_port();
 }
