@@ -51,6 +51,10 @@
  * deadline (SRB TimeOutValue) that ends in recovery, this bounds the rest. */
 #define AHCI_QUIESCE_TIMEOUT_MS         60000
 #define AHCI_MAX_RETRIES                3       /* innocent commands re-issued after recovery */
+/* Polling (AhciPollLook): looks with nothing finished between reads of
+ * PxIS for errors (~20 us under TCG), and between deadline checks. */
+#define AHCI_POLL_IS_LOOKS              64
+#define AHCI_POLL_DEADLINE_LOOKS        1024
 
 /* Bounce buffers (bounce.c) for an HBA without S64A: per slot, below 4 GiB;
  * such a port's maximum transfer is cut to one slot's share. */
@@ -113,6 +117,7 @@ struct _AHCI_PORT {
     KSPIN_LOCK Lock;            /* guards everything below */
     ULONG Issued;               /* slots handed to the HBA */
     ULONG NcqIssued;            /* subset issued as FPDMA (tracked in PxSACT) */
+    ULONG Deferred;             /* subset not yet written to PxCI/PxSACT (AhciRingDoorbell) */
     ULONG QueueDepth;           /* slots this port may use at once */
     LIST_ENTRY Pending;         /* IRPs not yet issued (Tail.Overlay.ListEntry) */
     AHCI_SLOT Slots[AHCI_MAX_SLOTS];
@@ -127,6 +132,7 @@ struct _AHCI_PORT {
     ULONG64 LostInterrupts;
 
     volatile ULONG PendingIs;   /* PxIS bits the ISR saw, for the DPC */
+    ULONG PollLooks;            /* AhciPollLook calls, paces its PxIS/deadline checks */
     ULONG64 Commands, Errors;
     ULONG Quirks;
 
@@ -271,6 +277,9 @@ VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs);
 VOID AhciPollPort(PAHCI_PORT Port);
 /* One polled look: PxIS errors acknowledged, then AhciProcessPort. */
 VOID AhciPollOnce(PAHCI_PORT Port);
+/* The cheap look polling repeats (one register read; PxIS and deadlines
+ * now and then); reaps what finished.  Port lock not held. */
+VOID AhciPollLook(PAHCI_PORT Port);
 VOID AhciFailAll(PAHCI_PORT Port, UCHAR SrbStatus);
 
 /* Fills slot S's command FIS, PRDT and header for Ata.  Data is the SRB's
@@ -279,7 +288,11 @@ VOID AhciFailAll(PAHCI_PORT Port, UCHAR SrbStatus);
  * reason logged if the buffer cannot be described. */
 BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, PIRP Irp,
                          PVOID Buffer, BOOLEAN IsInternal);
+/* Lock held.  Issues slot S now (with any deferred slots). */
 VOID AhciIssueSlot(PAHCI_PORT Port, ULONG S);
+/* Lock held.  Writes PxSACT/PxCI for the slots prepared but not yet
+ * issued (Deferred): polled IRPs' doorbells are batched, see io.c. */
+VOID AhciRingDoorbell(PAHCI_PORT Port);
 VOID AhciStartPending(PAHCI_PORT Port, PLIST_ENTRY Done);
 
 /* ---- io_complete.c ---- */

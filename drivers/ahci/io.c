@@ -135,8 +135,9 @@ unreachable:
     return FALSE;
 }
 
-/* AHCI 5.3.2 / 8.x: PxSACT before PxCI for NCQ; one write each. */
-VOID AhciIssueSlot(PAHCI_PORT Port, ULONG S)
+/* Lock held.  Slot S becomes issued for the driver's bookkeeping; the
+ * HBA learns of it when the doorbell rings (AhciRingDoorbell). */
+static VOID AhciPrepareSlot(PAHCI_PORT Port, ULONG S)
 {
     ULONG bit = 1u << S;
     PAHCI_SLOT slot = &Port->Slots[S];
@@ -145,13 +146,32 @@ VOID AhciIssueSlot(PAHCI_PORT Port, ULONG S)
     Port->Issued |= bit;
     if (SatlIsFpdma(&slot->Ata)) {
         Port->NcqIssued |= bit;
-        AhciWrite(Port->Regs, AHCI_PxSACT, bit);
     } else {
         /* The D2H FIS that ends this command tells success from failure
          * (AhciProcessPort); a stale one must not. */
         Port->Rfis[AHCI_RFIS_RFIS + 2] = 0;
     }
-    AhciWrite(Port->Regs, AHCI_PxCI, bit);
+    Port->Deferred |= bit;
+}
+
+/* Lock held.  AHCI 5.3.2 / 8.x: PxSACT before PxCI for NCQ; one write of
+ * each for every slot prepared since the last ring. */
+VOID AhciRingDoorbell(PAHCI_PORT Port)
+{
+    ULONG bits = Port->Deferred, ncq = bits & Port->NcqIssued;
+
+    if (!bits)
+        return;
+    Port->Deferred = 0;
+    if (ncq)
+        AhciWrite(Port->Regs, AHCI_PxSACT, ncq);
+    AhciWrite(Port->Regs, AHCI_PxCI, bits);
+}
+
+VOID AhciIssueSlot(PAHCI_PORT Port, ULONG S)
+{
+    AhciPrepareSlot(Port, S);
+    AhciRingDoorbell(Port);
 }
 
 /* Without -mpopcnt GCC calls libgcc for __builtin_popcount; drivers bind
@@ -164,11 +184,22 @@ static ULONG AhciPopCount(ULONG v)
 }
 
 /* Lock held.  Issues pending IRPs in order while slots and the NCQ rules
- * allow; requests answered without the device complete at once. */
+ * allow; requests answered without the device complete at once.
+ *
+ * Doorbell batching (docs/performance.md): under QEMU each PxCI write
+ * costs several microseconds of device-model work in the vCPU (and a
+ * main-loop wake-up), so in poll mode the slots of IRPs whose originator
+ * polls (IRP_NTSTOR_POLLED) are only prepared here and rung together by
+ * the next look (AhciPollLook) -- or at once by AhciSubmitSrb when nothing
+ * else is in flight, so queue depth 1 waits for nothing.  Any other IRP
+ * rings at once, with whatever was deferred before it.  Every path that
+ * compares Issued with PxCI/PxSACT rings first (AhciProcessPort,
+ * AhciPollLook), so a deferred slot is never taken for a finished one. */
 VOID AhciStartPending(PAHCI_PORT Port, PLIST_ENTRY Done)
 {
     SATL_OPTIONS opt = { Port->UseNcq, Port->Scratch, AHCI_SCRATCH_SIZE };
     SATL_RESULT r;
+    BOOLEAN ring = FALSE;
 
     while (!IsListEmpty(&Port->Pending) && !Port->InRecovery && !Port->Quiesced) {
         PIRP irp = CONTAINING_RECORD(Port->Pending.Flink, IRP, Tail.Overlay.ListEntry);
@@ -213,14 +244,25 @@ VOID AhciStartPending(PAHCI_PORT Port, PLIST_ENTRY Done)
             AhciCompleteSrb(irp, srb, SRB_STATUS_INVALID_REQUEST, NULL, 0, Done);
             continue;
         }
-        AhciIssueSlot(Port, s);
+        AhciPrepareSlot(Port, s);
+        if (Port->Mode != NtstorAhciModePoll || !(irp->Flags & IRP_NTSTOR_POLLED))
+            ring = TRUE;
     }
+    if (ring)
+        AhciRingDoorbell(Port);
 }
 
+/* Polled mode (docs/performance.md): an IRP whose originator polls
+ * (IRP_NTSTOR_POLLED: it calls IoPollDevice, which reaches AhciPdoPoll)
+ * is handed to the HBA and left there, so several are in flight; any
+ * other IRP on a polled port is spun for here, as the only way it will
+ * complete.  When the new IRP had to queue (every slot busy), one look
+ * reaps what has finished to make room. */
 NTSTATUS AhciSubmitSrb(PAHCI_PORT Port, PIRP Irp, PSCSI_REQUEST_BLOCK Srb)
 {
     LIST_ENTRY done;
     KIRQL irql;
+    BOOLEAN poll, callerPolls, queued;
 
     InitializeListHead(&done);
     Srb->SrbStatus = SRB_STATUS_PENDING;
@@ -228,12 +270,80 @@ NTSTATUS AhciSubmitSrb(PAHCI_PORT Port, PIRP Irp, PSCSI_REQUEST_BLOCK Srb)
     KeAcquireSpinLock(&Port->Lock, &irql);
     InsertTailList(&Port->Pending, &Irp->Tail.Overlay.ListEntry);
     AhciStartPending(Port, &done);
-    BOOLEAN poll = Port->Mode == NtstorAhciModePoll || (Srb->SrbFlags & SRB_FLAGS_NTSTOR_POLL);
+    /* Nothing else in flight: no look would come sooner than a wait for
+     * this one, so ring now. */
+    if (Port->Deferred && Port->Issued == Port->Deferred)
+        AhciRingDoorbell(Port);
+    queued = !IsListEmpty(&Port->Pending);
+    poll = Port->Mode == NtstorAhciModePoll || (Srb->SrbFlags & SRB_FLAGS_NTSTOR_POLL);
+    callerPolls = Port->Mode == NtstorAhciModePoll && (Irp->Flags & IRP_NTSTOR_POLLED);
     KeReleaseSpinLock(&Port->Lock, irql);
     AhciFinishIrps(&done);
-    if (poll)
+    if (callerPolls) {
+        if (queued)
+            AhciPollLook(Port);
+    } else if (poll) {
         AhciPollPort(Port);
+    }
     return STATUS_PENDING;
+}
+
+/* Lock held, Port->Issued != 0.  Active: PxCI | PxSACT as read now.
+ * Completes what finished, or starts recovery when the finish was an
+ * error.  CheckDeadlines: also recover commands past their deadline. */
+static VOID AhciReapLocked(PAHCI_PORT Port, ULONG PortIs, ULONG Active, BOOLEAN CheckDeadlines,
+                           PLIST_ENTRY Done)
+{
+    ULONG finished = Port->Issued & ~Active;
+
+    /* Callers ring before reading Active; a slot not yet rung is not done. */
+    finished &= ~Port->Deferred;
+
+    /* A non-queued command whose D2H FIS says ERR failed, even where the
+     * HBA cleared its PxCI bit (QEMU does, hw/ide/ahci.c ahci_cmd_done)
+     * and polling never saw TFES. */
+    if ((finished & ~Port->NcqIssued) &&
+        (Port->Rfis[AHCI_RFIS_RFIS + 2] & (ATA_STS_ERR | ATA_STS_DF))) {
+        AhciRecoverPort(Port, PortIs | AHCI_PxIS_TFES, 0, Done);
+        finished = 0;
+    }
+    /* QEMU's silent NCQ failure: SDBS, the tag stays in PxSACT and shows
+     * as PxSERR bit <tag> (quirk ncq-error-in-serr). */
+    if ((Port->Quirks & NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR) && Port->NcqIssued &&
+        !(finished & Port->NcqIssued) && (PortIs & AHCI_PxIS_SDBS) &&
+        AhciRead(Port->Regs, AHCI_PxSERR)) {
+        AhciRecoverPort(Port, PortIs | AHCI_PxIS_TFES, 0, Done);
+        finished = 0;
+    }
+    while (finished) {
+        ULONG s = (ULONG)__builtin_ctz(finished);
+        finished &= finished - 1;
+        AhciCompleteSlot(Port, s, SRB_STATUS_SUCCESS, NULL, Done);
+    }
+    if (CheckDeadlines && Port->Issued) {
+        ULONG64 now = AhciNow();
+        ULONG late = 0;
+        for (ULONG b = Port->Issued; b; b &= b - 1) {
+            ULONG s = (ULONG)__builtin_ctz(b);
+            if (now > Port->Slots[s].Deadline)
+                late |= 1u << s;
+        }
+        if (late)
+            AhciRecoverPort(Port, 0, late, Done);
+    }
+}
+
+/* PxCI, or PxSACT when every issued command is queued (their PxCI bits
+ * clear when the command FIS is sent, PxSACT when they end: AHCI 5.6.4.2),
+ * or both for a mix: one register read in the common cases. */
+static inline ULONG AhciReadActive(PAHCI_PORT Port, ULONG Issued, ULONG NcqIssued)
+{
+    if (NcqIssued == Issued)
+        return AhciRead(Port->Regs, AHCI_PxSACT);
+    ULONG active = AhciRead(Port->Regs, AHCI_PxCI);
+    if (NcqIssued)
+        active |= AhciRead(Port->Regs, AHCI_PxSACT);
+    return active;
 }
 
 VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs)
@@ -243,46 +353,12 @@ VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs)
 
     InitializeListHead(&done);
     KeAcquireSpinLock(&Port->Lock, &irql);
-    if (PortIs & AHCI_PxIS_FATAL) {
+    AhciRingDoorbell(Port);
+    if (PortIs & AHCI_PxIS_FATAL)
         AhciRecoverPort(Port, PortIs, 0, &done);
-    } else if (Port->Issued) {
-        ULONG active = AhciRead(Port->Regs, AHCI_PxCI);
-        if (Port->NcqIssued)
-            active |= AhciRead(Port->Regs, AHCI_PxSACT);
-        ULONG finished = Port->Issued & ~active;
-        /* A non-queued command whose D2H FIS says ERR failed, even where
-         * the HBA cleared its PxCI bit (QEMU does, hw/ide/ahci.c
-         * ahci_cmd_done) and polling never saw TFES. */
-        if ((finished & ~Port->NcqIssued) &&
-            (Port->Rfis[AHCI_RFIS_RFIS + 2] & (ATA_STS_ERR | ATA_STS_DF))) {
-            AhciRecoverPort(Port, PortIs | AHCI_PxIS_TFES, 0, &done);
-            finished = 0;
-        }
-        /* QEMU's silent NCQ failure: SDBS, the tag stays in PxSACT and
-         * shows as PxSERR bit <tag> (quirk ncq-error-in-serr). */
-        if ((Port->Quirks & NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR) && Port->NcqIssued &&
-            !(finished & Port->NcqIssued) && (PortIs & AHCI_PxIS_SDBS) &&
-            AhciRead(Port->Regs, AHCI_PxSERR)) {
-            AhciRecoverPort(Port, PortIs | AHCI_PxIS_TFES, 0, &done);
-            finished = 0;
-        }
-        while (finished) {
-            ULONG s = (ULONG)__builtin_ctz(finished);
-            finished &= finished - 1;
-            AhciCompleteSlot(Port, s, SRB_STATUS_SUCCESS, NULL, &done);
-        }
-        if (Port->Issued) {
-            ULONG64 now = AhciNow();
-            ULONG late = 0;
-            for (ULONG b = Port->Issued; b; b &= b - 1) {
-                ULONG s = (ULONG)__builtin_ctz(b);
-                if (now > Port->Slots[s].Deadline)
-                    late |= 1u << s;
-            }
-            if (late)
-                AhciRecoverPort(Port, 0, late, &done);
-        }
-    }
+    else if (Port->Issued)
+        AhciReapLocked(Port, PortIs, AhciReadActive(Port, Port->Issued, Port->NcqIssued), TRUE,
+                       &done);
     if (PortIs & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS))
         DbgPrint("ahci%u: port %u: link change (PxIS=%08x SSTS=%08x); hot plug is not handled\n",
                  Port->Controller->Number, Port->Index, PortIs,
@@ -309,28 +385,61 @@ VOID AhciPollOnce(PAHCI_PORT Port)
     AhciProcessPort(Port, is);
 }
 
-/* Polled completion: spin on PxCI (and PxSACT when NCQ commands are out)
- * without the lock; take it only when something finished, an error bit
- * shows in PxIS, or a deadline may have passed. */
-VOID AhciPollPort(PAHCI_PORT Port)
+/* One polled look, without the lock until something needs it.  Under TCG
+ * every MMIO access is a trip into QEMU's device model (taking its big
+ * lock), so a look reads one register -- PxSACT or PxCI -- and only every
+ * AHCI_POLL_IS_LOOKS-th look with nothing finished also PxIS (an error
+ * stops the command: its bit stays set until recovery), every
+ * AHCI_POLL_DEADLINE_LOOKS-th the deadlines.  What finished is reaped with
+ * the value just read, unless the port changed meanwhile (a completion or
+ * issue from a DPC between the read and the lock): then it is read again. */
+VOID AhciPollLook(PAHCI_PORT Port)
 {
-    ULONG spins = 0;
+    ULONG issued = Port->Issued, ncq = Port->NcqIssued, looks = ++Port->PollLooks;
+    ULONG64 commands = Port->Commands;
+    LIST_ENTRY done;
+    KIRQL irql;
 
-    for (;;) {
-        ULONG issued = Port->Issued;
-        if (!issued && (IsListEmpty(&Port->Pending) || Port->Quiesced))
-            return;
-        ULONG active = AhciRead(Port->Regs, AHCI_PxCI);
-        if (Port->NcqIssued)
-            active |= AhciRead(Port->Regs, AHCI_PxSACT);
+    if (!issued) {
+        if (!IsListEmpty(&Port->Pending) && !Port->Quiesced)
+            AhciProcessPort(Port, 0);   /* starts what waits */
+        return;
+    }
+    if (Port->Deferred) {
+        KeAcquireSpinLock(&Port->Lock, &irql);
+        AhciRingDoorbell(Port);
+        KeReleaseSpinLock(&Port->Lock, irql);
+    }
+    ULONG active = AhciReadActive(Port, issued, ncq);
+    if (!(issued & ~active)) {
         ULONG is = 0;
-        if ((issued & active) == issued)
+        if (!(looks % AHCI_POLL_IS_LOOKS))
             is = AhciRead(Port->Regs, AHCI_PxIS) & AhciPolledIsMask(Port);
         if (is)
             AhciWrite(Port->Regs, AHCI_PxIS, is);
-        if ((issued & ~active) || is || !issued || (++spins & 0x3FF) == 0)
+        if (is || !(looks % AHCI_POLL_DEADLINE_LOOKS))
             AhciProcessPort(Port, is);
-        else
+        return;
+    }
+    InitializeListHead(&done);
+    KeAcquireSpinLock(&Port->Lock, &irql);
+    if (Port->Issued) {
+        if (Port->Issued != issued || Port->NcqIssued != ncq || Port->Commands != commands)
+            active = AhciReadActive(Port, Port->Issued, Port->NcqIssued);
+        AhciReapLocked(Port, 0, active, FALSE, &done);
+    }
+    AhciStartPending(Port, &done);
+    KeReleaseSpinLock(&Port->Lock, irql);
+    AhciFinishIrps(&done);
+}
+
+/* Spins until the port has nothing issued (or nothing it may issue). */
+VOID AhciPollPort(PAHCI_PORT Port)
+{
+    while (Port->Issued || (!IsListEmpty(&Port->Pending) && !Port->Quiesced)) {
+        ULONG64 commands = Port->Commands;
+        AhciPollLook(Port);
+        if (Port->Commands == commands)
             __asm__ volatile("pause");
     }
 }

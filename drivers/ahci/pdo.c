@@ -3,6 +3,20 @@
  * SRB functions. */
 #include "ahcip.h"
 
+/* IoPollDevice on a stack above this PDO (include/wdm/io.h): in poll mode
+ * one look at the port reaps what finished and starts what waits; in the
+ * interrupt modes completions arrive by themselves. */
+static BOOLEAN AhciPdoPoll(PDEVICE_OBJECT DeviceObject, PVOID Context)
+{
+    PAHCI_PDO_EXTENSION ext = DeviceObject->DeviceExtension;
+    PAHCI_PORT port = ext->Port;
+
+    if (!port || port->State != AhciPortReady || port->Mode != NtstorAhciModePoll)
+        return FALSE;
+    AhciPollLook(port);
+    return TRUE;
+}
+
 NTSTATUS AhciCreatePdo(PAHCI_CONTROLLER Ctrl, PAHCI_PORT Port)
 {
     WCHAR nameBuf[48];
@@ -28,6 +42,7 @@ NTSTATUS AhciCreatePdo(PAHCI_CONTROLLER Ctrl, PAHCI_PORT Port)
     Port->PdoExt = ext;
     pdo->Flags |= DO_BUS_ENUMERATED_DEVICE | DO_DIRECT_IO;
     pdo->AlignmentRequirement = FILE_WORD_ALIGNMENT;    /* PRD data must be word aligned */
+    IoRegisterPollRoutine(pdo, AhciPdoPoll, NULL);
     if (Port->State == AhciPortReady)
         pdo->SectorSize = (USHORT)Port->Device.SectorSize;
     pdo->Flags &= ~DO_DEVICE_INITIALIZING;

@@ -528,6 +528,8 @@ typedef struct _DEVOBJ_EXTENSION {
     ULONG StartIoKey;
     ULONG StartIoFlags;             /* DOE_SIO_* */
     LONG StartIoCount;
+    BOOLEAN (*PollRoutine)(struct _DEVICE_OBJECT *DeviceObject, PVOID Context);
+    PVOID PollContext;              /* IoRegisterPollRoutine */
 } DEVOBJ_EXTENSION, *PDEVOBJ_EXTENSION;
 
 #define DOE_UNLOAD_PENDING   0x00000001
@@ -561,6 +563,9 @@ typedef struct _DEVICE_OBJECT {
 #define FO_NO_INTERMEDIATE_BUFFERING 0x00000008
 #define FO_HANDLE_CREATED   0x00040000
 #define FO_CLEANUP_COMPLETE 0x00004000
+/* ntstor: asynchronous requests on this file are completed by the caller's
+ * polling (NtSetPolledCompletion / NtPollFile, kernel/include/io.h). */
+#define FO_NTSTOR_POLLED    0x40000000
 
 typedef struct _FILE_OBJECT {
     CSHORT Type;                    /* IO_TYPE_FILE */
@@ -705,6 +710,12 @@ typedef struct _IO_STACK_LOCATION {
  * from IoAllocateIrp without this flag must be reclaimed by its creator's
  * completion routine returning STATUS_MORE_PROCESSING_REQUIRED. */
 #define IRP_IOMGR_OWNED         0x00100000
+/* ntstor: the IRP's originator drives completion by calling IoPollDevice
+ * on the stack it sent the IRP to until the IRP completes, so a driver
+ * that finds completions by polling may return STATUS_PENDING at once
+ * instead of spinning for this IRP (see IoRegisterPollRoutine).  Set only
+ * when IoPollDevice from that stack reaches a poll routine. */
+#define IRP_NTSTOR_POLLED       0x00200000
 
 /* IRP AllocationFlags */
 #define IRP_QUOTA_CHARGED        0x01
@@ -939,6 +950,35 @@ NTSTATUS IoRegisterShutdownNotification(PDEVICE_OBJECT DeviceObject);
 VOID IoUnregisterShutdownNotification(PDEVICE_OBJECT DeviceObject);
 /* The device directly below (referenced), or NULL. */
 PDEVICE_OBJECT IoGetLowerDeviceObject(PDEVICE_OBJECT DeviceObject);
+
+/* ntstor: polled completion (docs/performance.md).  A driver that finds
+ * completions by polling its hardware (an AHCI port in poll mode) registers
+ * a poll routine on its device object.  IoPollDevice(DeviceObject) calls
+ * the poll routines of DeviceObject and of every device below it in its
+ * stack (DeviceObject is normally the top, where the IRP was sent), once
+ * each, in the caller's context at <= DISPATCH_LEVEL.  A poll routine
+ * looks at the hardware once, completes what has finished (IoCompleteRequest
+ * inline, no lock held: completion routines run from inside IoPollDevice
+ * and may send new IRPs, which must not poll recursively) and returns TRUE
+ * if completions on this device are found by polling -- the caller should
+ * keep calling until its IRP completes -- or FALSE if they arrive by
+ * themselves (interrupts): the caller may block instead.  IoPollDevice
+ * returns TRUE if some routine did.
+ *
+ * Who polls: the I/O manager while it waits for a synchronous request it
+ * sent (it then marks the IRP IRP_NTSTOR_POLLED), class drivers waiting for
+ * their own SRBs, and callers of asynchronous requests that asked for it
+ * (FO_NTSTOR_POLLED).  A polling driver spins in the submitter, as before,
+ * for IRPs without IRP_NTSTOR_POLLED.
+ *
+ * Register while the device exists and before requests arrive; Routine
+ * NULL unregisters.  The registration goes with the device object. */
+typedef BOOLEAN DRIVER_POLL_ROUTINE(PDEVICE_OBJECT DeviceObject, PVOID Context);
+typedef DRIVER_POLL_ROUTINE *PDRIVER_POLL_ROUTINE;
+VOID IoRegisterPollRoutine(PDEVICE_OBJECT DeviceObject, PDRIVER_POLL_ROUTINE Routine, PVOID Context);
+BOOLEAN IoPollDevice(PDEVICE_OBJECT DeviceObject);
+/* TRUE if IoPollDevice(DeviceObject) would reach a poll routine. */
+BOOLEAN IoIsPollable(PDEVICE_OBJECT DeviceObject);
 /* The device a file object's requests go to (top of its device's stack). */
 PDEVICE_OBJECT IoGetRelatedDeviceObject(PFILE_OBJECT FileObject);
 /* Opens ObjectName and returns the file object (referenced: the caller

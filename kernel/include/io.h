@@ -146,6 +146,20 @@ NTSTATUS NtFlushBuffersFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock);
  * asynchronous requests, then the file object's last reference sends
  * IRP_MJ_CLOSE and it goes. */
 NTSTATUS NtClose(HANDLE Handle);
+/* Polled completion (IoPollDevice in include/wdm/io.h, docs/performance.md).
+ * NtSetPolledCompletion(h, TRUE): the caller drives completion of its
+ * asynchronous requests on h by calling NtPollFile until they have
+ * completed, so a port driver in poll mode hands them to the hardware and
+ * returns instead of spinning for each one: several are in flight at once.
+ * STATUS_NOT_SUPPORTED if nothing in the file's stack polls (requests then
+ * complete as before); FALSE turns it off.  Synchronous requests need none
+ * of this: the I/O manager polls while it waits for them.
+ * NtPollFile: one look for completions (ApcRoutines and events of finished
+ * requests run inside it).  STATUS_SUCCESS if a driver polled -- call again
+ * while waiting; STATUS_NOT_SUPPORTED if completions on this file arrive by
+ * themselves right now (interrupts): wait instead. */
+NTSTATUS NtSetPolledCompletion(HANDLE FileHandle, BOOLEAN CallerPolls);
+NTSTATUS NtPollFile(HANDLE FileHandle);
 
 #define IOP_CLOSE_DRAIN_TIMEOUT_MS 30000
 

@@ -34,6 +34,19 @@ NTSTATUS NtCreateFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess, PCUNICODE_S
     return Status;
 }
 
+/* Waits for Event, set when an IRP sent to Top completes.  While some
+ * driver in Top's stack finds completions by polling, the wait is that
+ * polling (the IRP went down IRP_NTSTOR_POLLED); otherwise it blocks. */
+static VOID IopWaitPolled(PKEVENT Event, PDEVICE_OBJECT Top)
+{
+    while (!KeReadStateEvent(Event)) {
+        if (!IoPollDevice(Top)) {
+            KeWaitForSingleObject(Event, Executive, KernelMode, FALSE, NULL);
+            return;
+        }
+    }
+}
+
 /* Sends a built IRP for File and, for a synchronous call, waits for it. */
 static NTSTATUS IopSubmitFileIrp(PFILE_OBJECT File, PDEVICE_OBJECT Top, PIRP Irp,
                                  PKEVENT Event, PIO_APC_ROUTINE ApcRoutine, PVOID ApcContext,
@@ -50,7 +63,11 @@ static NTSTATUS IopSubmitFileIrp(PFILE_OBJECT File, PDEVICE_OBJECT Top, PIRP Irp
         KeInitializeEvent(&LocalEvent, NotificationEvent, FALSE);
         Irp->UserEvent = &LocalEvent;
         Irp->Flags |= IRP_SYNCHRONOUS_API;
+        if (IoIsPollable(Top))
+            Irp->Flags |= IRP_NTSTOR_POLLED;    /* IopWaitPolled below polls */
     } else {
+        if (File->Flags & FO_NTSTOR_POLLED)
+            Irp->Flags |= IRP_NTSTOR_POLLED;    /* the caller polls (NtPollFile) */
         if (Event)
             KeClearEvent(Event);
         Irp->UserEvent = Event;
@@ -64,7 +81,7 @@ static NTSTATUS IopSubmitFileIrp(PFILE_OBJECT File, PDEVICE_OBJECT Top, PIRP Irp
     if (!Synchronous)
         return STATUS_PENDING;
     if (Status == STATUS_PENDING) {
-        KeWaitForSingleObject(&LocalEvent, Executive, KernelMode, FALSE, NULL);
+        IopWaitPolled(&LocalEvent, Top);
         Status = IoStatusBlock->Status;
     }
     return Status;
@@ -180,6 +197,58 @@ NTSTATUS NtFlushBuffersFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock)
     return Status;
 }
 
+NTSTATUS NtSetPolledCompletion(HANDLE FileHandle, BOOLEAN CallerPolls)
+{
+    PFILE_OBJECT File;
+    NTSTATUS Status;
+
+    Status = ObReferenceObjectByHandle(FileHandle, IoFileObjectType, (PVOID *)&File);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    if (!CallerPolls)
+        __atomic_and_fetch(&File->Flags, ~(ULONG)FO_NTSTOR_POLLED, __ATOMIC_SEQ_CST);
+    else if (IoIsPollable(IoGetRelatedDeviceObject(File)))
+        __atomic_or_fetch(&File->Flags, FO_NTSTOR_POLLED, __ATOMIC_SEQ_CST);
+    else
+        Status = STATUS_NOT_SUPPORTED;
+    ObDereferenceObject(File);
+    return Status;
+}
+
+NTSTATUS NtPollFile(HANDLE FileHandle)
+{
+    PFILE_OBJECT File;
+    NTSTATUS Status;
+
+    Status = ObReferenceObjectByHandle(FileHandle, IoFileObjectType, (PVOID *)&File);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    if (!IoPollDevice(IoGetRelatedDeviceObject(File)))
+        Status = STATUS_NOT_SUPPORTED;
+    ObDereferenceObject(File);
+    return Status;
+}
+
+/* NtClose of the last handle: outstanding asynchronous requests must end
+ * before the file object may go.  A polled file's requests end only if
+ * someone polls -- the closer does, up to the same deadline. */
+static VOID IopDrainFile(PFILE_OBJECT File)
+{
+    ULONG64 Deadline = KeQueryTimeUs() + (ULONG64)IOP_CLOSE_DRAIN_TIMEOUT_MS * 1000;
+    PDEVICE_OBJECT Top = IoGetRelatedDeviceObject(File);
+    LARGE_INTEGER Timeout;
+
+    while ((File->Flags & FO_NTSTOR_POLLED) && File->PendingRequests &&
+           KeQueryTimeUs() < Deadline)
+        if (!IoPollDevice(Top))
+            break;
+    if (File->PendingRequests) {
+        ULONG64 Now = KeQueryTimeUs();
+        Timeout.QuadPart = Now < Deadline ? -(LONGLONG)((Deadline - Now) * 10) : -1;
+        KeWaitForSingleObject(&File->Event, Executive, KernelMode, FALSE, &Timeout);
+    }
+}
+
 NTSTATUS NtClose(HANDLE Handle)
 {
     IO_STATUS_BLOCK Iosb;
@@ -197,11 +266,8 @@ NTSTATUS NtClose(HANDLE Handle)
         if (!NT_SUCCESS(Status) && Status != STATUS_INVALID_DEVICE_REQUEST)
             DbgPrint("io: IRP_MJ_CLEANUP: %s\n", RtlNtStatusName(Status));
         File->Flags |= FO_CLEANUP_COMPLETE;
-        if (File->PendingRequests) {
-            LARGE_INTEGER Timeout;
-            Timeout.QuadPart = -(LONGLONG)IOP_CLOSE_DRAIN_TIMEOUT_MS * 10000;
-            KeWaitForSingleObject(&File->Event, Executive, KernelMode, FALSE, &Timeout);
-        }
+        if (File->PendingRequests)
+            IopDrainFile(File);
         if (File->PendingRequests) {
             /* Completion would touch a freed file object: keep it, and say
              * so -- a driver is sitting on requests. */

@@ -65,6 +65,9 @@
     X(IoInitializeDpcRequest)                  \
     X(IoInitializeIrp)                         \
     X(IoInvalidateDeviceRelations)             \
+    X(IoIsPollable)                            \
+    X(IoPollDevice)                            \
+    X(IoRegisterPollRoutine)                   \
     X(IoRegisterShutdownNotification)          \
     X(IoReleaseCancelSpinLock)                 \
     X(IoReuseIrp)                              \

@@ -8,11 +8,14 @@
  *         p50_us=70 p99_us=95 max_us=410                                      (one line)
  *
  * Everything is allocated before the timed loop (buffers, slots, the
- * latency histogram); the loop only issues and reaps.  Completion routines
- * (ApcRoutine) run inside IoCompleteRequest -- inline in polled mode, from
- * the DPC with interrupts -- and only stamp the slot; the loop refills it,
- * so the call depth stays bounded (kernel/include/io.h).  Latency is TSC
- * ticks from issue to completion.
+ * latency histogram); the loop only issues and reaps.  mode=poll asks for
+ * polled completion on the handle (NtSetPolledCompletion): the port keeps
+ * all qd requests in flight and the loop drives their completion with
+ * NtPollFile after each pass.  Completion routines (ApcRoutine) run inside
+ * IoCompleteRequest -- from NtPollFile in polled mode, from the DPC with
+ * interrupts -- and only stamp the slot; the loop refills it, so the call
+ * depth stays bounded (kernel/include/io.h).  Latency is TSC ticks from
+ * issue to completion.
  *
  * raw=1 runs the same reads in the AHCI driver's own loop instead
  * (cmd_disk_rawbench.c), to show what the NT path costs. */
@@ -149,6 +152,9 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
         }
     }
 
+    /* Polled: requests are left with the port and this loop reaps them
+     * (NtPollFile), so qd of them are in flight, not one. */
+    BOOLEAN polled = poll && NT_SUCCESS(NtSetPolledCompletion(d.Handle, TRUE));
     ULONG64 startUs = KeQueryTimeUs(), endUs = startUs + seconds * 1000000ull, nowUs = startUs;
     BOOLEAN issuing = TRUE;
     for (;;) {
@@ -189,6 +195,8 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
             }
             busy += s->Busy;
         }
+        if (polled && busy)
+            NtPollFile(d.Handle);
         nowUs = KeQueryTimeUs();
         if (issuing && (nowUs >= endUs || errors))
             issuing = FALSE;

@@ -316,6 +316,98 @@ static void test_ncq_ordering(void **state)
     teardown_port();
 }
 
+/* Poll mode (io.c "Doorbell batching"): IRPs whose originator polls are
+ * left with the HBA (no spinning in the submitter); the first rings at
+ * once, later ones wait for the next look, which rings them with one
+ * PxSACT and one PxCI write and only then reads PxSACT, so a slot not yet
+ * rung is never taken for a finished one.  Other IRPs ring at once. */
+static void test_polled_doorbell_batching(void **state)
+{
+    PFN_NUMBER p[] = { 0x100 };
+    TEST_REQ *r[4];
+
+    setup_port(TRUE);
+    port.Mode = NtstorAhciModePoll;
+    for (int i = 0; i < 4; i++) {
+        r[i] = make_req(FAKE_VA(0), 4096, p, 1);
+        cdb_rw(r[i], SCSIOP_READ, 8 * i, 8);
+        r[i]->irp.Flags |= IRP_NTSTOR_POLLED;
+    }
+    /* Nothing in flight: rung at once. */
+    assert_int_equal(AhciSubmitSrb(&port, &r[0]->irp, &r[0]->srb), STATUS_PENDING);
+    assert_int_equal(port.Issued, 0x1);
+    assert_int_equal(port.Deferred, 0);
+    assert_int_equal(reg(AHCI_PxSACT), 0x1);
+    assert_int_equal(reg(AHCI_PxCI), 0x1);
+    /* Two more while it runs: prepared, not rung. */
+    setreg(AHCI_PxCI, 0);               /* the HBA took the FIS of slot 0 */
+    AhciSubmitSrb(&port, &r[1]->irp, &r[1]->srb);
+    AhciSubmitSrb(&port, &r[2]->irp, &r[2]->srb);
+    assert_int_equal(port.Issued, 0x7);
+    assert_int_equal(port.NcqIssued, 0x7);
+    assert_int_equal(port.Deferred, 0x6);
+    assert_int_equal(reg(AHCI_PxSACT), 0x1);
+    assert_int_equal(reg(AHCI_PxCI), 0);
+    assert_int_equal(ncompleted, 0);
+
+    /* A look rings both with one write each; slot 0 has finished (the
+     * written PxSACT value shows only 1 and 2 active). */
+    AhciPollLook(&port);
+    assert_int_equal(port.Deferred, 0);
+    assert_int_equal(reg(AHCI_PxSACT), 0x6);
+    assert_int_equal(reg(AHCI_PxCI), 0x6);
+    assert_int_equal(ncompleted, 1);
+    assert_ptr_equal(completed[0], &r[0]->irp);
+    assert_int_equal(r[0]->irp.IoStatus.Status, STATUS_SUCCESS);
+    assert_int_equal(port.Issued, 0x6);
+
+    /* Deferred again, then the whole port is looked at from elsewhere
+     * (DPC, watchdog): it rings before it compares. */
+    setreg(AHCI_PxCI, 0);
+    AhciSubmitSrb(&port, &r[3]->irp, &r[3]->srb);
+    assert_int_equal(port.Deferred, 0x1);
+    setreg(AHCI_PxSACT, 0x6);
+    AhciProcessPort(&port, 0);
+    assert_int_equal(port.Deferred, 0);
+    assert_int_equal(reg(AHCI_PxSACT), 0x1);    /* slot 0 rung; 1 and 2 read as done */
+    assert_int_equal(ncompleted, 3);
+    assert_int_equal(port.Issued, 0x1);
+
+    /* A deferred slot failed before it was rung is forgotten. */
+    TEST_REQ *x = make_req(FAKE_VA(0), 4096, p, 1);
+    cdb_rw(x, SCSIOP_READ, 64, 8);
+    x->irp.Flags |= IRP_NTSTOR_POLLED;
+    AhciSubmitSrb(&port, &x->irp, &x->srb);
+    assert_int_equal(port.Deferred, 0x2);
+    AhciFailAll(&port, SRB_STATUS_NO_DEVICE);
+    assert_int_equal(port.Deferred, 0);
+    assert_int_equal(port.Issued, 0);
+    assert_int_equal(ncompleted, 5);
+    assert_int_equal(x->irp.IoStatus.Status, STATUS_DEVICE_DOES_NOT_EXIST);
+
+    /* Interrupt-driven: the polled flag changes nothing, each rings. */
+    port.Mode = NtstorAhciModeMsi;
+    setreg(AHCI_PxSACT, 0);
+    setreg(AHCI_PxCI, 0);
+    TEST_REQ *y = make_req(FAKE_VA(0), 4096, p, 1), *z = make_req(FAKE_VA(0), 4096, p, 1);
+    cdb_rw(y, SCSIOP_READ, 64, 8);
+    cdb_rw(z, SCSIOP_READ, 72, 8);
+    y->irp.Flags |= IRP_NTSTOR_POLLED;
+    z->irp.Flags |= IRP_NTSTOR_POLLED;
+    AhciSubmitSrb(&port, &y->irp, &y->srb);
+    AhciSubmitSrb(&port, &z->irp, &z->srb);
+    assert_int_equal(port.Deferred, 0);
+    assert_int_equal(reg(AHCI_PxSACT), 0x2);    /* the last write: slot 1 */
+    assert_int_equal(reg(AHCI_PxCI), 0x2);
+
+    for (int i = 0; i < 4; i++)
+        free(r[i]);
+    free(x);
+    free(y);
+    free(z);
+    teardown_port();
+}
+
 static void test_synthesized_and_sense(void **state)
 {
     UCHAR buf[255];
@@ -593,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_prdt_from_mdl),
         cmocka_unit_test(test_prdt_limits),
         cmocka_unit_test(test_ncq_ordering),
+        cmocka_unit_test(test_polled_doorbell_batching),
         cmocka_unit_test(test_synthesized_and_sense),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_bounce_above_4g),

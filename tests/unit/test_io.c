@@ -18,11 +18,21 @@
 
 /* ---- stand-ins for kernel services outside ob/io ---- */
 
-/* Identity "physical" addresses: page numbers are VA >> 12. */
+/* Identity "physical" addresses: page numbers are VA >> 12; a direct-map
+ * address translates as the kernel's does (va - base), except the page at
+ * DIRECT_MAP_HOLE, which is not mapped.  Calls are counted. */
+#define DIRECT_MAP_HOLE (NTSTOR_DIRECT_MAP_BASE + 0x7000000ull)
+static ULONG PhysLookups;
 PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID Va)
 {
     PHYSICAL_ADDRESS Pa;
-    Pa.QuadPart = (LONGLONG)(ULONG_PTR)Va;
+    ULONG64 V = (ULONG_PTR)Va;
+    PhysLookups++;
+    if (V >= NTSTOR_DIRECT_MAP_BASE)
+        Pa.QuadPart = (V & ~(ULONG64)(PAGE_SIZE - 1)) == DIRECT_MAP_HOLE ? 0
+                      : (LONGLONG)(V - NTSTOR_DIRECT_MAP_BASE);
+    else
+        Pa.QuadPart = (LONGLONG)V;
     return Pa;
 }
 
@@ -880,6 +890,59 @@ static void test_mdl_partial_and_caches(void **state)
     assert_null(IoAllocateIrp(0, FALSE));
 }
 
+/* Direct-map buffers: page numbers from the address, one page-table walk
+ * per end; anything else (or a range whose end is not mapped) walks
+ * every page. */
+static void test_mdl_direct_map_pages(void **state)
+{
+    PVOID Va = (PVOID)(NTSTOR_DIRECT_MAP_BASE + 0x5000000ull + 0x100);
+    PMDL Mdl = IoAllocateMdl(Va, 256 * PAGE_SIZE, FALSE, FALSE, NULL);   /* spans 257 pages */
+    assert_non_null(Mdl);
+    PhysLookups = 0;
+    MmBuildMdlForNonPagedPool(Mdl);
+    assert_int_equal(PhysLookups, 2);
+    for (ULONG i = 0; i < 257; i++)
+        assert_int_equal(MmGetMdlPfnArray(Mdl)[i], 0x5000 + i);
+    assert_ptr_equal(MmGetSystemAddressForMdlSafe(Mdl, 0), Va);
+    assert_true(Mdl->MdlFlags & MDL_SOURCE_IS_NONPAGED_POOL);
+    IoFreeMdl(Mdl);
+
+    /* One page: one walk. */
+    Va = (PVOID)(NTSTOR_DIRECT_MAP_BASE + 0x123000ull);
+    Mdl = IoAllocateMdl(Va, 512, FALSE, FALSE, NULL);
+    PhysLookups = 0;
+    MmBuildMdlForNonPagedPool(Mdl);
+    assert_int_equal(PhysLookups, 1);
+    assert_int_equal(MmGetMdlPfnArray(Mdl)[0], 0x123);
+    IoFreeMdl(Mdl);
+
+    /* Not the direct map: every page looked up. */
+    static UCHAR Buf[4 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+    Mdl = IoAllocateMdl(Buf, 3 * PAGE_SIZE, FALSE, FALSE, NULL);
+    PhysLookups = 0;
+    MmBuildMdlForNonPagedPool(Mdl);
+    assert_int_equal(PhysLookups, 3);
+    assert_int_equal(MmGetMdlPfnArray(Mdl)[2], ((ULONG_PTR)Buf >> PAGE_SHIFT) + 2);
+    IoFreeMdl(Mdl);
+
+    /* The last page is not mapped: no shortcut; the per-page walk stops
+     * at the hole (PAGE_FAULT_IN_NONPAGED_AREA) rather than DMA to it. */
+    Va = (PVOID)(DIRECT_MAP_HOLE - 2 * PAGE_SIZE);
+    Mdl = IoAllocateMdl(Va, 3 * PAGE_SIZE, FALSE, FALSE, NULL);
+    jmp_buf jb;
+    PhysLookups = 0;
+    host_bugcheck_jmp = &jb;
+    if (setjmp(jb) == 0) {
+        MmBuildMdlForNonPagedPool(Mdl);
+        fail_msg("an unmapped page in the buffer must stop");
+    }
+    host_bugcheck_jmp = NULL;
+    assert_int_equal(host_last_bugcheck, PAGE_FAULT_IN_NONPAGED_AREA);
+    assert_int_equal(host_last_bugcheck_params[0], DIRECT_MAP_HOLE);
+    assert_int_equal(PhysLookups, 2 + 3);   /* both ends, then page by page */
+    IoFreeMdl(Mdl);
+}
+
 /* ---- interrupts ---- */
 
 static int IsrCalls;
@@ -1100,6 +1163,117 @@ static void test_files_async_requests(void **state)
     IopDeleteDriverObject(FileDrv);
 }
 
+/* ---- polled completion (poll.c, ntapi.c) ---- */
+
+static ULONG PollCalls[3];
+static ULONG PollCompleteAfter;     /* complete PendedIrp on this call of routine 0 */
+static ULONG PolledFlagSeen;
+static BOOLEAN PollReturns;
+static BOOLEAN TestPoll(PDEVICE_OBJECT Device, PVOID Context)
+{
+    ULONG Which = (ULONG)(ULONG_PTR)Context;
+    PollCalls[Which]++;
+    if (Which == 0 && PendedIrp && PollCalls[0] >= PollCompleteAfter) {
+        PIRP Irp = PendedIrp;
+        PendedIrp = NULL;
+        PolledFlagSeen = (Irp->Flags & IRP_NTSTOR_POLLED) != 0;
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    }
+    return PollReturns;
+}
+
+static void test_poll_routines_walk_the_stack(void **state)
+{
+    BuildStack();   /* T over M over B */
+    assert_false(IoIsPollable(DevT));
+    assert_false(IoPollDevice(DevT));
+    PollReturns = TRUE;
+    memset(PollCalls, 0, sizeof(PollCalls));
+    IoRegisterPollRoutine(DevB, TestPoll, (PVOID)1);
+    IoRegisterPollRoutine(DevM, TestPoll, (PVOID)2);
+    assert_true(IoIsPollable(DevT));
+    assert_true(IoIsPollable(DevB));
+    assert_true(IoPollDevice(DevT));
+    assert_int_equal(PollCalls[1], 1);
+    assert_int_equal(PollCalls[2], 1);
+    assert_true(IoPollDevice(DevB));        /* only what is below */
+    assert_int_equal(PollCalls[1], 2);
+    assert_int_equal(PollCalls[2], 1);
+    PollReturns = FALSE;                    /* interrupt-driven now */
+    assert_false(IoPollDevice(DevT));
+    IoRegisterPollRoutine(DevB, NULL, NULL);
+    IoRegisterPollRoutine(DevM, NULL, NULL);
+    assert_false(IoIsPollable(DevT));
+    TearDownStack();
+}
+
+static void test_polled_file_requests(void **state)
+{
+    HANDLE H;
+    IO_STATUS_BLOCK Iosb;
+    static UCHAR Buf[2][512] __attribute__((aligned(512)));
+    LARGE_INTEGER Off = { .QuadPart = 512 };
+    MakeFileDevice();
+    UNICODE_STRING Path = U(u"\\Device\\TestDisk");
+    assert_int_equal(NtCreateFile(&H, GENERIC_READ, &Path, &Iosb, 0, 0), STATUS_SUCCESS);
+
+    /* Nothing polls in this stack yet. */
+    assert_int_equal(NtSetPolledCompletion(H, TRUE), STATUS_NOT_SUPPORTED);
+    assert_int_equal(NtPollFile(H), STATUS_NOT_SUPPORTED);
+    assert_int_equal(NtPollFile((HANDLE)(ULONG_PTR)0x4444), STATUS_INVALID_HANDLE);
+
+    memset(PollCalls, 0, sizeof(PollCalls));
+    PollReturns = TRUE;
+    IoRegisterPollRoutine(FileDev, TestPoll, (PVOID)0);
+
+    /* A synchronous read the driver pends: the I/O manager polls until
+     * it completes, and told the driver so. */
+    DriverPends = TRUE;
+    PollCompleteAfter = 3;
+    PolledFlagSeen = 0;
+    assert_int_equal(NtReadFile(H, NULL, NULL, NULL, &Iosb, Buf[0], 512, &Off, NULL), STATUS_SUCCESS);
+    assert_int_equal(PollCalls[0], 3);
+    assert_int_equal(PolledFlagSeen, 1);
+    assert_int_equal(Iosb.Information, 512);
+    assert_int_equal(Buf[0][1], 1);
+
+    /* Asynchronous: marked polled only after the caller asked. */
+    ApcCalls = 0;
+    memset(PollCalls, 0, sizeof(PollCalls));
+    PollCompleteAfter = 1;
+    assert_int_equal(NtReadFile(H, NULL, TestApc, (PVOID)0, &ApcIosb[0], Buf[0], 512, &Off, NULL),
+                     STATUS_PENDING);
+    assert_int_equal(NtPollFile(H), STATUS_SUCCESS);
+    assert_int_equal(PolledFlagSeen, 0);
+    assert_int_equal(ApcCalls, 1);
+
+    assert_int_equal(NtSetPolledCompletion(H, TRUE), STATUS_SUCCESS);
+    assert_int_equal(NtReadFile(H, NULL, TestApc, (PVOID)1, &ApcIosb[1], Buf[1], 512, &Off, NULL),
+                     STATUS_PENDING);
+    assert_int_equal(ApcCalls, 1);
+    assert_int_equal(NtPollFile(H), STATUS_SUCCESS);
+    assert_int_equal(PolledFlagSeen, 1);
+    assert_int_equal(ApcCalls, 2);
+    assert_int_equal(ApcIosb[1].Information, 512);
+
+    /* Close with a polled request outstanding: the close polls it to the
+     * end, and the file goes normally. */
+    PollCompleteAfter = PollCalls[0] + 4;
+    assert_int_equal(NtReadFile(H, NULL, TestApc, (PVOID)1, &ApcIosb[1], Buf[1], 512, &Off, NULL),
+                     STATUS_PENDING);
+    LogCount = 0;
+    assert_int_equal(NtClose(H), STATUS_SUCCESS);
+    assert_null(PendedIrp);
+    assert_int_equal(ApcCalls, 3);
+    assert_int_equal(Log[0].Who, 'k');
+    assert_int_equal(Log[LogCount - 1].Who, 'l');
+    assert_int_equal(FileDev->ReferenceCount, 0);
+
+    DriverPends = FALSE;
+    IoDeleteDevice(FileDev);
+    IopDeleteDriverObject(FileDrv);
+}
+
 static void test_device_names_and_pointer(void **state)
 {
     MakeFileDevice();
@@ -1202,9 +1376,12 @@ int main(void)
         cmocka_unit_test_teardown(test_build_direct_read_uses_mdl, CheckClean),
         cmocka_unit_test_teardown(test_build_ioctl_methods, CheckClean),
         cmocka_unit_test_teardown(test_mdl_partial_and_caches, CheckClean),
+        cmocka_unit_test_teardown(test_mdl_direct_map_pages, CheckClean),
+        cmocka_unit_test_teardown(test_poll_routines_walk_the_stack, CheckClean),
         cmocka_unit_test_teardown(test_interrupt_connect, CheckClean),
         cmocka_unit_test_teardown(test_files_open_read_close, CheckClean),
         cmocka_unit_test_teardown(test_files_async_requests, CheckClean),
+        cmocka_unit_test_teardown(test_polled_file_requests, CheckClean),
         cmocka_unit_test_teardown(test_device_names_and_pointer, CheckClean),
         cmocka_unit_test_teardown(test_shutdown_notification, CheckClean),
     };
