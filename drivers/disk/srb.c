@@ -10,6 +10,19 @@ static NTSTATUS DiskSyncDone(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Contex
     return STATUS_MORE_PROCESSING_REQUIRED;     /* the IRP is ours to free */
 }
 
+/* Waits for Done.  A port in poll mode finds completions only when
+ * someone looks (IoPollDevice, include/wdm/io.h): poll while it does,
+ * block once completions come by interrupt. */
+static VOID DiskWaitPolled(PKEVENT Done, PDEVICE_OBJECT Lower)
+{
+    while (!KeReadStateEvent(Done)) {
+        if (!IoPollDevice(Lower)) {
+            KeWaitForSingleObject(Done, Executive, KernelMode, FALSE, NULL);
+            return;
+        }
+    }
+}
+
 /* Flags: SRB_FLAGS_DATA_IN / DATA_OUT / NO_DATA_TRANSFER.  Transient errors
  * are retried.  Sense (optional, SenseLength in/out) gets the sense bytes
  * of the last try. */
@@ -50,9 +63,11 @@ NTSTATUS DiskSendSrbSync(PDISK_FDO Fdo, const UCHAR *Cdb, UCHAR CdbLength, PVOID
         next->MinorFunction = 0;
         next->Parameters.Scsi.Srb = &srb;
         irp->IoStatus.Status = STATUS_NOT_SUPPORTED;
+        if (IoIsPollable(Fdo->Lower))
+            irp->Flags |= IRP_NTSTOR_POLLED;    /* DiskWaitPolled polls */
         IoSetCompletionRoutine(irp, DiskSyncDone, &done, TRUE, TRUE, TRUE);
         IoCallDriver(Fdo->Lower, irp);
-        KeWaitForSingleObject(&done, Executive, KernelMode, FALSE, NULL);
+        DiskWaitPolled(&done, Fdo->Lower);
         DiskInterpretSrb(&srb, irp->IoStatus.Status, &r);
         IoFreeIrp(irp);
         if (Sense && SenseLength) {

@@ -11,7 +11,7 @@
  * latency histogram); the loop only issues and reaps.  mode=poll asks for
  * polled completion on the handle (NtSetPolledCompletion): the port keeps
  * all qd requests in flight and the loop drives their completion with
- * NtPollFile after each pass.  Completion routines (ApcRoutine) run inside
+ * IoPollDevice after each pass.  Completion routines (ApcRoutine) run inside
  * IoCompleteRequest -- from NtPollFile in polled mode, from the DPC with
  * interrupts -- and only stamp the slot; the loop refills it, so the call
  * depth stays bounded (kernel/include/io.h).  Latency is TSC ticks from
@@ -72,6 +72,8 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
     NTSTATUS firstError = STATUS_SUCCESS;
     NTSTOR_AHCI_SET_MODE oldMode, newMode;
     BOOLEAN modeChanged = FALSE;
+    PFILE_OBJECT file = NULL;
+    PDEVICE_OBJECT pollTop = NULL;
     CHAR diskNum[16];
     INT rc = 1;
 
@@ -152,9 +154,13 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
         }
     }
 
-    /* Polled: requests are left with the port and this loop reaps them
-     * (NtPollFile), so qd of them are in flight, not one. */
-    BOOLEAN polled = poll && NT_SUCCESS(NtSetPolledCompletion(d.Handle, TRUE));
+    /* Polled: requests are left with the port and this loop reaps them,
+     * so qd of them are in flight, not one.  The loop polls the stack
+     * directly (IoPollDevice, what NtPollFile does) through a file object
+     * it holds, rather than looking the handle up on every pass. */
+    if (poll && NT_SUCCESS(NtSetPolledCompletion(d.Handle, TRUE)) &&
+        NT_SUCCESS(ObReferenceObjectByHandle(d.Handle, IoFileObjectType, (PVOID *)&file)))
+        pollTop = IoGetRelatedDeviceObject(file);
     ULONG64 startUs = KeQueryTimeUs(), endUs = startUs + seconds * 1000000ull, nowUs = startUs;
     BOOLEAN issuing = TRUE;
     for (;;) {
@@ -195,8 +201,8 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
             }
             busy += s->Busy;
         }
-        if (polled && busy)
-            NtPollFile(d.Handle);
+        if (pollTop && busy)
+            IoPollDevice(pollTop);
         nowUs = KeQueryTimeUs();
         if (issuing && (nowUs >= endUs || errors))
             issuing = FALSE;
@@ -233,6 +239,8 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
         rc = errors ? 1 : 0;
     }
 out:
+    if (file)
+        ObDereferenceObject(file);
     if (modeChanged)
         DiskShellIoctl(&d, IOCTL_NTSTOR_AHCI_SET_MODE, &oldMode, sizeof(oldMode), NULL, 0, NULL);
     DiskShellClose(&d);
