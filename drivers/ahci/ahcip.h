@@ -60,7 +60,6 @@
  * such a port's maximum transfer is cut to one slot's share. */
 #define AHCI_BOUNCE_SLOT_BYTES  (128 * 1024)
 #define AHCI_BOUNCE_BYTES       (AHCI_MAX_SLOTS * AHCI_BOUNCE_SLOT_BYTES)
-#define AHCI_BOUNCE_HOOKS       (4 * AHCI_MAX_SLOTS)
 typedef struct _AHCI_BOUNCE AHCI_BOUNCE, *PAHCI_BOUNCE;
 
 typedef enum _AHCI_PORT_STATE {
@@ -335,6 +334,7 @@ VOID AhciBounceFree(PAHCI_PORT Port);
 BOOLEAN AhciBounceBuild(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, PIRP Irp,
                         PVOID Buffer, PULONG Prds);
 ULONG64 AhciBounceCount(PAHCI_PORT Port);
+VOID AhciBounceFinish(PAHCI_PORT Port, ULONG S, ULONG Length);
 /* Parameters\TestHoldLowMemory: take all free memory below 4 GiB after
  * start (so request buffers come from above it); given back at stop. */
 VOID AhciTestHoldLowMemory(PAHCI_CONTROLLER Ctrl);

@@ -11,53 +11,30 @@
  * completes.  A slot holds one command at a time, so no two commands share
  * bounce memory, nothing is serialised and nothing is allocated per request.
  *
- * The copy back after a read happens in a completion routine chained in
- * front of the caller's own on the port driver's stack location (the one
- * the driver above set with IoSetCompletionRoutine): it copies, then calls
- * the caller's routine under the caller's SL_INVOKE_* rules, or does the
- * pending propagation IoCompleteRequest does when there is none.  So no
- * completion path of the port driver needs to know about bouncing. */
+ * The copy back after a read happens when the slot completes
+ * (AhciCompleteSlot calls AhciBounceFinish under the port lock), before the
+ * slot is free again: a later command can never overwrite data that has
+ * not reached its owner, and the IRP's completion needs to know nothing. */
 #include "ahcip.h"
 
 #define AHCI_4GIB 0x100000000ull
 
-/* One slot's part of the block and the command that last used it.  A
- * read's data waits there (CopyPending) until its IRP completes; if the
- * slot is taken by another bounced command first (the slot is free as soon
- * as the command finished, before its IRP is completed with no lock held),
- * the data is copied to its owner then, before it is overwritten. */
+/* One slot's part of the block and the bounced command using it, if any.
+ * Touched with the port lock held. */
 typedef struct _AHCI_BOUNCE_SLOT {
     PUCHAR Va;
     ULONG64 Pa;
-    PIRP Irp;                   /* the command that last used it */
-    PUCHAR Client;              /* its buffer */
+    PUCHAR Client;              /* the command's own buffer; NULL: not bounced */
     ULONG Bytes;
-    BOOLEAN CopyPending;        /* a read whose data is still only here */
-    ULONG64 Use;                /* counts uses: tells a hook's use from a later one */
+    BOOLEAN In;                 /* a read: copy back at completion */
 } AHCI_BOUNCE_SLOT, *PAHCI_BOUNCE_SLOT;
-
-/* A bounced read's completion hook: the caller's routine it stands in
- * front of.  From a free list, not per slot: the IRP may complete after its
- * slot has been reused. */
-typedef struct _AHCI_BOUNCE_HOOK {
-    struct _AHCI_BOUNCE_HOOK *Next;
-    PAHCI_BOUNCE Bounce;
-    ULONG Slot;
-    ULONG64 Use;
-    PIO_COMPLETION_ROUTINE CallerRoutine;
-    PVOID CallerContext;
-    UCHAR CallerControl;        /* the caller's SL_INVOKE_* bits */
-} AHCI_BOUNCE_HOOK, *PAHCI_BOUNCE_HOOK;
 
 struct _AHCI_BOUNCE {
     PAHCI_PORT Port;
     PUCHAR Block;
     ULONG64 BlockPa;
     ULONG64 Commands;           /* commands carried through the block */
-    ULONG64 EarlyCopies;        /* reads copied back when their slot was reused */
-    PAHCI_BOUNCE_HOOK FreeHooks;
     AHCI_BOUNCE_SLOT Slots[AHCI_MAX_SLOTS];
-    AHCI_BOUNCE_HOOK Hooks[AHCI_BOUNCE_HOOKS];
 };
 
 NTSTATUS AhciBounceAllocate(PAHCI_PORT Port)
@@ -82,11 +59,6 @@ NTSTATUS AhciBounceAllocate(PAHCI_PORT Port)
     for (ULONG s = 0; s < AHCI_MAX_SLOTS; s++) {
         b->Slots[s].Va = b->Block + (SIZE_T)s * AHCI_BOUNCE_SLOT_BYTES;
         b->Slots[s].Pa = b->BlockPa + (ULONG64)s * AHCI_BOUNCE_SLOT_BYTES;
-    }
-    for (ULONG h = 0; h < AHCI_BOUNCE_HOOKS; h++) {
-        b->Hooks[h].Bounce = b;
-        b->Hooks[h].Next = b->FreeHooks;
-        b->FreeHooks = &b->Hooks[h];
     }
     Port->Bounce = b;
     DbgPrint("ahci%u: port %u: bounce buffers: %u KiB below 4 GiB at pa 0x%llx, %u KiB per slot "
@@ -157,67 +129,19 @@ static BOOLEAN AhciBufferAbove4G(PIRP Irp, PVOID Buffer, ULONG Bytes, PULONG64 F
     return FALSE;
 }
 
-static VOID AhciBounceCopyBack(PAHCI_BOUNCE_SLOT Bs, ULONG Bytes)
+/* Lock held, from AhciCompleteSlot: slot S's command is done; Length bytes
+ * arrived (0 when it failed).  A bounced read's data goes to its owner now,
+ * before the slot can be reused. */
+VOID AhciBounceFinish(PAHCI_PORT Port, ULONG S, ULONG Length)
 {
-    RtlCopyMemory(Bs->Client, Bs->Va, Bytes < Bs->Bytes ? Bytes : Bs->Bytes);
-    Bs->CopyPending = FALSE;
-}
+    PAHCI_BOUNCE b = Port->Bounce;
+    PAHCI_BOUNCE_SLOT bs;
 
-/* Runs in IoCompleteRequest in place of the caller's routine (see top),
- * with no port lock held. */
-static NTSTATUS AhciBounceDone(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
-{
-    PAHCI_BOUNCE_HOOK hook = Context;
-    PAHCI_BOUNCE b = hook->Bounce;
-    PAHCI_BOUNCE_SLOT bs = &b->Slots[hook->Slot];
-    NTSTATUS status = Irp->IoStatus.Status;
-    PIO_COMPLETION_ROUTINE routine = hook->CallerRoutine;
-    PVOID context = hook->CallerContext;
-    UCHAR control = hook->CallerControl;
-    KIRQL irql;
-
-    KeAcquireSpinLock(&b->Port->Lock, &irql);
-    if (bs->CopyPending && bs->Use == hook->Use) {
-        if (NT_SUCCESS(status))
-            AhciBounceCopyBack(bs, Irp->IoStatus.Information > 0xFFFFFFFFu ? 0xFFFFFFFFu
-                                                                     : (ULONG)Irp->IoStatus.Information);
-        bs->CopyPending = FALSE;
-    }
-    hook->Next = b->FreeHooks;
-    b->FreeHooks = hook;
-    KeReleaseSpinLock(&b->Port->Lock, irql);
-
-    if (routine && ((NT_SUCCESS(status) && (control & SL_INVOKE_ON_SUCCESS)) ||
-                    (!NT_SUCCESS(status) && (control & SL_INVOKE_ON_ERROR)) ||
-                    (Irp->Cancel && (control & SL_INVOKE_ON_CANCEL))))
-        return routine(DeviceObject, Irp, context);
-    /* What IoCompleteRequest does for a location without a routine. */
-    if (Irp->PendingReturned && Irp->CurrentLocation <= Irp->StackCount)
-        IoMarkIrpPending(Irp);
-    return STATUS_SUCCESS;
-}
-
-/* Lock held.  Puts a hook in front of the caller's completion routine on
- * the IRP's current stack location.  FALSE when every hook is in use. */
-static BOOLEAN AhciBounceHook(PAHCI_BOUNCE B, ULONG S, PIRP Irp)
-{
-    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
-    const UCHAR invoke = SL_INVOKE_ON_SUCCESS | SL_INVOKE_ON_ERROR | SL_INVOKE_ON_CANCEL;
-    PAHCI_BOUNCE_HOOK hook = B->FreeHooks;
-
-    if (!hook)
-        return FALSE;
-    B->FreeHooks = hook->Next;
-    hook->Next = NULL;
-    hook->Slot = S;
-    hook->Use = B->Slots[S].Use;
-    hook->CallerRoutine = stack->CompletionRoutine;
-    hook->CallerContext = stack->Context;
-    hook->CallerControl = stack->Control & invoke;
-    stack->CompletionRoutine = AhciBounceDone;
-    stack->Context = hook;
-    stack->Control |= invoke;
-    return TRUE;
+    if (!b || S >= AHCI_MAX_SLOTS || !(bs = &b->Slots[S])->Client)
+        return;
+    if (bs->In && Length)
+        RtlCopyMemory(bs->Client, bs->Va, Length < bs->Bytes ? Length : bs->Bytes);
+    bs->Client = NULL;
 }
 
 BOOLEAN AhciBounceBuild(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, PIRP Irp,
@@ -233,8 +157,6 @@ BOOLEAN AhciBounceBuild(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, P
         return FALSE;
     if (!b)
         why = "no bounce buffer";
-    else if (!Irp)
-        why = "no IRP";
     else if (bytes > AHCI_BOUNCE_SLOT_BYTES || S >= AHCI_MAX_SLOTS)
         why = "larger than a slot's bounce buffer";
     if (why) {
@@ -243,31 +165,12 @@ BOOLEAN AhciBounceBuild(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, P
         return FALSE;
     }
 
+    /* A retry of the same command finds its slot still set up: a write's
+     * data is copied again (cheap), a read's copy back still waits. */
     PAHCI_BOUNCE_SLOT bs = &b->Slots[S];
-    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
-    BOOLEAN retry = bs->Irp == Irp && bs->Client == Buffer && stack->CompletionRoutine ==
-                    AhciBounceDone;
-    if (!retry) {
-        /* The slot's last read has not been completed yet: its data goes
-         * to its owner now, before this command overwrites it. */
-        if (bs->CopyPending) {
-            AhciBounceCopyBack(bs, bs->Bytes);
-            b->EarlyCopies++;
-        }
-        bs->Use++;
-        bs->Irp = Irp;
-        bs->Client = Buffer;
-        bs->Bytes = bytes;
-        if (in) {
-            if (!AhciBounceHook(b, S, Irp)) {
-                DbgPrint("ahci%u: port %u: all %u bounce completion hooks in use\n",
-                         Port->Controller->Number, Port->Index, AHCI_BOUNCE_HOOKS);
-                bs->Irp = NULL;
-                return FALSE;
-            }
-            bs->CopyPending = TRUE;
-        }
-    }
+    bs->Client = Buffer;
+    bs->Bytes = bytes;
+    bs->In = in;
     if (!in)
         RtlCopyMemory(bs->Va, Buffer, bytes);
 

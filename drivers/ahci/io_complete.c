@@ -73,6 +73,8 @@ VOID AhciCompleteSlot(PAHCI_PORT Port, ULONG S, UCHAR SrbStatus, const SATL_SENS
     Port->NcqIssued &= ~bit;
     Port->Deferred &= ~bit;     /* failed (reset, device gone) before it was rung */
     Port->Commands++;
+    if (Port->Bounce)
+        AhciBounceFinish(Port, S, length);
     if (!slot->Srb)
         return;
     if (SrbStatus == SRB_STATUS_SUCCESS && slot->Ata.PassThrough && slot->Ata.CheckCondition) {

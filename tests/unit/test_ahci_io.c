@@ -18,8 +18,8 @@ static PIRP completed[64];
 static int ncompleted;
 static int caller_calls;
 /* Enough of IoCompleteRequest for a one-location IRP: the routine set on
- * the current location runs when its SL_INVOKE_* bits match (bounce.c
- * chains its copy-back there). */
+ * the current location runs when its SL_INVOKE_* bits match (the tests check
+ * that a bounced read's data is in place by the time it runs). */
 VOID IoCompleteRequest(PIRP Irp, CCHAR Boost)
 {
     PIO_STACK_LOCATION st = IoGetCurrentIrpStackLocation(Irp);
@@ -599,9 +599,10 @@ static void test_bounce_above_4g(void **state)
 }
 
 /* A read's slot is reused by another bounced command before the read's IRP
- * is completed: its data reaches its buffer first, and the later
- * completion does not copy the new command's bytes over it.  A failed read
- * copies nothing; a transfer larger than a slot's share is refused. */
+ * is completed: its data reached its buffer when the slot completed, and
+ * the later IRP completion does not copy the new command's bytes over it.
+ * A failed read copies nothing; a transfer larger than a slot's share is
+ * refused. */
 static void test_bounce_slot_reuse_and_errors(void **state)
 {
     PUCHAR rbuf = aligned_alloc(4096, 4096), wbuf = aligned_alloc(4096, 4096);
@@ -632,7 +633,7 @@ static void test_bounce_slot_reuse_and_errors(void **state)
     cdb_rw(w, SCSIOP_WRITE, 100, 8);
     AhciSubmitSrb(&port, &w->irp, &w->srb);
     assert_int_equal(port.Issued, 1);
-    assert_int_equal(rbuf[0], 0x5A);                /* copied before it was overwritten */
+    assert_int_equal(rbuf[0], 0x5A);                /* copied when the slot completed */
     assert_int_equal(rbuf[4095], 0x5A);
     assert_int_equal(contig_block[0], 0xC3);
 
