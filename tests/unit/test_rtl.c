@@ -135,6 +135,41 @@ static void test_pattern(void **state)
     assert_int_equal(RtlCheckPatternBlock(block, 7, 4), 64);
 }
 
+void *RtlpMemCopy(void *d, const void *s, size_t n);
+void *RtlpMemMove(void *d, const void *s, size_t n);
+void *RtlpMemFill(void *d, int c, size_t n);
+int RtlpMemCompare(const void *a, const void *b, size_t n);
+
+/* The kernel's memcpy/memmove/memset/memcmp against the C library's, at
+ * every small length and alignment (the 8-byte bulk and the byte tail),
+ * overlapping moves in both directions, and the bytes around untouched. */
+static void test_memory_routines_match_libc(void **state)
+{
+    unsigned char a[96], b[96], c[96];
+    for (int n = 0; n < 40; n++)
+        for (int so = 0; so < 9; so++)
+            for (int dof = 0; dof < 9; dof++) {
+                for (int i = 0; i < 96; i++) {
+                    a[i] = (unsigned char)(i * 13 + n);
+                    b[i] = c[i] = (unsigned char)(i * 7 + so);
+                }
+                assert_ptr_equal(RtlpMemCopy(b + dof, a + so, n), b + dof);
+                memcpy(c + dof, a + so, n);
+                assert_memory_equal(b, c, 96);
+                assert_ptr_equal(RtlpMemFill(b + dof, 0x100 + n, n), b + dof);
+                memset(c + dof, 0x100 + n, n);
+                assert_memory_equal(b, c, 96);
+                RtlpMemMove(b + dof, b + so + 20, n);       /* overlap, either way */
+                memmove(c + dof, c + so + 20, n);
+                assert_memory_equal(b, c, 96);
+                RtlpMemMove(b + so + 20, b + dof, n);
+                memmove(c + so + 20, c + dof, n);
+                assert_memory_equal(b, c, 96);
+                int x = RtlpMemCompare(a, b, n), y = memcmp(a, b, n);
+                assert_true((x < 0) == (y < 0) && (x > 0) == (y > 0));
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +180,7 @@ int main(void)
         cmocka_unit_test(test_unicode),
         cmocka_unit_test(test_ascii_numbers),
         cmocka_unit_test(test_pattern),
+        cmocka_unit_test(test_memory_routines_match_libc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
