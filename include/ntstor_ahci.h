@@ -33,6 +33,16 @@ typedef enum _NTSTOR_AHCI_MODE {
 #define NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR 0x00000020 /* QEMU: a failed NCQ tag shows as PxSERR bit <tag>
                                                       with SDBS, not TFES, and stays in PxSACT */
 
+/* The quirks' names as the driver logs them and `disks` prints them, in bit
+ * order: X(bit, "name"). */
+#define NTSTOR_AHCI_QUIRK_NAMES(X)                              \
+    X(NTSTOR_AHCI_QUIRK_NO_NCQ, "no-ncq")                       \
+    X(NTSTOR_AHCI_QUIRK_FORCED_POLL, "forced-poll")             \
+    X(NTSTOR_AHCI_QUIRK_NO_64BIT, "no-64bit")                   \
+    X(NTSTOR_AHCI_QUIRK_NO_CLO, "no-clo")                       \
+    X(NTSTOR_AHCI_QUIRK_LOST_INTERRUPT, "lost-interrupt")       \
+    X(NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR, "ncq-error-in-serr")
+
 /* IOCTL_NTSTOR_AHCI_GET_INFO output. */
 typedef struct _NTSTOR_AHCI_INFO {
     ULONG Size;                 /* sizeof(NTSTOR_AHCI_INFO) */

@@ -5,11 +5,28 @@
  *
  *   ntstor> disks
  *   disk n=0 ctrl=0 port=0 model="QEMU HARDDISK" serial="QM00001" sectors=131072 sector_size=512
- *        ncq=1 trim=1 mode=msi writable=0 style=gpt partitions=1 max_transfer=1048576  (one line)
+ *        ncq=1 trim=1 mode=msi writable=0 style=gpt partitions=1 max_transfer=1048576
+ *        quirks=- bounced=0                                                          (one line)
  *   disks count=1 */
 #include "cmd_disk.h"
 
 #define DISK_MAX_PARTITIONS 128     /* drivers/disk/partition.h */
+
+/* "no-64bit,forced-poll" or "-". */
+static VOID DiskFormatQuirks(ULONG Quirks, PCHAR Text, SIZE_T TextSize)
+{
+    SIZE_T len = 0;
+    Text[0] = 0;
+#define QUIRK_NAME(bit, name)                                                         \
+    if ((Quirks & (bit)) && len + sizeof(name) + 1 < TextSize) {                      \
+        RtlStringCbPrintfA(Text + len, TextSize - len, "%s%s", len ? "," : "", name); \
+        len = RtlAsciiLength(Text);                                                   \
+    }
+    NTSTOR_AHCI_QUIRK_NAMES(QUIRK_NAME)
+#undef QUIRK_NAME
+    if (!len)
+        RtlAsciiCopy(Text, TextSize, "-");
+}
 
 static VOID DiskFormatGuid(const GUID *g, PCHAR Text, SIZE_T TextSize)
 {
@@ -33,13 +50,17 @@ static INT CmdDisks(INT Argc, PCHAR *Argv)
         RtlStringCbPrintfA(num, sizeof(num), "%u", n);
         if (!DiskShellOpen("disks", num, FALSE, &d))
             continue;
+        CHAR quirks[96];
+        DiskFormatQuirks(d.HaveAhci ? d.Ahci.Quirks : 0, quirks, sizeof(quirks));
         ConPrintf("disk n=%u ctrl=%d port=%d model=\"%s\" serial=\"%s\" sectors=%llu sector_size=%u "
-                  "ncq=%u trim=%u mode=%s writable=%u style=%s partitions=%u max_transfer=%u\n",
+                  "ncq=%u trim=%u mode=%s writable=%u style=%s partitions=%u max_transfer=%u "
+                  "quirks=%s bounced=%u\n",
                   n, d.HaveAhci ? (INT)d.Ahci.Controller : -1, d.HaveAhci ? (INT)d.Ahci.Port : -1,
                   d.HaveAhci && d.Ahci.Model[0] ? d.Ahci.Model : d.Info.Product, d.Info.Serial,
                   d.Info.Sectors, d.Info.SectorSize, d.HaveAhci && d.Ahci.NcqDepth ? 1 : 0, d.Info.Trim,
                   d.HaveAhci ? DiskShellModeName(d.Ahci.Mode) : "unknown", d.Info.Writable,
-                  DiskStyleName(d.Info.PartitionStyle), d.Info.PartitionCount, d.Info.MaxTransferBytes);
+                  DiskStyleName(d.Info.PartitionStyle), d.Info.PartitionCount, d.Info.MaxTransferBytes,
+                  quirks, d.HaveAhci ? d.Ahci.BouncedCommands : 0);
         count++;
         DiskShellClose(&d);
     }

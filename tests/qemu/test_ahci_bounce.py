@@ -73,6 +73,12 @@ def test_quirk_and_buffers_below_4g(machine32):
     assert re.search(r"ahci0: test: holding \d+ KiB", text), text
 
 
+def disk_bounced(m, n):
+    """The exact bounce counter and quirks from the disk's `disks` line."""
+    d = [r for r in m.lines("disks", "disk") if r["n"] == n][0]
+    return int(d["bounced"]), d["quirks"].split(",")
+
+
 def test_host_pattern_and_crc_through_bounce(machine32):
     m, work = machine32
     n = disk_at(m, 0, 1)["n"]
@@ -90,6 +96,10 @@ def test_host_pattern_and_crc_through_bounce(machine32):
     # the last one logged), and the logged data addresses lie above 4 GiB.
     assert 2 * after > before + 8, (before, after)
     assert pas and all(pa >= 1 << 32 for pa in pas), [hex(p) for p in pas]
+    # `disks` shows the quirk and the exact count: 2 x 512 KiB in 128 KiB
+    # commands is at least 8 bounced commands.
+    count, quirks = disk_bounced(m, n)
+    assert "no-64bit" in quirks and count >= 8, (count, quirks)
 
 
 def test_guest_write_verify_qd32_and_host_check(machine32):
@@ -97,6 +107,7 @@ def test_guest_write_verify_qd32_and_host_check(machine32):
     n = disk_at(m, 0, 1)["n"]
     m.cmd("writable %s on" % n)
     before, _ = bounced(m, 0, 1)
+    exact_before, _ = disk_bounced(m, n)
     w = m.one("write %s 8192 3000 seed=%d" % (n, GUEST_SEED), "write", timeout=120)
     assert w["status"] == "STATUS_SUCCESS", w
     v = m.one("verify %s 8192 3000 seed=%d" % (n, GUEST_SEED), "verify", timeout=120)
@@ -112,6 +123,8 @@ def test_guest_write_verify_qd32_and_host_check(machine32):
     # twice the last one logged, and it includes every bench read.
     after, _ = bounced(m, 0, 1)
     assert 2 * after > ios + before, (before, after, ios)
+    exact_after, _ = disk_bounced(m, n)
+    assert exact_after - exact_before >= ios, (exact_before, exact_after, ios)
     assert m.one("flush %s" % n, "flush")["status"] == "STATUS_SUCCESS"
     assert m.poweroff() == 0
     assert mkdisk.check_pattern(work, 8192, 3000, GUEST_SEED)

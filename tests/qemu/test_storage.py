@@ -73,6 +73,9 @@ def test_disks_lines(m):
     assert d["ncq"] in ("0", "1") and d["trim"] in ("0", "1")
     assert d["style"] == "gpt" and d["partitions"] == "2"
     assert disk_by_port(m, 2)["style"] == "mbr"
+    # QEMU's AHCI reaches 64 bits: nothing bounced, no no-64bit quirk
+    assert d["bounced"] == "0" and "no-64bit" not in d["quirks"], d
+    assert re.fullmatch(r"-|[a-z0-9-]+(,[a-z0-9-]+)*", d["quirks"]), d
 
 
 def test_gpt_partitions_match_sgdisk(m, disks):
