@@ -51,6 +51,8 @@
  * deadline (SRB TimeOutValue) that ends in recovery, this bounds the rest. */
 #define AHCI_QUIESCE_TIMEOUT_MS         60000
 #define AHCI_MAX_RETRIES                3       /* innocent commands re-issued after recovery */
+/* Bit 31 of PendingIs (CPDS, never enabled): the ISR saw the port. */
+#define AHCI_PENDING_IS_SEEN            0x80000000u
 /* Polling (AhciPollLook): looks with nothing finished between reads of
  * PxIS for errors (~20 us under TCG), and between deadline checks. */
 #define AHCI_POLL_IS_LOOKS              64
@@ -117,6 +119,11 @@ struct _AHCI_PORT {
     ULONG Issued;               /* slots handed to the HBA */
     ULONG NcqIssued;            /* subset issued as FPDMA (tracked in PxSACT) */
     ULONG Deferred;             /* subset not yet written to PxCI/PxSACT (AhciRingDoorbell) */
+    /* Slots whose commands recovery took back after an NCQ error it could
+     * not pin on one command (no log page): they are re-issued one at a
+     * time (AhciStartPending), nothing joins them, so the next failure
+     * names its command.  Disjoint from Issued. */
+    ULONG Held;
     ULONG QueueDepth;           /* slots this port may use at once */
     LIST_ENTRY Pending;         /* IRPs not yet issued (Tail.Overlay.ListEntry) */
     AHCI_SLOT Slots[AHCI_MAX_SLOTS];
@@ -269,7 +276,8 @@ NTSTATUS AhciSubmitSrb(PAHCI_PORT Port, PIRP Irp, PSCSI_REQUEST_BLOCK Srb);
  * end.  Buffer is the port's Internal buffer or NULL. */
 NTSTATUS AhciExecuteInternal(PAHCI_PORT Port, const SATL_ATA_COMMAND *Ata, PUCHAR TaskStatus,
                              PUCHAR TaskError);
-/* Reaps finished slots (Issued & ~(PxCI|PxSACT)) and issues pending IRPs;
+/* Reaps finished slots (Issued & ~(PxCI|PxSACT)) and issues held slots
+ * and pending IRPs;
  * completes the IRPs with no lock held.  From the DPC and polling loops. */
 VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs);
 /* Spins until the port has nothing issued or pending (polled mode). */

@@ -1,12 +1,33 @@
 /* error.c - error recovery (AHCI 6.2.2): after a task file error, a host
- * bus/interface error or a timeout, stop the port (which takes back every
- * issued command), clear PxSERR/PxIS, get BSY/DRQ down (CLO or COMRESET),
- * restart, find the guilty command (PxCMD.CCS, or the NCQ Command Error log
- * page 10h, ACS-3 A.14), fail it with sense and re-issue the innocent. */
+ * bus/interface error or a timeout, stop the port, clear PxSERR/PxIS, get
+ * BSY/DRQ down (CLO or COMRESET), restart, find the guilty command
+ * (PxCMD.CCS, the NCQ Command Error log page 10h, ACS-3 A.14, or by
+ * re-issuing the suspects one at a time), fail it with sense and re-issue
+ * the others.
+ *
+ * What counts as done: only a command whose PxCI and PxSACT bits the HBA
+ * cleared before recovery began (an SDB FIS or D2H FIS that said so).
+ * Bits that vanish when PxCMD.ST goes to 0 (AHCI 3.3.13/3.3.14) mean
+ * nothing: the command is taken back, not finished.
+ *
+ * QEMU (hw/ide/ahci.c, 7.2 with the 8.1 AHCI fixes as Debian ships it):
+ * clearing ST clears PxSACT/PxCI but does not stop NCQ requests already
+ * handed to the block layer; they go on, DMA into the buffers their PRDTs
+ * named and, when they end, post an SDB FIS whose ACT bits clear PxSACT
+ * bits of whatever command then holds those tags.  A tag re-issued while
+ * its old request runs is refused ("tag already used"), its PxCI bit stays
+ * set and the old request's SDB FIS later clears its PxSACT bit: a read
+ * "completes" without its data.  Only COMRESET (ahci_reset_port) waits for
+ * or cancels them -- and with FIS reception off it keeps the tags of those
+ * that ended meanwhile as finished and applies them to the next SDB FIS.
+ * Hence: after an NCQ error no slot is re-issued and no outstanding
+ * command completed before a COMRESET with FRE on (unless the log page
+ * named the failed tag: a real device aborts the whole queue on an NCQ
+ * error, SATA 3.5 13.6.3.5). */
 #include "ahcip.h"
 
 /* Reads log page 10h; returns the failed tag or -1 (and the task file the
- * log recorded). */
+ * log recorded).  Engine running, nothing issued. */
 static LONG AhciReadNcqErrorLog(PAHCI_PORT Port, PUCHAR Status, PUCHAR Error)
 {
     SATL_ATA_COMMAND log = { 0 };
@@ -30,15 +51,32 @@ static LONG AhciReadNcqErrorLog(PAHCI_PORT Port, PUCHAR Status, PUCHAR Error)
     return Port->Internal[0] & ATA_NCQ_LOG_TAG_MASK;
 }
 
+/* Engine stopped.  COMRESET with FIS reception left on, as Linux's
+ * hardreset does (ahci_do_hardreset): an HBA that ends commands during the
+ * reset (QEMU waits for its NCQ requests inside it) then posts their SDB
+ * FIS at once instead of keeping their tags for the next one.  Waits for
+ * the device to come ready (10.4.2). */
 static VOID AhciFullReset(PAHCI_PORT Port)
 {
-    AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) & ~AHCI_PxCMD_FRE);
-    AhciWaitRegister(Port->Regs, AHCI_PxCMD, AHCI_PxCMD_FR, 0, AHCI_PORT_STOP_TIMEOUT_MS);
-    AhciPortComreset(Port);
     AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) | AHCI_PxCMD_FRE);
-    AhciWaitRegister(Port->Regs, AHCI_PxTFD, AHCI_PxTFD_STS_BSY | AHCI_PxTFD_STS_DRQ, 0,
-                     AHCI_DEVICE_READY_TIMEOUT_MS);
+    AhciPortComreset(Port);
+    if (!AhciWaitRegister(Port->Regs, AHCI_PxTFD, AHCI_PxTFD_STS_BSY | AHCI_PxTFD_STS_DRQ, 0,
+                          AHCI_DEVICE_READY_TIMEOUT_MS))
+        DbgPrint("ahci%u: port %u: device still busy (TFD=%08x) %u ms after COMRESET\n",
+                 Port->Controller->Number, Port->Index, AhciRead(Port->Regs, AHCI_PxTFD),
+                 AHCI_DEVICE_READY_TIMEOUT_MS);
 }
+
+/* After a reset the interrupt bits the ISR collected meanwhile belong to
+ * the commands just taken back (QEMU raises SDBS/TFES/DHRS as it ends
+ * them inside the COMRESET); acting on them would start a recovery of the
+ * commands re-issued next.  PxIS is cleared by the caller. */
+static VOID AhciForgetInterrupts(PAHCI_PORT Port)
+{
+    __atomic_and_fetch(&Port->PendingIs, AHCI_PENDING_IS_SEEN, __ATOMIC_RELAXED);
+}
+
+static BOOLEAN AhciOneBit(ULONG v) { return v && !(v & (v - 1)); }
 
 VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY Done)
 {
@@ -49,8 +87,11 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
     ULONG ccs = (AhciRead(Port->Regs, AHCI_PxCMD) & AHCI_PxCMD_CCS_MASK) >> AHCI_PxCMD_CCS_SHIFT;
     UCHAR sts = (UCHAR)(tfd & AHCI_PxTFD_STS_MASK);
     UCHAR err = (UCHAR)((tfd & AHCI_PxTFD_ERR_MASK) >> AHCI_PxTFD_ERR_SHIFT);
-    ULONG active, outstanding, ncq, guilty = 0, finished;
+    ULONG active, outstanding, ncq, unsent, sent, guilty = 0, finished;
     ULONG nonQueued = Port->Issued & ~Port->NcqIssued;
+    BOOLEAN reset = FALSE, isolate = FALSE;
+    ULONG held = 0;
+    LONG tag = -1;
     SATL_SENSE sense;
 
     Port->Errors++;
@@ -59,9 +100,13 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
              "SERR=%08x CCS=%u\n", Port->Controller->Number, Port->Index, PortIs, TimedOut, ci,
              sact, tfd, serr, ccs);
 
-    /* Commands the device finished before the error stand. */
+    /* Commands the device reported done before the error stand.  A slot
+     * prepared but never rung (Deferred) reached no HBA: not done. */
+    unsent = Port->Deferred & Port->Issued;
+    Port->Deferred = 0;
+    sent = Port->Issued & ~unsent;
     active = ci | (Port->NcqIssued ? sact : 0);
-    finished = Port->Issued & ~active & ~TimedOut;
+    finished = sent & ~active & ~TimedOut;
     /* A task file error ends the non-queued command even where the HBA
      * cleared its PxCI bit (QEMU does): it failed, it did not finish. */
     if (PortIs & AHCI_PxIS_TFES)
@@ -69,63 +114,77 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
     for (ULONG b = finished; b; b &= b - 1)
         AhciCompleteSlot(Port, (ULONG)__builtin_ctz(b), SRB_STATUS_SUCCESS, NULL, Done);
     outstanding = Port->Issued;
-    ncq = Port->NcqIssued;
+    ncq = Port->NcqIssued & outstanding;
 
-    /* 6.2.2.1 steps: ST off (clears PxCI/PxSACT), clear errors, unbusy, ST on. */
+    /* 6.2.2.1/6.2.2.2: ST off, clear errors, unbusy. */
     AhciPortStopEngine(Port);
     AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
     AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
-    if (TimedOut || (PortIs & (AHCI_PxIS_HBFS | AHCI_PxIS_HBDS | AHCI_PxIS_IFS)))
+    if (TimedOut || (PortIs & (AHCI_PxIS_HBFS | AHCI_PxIS_HBDS | AHCI_PxIS_IFS)) ||
+        !AhciPortClearBusy(Port)) {
         AhciFullReset(Port);
-    else if (!AhciPortClearBusy(Port))
+        reset = TRUE;
+    }
+
+    if ((PortIs & AHCI_PxIS_TFES) && !TimedOut && (ncq & sent)) {
+        /* 6.2.2.2: the log page names the failed tag, and reading it takes
+         * the device out of its NCQ error state (ACS-3 A.14). */
+        if (!reset) {
+            AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
+            AhciPortStartEngine(Port);
+            tag = AhciReadNcqErrorLog(Port, &sts, &err);
+            AhciPortStopEngine(Port);
+        }
+        /* Without it only a COMRESET ends the error state (QEMU otherwise
+         * repeats ERR in the D2H FIS of the next NCQ command it accepts)
+         * and only a COMRESET makes sure no taken-back command still runs. */
+        if (tag < 0 && !reset) {
+            AhciFullReset(Port);
+            reset = TRUE;
+        }
+        if (tag >= 0 && (sent & (1u << tag))) {
+            guilty = 1u << tag;
+        } else if (AhciOneBit(ncq & sent)) {
+            guilty = ncq & sent;        /* the only one the device had */
+        } else if ((Port->Quirks & NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR) &&
+                   (serr & ncq & sent)) {
+            /* Older QEMU: no TFES, PxSERR holds the failed tags, and the
+             * task file may already show a later success. */
+            guilty = serr & ncq & sent;
+            if (!(sts & ATA_STS_ERR)) {
+                sts = ATA_STS_DRDY | ATA_STS_ERR;
+                err = ATA_ERR_ABRT;
+            }
+        } else {
+            /* Nobody to blame on evidence: re-issue them one at a time
+             * (NCQ depth 1), so the next failure names its command. */
+            isolate = TRUE;
+        }
+    } else if ((PortIs & AHCI_PxIS_TFES) && !TimedOut) {
+        if (nonQueued & outstanding)
+            guilty = nonQueued & outstanding;   /* at most one: nothing joins it */
+        else if (outstanding & (1u << ccs))
+            guilty = 1u << ccs;
+        else
+            guilty = outstanding & sent;
+    } else if (TimedOut) {
+        guilty = TimedOut & outstanding;
+    }
+    /* Host bus and interface errors are no command's fault: retry them all. */
+
+    /* The device must not keep ERR in its status: QEMU reports it again
+     * with the next NCQ command it accepts, which would be blamed. */
+    if (!reset && Port->UseNcq && (AhciRead(Port->Regs, AHCI_PxTFD) & ATA_STS_ERR)) {
         AhciFullReset(Port);
+        reset = TRUE;
+    }
+    AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
     AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
+    if (reset)
+        AhciForgetInterrupts(Port);
     AhciPortStartEngine(Port);
     Port->Issued = 0;
     Port->NcqIssued = 0;
-
-    if (TimedOut) {
-        guilty = TimedOut;
-    } else if (PortIs & AHCI_PxIS_TFES) {
-        if (outstanding & ncq) {
-            LONG tag = AhciReadNcqErrorLog(Port, &sts, &err);
-            /* Reading page 10h is what takes a device out of its NCQ error
-             * state (ACS-3 A.14); without it only a COMRESET does.  QEMU
-             * (no log page) otherwise keeps ERR in its status and reports
-             * it again with the next command's SDB FIS, which would then be
-             * blamed for nothing. */
-            if (tag < 0) {
-                AhciPortStopEngine(Port);
-                AhciFullReset(Port);
-                AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
-                AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
-                AhciPortStartEngine(Port);
-            }
-            if (tag >= 0 && (outstanding & (1u << tag))) {
-                guilty = 1u << tag;
-            } else if (!(outstanding & ncq & ((outstanding & ncq) - 1))) {
-                guilty = outstanding & ncq;     /* only one was out: no log needed */
-            } else if ((Port->Quirks & NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR) &&
-                       (serr & outstanding & ncq)) {
-                /* QEMU: no log page; PxSERR holds the failed tags, and the
-                 * task file may already show a later success. */
-                guilty = serr & outstanding & ncq;
-                if (!(sts & ATA_STS_ERR)) {
-                    sts = ATA_STS_DRDY | ATA_STS_ERR;
-                    err = ATA_ERR_ABRT;
-                }
-            }
-            /* else: nobody to blame, every command is retried (the reset
-             * above got the device out of its error state). */
-        } else if (nonQueued & outstanding) {
-            guilty = nonQueued & outstanding;   /* at most one: nothing joins it */
-        } else if (outstanding & (1u << ccs)) {
-            guilty = 1u << ccs;
-        } else {
-            guilty = outstanding;
-        }
-    }
-    /* Host bus and interface errors are no command's fault: retry them all. */
 
     for (ULONG b = outstanding; b; b &= b - 1) {
         ULONG s = (ULONG)__builtin_ctz(b);
@@ -143,7 +202,10 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
                          sense.Key, sense.Asc, sense.Ascq);
                 AhciCompleteSlot(Port, s, SRB_STATUS_ERROR, &sense, Done);
             }
-        } else if (++slot->Retries > AHCI_MAX_RETRIES || !slot->Srb) {
+            continue;
+        }
+        /* Never sent, or taken back to be tried alone: no retry spent. */
+        if (!(unsent & (1u << s)) && !isolate && ++slot->Retries > AHCI_MAX_RETRIES) {
             if (slot->Srb)
                 DbgPrint("ahci%u: port %u: command %02x lba %llu failed: still failing after %u "
                          "retries (status %02x error %02x) -> sense b/00/00\n",
@@ -151,12 +213,35 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
                          (unsigned long long)slot->Ata.Lba, AHCI_MAX_RETRIES, sts, err);
             SatlSetSense(&sense, SCSI_SENSE_ABORTED_COMMAND, 0, 0);
             AhciCompleteSlot(Port, s, SRB_STATUS_ERROR, &sense, Done);
+        } else if (!slot->Srb) {
+            AhciCompleteSlot(Port, s, SRB_STATUS_ERROR, NULL, Done);    /* internal: caller polls */
+        } else if (isolate || Port->Held) {
+            Port->Held |= 1u << s;      /* AhciStartPending issues them one by one */
+            held++;
         } else if (AhciBuildCommand(Port, s, &slot->Ata, slot->Irp, slot->Srb->DataBuffer, FALSE)) {
             AhciIssueSlot(Port, s);
         } else {
             AhciCompleteSlot(Port, s, SRB_STATUS_ERROR, NULL, Done);
         }
     }
+    /* An isolated command was blamed: the others held were not part of
+     * that error and go back together.  (Another failure among them starts
+     * a new isolation.) */
+    if (!isolate && (guilty & ~TimedOut) && Port->Held) {
+        for (ULONG b = Port->Held; b; b &= b - 1) {
+            ULONG s = (ULONG)__builtin_ctz(b);
+            PAHCI_SLOT slot = &Port->Slots[s];
+            Port->Held &= ~(1u << s);
+            if (AhciBuildCommand(Port, s, &slot->Ata, slot->Irp, slot->Srb->DataBuffer, FALSE))
+                AhciIssueSlot(Port, s);
+            else
+                AhciCompleteSlot(Port, s, SRB_STATUS_ERROR, NULL, Done);
+        }
+    }
+    if (isolate)
+        DbgPrint("ahci%u: port %u: NCQ error with %u commands out and no log page: re-issuing "
+                 "them one at a time\n", Port->Controller->Number, Port->Index,
+                 held);
     Port->InRecovery = FALSE;
 }
 
@@ -173,7 +258,8 @@ VOID AhciResetPort(PAHCI_PORT Port)
     AhciFullReset(Port);
     AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
     AhciPortStartEngine(Port);
-    for (ULONG b = Port->Issued; b; b &= b - 1)
+    AhciForgetInterrupts(Port);
+    for (ULONG b = Port->Issued | Port->Held; b; b &= b - 1)
         AhciCompleteSlot(Port, (ULONG)__builtin_ctz(b), SRB_STATUS_BUS_RESET, NULL, &done);
     AhciStartPending(Port, &done);
     KeReleaseSpinLock(&Port->Lock, irql);

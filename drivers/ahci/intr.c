@@ -18,7 +18,7 @@ BOOLEAN AhciIsr(PKINTERRUPT Interrupt, PVOID ServiceContext)
         ULONG pxis = AhciRead(regs, AHCI_PxIS);
         AhciWrite(regs, AHCI_PxIS, pxis);
         if (port)
-            __atomic_fetch_or(&port->PendingIs, pxis | 0x80000000u, __ATOMIC_RELAXED);
+            __atomic_fetch_or(&port->PendingIs, pxis | AHCI_PENDING_IS_SEEN, __ATOMIC_RELAXED);
     }
     AhciWrite(ctrl->Abar, AHCI_IS, is);
     ctrl->InterruptCount++;
@@ -36,7 +36,7 @@ VOID AhciDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID Syst
         PAHCI_PORT port = ctrl->Ports[p];
         if (!port || !port->PendingIs)
             continue;
-        ULONG pxis = __atomic_exchange_n(&port->PendingIs, 0, __ATOMIC_RELAXED) & ~0x80000000u;
+        ULONG pxis = __atomic_exchange_n(&port->PendingIs, 0, __ATOMIC_RELAXED) & ~AHCI_PENDING_IS_SEEN;
         /* The link changed: if the disk went away, its requests fail here. */
         if ((pxis & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS)) && port->State == AhciPortReady &&
             !AhciPortCheckLink(port))

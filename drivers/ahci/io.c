@@ -201,6 +201,21 @@ VOID AhciStartPending(PAHCI_PORT Port, PLIST_ENTRY Done)
     SATL_RESULT r;
     BOOLEAN ring = FALSE;
 
+    /* Commands recovery could not pin an NCQ error on go back one at a
+     * time, alone (even on a quiesced port: they were taken before), so a
+     * failure among them is its own command's; new requests wait. */
+    while (Port->Held && !Port->Issued && !Port->InRecovery) {
+        ULONG s = (ULONG)__builtin_ctz(Port->Held);
+        PAHCI_SLOT slot = &Port->Slots[s];
+        Port->Held &= ~(1u << s);
+        if (AhciBuildCommand(Port, s, &slot->Ata, slot->Irp, slot->Srb->DataBuffer, FALSE))
+            AhciIssueSlot(Port, s);
+        else
+            AhciCompleteSlot(Port, s, SRB_STATUS_ERROR, NULL, Done);
+    }
+    if (Port->Held)
+        return;
+
     while (!IsListEmpty(&Port->Pending) && !Port->InRecovery && !Port->Quiesced) {
         PIRP irp = CONTAINING_RECORD(Port->Pending.Flink, IRP, Tail.Overlay.ListEntry);
         PSCSI_REQUEST_BLOCK srb = IoGetCurrentIrpStackLocation(irp)->Parameters.Scsi.Srb;
@@ -338,8 +353,16 @@ static VOID AhciReapLocked(PAHCI_PORT Port, ULONG PortIs, ULONG Active, BOOLEAN 
  * or both for a mix: one register read in the common cases. */
 static inline ULONG AhciReadActive(PAHCI_PORT Port, ULONG Issued, ULONG NcqIssued)
 {
-    if (NcqIssued == Issued)
-        return AhciRead(Port->Regs, AHCI_PxSACT);
+    if (NcqIssued == Issued) {
+        ULONG sact = AhciRead(Port->Regs, AHCI_PxSACT);
+        /* A queued command is done only when both bits are clear: one
+         * whose FIS the HBA never took (PxCI set) cannot have finished,
+         * whatever cleared its PxSACT bit.  Read only when something
+         * looks finished, so idle looks stay one read. */
+        if (Issued & ~sact)
+            sact |= AhciRead(Port->Regs, AHCI_PxCI);
+        return sact;
+    }
     ULONG active = AhciRead(Port->Regs, AHCI_PxCI);
     if (NcqIssued)
         active |= AhciRead(Port->Regs, AHCI_PxSACT);
@@ -401,7 +424,7 @@ VOID AhciPollLook(PAHCI_PORT Port)
     KIRQL irql;
 
     if (!issued) {
-        if (!IsListEmpty(&Port->Pending) && !Port->Quiesced)
+        if (Port->Held || (!IsListEmpty(&Port->Pending) && !Port->Quiesced))
             AhciProcessPort(Port, 0);   /* starts what waits */
         return;
     }
@@ -436,7 +459,7 @@ VOID AhciPollLook(PAHCI_PORT Port)
 /* Spins until the port has nothing issued (or nothing it may issue). */
 VOID AhciPollPort(PAHCI_PORT Port)
 {
-    while (Port->Issued || (!IsListEmpty(&Port->Pending) && !Port->Quiesced)) {
+    while (Port->Issued || Port->Held || (!IsListEmpty(&Port->Pending) && !Port->Quiesced)) {
         ULONG64 commands = Port->Commands;
         AhciPollLook(Port);
         if (Port->Commands == commands)
@@ -451,7 +474,7 @@ VOID AhciFailAll(PAHCI_PORT Port, UCHAR SrbStatus)
 
     InitializeListHead(&done);
     KeAcquireSpinLock(&Port->Lock, &irql);
-    for (ULONG b = Port->Issued; b; b &= b - 1)
+    for (ULONG b = Port->Issued | Port->Held; b; b &= b - 1)
         AhciCompleteSlot(Port, (ULONG)__builtin_ctz(b), SrbStatus, NULL, &done);
     while (!IsListEmpty(&Port->Pending)) {
         PIRP irp = CONTAINING_RECORD(RemoveHeadList(&Port->Pending), IRP, Tail.Overlay.ListEntry);

@@ -72,6 +72,7 @@ VOID AhciCompleteSlot(PAHCI_PORT Port, ULONG S, UCHAR SrbStatus, const SATL_SENS
     Port->Issued &= ~bit;
     Port->NcqIssued &= ~bit;
     Port->Deferred &= ~bit;     /* failed (reset, device gone) before it was rung */
+    Port->Held &= ~bit;
     Port->Commands++;
     if (Port->Bounce)
         AhciBounceFinish(Port, S, length);

@@ -97,7 +97,8 @@ BOOLEAN AhciQuiescePort(PAHCI_PORT Port)
     KeAcquireSpinLock(&Port->Lock, &irql);
     Port->Quiesced = TRUE;
     KeReleaseSpinLock(&Port->Lock, irql);
-    while (Port->Issued) {
+    /* Held slots (error.c) are requests already taken: they drain too. */
+    while (Port->Issued || Port->Held) {
         AhciPollOnce(Port);
         if (AhciNow() > deadline) {
             DbgPrint("ahci%u: port %u: still %08x issued after %u ms of draining\n",

@@ -89,9 +89,9 @@ BOOLEAN AhciPortClearBusy(PAHCI_PORT Port)
         DbgPrint("ahci%u: port %u: quirk no-clo: HBA lacks CAP.SCLO, COMRESET clears BSY\n",
                  Port->Controller->Number, Port->Index);
     }
-    AhciPortStopFis(Port);
-    AhciPortComreset(Port);
+    /* FIS reception stays on across the COMRESET (see error.c AhciFullReset). */
     AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) | AHCI_PxCMD_FRE);
+    AhciPortComreset(Port);
     return AhciWaitRegister(Port->Regs, AHCI_PxTFD, busy, 0, AHCI_DEVICE_READY_TIMEOUT_MS);
 }
 
