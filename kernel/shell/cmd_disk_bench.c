@@ -18,7 +18,12 @@
  * issue to completion.
  *
  * raw=1 runs the same reads in the AHCI driver's own loop instead
- * (cmd_disk_rawbench.c), to show what the NT path costs. */
+ * (cmd_disk_rawbench.c), to show what the NT path costs.
+ *
+ * seed=<n> (reads): the disk holds DESIGN.md's pattern with that seed;
+ * each buffer is poisoned before its read and every successful read is
+ * checked against the pattern, so a read that completes without its data
+ * shows: the line ends with `checked=<reads> bad_blocks=<n> first_bad_lba=<lba|->`. */
 #include "cmd_disk.h"
 
 #define BENCH_MAX_QD 128
@@ -76,6 +81,8 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
     PDEVICE_OBJECT pollTop = NULL;
     CHAR diskNum[16];
     INT rc = 1;
+    PCSTR seedText = ShellGetKeyArg(Argc, Argv, "seed");
+    ULONG64 seed = 0, checked = 0, badBlocks = 0, firstBad = ~0ull;
 
     if (!rwText)
         rwText = "randread";
@@ -83,7 +90,7 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
         modeText = "poll";
     if (!BenchArg(Argc, Argv, "disk", &disk, 0) || !BenchArg(Argc, Argv, "bs", &bs, 4096) ||
         !BenchArg(Argc, Argv, "qd", &qd, 1) || !BenchArg(Argc, Argv, "seconds", &seconds, 5) ||
-        !BenchArg(Argc, Argv, "raw", &raw, 0))
+        !BenchArg(Argc, Argv, "raw", &raw, 0) || (seedText && !ShellParseU64(seedText, &seed)))
         return ShellErrorF(STATUS_INVALID_PARAMETER, "malformed number", "bench disk=%s",
                            diskText ? diskText : "0");
     write = !RtlAsciiCompare(rwText, "randwrite", TRUE) || !RtlAsciiCompare(rwText, "write", TRUE);
@@ -173,6 +180,16 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
                 s->Done = 0;
                 if (NT_SUCCESS(s->Iosb.Status)) {
                     ios++;
+                    if (seedText && !write) {
+                        ULONG64 first = (ULONG64)s->Offset.QuadPart / 512;
+                        checked++;
+                        for (ULONG b = 0; b < bs / 512; b++)
+                            if (RtlCheckPatternBlock(s->Buffer + 512 * b, seed, first + b)) {
+                                if (firstBad == ~0ull)
+                                    firstBad = first + b;
+                                badBlocks++;
+                            }
+                    }
                     hist[us < BENCH_HIST_US ? us : BENCH_HIST_US - 1]++;
                     if (ticks > maxTicks)
                         maxTicks = ticks;
@@ -186,6 +203,8 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
                 ULONG64 block = random ? BenchRandom(&rng) % blocks : seqNext++ % blocks;
                 NTSTATUS st;
                 s->Offset.QuadPart = (LONGLONG)(block * bs);
+                if (seedText && !write)
+                    RtlFillMemory(s->Buffer, bs, 0xA5);
                 s->Busy = 1;
                 s->Start = KeReadTsc();
                 st = write ? NtWriteFile(d.Handle, NULL, BenchApc, s, &s->Iosb, s->Buffer, (ULONG)bs, &s->Offset, NULL)
@@ -232,10 +251,17 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
         if (errors)
             ShellErrorF(firstError, DiskShellWhy(&d, firstError, 0, 0), "bench disk=%u errors=%llu",
                         d.Number, errors);
+        CHAR check[96] = "";
+        if (seedText && !write) {
+            CHAR bad[24];
+            RtlStringCbPrintfA(bad, sizeof(bad), firstBad == ~0ull ? "-" : "%llu", firstBad);
+            RtlStringCbPrintfA(check, sizeof(check), " checked=%llu bad_blocks=%llu first_bad_lba=%s",
+                               checked, badBlocks, bad);
+        }
         ConPrintf("bench disk=%u rw=%s bs=%llu qd=%llu mode=%s ios=%llu iops=%llu mbps=%llu.%llu "
-                  "p50_us=%llu p99_us=%llu max_us=%llu errors=%llu\n", d.Number, rwText, bs, qd,
+                  "p50_us=%llu p99_us=%llu max_us=%llu errors=%llu%s\n", d.Number, rwText, bs, qd,
                   poll ? "poll" : "irq", ios, iops, mbps10 / 10, mbps10 % 10, p50, p99,
-                  maxTicks * 1000000ull / tscHz, errors);
+                  maxTicks * 1000000ull / tscHz, errors, check);
         rc = errors ? 1 : 0;
     }
 out:
@@ -254,5 +280,5 @@ out:
         ExFreePoolWithTag(hist, DISK_SHELL_TAG);
     return rc;
 }
-SHELL_COMMAND(bench, CmdBench, "bench disk=<n> rw=randread|randwrite|read|write bs=<bytes> qd=<n> seconds=<s> mode=poll|irq [raw=1]",
+SHELL_COMMAND(bench, CmdBench, "bench disk=<n> rw=randread|randwrite|read|write bs=<bytes> qd=<n> seconds=<s> mode=poll|irq [raw=1] [seed=<n>]",
               "storage benchmark through the full NT path (raw=1: the AHCI port's own loop)");
