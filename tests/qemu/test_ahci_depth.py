@@ -41,8 +41,12 @@ def m(tmp_path_factory):
     conf.write_text('[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "%d"\n' % BAD_LBA)
     # QEMU's throttling keeps requests queued in QEMU, so the failing read
     # is one of many NCQ commands out when it ends (unthrottled, QEMU
-    # finishes the others first and the error meets an idle queue).
-    drive = ("if=none,id=errd,format=raw,file=blkdebug:%s:%s,throttling.iops-total=400"
+    # finishes the others first and the error meets an idle queue).  At
+    # 100 IOPS the throttle's burst bucket holds 10 requests (a tenth of a
+    # second), so it queues from the start whatever the host's load; at
+    # 400 (a 40-request bucket) a loaded host issued too slowly to fill it
+    # and the bad read met an idle queue.
+    drive = ("if=none,id=errd,format=raw,file=blkdebug:%s:%s,throttling.iops-total=100"
              % (str(conf).replace(",", ",,"), disk.replace(",", ",,")))
     machine = Machine(["--", "-drive", drive, "-device", "ide-hd,drive=errd,bus=ide.1"],
                       log_name="test_ahci_depth").start()
