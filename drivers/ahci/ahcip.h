@@ -226,6 +226,29 @@ static inline ULONG64 AhciMs(ULONG Ms) { return (ULONG64)Ms * 10000; }
 /* Spins until (reg & mask) == value or Ms elapse.  TRUE on success. */
 BOOLEAN AhciWaitRegister(volatile UCHAR *Base, ULONG Offset, ULONG Mask, ULONG Value, ULONG Ms);
 
+/* Carves a port's AHCI_DMA_SIZE block (Base, at physical BasePa) into the
+ * command list, received-FIS area, internal buffer, scratch and the fixed
+ * per-slot command tables, and points each command header at its table
+ * (the header's CTBA never changes).  port.c at start; the unit tests'
+ * simulated ports too. */
+static inline VOID AhciPortLayout(PAHCI_PORT Port, PUCHAR Base, ULONG64 BasePa)
+{
+    Port->Dma = Base;
+    Port->DmaPa = BasePa;
+    Port->CmdList = (AHCI_COMMAND_HEADER *)(Base + AHCI_DMA_CMD_LIST);
+    Port->Rfis = Base + AHCI_DMA_RFIS;
+    Port->Internal = Base + AHCI_DMA_INTERNAL;
+    Port->Scratch = Base + AHCI_DMA_SCRATCH;
+    for (ULONG s = 0; s < AHCI_MAX_SLOTS; s++) {
+        ULONG off = AHCI_DMA_TABLES + s * AHCI_CT_SIZE;
+        ULONG64 pa = BasePa + off;
+        Port->Slots[s].Table = (AHCI_COMMAND_TABLE_HEAD *)(Base + off);
+        Port->Slots[s].Prdt = (AHCI_PRD *)(Base + off + AHCI_CT_PRDT);
+        Port->CmdList[s].Ctba = (ULONG)pa;
+        Port->CmdList[s].Ctbau = (ULONG)(pa >> 32);
+    }
+}
+
 /* ---- hba.c ---- */
 NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated);
 VOID AhciHbaStop(PAHCI_CONTROLLER Ctrl);

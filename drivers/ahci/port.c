@@ -167,22 +167,7 @@ static NTSTATUS AhciPortAllocate(PAHCI_PORT Port)
     if (!base)
         return STATUS_INSUFFICIENT_RESOURCES;
     RtlZeroMemory(base, AHCI_DMA_SIZE);
-    Port->Dma = base;
-    Port->DmaPa = (ULONG64)MmGetPhysicalAddress(base).QuadPart;
-    Port->CmdList = (AHCI_COMMAND_HEADER *)(base + AHCI_DMA_CMD_LIST);
-    Port->Rfis = base + AHCI_DMA_RFIS;
-    Port->Internal = base + AHCI_DMA_INTERNAL;
-    Port->Scratch = base + AHCI_DMA_SCRATCH;
-
-    /* Command tables are fixed per slot: the header's CTBA never changes. */
-    for (ULONG s = 0; s < AHCI_MAX_SLOTS; s++) {
-        ULONG off = AHCI_DMA_TABLES + s * AHCI_CT_SIZE;
-        ULONG64 pa = Port->DmaPa + off;
-        Port->Slots[s].Table = (AHCI_COMMAND_TABLE_HEAD *)(base + off);
-        Port->Slots[s].Prdt = (AHCI_PRD *)(base + off + AHCI_CT_PRDT);
-        Port->CmdList[s].Ctba = (ULONG)pa;
-        Port->CmdList[s].Ctbau = (ULONG)(pa >> 32);
-    }
+    AhciPortLayout(Port, base, (ULONG64)MmGetPhysicalAddress(base).QuadPart);
     return STATUS_SUCCESS;
 }
 

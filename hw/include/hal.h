@@ -127,7 +127,7 @@ VOID HalPciWrite8(USHORT Seg, UCHAR Bus, UCHAR Dev, UCHAR Fn, USHORT Offset, UCH
 
 #define HAL_PCI_MAX_FUNCTIONS 256
 typedef struct _HAL_PCI_BAR {
-    ULONG64 Base;       /* 0 if unimplemented */
+    ULONG64 Base;       /* 0 if the BAR is absent */
     ULONG64 Size;
     BOOLEAN Io, Is64, Prefetchable;
 } HAL_PCI_BAR;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 #include "ahcip.h"
+#include "ahci_sim.h"
 #include "host_support.h"
 
 AHCI_PARAMETERS AhciParameters = { NtstorAhciModeMsi, TRUE, 32, FALSE };
@@ -89,42 +90,12 @@ static void setreg(ULONG off, ULONG v) { *(ULONG *)(regs + off) = v; }
 
 static void setup_port(void)
 {
-    UCHAR id[512] = { 0 };
-
     memset(&ctrl, 0, sizeof(ctrl));
-    memset(&port, 0, sizeof(port));
     memset(regs, 0, sizeof(regs));
     memset(&hba, 0, sizeof(hba));
     ctrl.Cap = AHCI_CAP_S64A | AHCI_CAP_SNCQ | AHCI_CAP_SCLO;
     ctrl.NumSlots = 32;
-    port.Controller = &ctrl;
-    port.Regs = regs;
-    port.State = AhciPortReady;
-    port.Mode = NtstorAhciModeMsi;
-    KeInitializeSpinLock(&port.Lock);
-    InitializeListHead(&port.Pending);
-    dma = aligned_alloc(4096, AHCI_DMA_SIZE);
-    memset(dma, 0, AHCI_DMA_SIZE);
-    port.Dma = dma;
-    port.DmaPa = 0x10000000;
-    port.CmdList = (AHCI_COMMAND_HEADER *)(dma + AHCI_DMA_CMD_LIST);
-    port.Rfis = dma + AHCI_DMA_RFIS;
-    port.Internal = dma + AHCI_DMA_INTERNAL;
-    port.Scratch = dma + AHCI_DMA_SCRATCH;
-    for (ULONG s = 0; s < 32; s++) {
-        port.Slots[s].Table = (AHCI_COMMAND_TABLE_HEAD *)(dma + AHCI_DMA_TABLES + s * AHCI_CT_SIZE);
-        port.Slots[s].Prdt = (AHCI_PRD *)((PUCHAR)port.Slots[s].Table + AHCI_CT_PRDT);
-    }
-    id[49 * 2 + 1] = 0x02;
-    id[83 * 2 + 1] = 0x64;
-    id[84 * 2 + 1] = 0x40;                          /* no GPL: no NCQ error log */
-    id[100 * 2 + 2] = 0x20;
-    id[75 * 2] = 31;
-    id[76 * 2 + 1] = 0x01;
-    assert_int_equal(SatlParseIdentify(id, &port.Device), STATUS_SUCCESS);
-    port.Device.MaxTransferSectors = AHCI_MAX_TRANSFER_BYTES / 512;
-    port.UseNcq = TRUE;
-    port.QueueDepth = 32;
+    dma = AhciSimInitPort(&port, &ctrl, regs, TRUE);
     /* The link is up and the device idle. */
     setreg(AHCI_PxSSTS, AHCI_PxSSTS_DET_PHY);
     setreg(AHCI_PxTFD, ATA_STS_DRDY);

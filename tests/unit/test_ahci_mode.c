@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 #include "ahcip.h"
+#include "ahci_sim.h"
 #include <pci.h>
 #include "host_support.h"
 
@@ -92,8 +93,6 @@ static void setpreg(int p, ULONG off, ULONG v) { *(ULONG *)(abar + AHCI_PORT_OFF
 
 static int setup(void **state)
 {
-    UCHAR id[512] = { 0 };
-
     memset(&ctrl, 0, sizeof(ctrl));
     memset(ports, 0, sizeof(ports));
     memset(abar, 0, sizeof(abar));
@@ -118,36 +117,11 @@ static int setup(void **state)
     AhciFindMsiCapability(&ctrl);
     assert_int_equal(ctrl.MsiCap, MSI_CAP);
 
-    id[49 * 2 + 1] = 0x02;
-    id[83 * 2 + 1] = 0x64;
-    id[84 * 2 + 1] = 0x40;
-    id[100 * 2 + 2] = 0x20;
-    id[75 * 2] = 31;
-    id[76 * 2 + 1] = 0x01;
     for (int p = 0; p < 2; p++) {
         PAHCI_PORT port = &ports[p];
-        port->Controller = &ctrl;
+        dma[p] = AhciSimInitPort(port, &ctrl, abar + AHCI_PORT_OFFSET(p), TRUE);
         port->Index = p;
-        port->Regs = abar + AHCI_PORT_OFFSET(p);
-        port->State = AhciPortReady;
-        port->Mode = NtstorAhciModeMsi;
-        KeInitializeSpinLock(&port->Lock);
-        InitializeListHead(&port->Pending);
-        dma[p] = aligned_alloc(4096, AHCI_DMA_SIZE);
-        memset(dma[p], 0, AHCI_DMA_SIZE);
-        port->Dma = dma[p];
-        port->CmdList = (AHCI_COMMAND_HEADER *)(dma[p] + AHCI_DMA_CMD_LIST);
-        port->Rfis = dma[p] + AHCI_DMA_RFIS;
-        port->Internal = dma[p] + AHCI_DMA_INTERNAL;
-        port->Scratch = dma[p] + AHCI_DMA_SCRATCH;
-        for (ULONG s = 0; s < 32; s++) {
-            port->Slots[s].Table = (AHCI_COMMAND_TABLE_HEAD *)(dma[p] + AHCI_DMA_TABLES + s * AHCI_CT_SIZE);
-            port->Slots[s].Prdt = (AHCI_PRD *)((PUCHAR)port->Slots[s].Table + AHCI_CT_PRDT);
-        }
-        assert_int_equal(SatlParseIdentify(id, &port->Device), STATUS_SUCCESS);
         port->Device.MaxTransferSectors = 2048;
-        port->UseNcq = TRUE;
-        port->QueueDepth = 32;
         setpreg(p, AHCI_PxSSTS, AHCI_PxSSTS_DET_PHY);
         setpreg(p, AHCI_PxTFD, ATA_STS_DRDY);
         setpreg(p, AHCI_PxIE, AHCI_PxIE_DEFAULT);
