@@ -106,6 +106,9 @@ $(B)/drv/%.o: %.c
 # rule's second expansion every % is replaced by the stem.)
 driver_objs = $(addprefix $(B)/drv/,$(addsuffix .o,$(basename $(wildcard $(1)/*.c))))
 
+# Driver objects come from pattern rules, so make would treat them as
+# intermediate and delete them after each link; keep them for incremental builds.
+.SECONDARY:
 .SECONDEXPANSION:
 $(B)/drivers/%.sys: $$(call driver_objs,drivers/$$*)
 	@mkdir -p $(dir $@)
