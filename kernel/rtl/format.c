@@ -45,26 +45,30 @@ static SIZE_T utoa(char *tmp, ULONG64 v, unsigned base, BOOLEAN upper)
 static void put_number(FMT_OUT *o, ULONG64 v, BOOLEAN negative, unsigned base, BOOLEAN upper,
                        int width, int precision, BOOLEAN left, BOOLEAN zero, char sign_char)
 {
-    char rev[24], num[32];
-    SIZE_T n = utoa(rev, v, base, upper), len = 0;
+    char rev[24];
+    SIZE_T n = utoa(rev, v, base, upper);
     char sign = negative ? '-' : sign_char;
 
     if (precision == 0 && v == 0)
         n = 0;
     int digits = (int)n;
     int zeros = precision > digits ? precision - digits : 0;
-    if (zero && !left && precision < 0) {
-        int total = digits + (sign ? 1 : 0);
-        if (width > total)
-            zeros = width - total;
+    int body = (sign ? 1 : 0) + zeros + digits;
+    if (zero && !left && precision < 0 && width > body) {
+        zeros += width - body;
+        body = width;
     }
+    /* Written straight out (no intermediate buffer), so any width works. */
+    for (int pad = width - body; !left && pad > 0; pad--)
+        put(o, ' ');
     if (sign)
-        num[len++] = sign;
-    while (zeros-- > 0 && len < sizeof(num) - 1)
-        num[len++] = '0';
-    while (n && len < sizeof(num))
-        num[len++] = rev[--n];
-    put_padded(o, num, len, width, left, ' ');
+        put(o, sign);
+    while (zeros-- > 0)
+        put(o, '0');
+    while (n)
+        put(o, rev[--n]);
+    for (int pad = width - body; left && pad > 0; pad--)
+        put(o, ' ');
 }
 
 static void put_wide(FMT_OUT *o, const WCHAR *s, SIZE_T chars, int width, BOOLEAN left)

@@ -33,6 +33,8 @@ static void test_format_integers(void **state)
     FMT("-9223372036854775808", "%lld", (long long)(-9223372036854775807LL - 1));
     FMT("[   5][5   ][00005]", "[%4d][%-4d][%05d]", 5, 5, 5);
     FMT("-0042", "%05d", -42);
+    FMT("0000000000000000000000000000000000000042", "%040d", 42);     /* wider than any buffer */
+    FMT("[   -5][  +7][0x00000000000000ff]", "[%5d][%+4d][0x%016llx]", -5, 7, 255ULL);
     FMT("0x00000000deadbeef", "%p", (void *)0xdeadbeefUL);
     FMT("1.000234", "%llu.%06llu", 1ULL, 234ULL);
     FMT("17 zu", "%zu zu", (size_t)17);
