@@ -11,7 +11,7 @@ static VOID ShellPrintBootLine(VOID)
     MM_STATS st;
     ULONG64 tsc = KeReadTsc() - KeBootTsc;
     ULONG64 freq = KeQueryTscFrequency();
-    ULONG64 ms = freq ? tsc / (freq / 1000) : 0;
+    ULONG64 ms = freq >= 1000 ? tsc / (freq / 1000) : 0;   /* uncalibrated: 0 */
     MmQueryStats(&st);
     ConPrintf("boot ms=%llu mem_mib=%llu pool_bytes=%llu\n", ms,
               st.TotalUsableBytes >> 20, st.PoolBytesInUse);
