@@ -57,7 +57,6 @@ static HAL_ACPI_TABLE *HalpRecordTable(HAL_ACPI_INFO *Info, ULONG64 Phys, const 
     t->Length = HalpRead32(Header + ACPI_HDR_OFF_LENGTH);
     t->Address = Phys;
     t->ChecksumOk = FALSE;
-    RtlCopyMemory(Info->TableSignatures[Info->TableCount], t->Signature, 5);
     Info->TableCount++;
     return t;
 }

@@ -115,11 +115,6 @@ ULONG HalGetApicId(VOID)
     return HalpApicId;
 }
 
-ULONG HalpBootApicId(VOID)
-{
-    return HalpApicId;
-}
-
 BOOLEAN HalIsX2Apic(VOID)
 {
     return HalpX2Apic;

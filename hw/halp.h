@@ -20,9 +20,6 @@ static inline ULONG64 HalpReadTsc(VOID)
 BOOLEAN HalpHpetStall(ULONG Us, PULONG64 TscDelta);
 BOOLEAN HalpPmTimerStall(ULONG Us, PULONG64 TscDelta);
 
-/* hw/apic.c: the boot CPU's APIC id, valid after HalInitInterrupts. */
-ULONG HalpBootApicId(VOID);
-
 /* hw/pic.c: remap both 8259s to 0x20-0x2F and mask every input. */
 VOID HalpDisablePic(VOID);
 

@@ -121,7 +121,7 @@ NTSTATUS HalRouteGsi(ULONG Gsi, ULONG Vector, BOOLEAN LevelTriggered, BOOLEAN Ac
     flags = KeDisableInterrupts();
     /* Destination first, while the entry is still masked; then unmask. */
     HalpIoApicWrite(io, IOAPIC_REG_REDIR_LO(pin), IOAPIC_REDIR_MASKED);
-    HalpIoApicWrite(io, IOAPIC_REG_REDIR_HI(pin), HalpBootApicId() << IOAPIC_REDIR_DEST_SHIFT);
+    HalpIoApicWrite(io, IOAPIC_REG_REDIR_HI(pin), HalGetApicId() << IOAPIC_REDIR_DEST_SHIFT);
     HalpIoApicWrite(io, IOAPIC_REG_REDIR_LO(pin), low);
     KeRestoreInterrupts(flags);
     DbgPrint("ioapic: GSI %u -> vector 0x%x (%s, active %s)\n", Gsi, Vector,

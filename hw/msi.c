@@ -9,7 +9,7 @@
 
 VOID HalComposeMsi(ULONG Vector, PULONG64 Address, PULONG Data)
 {
-    ULONG id = HalpBootApicId();
+    ULONG id = HalGetApicId();
 
     if (id > 0xFF)
         DbgPrint("msi: APIC id %u does not fit an MSI address; interrupts will be lost\n", id);

@@ -102,7 +102,6 @@ typedef struct _HAL_ACPI_INFO {
     /* HPET */
     ULONG64 HpetAddress;        /* 0 if none */
     ULONG TableCount;
-    CHAR TableSignatures[32][5];
     /* Added by hw/acpi*.c: the table list with addresses, and facts the
      * `acpi` command prints. */
     HAL_ACPI_TABLE Tables[HAL_MAX_ACPI_TABLES];

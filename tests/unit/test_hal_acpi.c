@@ -223,7 +223,7 @@ static void test_q35_tables(void **state)
     assert_int_equal(madt->Address, MADT_AT);
     assert_string_equal((const char *)madt->OemId, "BOCHS");
     assert_string_equal((const char *)madt->OemTableId, "BXPC");
-    assert_string_equal((const char *)info.TableSignatures[0], "XSDT");
+    assert_string_equal((const char *)info.Tables[0].Signature, "XSDT");
 }
 
 static void test_rsdt_when_revision_0(void **state)
