@@ -54,21 +54,30 @@ static BOOLEAN HalpHpetInit(VOID)
 
 BOOLEAN HalpHpetStall(ULONG Us, PULONG64 TscDelta)
 {
-    ULONG64 ticks, start, now, elapsed, tsc0, mask;
+    ULONG64 ticks, start, now, last, elapsed, tsc0, mask;
     ULONG stuck = 0;
 
     if (!HalpHpetInit())
         return FALSE;
     mask = HalpHpetCounter64 ? ~0ull : 0xFFFFFFFFull;
     ticks = (ULONG64)Us * 1000000000ull / HalpHpetPeriodFs;   /* 1 us = 10^9 fs */
-    start = HalpHpetRead64(HPET_REG_MAIN_COUNTER) & mask;
+    /* A 32-bit counter wraps (43 s at 10 ns); a wait past half of that
+     * could never be seen to end, so clamp it as the PM timer does. */
+    if (ticks > mask / 2)
+        ticks = mask / 2;
+    start = last = HalpHpetRead64(HPET_REG_MAIN_COUNTER) & mask;
     tsc0 = HalpReadTsc();
     for (;;) {
         now = HalpHpetRead64(HPET_REG_MAIN_COUNTER) & mask;
         elapsed = (now - start) & mask;
         if (elapsed >= ticks)
             break;
-        if (elapsed == 0 && ++stuck > HALP_TIMER_STUCK_READS) {
+        /* Stuck means "no change since the last read", not "no change
+         * since the start": a counter that moved once and then stopped
+         * would otherwise hold the wait forever. */
+        stuck = now == last ? stuck + 1 : 0;
+        last = now;
+        if (stuck > HALP_TIMER_STUCK_READS) {
             DbgPrint("hpet: main counter does not advance, HPET not used\n");
             HalpHpet = NULL;
             return FALSE;

@@ -9,7 +9,7 @@ BOOLEAN HalpPmTimerStall(ULONG Us, PULONG64 TscDelta)
     static BOOLEAN broken;
     const HAL_ACPI_INFO *acpi = HalGetAcpiInfo();
     USHORT port;
-    ULONG mask, start, now, elapsed, ticks;
+    ULONG mask, start, now, last, elapsed, ticks;
     ULONG64 tsc0;
     ULONG stuck = 0;
 
@@ -21,14 +21,18 @@ BOOLEAN HalpPmTimerStall(ULONG Us, PULONG64 TscDelta)
      * for calibration; clamp rather than mis-measure. */
     ticks = (ULONG)(((ULONG64)Us * ACPI_PM_TIMER_HZ / 1000000u) > mask / 2 ?
                     mask / 2 : (ULONG64)Us * ACPI_PM_TIMER_HZ / 1000000u);
-    start = __indword(port) & mask;
+    start = last = __indword(port) & mask;
     tsc0 = HalpReadTsc();
     for (;;) {
         now = __indword(port) & mask;
         elapsed = (now - start) & mask;
         if (elapsed >= ticks)
             break;
-        if (elapsed == 0 && ++stuck > HALP_TIMER_STUCK_READS) {
+        /* No change since the last read (not since the start): a timer
+         * that ticked once and stopped must not hold the wait forever. */
+        stuck = now == last ? stuck + 1 : 0;
+        last = now;
+        if (stuck > HALP_TIMER_STUCK_READS) {
             DbgPrint("pmtimer: port 0x%x does not count, PM timer not used\n", port);
             broken = TRUE;
             return FALSE;
