@@ -43,7 +43,8 @@ BlpEnterKernel(UINT64 Cr3, UINT64 StackTop, UINT64 BootInfo, UINT64 Entry)
     __builtin_unreachable();
 }
 
-/* Highest physical address any descriptor covers. */
+/* Highest physical address any descriptor covers; a descriptor whose end
+ * would pass 2^64 (firmware bug) counts as reaching the top. */
 static UINT64 BlpPhysicalTop(UINT8 *Map, UINTN MapSize, UINTN DescriptorSize)
 {
     UINT64 Top = 0;
@@ -51,7 +52,8 @@ static UINT64 BlpPhysicalTop(UINT8 *Map, UINTN MapSize, UINTN DescriptorSize)
 
     for (Offset = 0; Offset + DescriptorSize <= MapSize; Offset += DescriptorSize) {
         EFI_MEMORY_DESCRIPTOR *D = (EFI_MEMORY_DESCRIPTOR *)(Map + Offset);
-        UINT64 End = D->PhysicalStart + D->NumberOfPages * BL_PAGE_SIZE;
+        UINT64 End = D->NumberOfPages > (UINT64_MAX - D->PhysicalStart) / BL_PAGE_SIZE ?
+                         UINT64_MAX : D->PhysicalStart + D->NumberOfPages * BL_PAGE_SIZE;
 
         if (End > Top)
             Top = End;

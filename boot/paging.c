@@ -97,14 +97,16 @@ EFI_STATUS BlBuildPageTables(UINT64 PhysicalTop, UINT64 *Cr3)
     EFI_STATUS Status;
 
     Top = PhysicalTop < (4ULL << 30) ? (4ULL << 30) : PhysicalTop;
-    Top = (Top + BL_1GIB - 1) & ~(BL_1GIB - 1);
     /* One PML4 slot (512 GiB) each for the identity and the direct map is
-     * what bootinfo.h promises the kernel it can drop or keep cleanly. */
+     * what bootinfo.h promises the kernel it can drop or keep cleanly.
+     * Clamped before rounding up: a bogus descriptor near 2^64 would
+     * otherwise wrap the rounding to 0 and map nothing at all. */
     if (Top > (512ULL << 30)) {
         BlLog("physical address space ends at 0x%lx: only the first 512 GiB are mapped",
               PhysicalTop);
         Top = 512ULL << 30;
     }
+    Top = (Top + BL_1GIB - 1) & ~(BL_1GIB - 1);
 
     Status = BlpNewTable(&Pml4);
     if (!EFI_ERROR(Status))
