@@ -14,6 +14,7 @@
 #define MSR_PAT         0x277
 #define CR0_WP          (1ULL << 16)
 #define CR4_PGE         (1ULL << 7)
+#define CR4_LA57        (1ULL << 12)
 /* CPUID.80000001H:EDX[20] = execute-disable; CPUID.01H:EDX[16] = PAT. */
 #define CPUID_EXT_NX    (1u << 20)
 #define CPUID_PAT       (1u << 16)
@@ -190,6 +191,24 @@ static VOID MiEnableCpuFeatures(VOID)
     }
 }
 
+/* The CR3 value for Pml4.  Firmware that runs 5-level paging leaves
+ * CR4.LA57 set, and it cannot be cleared in long mode (SDM 4.1.1), so CR3
+ * must hold a PML5 (the loader does the same, boot/paging.c).  Every kernel
+ * address (direct map, image, system VA) has bits 56:48 all ones, i.e. PML5
+ * slot 511, so that one entry gives the kernel the 4-level layout it
+ * builds; MiKernelPml4 stays the PML4 all walks start from. */
+static ULONG64 MiRootFor(ULONG64 Pml4)
+{
+    ULONG64 pml5;
+    if (!(MiReadCr4() & CR4_LA57))
+        return Pml4;
+    if (!NT_SUCCESS(MmAllocatePhysicalPages(1, 0, PAGE_SIZE, &pml5)))
+        MiBuildFail("PML5", 0);
+    MiTable(pml5)[511] = Pml4 | MI_PTE_PRESENT | MI_PTE_WRITE;
+    DbgPrint("mm: 5-level paging is on (CR4.LA57): CR3 holds a PML5 over the kernel PML4\n");
+    return pml5;
+}
+
 VOID MiBuildKernelAddressSpace(const ntstor_bootinfo *Bi)
 {
     MiEnableCpuFeatures();
@@ -215,7 +234,7 @@ VOID MiBuildKernelAddressSpace(const ntstor_bootinfo *Bi)
      * write keeps global TLB entries, so toggle CR4.PGE to drop any the
      * loader's tables left (SDM 4.10.4.1). */
     MiWriteCr0(MiReadCr0() | CR0_WP);
-    MiWriteCr3(pml4);
+    MiWriteCr3(MiRootFor(pml4));
     ULONG64 cr4 = MiReadCr4();
     if (cr4 & CR4_PGE) {
         MiWriteCr4(cr4 & ~CR4_PGE);
