@@ -130,7 +130,11 @@ struct _AHCI_PORT {
     BOOLEAN UseNcq;
     NTSTOR_AHCI_MODE Mode;
     BOOLEAN InRecovery;
-    BOOLEAN Quiesced;           /* no new issue: mode switch or raw bench owns the port */
+    /* No new issue while nonzero: how many owners hold the port quiesced
+     * (a mode change at PASSIVE_LEVEL or the raw bench, and the
+     * watchdog's fallback switching the source under them; a gone device
+     * keeps one for good).  Only the last AhciResumePort issues again. */
+    ULONG Quiesced;
 
     /* Watchdog (DISPATCH_LEVEL, lock held): what the last tick saw. */
     ULONG WatchDone;            /* issued slots the HBA had finished */
@@ -264,7 +268,8 @@ VOID AhciFindMsiCapability(PAHCI_CONTROLLER Ctrl);
 /* Stops new issues on Port and completes what is out by polling.  FALSE
  * if the port did not drain within AHCI_QUIESCE_TIMEOUT_MS. */
 BOOLEAN AhciQuiescePort(PAHCI_PORT Port);
-/* Lets the port issue again and starts what queued up meanwhile. */
+/* Ends one AhciQuiescePort; the last one lets the port issue again and
+ * starts what queued up meanwhile. */
 VOID AhciResumePort(PAHCI_PORT Port);
 /* Switches the function between MSI and INTx (or neither: Poll), every
  * port quiesced meanwhile.  STATUS_NOT_SUPPORTED if that interrupt was

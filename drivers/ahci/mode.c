@@ -95,7 +95,7 @@ BOOLEAN AhciQuiescePort(PAHCI_PORT Port)
     KIRQL irql;
 
     KeAcquireSpinLock(&Port->Lock, &irql);
-    Port->Quiesced = TRUE;
+    Port->Quiesced++;
     KeReleaseSpinLock(&Port->Lock, irql);
     /* Held slots (error.c) are requests already taken: they drain too. */
     while (Port->Issued || Port->Held) {
@@ -115,7 +115,10 @@ VOID AhciResumePort(PAHCI_PORT Port)
     KIRQL irql;
 
     KeAcquireSpinLock(&Port->Lock, &irql);
-    Port->Quiesced = FALSE;
+    if (--Port->Quiesced) {
+        KeReleaseSpinLock(&Port->Lock, irql);
+        return;     /* another owner still holds it */
+    }
     Port->WatchDone = 0;
     KeReleaseSpinLock(&Port->Lock, irql);
     AhciProcessPort(Port, 0);       /* issues what queued up meanwhile */
@@ -178,6 +181,14 @@ NTSTATUS AhciSetInterruptSource(PAHCI_CONTROLLER Ctrl, NTSTOR_AHCI_MODE Source)
         PAHCI_PORT port = Ctrl->Ports[p];
         if (!AhciPortDriven(port))
             continue;
+        if (port->Quiesced > 1) {
+            /* Another owner (the raw bench polling PxIS with PxIE off, a
+             * mode change) holds the port: it sets PxIE from Mode when it
+             * resumes, and its PxIS bits are its own. */
+            if (port->Mode != NtstorAhciModePoll)
+                port->Mode = Source;
+            continue;
+        }
         AhciWrite(port->Regs, AHCI_PxIS, AhciRead(port->Regs, AHCI_PxIS));
         if (port->Mode != NtstorAhciModePoll)
             AhciPortSetMode(port, Source);

@@ -139,7 +139,8 @@ BOOLEAN AhciPortCheckLink(PAHCI_PORT Port)
     /* New requests are refused (pdo.c checks the state) and nothing
      * pending is issued from now on. */
     AhciPortSetState(Port, AhciPortGone);
-    Port->Quiesced = TRUE;
+    if (first)
+        Port->Quiesced++;   /* for good: no resume issues to a gone disk */
     KeReleaseSpinLock(&Port->Lock, irql);
     if (first) {
         DbgPrint("ahci%u: port %u: device gone (PxSSTS=%08x PxSERR=%08x): failing %u issued "

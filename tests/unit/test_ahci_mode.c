@@ -232,6 +232,33 @@ static void test_switch_drains_and_resumes(void **state)
     free(b);
 }
 
+/* A port its owner quiesced (raw bench, a mode change at PASSIVE_LEVEL)
+ * stays quiesced across a source switch the watchdog's fallback makes
+ * meanwhile: the switch must not hand the owner's slots back to the
+ * pending queue, nor turn on its PxIE or eat its PxIS bits. */
+static void test_switch_keeps_foreign_quiesce(void **state)
+{
+    TEST_REQ *b = read_req(2);
+
+    assert_true(AhciQuiescePort(&ports[0]));
+    setpreg(0, AHCI_PxIE, 0);                           /* the bench turns it off */
+    setpreg(0, AHCI_PxIS, AHCI_PxIS_TFES);              /* and reads errors from here */
+    AhciSubmitSrb(&ports[0], &b->irp, &b->srb);
+    assert_int_equal(AhciSetInterruptSource(&ctrl, NtstorAhciModeIntx), STATUS_SUCCESS);
+    assert_true(ports[0].Quiesced);
+    assert_int_equal(ports[0].Issued, 0);
+    assert_false(IsListEmpty(&ports[0].Pending));
+    assert_int_equal(preg(0, AHCI_PxIE), 0);
+    assert_int_equal(preg(0, AHCI_PxIS), AHCI_PxIS_TFES);
+    assert_int_equal(ports[0].Mode, NtstorAhciModeIntx); /* the owner's resume applies it */
+    assert_false(ports[1].Quiesced);
+    assert_int_equal(preg(1, AHCI_PxIE), AHCI_PxIE_DEFAULT);
+    AhciResumePort(&ports[0]);
+    assert_false(ports[0].Quiesced);
+    assert_int_equal(ports[0].Issued, 1);
+    free(b);
+}
+
 /* The watchdog: a command the HBA finished stays unreaped across two ticks
  * while the port waits for an interrupt -> lost interrupt, fallback
  * MSI -> INTx; again -> Poll.  One tick alone, or progress in between, is
@@ -336,6 +363,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_source_switch_msi_intx_poll, setup, teardown),
         cmocka_unit_test_setup_teardown(test_switch_drains_and_resumes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_switch_keeps_foreign_quiesce, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watchdog_lost_interrupt_fallback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watchdog_deadline_and_vanished_disk, setup, teardown),
     };
