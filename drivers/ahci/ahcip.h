@@ -225,6 +225,14 @@ static inline VOID AhciWrite(volatile UCHAR *Base, ULONG Offset, ULONG Value)
     __asm__ volatile("" ::: "memory");
     *(volatile ULONG *)(Base + Offset) = Value;
 }
+/* Without -mpopcnt GCC calls libgcc for __builtin_popcount; drivers bind
+ * only kernel exports, so count bits by hand. */
+static inline ULONG AhciPopCount(ULONG v)
+{
+    v = v - ((v >> 1) & 0x55555555u);
+    v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
+    return (((v + (v >> 4)) & 0x0F0F0F0Fu) * 0x01010101u) >> 24;
+}
 static inline ULONG64 AhciNow(VOID) { return KeQueryInterruptTime(); }
 static inline ULONG64 AhciMs(ULONG Ms) { return (ULONG64)Ms * 10000; }
 /* Spins until (reg & mask) == value or Ms elapse.  TRUE on success. */

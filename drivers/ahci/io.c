@@ -174,15 +174,6 @@ VOID AhciIssueSlot(PAHCI_PORT Port, ULONG S)
     AhciRingDoorbell(Port);
 }
 
-/* Without -mpopcnt GCC calls libgcc for __builtin_popcount; drivers bind
- * only kernel exports, so count bits by hand. */
-static ULONG AhciPopCount(ULONG v)
-{
-    v = v - ((v >> 1) & 0x55555555u);
-    v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
-    return (((v + (v >> 4)) & 0x0F0F0F0Fu) * 0x01010101u) >> 24;
-}
-
 /* Lock held.  Issues pending IRPs in order while slots and the NCQ rules
  * allow; requests answered without the device complete at once.
  *

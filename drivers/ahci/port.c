@@ -106,19 +106,6 @@ VOID AhciPortSetMode(PAHCI_PORT Port, NTSTOR_AHCI_MODE Mode)
     AhciWrite(Port->Regs, AHCI_PxIE, Mode == NtstorAhciModePoll ? 0 : AHCI_PxIE_DEFAULT);
 }
 
-/* AHCI 3.3.12 PxSERR.DIAG.N: PhyRdy changed. */
-#ifndef AHCI_PxSERR_DIAG_N
-#define AHCI_PxSERR_DIAG_N (1u << 16)
-#endif
-
-static ULONG AhciPopCount32(ULONG v)
-{
-    ULONG n = 0;
-    for (; v; v &= v - 1)
-        n++;
-    return n;
-}
-
 /* AHCI 10.9 (hot plug): PxIS.PRCS/PCS say the link changed; PxSSTS.DET
  * says whether a device is still there.  A disk that came back is not
  * taken up again (no re-identify): its PDO stays and keeps failing. */
@@ -145,7 +132,7 @@ BOOLEAN AhciPortCheckLink(PAHCI_PORT Port)
     if (first) {
         DbgPrint("ahci%u: port %u: device gone (PxSSTS=%08x PxSERR=%08x): failing %u issued "
                  "command(s) and every request after them\n", Port->Controller->Number,
-                 Port->Index, ssts, serr, AhciPopCount32(issued));
+                 Port->Index, ssts, serr, AhciPopCount(issued));
         AhciWrite(Port->Regs, AHCI_PxIE, 0);
         AhciPortStopEngine(Port);
         AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);

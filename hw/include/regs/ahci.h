@@ -178,8 +178,10 @@
 #define AHCI_PxSCTL_DET_DISABLE 0x4
 #define AHCI_PxSCTL_IPM_NOPARTIAL_NOSLUMBER (0x3u << 8)
 
-/* PxSERR (3.3.12): DIAG.X (exchanged) must be cleared for PxTFD updates. */
+/* PxSERR (3.3.12): DIAG.X (exchanged) must be cleared for PxTFD updates;
+ * DIAG.N: PhyRdy changed. */
 #define AHCI_PxSERR_ALL         0xFFFFFFFFu
+#define AHCI_PxSERR_DIAG_N      (1u << 16)
 #define AHCI_PxSERR_DIAG_X      (1u << 26)
 
 /* ---- received FIS area, 256 bytes, PxFB (4.2.1) ---- */
