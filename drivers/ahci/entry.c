@@ -18,18 +18,13 @@ const char *const AhciModeNames[3] = {
 
 static ULONG AhciControllerCount;
 
-static BOOLEAN WideEqualsAscii(PCWSTR w, PCSTR a)
+static BOOLEAN AhciValueIs(PCWSTR Value, PCWSTR Name)
 {
-    for (; *a; w++, a++) {
-        WCHAR c = *w, d = (WCHAR)(UCHAR)*a;
-        if (c >= 'A' && c <= 'Z')
-            c = (WCHAR)(c + 32);
-        if (d >= 'A' && d <= 'Z')
-            d = (WCHAR)(d + 32);
-        if (c != d)
-            return FALSE;
-    }
-    return *w == 0;
+    UNICODE_STRING v, n;
+
+    RtlInitUnicodeString(&v, Value);
+    RtlInitUnicodeString(&n, Name);
+    return RtlEqualUnicodeString(&v, &n, TRUE);
 }
 
 /* RegistryPath\Parameters: InterruptMode (Msi|Intx|Poll), Ncq (0|1),
@@ -44,11 +39,11 @@ static VOID AhciReadParameters(PUNICODE_STRING RegistryPath)
         return;
     if (NT_SUCCESS(CmOpenSubKey(svc, u"Parameters", &par))) {
         if (NT_SUCCESS(CmQueryValueString(par, u"InterruptMode", mode, sizeof(mode), u"Msi"))) {
-            if (WideEqualsAscii(mode, "msi"))
+            if (AhciValueIs(mode, u"msi"))
                 AhciParameters.InterruptMode = NtstorAhciModeMsi;
-            else if (WideEqualsAscii(mode, "intx"))
+            else if (AhciValueIs(mode, u"intx"))
                 AhciParameters.InterruptMode = NtstorAhciModeIntx;
-            else if (WideEqualsAscii(mode, "poll"))
+            else if (AhciValueIs(mode, u"poll"))
                 AhciParameters.InterruptMode = NtstorAhciModePoll;
             else
                 DbgPrint("ahci: Parameters\\InterruptMode: not Msi, Intx or Poll; using Msi\n");
