@@ -50,4 +50,57 @@ static inline PUCHAR AhciSimInitPort(PAHCI_PORT Port, PAHCI_CONTROLLER Ctrl, PUC
     return dma;
 }
 
+/* A SCSI request as the disk class driver sends it: an IRP with one stack
+ * location, its SRB with a fixed-format sense buffer and, when Pages is
+ * given, an MDL over Buffer whose page numbers are Pages. */
+typedef struct {
+    IRP irp;
+    IO_STACK_LOCATION stack;
+    SCSI_REQUEST_BLOCK srb;
+    UCHAR sense[18];
+    struct { MDL mdl; PFN_NUMBER pfn[300]; } m;
+} AHCI_SIM_REQ;
+
+static inline AHCI_SIM_REQ *AhciSimRequest(PVOID Buffer, ULONG Length, const PFN_NUMBER *Pages,
+                                           ULONG NPages)
+{
+    AHCI_SIM_REQ *r = calloc(1, sizeof(*r));
+
+    if (!r || NPages > sizeof(r->m.pfn) / sizeof(r->m.pfn[0]))
+        abort();
+    r->irp.Tail.Overlay.CurrentStackLocation = &r->stack;
+    r->stack.MajorFunction = IRP_MJ_SCSI;
+    r->stack.Parameters.Scsi.Srb = &r->srb;
+    r->srb.Length = sizeof(r->srb);
+    r->srb.DataBuffer = Buffer;
+    r->srb.DataTransferLength = Length;
+    r->srb.SenseInfoBuffer = r->sense;
+    r->srb.SenseInfoBufferLength = sizeof(r->sense);
+    if (Pages) {
+        MmInitializeMdl(&r->m.mdl, Buffer, Length);
+        memcpy(r->m.pfn, Pages, NPages * sizeof(PFN_NUMBER));
+        r->irp.MdlAddress = &r->m.mdl;
+    }
+    return r;
+}
+
+/* READ(10)/WRITE(10) CDB. */
+static inline void AhciSimCdbRw(AHCI_SIM_REQ *r, UCHAR Op, ULONG Lba, USHORT Blocks)
+{
+    r->srb.CdbLength = 10;
+    r->srb.Cdb[0] = Op;
+    ScsiPutBe32(r->srb.Cdb + 2, Lba);
+    ScsiPutBe16(r->srb.Cdb + 7, Blocks);
+}
+
+/* READ(10) of 8 blocks (one page) at Lba, into page number 100h + Lba. */
+static inline AHCI_SIM_REQ *AhciSimRead(ULONG Lba)
+{
+    PFN_NUMBER pfn = 0x100 + Lba;
+    AHCI_SIM_REQ *r = AhciSimRequest((PVOID)0x7f0000000000ull, 4096, &pfn, 1);
+
+    AhciSimCdbRw(r, SCSIOP_READ, Lba, 8);
+    return r;
+}
+
 #endif

@@ -104,35 +104,6 @@ static void setup_port(void)
 
 static void teardown_port(void) { free(dma); }
 
-typedef struct {
-    IRP irp;
-    IO_STACK_LOCATION stack;
-    SCSI_REQUEST_BLOCK srb;
-    UCHAR sense[18];
-    struct { MDL mdl; PFN_NUMBER pfn[4]; } m;
-} TEST_REQ;
-
-static TEST_REQ *read_req(ULONG Lba)
-{
-    TEST_REQ *r = calloc(1, sizeof(*r));
-    r->irp.Tail.Overlay.CurrentStackLocation = &r->stack;
-    r->stack.MajorFunction = IRP_MJ_SCSI;
-    r->stack.Parameters.Scsi.Srb = &r->srb;
-    r->srb.Length = sizeof(r->srb);
-    r->srb.DataBuffer = (PVOID)0x7f0000000000ull;
-    r->srb.DataTransferLength = 4096;
-    r->srb.SenseInfoBuffer = r->sense;
-    r->srb.SenseInfoBufferLength = sizeof(r->sense);
-    MmInitializeMdl(&r->m.mdl, r->srb.DataBuffer, 4096);
-    r->m.pfn[0] = 0x100 + Lba;
-    r->irp.MdlAddress = &r->m.mdl;
-    r->srb.CdbLength = 10;
-    r->srb.Cdb[0] = SCSIOP_READ;
-    ScsiPutBe32(r->srb.Cdb + 2, Lba);
-    ScsiPutBe16(r->srb.Cdb + 7, 8);
-    return r;
-}
-
 /* QEMU-like task file after a failed read: ERR with UNC. */
 static void device_error(void)
 {
@@ -141,7 +112,7 @@ static void device_error(void)
 
 static void device_ok(void) { setreg(AHCI_PxTFD, ATA_STS_DRDY); }
 
-static void assert_medium_error(TEST_REQ *r)
+static void assert_medium_error(AHCI_SIM_REQ *r)
 {
     assert_int_equal(SRB_STATUS(r->srb.SrbStatus), SRB_STATUS_ERROR);
     assert_true(r->srb.SrbStatus & SRB_STATUS_AUTOSENSE_VALID);
@@ -153,7 +124,7 @@ static void assert_medium_error(TEST_REQ *r)
 static void test_ncq_one_out_blamed(void **state)
 {
     setup_port();
-    TEST_REQ *r = read_req(10);
+    AHCI_SIM_REQ *r = AhciSimRead(10);
     AhciSubmitSrb(&port, &r->irp, &r->srb);
     assert_int_equal(port.NcqIssued, 1);
     /* TFES; the tag stays in PxSACT (the HBA stopped). */
@@ -178,11 +149,11 @@ static void test_ncq_one_out_blamed(void **state)
  * the innocents finish and the guilty one, failing alone, is blamed. */
 static void test_ncq_several_isolated(void **state)
 {
-    TEST_REQ *r[3];
+    AHCI_SIM_REQ *r[3];
 
     setup_port();
     for (int i = 0; i < 3; i++) {
-        r[i] = read_req(100 * (i + 1));
+        r[i] = AhciSimRead(100 * (i + 1));
         AhciSubmitSrb(&port, &r[i]->irp, &r[i]->srb);
     }
     assert_int_equal(port.NcqIssued, 0x7);
@@ -250,12 +221,12 @@ static void hba_sdb(ULONG Tag)
  * re-issued command before it ran.  Nothing completes without its data. */
 static void test_ncq_error_inflight_not_completed_early(void **state)
 {
-    TEST_REQ *r[4];
+    AHCI_SIM_REQ *r[4];
 
     setup_port();
     hba.On = TRUE;
     for (int i = 0; i < 4; i++) {
-        r[i] = read_req(8 * (i + 1));
+        r[i] = AhciSimRead(8 * (i + 1));
         AhciSubmitSrb(&port, &r[i]->irp, &r[i]->srb);
     }
     device_error();
@@ -311,11 +282,11 @@ static void test_ncq_error_inflight_not_completed_early(void **state)
  * holds and leaves PxCI set): it is not finished. */
 static void test_ncq_sact_clear_but_ci_set_not_done(void **state)
 {
-    TEST_REQ *r[2];
+    AHCI_SIM_REQ *r[2];
 
     setup_port();
     for (int i = 0; i < 2; i++) {
-        r[i] = read_req(16 * (i + 1));
+        r[i] = AhciSimRead(16 * (i + 1));
         AhciSubmitSrb(&port, &r[i]->irp, &r[i]->srb);
     }
     setreg(AHCI_PxSACT, 0);
@@ -339,7 +310,7 @@ static void test_non_queued_error_leaves_no_stale_err(void **state)
 {
     setup_port();
     hba.On = TRUE;
-    TEST_REQ *f = read_req(0);
+    AHCI_SIM_REQ *f = AhciSimRead(0);
     f->srb.Cdb[0] = SCSIOP_SYNCHRONIZE_CACHE;
     f->srb.DataTransferLength = 0;
     f->srb.DataBuffer = NULL;
@@ -362,12 +333,12 @@ static void test_non_queued_error_leaves_no_stale_err(void **state)
  * file may already show a later success.  Innocents are re-issued. */
 static void test_ncq_qemu_serr_names_guilty(void **state)
 {
-    TEST_REQ *r[4];
+    AHCI_SIM_REQ *r[4];
 
     setup_port();
     port.Quirks |= NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR;
     for (int i = 0; i < 4; i++) {
-        r[i] = read_req(10 * (i + 1));
+        r[i] = AhciSimRead(10 * (i + 1));
         AhciSubmitSrb(&port, &r[i]->irp, &r[i]->srb);
     }
     /* Slot 0 finished fine, slot 2 failed, 1 and 3 still in flight. */
@@ -401,7 +372,7 @@ static void test_ncq_qemu_serr_names_guilty(void **state)
 static void test_retries_exhausted(void **state)
 {
     setup_port();
-    TEST_REQ *r = read_req(7);
+    AHCI_SIM_REQ *r = AhciSimRead(7);
     AhciSubmitSrb(&port, &r->irp, &r->srb);
     for (int i = 0; i < AHCI_MAX_RETRIES; i++) {
         setreg(AHCI_PxCI, 1);
@@ -429,7 +400,7 @@ static void test_retries_exhausted(void **state)
  * fail anything. */
 static void test_link_lost_fails_requests(void **state)
 {
-    TEST_REQ *r[3];
+    AHCI_SIM_REQ *r[3];
 
     setup_port();
     /* A glitch: PxSSTS still shows the device. */
@@ -438,11 +409,11 @@ static void test_link_lost_fails_requests(void **state)
     assert_int_equal(port.State, AhciPortReady);
 
     for (int i = 0; i < 2; i++) {
-        r[i] = read_req(i);
+        r[i] = AhciSimRead(i);
         AhciSubmitSrb(&port, &r[i]->irp, &r[i]->srb);
     }
     /* A flush waits behind the NCQ reads in the pending queue. */
-    r[2] = read_req(0);
+    r[2] = AhciSimRead(0);
     r[2]->srb.Cdb[0] = SCSIOP_SYNCHRONIZE_CACHE;
     r[2]->srb.DataTransferLength = 0;
     r[2]->srb.DataBuffer = NULL;
@@ -468,7 +439,7 @@ static void test_link_lost_fails_requests(void **state)
     /* A request that slipped into the queue afterwards is not issued, and
      * the next check fails it. */
     setreg(AHCI_PxCI, 0);
-    TEST_REQ *late = read_req(5);
+    AHCI_SIM_REQ *late = AhciSimRead(5);
     AhciSubmitSrb(&port, &late->irp, &late->srb);
     assert_int_equal(port.Issued, 0);
     assert_int_equal(reg(AHCI_PxCI), 0);

@@ -94,42 +94,6 @@ static void setup_port(BOOLEAN ncq)
 
 static void teardown_port(void) { free(dma); }
 
-/* An IRP with one stack location and an MDL over Pages (page numbers). */
-typedef struct {
-    IRP irp;
-    IO_STACK_LOCATION stack;
-    SCSI_REQUEST_BLOCK srb;
-    UCHAR sense[18];
-    struct { MDL mdl; PFN_NUMBER pfn[300]; } m;
-} TEST_REQ;
-
-static TEST_REQ *make_req(PVOID Buffer, ULONG Length, const PFN_NUMBER *Pages, ULONG NPages)
-{
-    TEST_REQ *r = calloc(1, sizeof(*r));
-    r->irp.Tail.Overlay.CurrentStackLocation = &r->stack;
-    r->stack.MajorFunction = IRP_MJ_SCSI;
-    r->stack.Parameters.Scsi.Srb = &r->srb;
-    r->srb.Length = sizeof(r->srb);
-    r->srb.DataBuffer = Buffer;
-    r->srb.DataTransferLength = Length;
-    r->srb.SenseInfoBuffer = r->sense;
-    r->srb.SenseInfoBufferLength = sizeof(r->sense);
-    if (Pages) {
-        MmInitializeMdl(&r->m.mdl, Buffer, Length);
-        memcpy(r->m.pfn, Pages, NPages * sizeof(PFN_NUMBER));
-        r->irp.MdlAddress = &r->m.mdl;
-    }
-    return r;
-}
-
-static void cdb_rw(TEST_REQ *r, UCHAR op, ULONG lba, USHORT blocks)
-{
-    r->srb.CdbLength = 10;
-    r->srb.Cdb[0] = op;
-    ScsiPutBe32(r->srb.Cdb + 2, lba);
-    ScsiPutBe16(r->srb.Cdb + 7, blocks);
-}
-
 static ULONG reg(ULONG off) { return *(ULONG *)(regs + off); }
 static void setreg(ULONG off, ULONG v) { *(ULONG *)(regs + off) = v; }
 
@@ -140,8 +104,8 @@ static void test_prdt_from_mdl(void **state)
 {
     setup_port(TRUE);
     PFN_NUMBER pages[] = { 0x100, 0x101, 0x300, 0x301 };
-    TEST_REQ *r = make_req(FAKE_VA(0x200), 3 * 4096, pages, 4);
-    cdb_rw(r, SCSIOP_WRITE, 8, 24);
+    AHCI_SIM_REQ *r = AhciSimRequest(FAKE_VA(0x200), 3 * 4096, pages, 4);
+    AhciSimCdbRw(r, SCSIOP_WRITE, 8, 24);
 
     AhciSubmitSrb(&port, &r->irp, &r->srb);
     assert_int_equal(ncompleted, 0);
@@ -191,8 +155,8 @@ static void test_prdt_limits(void **state)
     /* Above 4 GiB on an HBA without S64A: refused, nothing issued. */
     ctrl.Cap &= ~AHCI_CAP_S64A;
     PFN_NUMBER high[] = { 0x100000 };
-    TEST_REQ *r = make_req(FAKE_VA(0), 4096, high, 1);
-    cdb_rw(r, SCSIOP_READ, 0, 8);
+    AHCI_SIM_REQ *r = AhciSimRequest(FAKE_VA(0), 4096, high, 1);
+    AhciSimCdbRw(r, SCSIOP_READ, 0, 8);
     AhciSubmitSrb(&port, &r->irp, &r->srb);
     assert_int_equal(ncompleted, 1);
     assert_int_equal(r->srb.SrbStatus, SRB_STATUS_INVALID_REQUEST);
@@ -202,8 +166,8 @@ static void test_prdt_limits(void **state)
     /* Odd buffer address: PRD entries must be word aligned. */
     ctrl.Cap |= AHCI_CAP_S64A;
     PFN_NUMBER p[] = { 0x100, 0x101 };
-    r = make_req(FAKE_VA(1), 512, p, 2);
-    cdb_rw(r, SCSIOP_READ, 0, 1);
+    r = AhciSimRequest(FAKE_VA(1), 512, p, 2);
+    AhciSimCdbRw(r, SCSIOP_READ, 0, 1);
     AhciSubmitSrb(&port, &r->irp, &r->srb);
     assert_int_equal(ncompleted, 2);
     assert_int_equal(r->srb.SrbStatus, SRB_STATUS_INVALID_REQUEST);
@@ -213,8 +177,8 @@ static void test_prdt_limits(void **state)
     static PFN_NUMBER many[257];
     for (int i = 0; i < 257; i++)
         many[i] = 0x1000 + 2 * i;
-    r = make_req(FAKE_VA(0x800), 1024 * 1024, many, 257);
-    cdb_rw(r, SCSIOP_READ, 0, 2048);
+    r = AhciSimRequest(FAKE_VA(0x800), 1024 * 1024, many, 257);
+    AhciSimCdbRw(r, SCSIOP_READ, 0, 2048);
     AhciSubmitSrb(&port, &r->irp, &r->srb);
     assert_int_equal(port.Issued, 1);
     assert_int_equal(port.CmdList[0].Flags >> AHCI_CMDH_PRDTL_SHIFT, 257);
@@ -231,12 +195,12 @@ static void test_prdt_limits(void **state)
 static void test_ncq_ordering(void **state)
 {
     PFN_NUMBER p[] = { 0x100, 0x101, 0x102 };
-    TEST_REQ *rd[3], *flush, *after;
+    AHCI_SIM_REQ *rd[3], *flush, *after;
 
     setup_port(TRUE);
     for (int i = 0; i < 3; i++) {
-        rd[i] = make_req(FAKE_VA(0), 4096, p, 1);
-        cdb_rw(rd[i], SCSIOP_READ, 100 * i, 8);
+        rd[i] = AhciSimRequest(FAKE_VA(0), 4096, p, 1);
+        AhciSimCdbRw(rd[i], SCSIOP_READ, 100 * i, 8);
         AhciSubmitSrb(&port, &rd[i]->irp, &rd[i]->srb);
     }
     assert_int_equal(port.Issued, 0x7);
@@ -245,12 +209,12 @@ static void test_ncq_ordering(void **state)
     assert_int_equal(f2->CountLow, 2 << 3);   /* tag 2 */
     assert_int_equal(f2->Lba0, 200);
 
-    flush = make_req(NULL, 0, NULL, 0);
+    flush = AhciSimRequest(NULL, 0, NULL, 0);
     flush->srb.CdbLength = 10;
     flush->srb.Cdb[0] = SCSIOP_SYNCHRONIZE_CACHE;
     AhciSubmitSrb(&port, &flush->irp, &flush->srb);
-    after = make_req(FAKE_VA(0), 4096, p, 1);
-    cdb_rw(after, SCSIOP_READ, 5, 8);
+    after = AhciSimRequest(FAKE_VA(0), 4096, p, 1);
+    AhciSimCdbRw(after, SCSIOP_READ, 5, 8);
     AhciSubmitSrb(&port, &after->irp, &after->srb);
     /* FLUSH is not queued: it waits for the three reads, and the read
      * behind it waits for the flush. */
@@ -294,13 +258,13 @@ static void test_ncq_ordering(void **state)
 static void test_polled_doorbell_batching(void **state)
 {
     PFN_NUMBER p[] = { 0x100 };
-    TEST_REQ *r[4];
+    AHCI_SIM_REQ *r[4];
 
     setup_port(TRUE);
     port.Mode = NtstorAhciModePoll;
     for (int i = 0; i < 4; i++) {
-        r[i] = make_req(FAKE_VA(0), 4096, p, 1);
-        cdb_rw(r[i], SCSIOP_READ, 8 * i, 8);
+        r[i] = AhciSimRequest(FAKE_VA(0), 4096, p, 1);
+        AhciSimCdbRw(r[i], SCSIOP_READ, 8 * i, 8);
         r[i]->irp.Flags |= IRP_NTSTOR_POLLED;
     }
     /* Nothing in flight: rung at once. */
@@ -344,8 +308,8 @@ static void test_polled_doorbell_batching(void **state)
     assert_int_equal(port.Issued, 0x1);
 
     /* A deferred slot failed before it was rung is forgotten. */
-    TEST_REQ *x = make_req(FAKE_VA(0), 4096, p, 1);
-    cdb_rw(x, SCSIOP_READ, 64, 8);
+    AHCI_SIM_REQ *x = AhciSimRequest(FAKE_VA(0), 4096, p, 1);
+    AhciSimCdbRw(x, SCSIOP_READ, 64, 8);
     x->irp.Flags |= IRP_NTSTOR_POLLED;
     AhciSubmitSrb(&port, &x->irp, &x->srb);
     assert_int_equal(port.Deferred, 0x2);
@@ -359,9 +323,9 @@ static void test_polled_doorbell_batching(void **state)
     port.Mode = NtstorAhciModeMsi;
     setreg(AHCI_PxSACT, 0);
     setreg(AHCI_PxCI, 0);
-    TEST_REQ *y = make_req(FAKE_VA(0), 4096, p, 1), *z = make_req(FAKE_VA(0), 4096, p, 1);
-    cdb_rw(y, SCSIOP_READ, 64, 8);
-    cdb_rw(z, SCSIOP_READ, 72, 8);
+    AHCI_SIM_REQ *y = AhciSimRequest(FAKE_VA(0), 4096, p, 1), *z = AhciSimRequest(FAKE_VA(0), 4096, p, 1);
+    AhciSimCdbRw(y, SCSIOP_READ, 64, 8);
+    AhciSimCdbRw(z, SCSIOP_READ, 72, 8);
     y->irp.Flags |= IRP_NTSTOR_POLLED;
     z->irp.Flags |= IRP_NTSTOR_POLLED;
     AhciSubmitSrb(&port, &y->irp, &y->srb);
@@ -381,10 +345,10 @@ static void test_polled_doorbell_batching(void **state)
 static void test_synthesized_and_sense(void **state)
 {
     UCHAR buf[255];
-    TEST_REQ *r;
+    AHCI_SIM_REQ *r;
 
     setup_port(TRUE);
-    r = make_req(buf, sizeof(buf), NULL, 0);
+    r = AhciSimRequest(buf, sizeof(buf), NULL, 0);
     r->srb.CdbLength = 6;
     r->srb.Cdb[0] = SCSIOP_INQUIRY;
     r->srb.Cdb[4] = 255;
@@ -397,8 +361,8 @@ static void test_synthesized_and_sense(void **state)
     assert_int_equal(port.Issued, 0);
     free(r);
 
-    r = make_req(buf, 512, NULL, 0);
-    cdb_rw(r, SCSIOP_READ, 0x200000, 1);        /* one past the end */
+    r = AhciSimRequest(buf, 512, NULL, 0);
+    AhciSimCdbRw(r, SCSIOP_READ, 0x200000, 1);        /* one past the end */
     AhciSubmitSrb(&port, &r->irp, &r->srb);
     assert_int_equal(ncompleted, 2);
     assert_int_equal(r->srb.SrbStatus, SRB_STATUS_ERROR | SRB_STATUS_AUTOSENSE_VALID);
@@ -410,8 +374,8 @@ static void test_synthesized_and_sense(void **state)
     free(r);
 
     /* Autosense disabled: error without sense bytes. */
-    r = make_req(buf, 512, NULL, 0);
-    cdb_rw(r, SCSIOP_READ, 0x200000, 1);
+    r = AhciSimRequest(buf, 512, NULL, 0);
+    AhciSimCdbRw(r, SCSIOP_READ, 0x200000, 1);
     r->srb.SrbFlags = SRB_FLAGS_DISABLE_AUTOSENSE;
     AhciSubmitSrb(&port, &r->irp, &r->srb);
     assert_int_equal(r->srb.SrbStatus, SRB_STATUS_ERROR);
@@ -425,9 +389,9 @@ static void test_timeout(void **state)
     PFN_NUMBER p[] = { 0x100 };
 
     setup_port(TRUE);
-    TEST_REQ *a = make_req(FAKE_VA(0), 4096, p, 1), *b = make_req(FAKE_VA(0), 4096, p, 1);
-    cdb_rw(a, SCSIOP_READ, 0, 8);
-    cdb_rw(b, SCSIOP_READ, 8, 8);
+    AHCI_SIM_REQ *a = AhciSimRequest(FAKE_VA(0), 4096, p, 1), *b = AhciSimRequest(FAKE_VA(0), 4096, p, 1);
+    AhciSimCdbRw(a, SCSIOP_READ, 0, 8);
+    AhciSimCdbRw(b, SCSIOP_READ, 8, 8);
     AhciSubmitSrb(&port, &a->irp, &a->srb);
     AhciSubmitSrb(&port, &b->irp, &b->srb);
     setreg(AHCI_PxCI, 0);
@@ -451,14 +415,14 @@ static PVOID caller_context;
 static UCHAR caller_first_byte;
 static NTSTATUS caller_done(PDEVICE_OBJECT Device, PIRP Irp, PVOID Context)
 {
-    TEST_REQ *r = CONTAINING_RECORD(Irp, TEST_REQ, irp);
+    AHCI_SIM_REQ *r = CONTAINING_RECORD(Irp, AHCI_SIM_REQ, irp);
     caller_calls++;
     caller_context = Context;
     caller_first_byte = ((PUCHAR)r->srb.DataBuffer)[0];
     return STATUS_MORE_PROCESSING_REQUIRED;
 }
 
-static void set_caller_routine(TEST_REQ *r, PVOID Context)
+static void set_caller_routine(AHCI_SIM_REQ *r, PVOID Context)
 {
     r->stack.CompletionRoutine = caller_done;
     r->stack.Context = Context;
@@ -484,8 +448,8 @@ static void test_bounce_above_4g(void **state)
 
     /* A read of 8 KiB into two high pages. */
     memset(data, 0xEE, 8192);
-    TEST_REQ *r = make_req(data, 8192, high, 2);
-    cdb_rw(r, SCSIOP_READ, 64, 16);
+    AHCI_SIM_REQ *r = AhciSimRequest(data, 8192, high, 2);
+    AhciSimCdbRw(r, SCSIOP_READ, 64, 16);
     set_caller_routine(r, (PVOID)0x1234);
     AhciSubmitSrb(&port, &r->irp, &r->srb);
     assert_int_equal(port.Issued, 1);
@@ -515,8 +479,8 @@ static void test_bounce_above_4g(void **state)
      * PxCI is written; one PRD entry at slot 0's share. */
     for (int i = 0; i < 4096; i++)
         wdata[i] = (UCHAR)(255 - i);
-    TEST_REQ *w = make_req(wdata, 4096, high + 1, 1);
-    cdb_rw(w, SCSIOP_WRITE, 8, 8);
+    AHCI_SIM_REQ *w = AhciSimRequest(wdata, 4096, high + 1, 1);
+    AhciSimCdbRw(w, SCSIOP_WRITE, 8, 8);
     AhciSubmitSrb(&port, &w->irp, &w->srb);
     assert_int_equal(port.Issued, 1);
     assert_true(port.CmdList[0].Flags & AHCI_CMDH_WRITE);
@@ -529,8 +493,8 @@ static void test_bounce_above_4g(void **state)
     free(w);
 
     /* A page below 4 GiB on the same port: not bounced. */
-    TEST_REQ *l = make_req(data, 4096, low, 1);
-    cdb_rw(l, SCSIOP_READ, 0, 8);
+    AHCI_SIM_REQ *l = AhciSimRequest(data, 4096, low, 1);
+    AhciSimCdbRw(l, SCSIOP_READ, 0, 8);
     AhciSubmitSrb(&port, &l->irp, &l->srb);
     assert_int_equal(port.Slots[0].Prdt[0].Dba, 0xFFFFF000u);
     assert_int_equal(AhciBounceCount(&port), 2);
@@ -540,9 +504,9 @@ static void test_bounce_above_4g(void **state)
     free(l);
 
     /* Two reads at once use different slots' shares. */
-    TEST_REQ *a = make_req(data, 4096, high, 1), *b = make_req(data + 4096, 4096, high + 1, 1);
-    cdb_rw(a, SCSIOP_READ, 0, 8);
-    cdb_rw(b, SCSIOP_READ, 8, 8);
+    AHCI_SIM_REQ *a = AhciSimRequest(data, 4096, high, 1), *b = AhciSimRequest(data + 4096, 4096, high + 1, 1);
+    AhciSimCdbRw(a, SCSIOP_READ, 0, 8);
+    AhciSimCdbRw(b, SCSIOP_READ, 8, 8);
     AhciSubmitSrb(&port, &a->irp, &a->srb);
     AhciSubmitSrb(&port, &b->irp, &b->srb);
     assert_int_equal(port.Issued, 0x3);
@@ -584,8 +548,8 @@ static void test_bounce_slot_reuse_and_errors(void **state)
     assert_int_equal(AhciBounceAllocate(&port), STATUS_SUCCESS);
 
     memset(rbuf, 0, 4096);
-    TEST_REQ *r = make_req(rbuf, 4096, high, 1);
-    cdb_rw(r, SCSIOP_READ, 0, 8);
+    AHCI_SIM_REQ *r = AhciSimRequest(rbuf, 4096, high, 1);
+    AhciSimCdbRw(r, SCSIOP_READ, 0, 8);
     set_caller_routine(r, NULL);
     AhciSubmitSrb(&port, &r->irp, &r->srb);
     memset(contig_block, 0x5A, 4096);               /* the device's data */
@@ -599,8 +563,8 @@ static void test_bounce_slot_reuse_and_errors(void **state)
 
     /* A write takes slot 0 (and its bounce share) meanwhile. */
     memset(wbuf, 0xC3, 4096);
-    TEST_REQ *w = make_req(wbuf, 4096, high, 1);
-    cdb_rw(w, SCSIOP_WRITE, 100, 8);
+    AHCI_SIM_REQ *w = AhciSimRequest(wbuf, 4096, high, 1);
+    AhciSimCdbRw(w, SCSIOP_WRITE, 100, 8);
     AhciSubmitSrb(&port, &w->irp, &w->srb);
     assert_int_equal(port.Issued, 1);
     assert_int_equal(rbuf[0], 0x5A);                /* copied when the slot completed */
@@ -620,8 +584,8 @@ static void test_bounce_slot_reuse_and_errors(void **state)
     /* A read that fails: the buffer keeps what it had, the caller's
      * routine still runs (SL_INVOKE_ON_ERROR). */
     memset(rbuf, 0x11, 4096);
-    r = make_req(rbuf, 4096, high, 1);
-    cdb_rw(r, SCSIOP_READ, 0, 8);
+    r = AhciSimRequest(rbuf, 4096, high, 1);
+    AhciSimCdbRw(r, SCSIOP_READ, 0, 8);
     set_caller_routine(r, NULL);
     AhciSubmitSrb(&port, &r->irp, &r->srb);
     memset(contig_block, 0x77, 4096);
@@ -636,8 +600,8 @@ static void test_bounce_slot_reuse_and_errors(void **state)
     PUCHAR big = aligned_alloc(4096, 40 * 4096);
     for (int i = 0; i < 40; i++)
         many[i] = 0x300000 + i;
-    r = make_req(big, 40 * 4096, many, 40);
-    cdb_rw(r, SCSIOP_READ, 0, 320);
+    r = AhciSimRequest(big, 40 * 4096, many, 40);
+    AhciSimCdbRw(r, SCSIOP_READ, 0, 320);
     AhciSubmitSrb(&port, &r->irp, &r->srb);
     assert_int_equal(port.Issued, 0);
     assert_int_equal(r->srb.SrbStatus, SRB_STATUS_INVALID_REQUEST);

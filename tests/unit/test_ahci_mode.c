@@ -137,32 +137,6 @@ static int teardown(void **state)
     return 0;
 }
 
-typedef struct {
-    IRP irp;
-    IO_STACK_LOCATION stack;
-    SCSI_REQUEST_BLOCK srb;
-    UCHAR sense[18];
-    struct { MDL mdl; PFN_NUMBER pfn[2]; } m;
-} TEST_REQ;
-
-static TEST_REQ *read_req(ULONG Lba)
-{
-    TEST_REQ *r = calloc(1, sizeof(*r));
-    r->irp.Tail.Overlay.CurrentStackLocation = &r->stack;
-    r->stack.Parameters.Scsi.Srb = &r->srb;
-    r->srb.Length = sizeof(r->srb);
-    r->srb.DataBuffer = (PVOID)0x7f0000000000ull;
-    r->srb.DataTransferLength = 4096;
-    MmInitializeMdl(&r->m.mdl, r->srb.DataBuffer, 4096);
-    r->m.pfn[0] = 0x100;
-    r->irp.MdlAddress = &r->m.mdl;
-    r->srb.CdbLength = 10;
-    r->srb.Cdb[0] = SCSIOP_READ;
-    ScsiPutBe32(r->srb.Cdb + 2, Lba);
-    ScsiPutBe16(r->srb.Cdb + 7, 8);
-    return r;
-}
-
 static void test_source_switch_msi_intx_poll(void **state)
 {
     assert_true(msi_on());
@@ -211,7 +185,7 @@ static void test_source_switch_msi_intx_poll(void **state)
  * issues what queued up meanwhile. */
 static void test_switch_drains_and_resumes(void **state)
 {
-    TEST_REQ *a = read_req(1), *b = read_req(2);
+    AHCI_SIM_REQ *a = AhciSimRead(1), *b = AhciSimRead(2);
 
     AhciSubmitSrb(&ports[0], &a->irp, &a->srb);
     assert_int_equal(ports[0].Issued, 1);
@@ -238,7 +212,7 @@ static void test_switch_drains_and_resumes(void **state)
  * pending queue, nor turn on its PxIE or eat its PxIS bits. */
 static void test_switch_keeps_foreign_quiesce(void **state)
 {
-    TEST_REQ *b = read_req(2);
+    AHCI_SIM_REQ *b = AhciSimRead(2);
 
     assert_true(AhciQuiescePort(&ports[0]));
     setpreg(0, AHCI_PxIE, 0);                           /* the bench turns it off */
@@ -265,7 +239,7 @@ static void test_switch_keeps_foreign_quiesce(void **state)
  * not a loss. */
 static void test_watchdog_lost_interrupt_fallback(void **state)
 {
-    TEST_REQ *r = read_req(3);
+    AHCI_SIM_REQ *r = AhciSimRead(3);
 
     AhciSubmitSrb(&ports[0], &r->irp, &r->srb);
     assert_int_equal(ports[0].Issued, 1);
@@ -285,7 +259,7 @@ static void test_watchdog_lost_interrupt_fallback(void **state)
     assert_false(msi_on());
 
     /* Progress between ticks (an interrupt reaped something) is no loss. */
-    TEST_REQ *a = read_req(4), *b = read_req(5);
+    AHCI_SIM_REQ *a = AhciSimRead(4), *b = AhciSimRead(5);
     AhciSubmitSrb(&ports[0], &a->irp, &a->srb);
     AhciSubmitSrb(&ports[0], &b->irp, &b->srb);
     setpreg(0, AHCI_PxSACT, 0x2);                       /* slot 0 done, 1 running */
@@ -313,7 +287,7 @@ static void test_watchdog_lost_interrupt_fallback(void **state)
         assert_int_equal(preg(p, AHCI_PxIE), 0);
     }
     /* A polled port's finished-but-unreaped command is no lost interrupt. */
-    TEST_REQ *c = read_req(6);
+    AHCI_SIM_REQ *c = AhciSimRead(6);
     KIRQL irql;
     KeAcquireSpinLock(&ports[0].Lock, &irql);
     InsertTailList(&ports[0].Pending, &c->irp.Tail.Overlay.ListEntry);
@@ -336,7 +310,7 @@ static void test_watchdog_lost_interrupt_fallback(void **state)
  * link went down without an interrupt saying so. */
 static void test_watchdog_deadline_and_vanished_disk(void **state)
 {
-    TEST_REQ *r = read_req(9), *s = read_req(10);
+    AHCI_SIM_REQ *r = AhciSimRead(9), *s = AhciSimRead(10);
 
     AhciSubmitSrb(&ports[1], &r->irp, &r->srb);
     setpreg(1, AHCI_PxCI, 1);
