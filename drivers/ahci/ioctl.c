@@ -2,14 +2,6 @@
  * SET_MODE and RAW_BENCH (include/ntstor_ahci.h) and IOCTL_SCSI_GET_ADDRESS. */
 #include "ahcip.h"
 
-static VOID AhciCopyString(PCHAR Dest, PCSTR Src, ULONG Size)
-{
-    ULONG i = 0;
-    for (; i + 1 < Size && Src[i]; i++)
-        Dest[i] = Src[i];
-    Dest[i] = 0;
-}
-
 static NTSTATUS AhciGetInfo(PAHCI_PORT Port, PIRP Irp, ULONG OutLength)
 {
     PNTSTOR_AHCI_INFO info = Irp->AssociatedIrp.SystemBuffer;
@@ -28,9 +20,9 @@ static NTSTATUS AhciGetInfo(PAHCI_PORT Port, PIRP Irp, ULONG OutLength)
     info->Sectors = Port->Device.Sectors;
     info->Trim = Port->Device.Trim;
     info->WriteCacheEnabled = Port->Device.WriteCacheEnabled;
-    AhciCopyString(info->Model, Port->Device.Model, sizeof(info->Model));
-    AhciCopyString(info->Serial, Port->Device.Serial, sizeof(info->Serial));
-    AhciCopyString(info->Firmware, Port->Device.Firmware, sizeof(info->Firmware));
+    RtlStringCbPrintfA(info->Model, sizeof(info->Model), "%s", Port->Device.Model);
+    RtlStringCbPrintfA(info->Serial, sizeof(info->Serial), "%s", Port->Device.Serial);
+    RtlStringCbPrintfA(info->Firmware, sizeof(info->Firmware), "%s", Port->Device.Firmware);
     info->Commands = Port->Commands;
     info->Interrupts = Port->Controller->InterruptCount;
     info->Errors = Port->Errors;
