@@ -237,8 +237,11 @@ VOID AhciHbaStop(PAHCI_CONTROLLER Ctrl)
         if (!port)
             continue;
         AhciFailAll(port, SRB_STATUS_NO_DEVICE);
-        AhciPortFree(port);
+        /* Unlinked before it is freed: the ISR (a shared INTx line still
+         * calls it, and IS may hold a stale bit) and a queued DPC look the
+         * port up here until the interrupts are disconnected below. */
         Ctrl->Ports[p] = NULL;
+        AhciPortFree(port);
     }
     AhciDisconnectInterrupts(Ctrl);
     RtlZeroMemory(&Ctrl->Msi, sizeof(Ctrl->Msi));
