@@ -333,6 +333,9 @@ BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, 
                          PVOID Buffer, BOOLEAN IsInternal);
 /* Lock held.  Issues slot S now (with any deferred slots). */
 VOID AhciIssueSlot(PAHCI_PORT Port, ULONG S);
+/* Lock held.  Rebuilds and issues slot S's IRP again (recovery, held
+ * slots); fails it with SRB_STATUS_ERROR if its buffer cannot be described. */
+VOID AhciReissueSlot(PAHCI_PORT Port, ULONG S, PLIST_ENTRY Done);
 /* Lock held.  Writes PxSACT/PxCI for the slots prepared but not yet
  * issued (Deferred): polled IRPs' doorbells are batched, see io.c. */
 VOID AhciRingDoorbell(PAHCI_PORT Port);

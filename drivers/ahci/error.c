@@ -218,10 +218,8 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
         } else if (isolate || Port->Held) {
             Port->Held |= 1u << s;      /* AhciStartPending issues them one by one */
             held++;
-        } else if (AhciBuildCommand(Port, s, &slot->Ata, slot->Irp, slot->Srb->DataBuffer, FALSE)) {
-            AhciIssueSlot(Port, s);
         } else {
-            AhciCompleteSlot(Port, s, SRB_STATUS_ERROR, NULL, Done);
+            AhciReissueSlot(Port, s, Done);
         }
     }
     /* An isolated command was blamed: the others held were not part of
@@ -230,12 +228,8 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
     if (!isolate && (guilty & ~TimedOut) && Port->Held) {
         for (ULONG b = Port->Held; b; b &= b - 1) {
             ULONG s = (ULONG)__builtin_ctz(b);
-            PAHCI_SLOT slot = &Port->Slots[s];
             Port->Held &= ~(1u << s);
-            if (AhciBuildCommand(Port, s, &slot->Ata, slot->Irp, slot->Srb->DataBuffer, FALSE))
-                AhciIssueSlot(Port, s);
-            else
-                AhciCompleteSlot(Port, s, SRB_STATUS_ERROR, NULL, Done);
+            AhciReissueSlot(Port, s, Done);
         }
     }
     if (isolate)

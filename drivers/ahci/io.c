@@ -174,6 +174,16 @@ VOID AhciIssueSlot(PAHCI_PORT Port, ULONG S)
     AhciRingDoorbell(Port);
 }
 
+VOID AhciReissueSlot(PAHCI_PORT Port, ULONG S, PLIST_ENTRY Done)
+{
+    PAHCI_SLOT slot = &Port->Slots[S];
+
+    if (AhciBuildCommand(Port, S, &slot->Ata, slot->Irp, slot->Srb->DataBuffer, FALSE))
+        AhciIssueSlot(Port, S);
+    else
+        AhciCompleteSlot(Port, S, SRB_STATUS_ERROR, NULL, Done);
+}
+
 /* Lock held.  Issues pending IRPs in order while slots and the NCQ rules
  * allow; requests answered without the device complete at once.
  *
@@ -197,12 +207,8 @@ VOID AhciStartPending(PAHCI_PORT Port, PLIST_ENTRY Done)
      * failure among them is its own command's; new requests wait. */
     while (Port->Held && !Port->Issued && !Port->InRecovery) {
         ULONG s = (ULONG)__builtin_ctz(Port->Held);
-        PAHCI_SLOT slot = &Port->Slots[s];
         Port->Held &= ~(1u << s);
-        if (AhciBuildCommand(Port, s, &slot->Ata, slot->Irp, slot->Srb->DataBuffer, FALSE))
-            AhciIssueSlot(Port, s);
-        else
-            AhciCompleteSlot(Port, s, SRB_STATUS_ERROR, NULL, Done);
+        AhciReissueSlot(Port, s, Done);
     }
     if (Port->Held)
         return;
