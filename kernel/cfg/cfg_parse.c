@@ -1,5 +1,6 @@
 /* cfg_parse.c - the system.cfg parser: bytes in, callbacks out.  Pure (no
- * pool, no globals), so it is unit-tested and fuzzed on the host.
+ * pool, no globals), so it is unit-tested and fuzzed on the host (with
+ * kernel/rtl/format.c for its messages).
  *
  * Grammar (DESIGN.md "Configuration: system.cfg"), one item per line:
  *   line    := ws* (section | value)? ws* comment?   ; LF or CRLF ends it
@@ -22,46 +23,8 @@
 
 #define CFG_MAX_NAME_CHARS 255
 
-/* ---- tiny formatting into a fixed buffer (the parser has no printf) ---- */
-typedef struct _CFG_MSG {
-    CHAR Text[96];
-    SIZE_T Len;
-} CFG_MSG;
-
-static VOID MsgPut(CFG_MSG *M, PCSTR s)
-{
-    while (*s && M->Len + 1 < sizeof(M->Text))
-        M->Text[M->Len++] = *s++;
-    M->Text[M->Len] = 0;
-}
-
-static VOID MsgDec(CFG_MSG *M, ULONG64 v)
-{
-    CHAR d[24];
-    int n = 0;
-    do {
-        d[n++] = (CHAR)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    CHAR s[24];
-    for (int i = 0; i < n; i++)
-        s[i] = d[n - 1 - i];
-    s[n] = 0;
-    MsgPut(M, s);
-}
-
-static VOID MsgHex(CFG_MSG *M, ULONG64 v, int Digits)
-{
-    static const char Hex[] = "0123456789ABCDEF";
-    CHAR s[20];
-    int i;
-    s[0] = '0';
-    s[1] = 'x';
-    for (i = 0; i < Digits; i++)
-        s[2 + i] = Hex[(v >> (4 * (Digits - 1 - i))) & 0xF];
-    s[2 + i] = 0;
-    MsgPut(M, s);
-}
+/* Room for the longest message built with RtlStringCbPrintfA below. */
+#define CFG_MSG_BYTES 96
 
 /* ---- parser state ---- */
 typedef struct _CFG_PARSER {
@@ -109,7 +72,7 @@ static VOID ParseSection(CFG_PARSER *P, ULONG Line, const CHAR *s, SIZE_T n)
     SIZE_T Close, i, Start;
     const CHAR *Path;
     SIZE_T PathLen;
-    CFG_MSG M = { .Len = 0 };
+    CHAR M[CFG_MSG_BYTES];
 
     P->HaveSection = TRUE;
     P->SectionValid = FALSE;
@@ -152,10 +115,8 @@ static VOID ParseSection(CFG_PARSER *P, ULONG Line, const CHAR *s, SIZE_T n)
     if (P->Cb->Section) {
         NTSTATUS Status = P->Cb->Section(P->Context, Line, Path, PathLen);
         if (!NT_SUCCESS(Status)) {
-            MsgPut(&M, "cannot create key (status ");
-            MsgHex(&M, (ULONG)Status, 8);
-            MsgPut(&M, ")");
-            Report(P, Line, M.Text);
+            RtlStringCbPrintfA(M, sizeof(M), "cannot create key (status 0x%08X)", (ULONG)Status);
+            Report(P, Line, M);
             return;
         }
     }
@@ -203,7 +164,7 @@ static VOID ParseValue(CFG_PARSER *P, ULONG Line, const CHAR *s, SIZE_T n)
     const CHAR *Name, *Text;
     SIZE_T NameLen, TextLen;
     CFG_VALUE V = { .Type = REG_SZ };
-    CFG_MSG M = { .Len = 0 };
+    CHAR M[CFG_MSG_BYTES];
 
     for (Eq = 0; Eq < n && s[Eq] != '='; Eq++)
         ;
@@ -253,19 +214,16 @@ static VOID ParseValue(CFG_PARSER *P, ULONG Line, const CHAR *s, SIZE_T n)
         return;
     }
     if (!P->SectionValid) {
-        MsgPut(&M, "value skipped: section header at line ");
-        MsgDec(&M, P->SectionLine);
-        MsgPut(&M, " is malformed");
-        Report(P, Line, M.Text);
+        RtlStringCbPrintfA(M, sizeof(M), "value skipped: section header at line %u is malformed",
+                           P->SectionLine);
+        Report(P, Line, M);
         return;
     }
     if (P->Cb->Value) {
         NTSTATUS Status = P->Cb->Value(P->Context, Line, Name, NameLen, &V);
         if (!NT_SUCCESS(Status)) {
-            MsgPut(&M, "cannot store value (status ");
-            MsgHex(&M, (ULONG)Status, 8);
-            MsgPut(&M, ")");
-            Report(P, Line, M.Text);
+            RtlStringCbPrintfA(M, sizeof(M), "cannot store value (status 0x%08X)", (ULONG)Status);
+            Report(P, Line, M);
         }
     }
 }
@@ -287,12 +245,9 @@ static VOID ParseLine(CFG_PARSER *P, ULONG Line, const CHAR *s, SIZE_T n)
     for (i = 0; i < End; i++) {
         UCHAR c = (UCHAR)s[i];
         if ((c < 0x20 && c != '\t') || c >= 0x7F) {
-            CFG_MSG M = { .Len = 0 };
-            MsgPut(&M, "invalid character ");
-            MsgHex(&M, c, 2);
-            MsgPut(&M, " at column ");
-            MsgDec(&M, i + 1);
-            Report(P, Line, M.Text);
+            CHAR M[CFG_MSG_BYTES];
+            RtlStringCbPrintfA(M, sizeof(M), "invalid character 0x%02X at column %zu", c, i + 1);
+            Report(P, Line, M);
             return;
         }
     }
@@ -327,11 +282,9 @@ ULONG CfgParse(const CHAR *Text, SIZE_T Length, const CFG_PARSE_CALLBACKS *Callb
             End--;              /* CRLF */
         Line++;
         if (End - Start > CFG_MAX_LINE_BYTES) {
-            CFG_MSG M = { .Len = 0 };
-            MsgPut(&M, "line longer than ");
-            MsgDec(&M, CFG_MAX_LINE_BYTES);
-            MsgPut(&M, " bytes");
-            Report(&P, Line, M.Text);
+            CHAR M[CFG_MSG_BYTES];
+            RtlStringCbPrintfA(M, sizeof(M), "line longer than %u bytes", CFG_MAX_LINE_BYTES);
+            Report(&P, Line, M);
             /* A header lost this way must not let its values land in the
              * previous section. */
             SIZE_T k = Start;

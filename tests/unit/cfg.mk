@@ -2,4 +2,5 @@ UNIT_TESTS += cfg
 cfg_SRCS := tests/unit/test_cfg.c kernel/cfg/cfg_parse.c kernel/cfg/cmapi.c kernel/cfg/cminit.c \
             kernel/cfg/cmkey.c kernel/cfg/cmservice.c \
             kernel/ob/obcreate.c kernel/ob/obdir.c kernel/ob/obhandle.c kernel/ob/obinit.c \
-            kernel/ob/oblink.c kernel/ob/oblookup.c kernel/ob/obref.c kernel/rtl/unicode.c
+            kernel/ob/oblink.c kernel/ob/oblookup.c kernel/ob/obref.c kernel/rtl/unicode.c \
+            kernel/rtl/format.c
