@@ -169,7 +169,7 @@ static NTSTATUS DiskAtaPassThrough(PDISK_FDO Fdo, PVOID Buffer, ULONG InLength, 
     ULONG length, flags, got = 0;
     UCHAR cdb[16] = { 0 }, sense[32], protocol;
     ULONG senseLength = sizeof(sense);
-    BOOLEAN in, out, ext;
+    BOOLEAN in, out, ext, registers = FALSE;
     PUCHAR data = NULL;
     NTSTATUS status;
 
@@ -179,8 +179,7 @@ static NTSTATUS DiskAtaPassThrough(PDISK_FDO Fdo, PVOID Buffer, ULONG InLength, 
     in = (apt->AtaFlags & ATA_FLAGS_DATA_IN) != 0;
     out = (apt->AtaFlags & ATA_FLAGS_DATA_OUT) != 0;
     ext = (apt->AtaFlags & ATA_FLAGS_48BIT_COMMAND) != 0;
-    if ((in && out) || (length && !in && !out) || (!length && (in || out)) || (length & 1) ||
-        length % 512)
+    if ((in && out) || (length && !in && !out) || (!length && (in || out)) || length % 512)
         return STATUS_INVALID_PARAMETER;
     if (length) {
         if (apt->DataBufferOffset < sizeof(*apt) || (apt->DataBufferOffset & 1) ||
@@ -228,6 +227,7 @@ static NTSTATUS DiskAtaPassThrough(PDISK_FDO Fdo, PVOID Buffer, ULONG InLength, 
         apt->CurrentTaskFile[2] = sense[9];     /* LBA(7:0) */
         apt->CurrentTaskFile[3] = sense[10];
         apt->CurrentTaskFile[4] = sense[11];
+        registers = TRUE;
     } else if (senseLength >= 8 + 14 && (sense[0] & 0x7F) == 0x72 && sense[8] == 0x09) {
         const UCHAR *d = sense + 8;
         apt->CurrentTaskFile[0] = d[3];
@@ -237,10 +237,13 @@ static NTSTATUS DiskAtaPassThrough(PDISK_FDO Fdo, PVOID Buffer, ULONG InLength, 
         apt->CurrentTaskFile[4] = d[11];
         apt->CurrentTaskFile[5] = d[12];
         apt->CurrentTaskFile[6] = d[13];
+        registers = TRUE;
     }
-    if (!NT_SUCCESS(status) && !(senseLength && (apt->CurrentTaskFile[6] & 0x01)))
+    /* A command the device rejected (ERR set) still returns its registers.
+     * Only registers that came back count: unparsed sense leaves the
+     * caller's command byte in CurrentTaskFile[6], whose bit 0 is not ERR. */
+    if (!NT_SUCCESS(status) && !(registers && (apt->CurrentTaskFile[6] & 0x01)))
         return status;
-    /* A command the device rejected (ERR set) still returns its registers. */
     apt->DataTransferLength = got;
     *Information = length && in ? apt->DataBufferOffset + got : sizeof(*apt);
     return STATUS_SUCCESS;
