@@ -128,7 +128,7 @@ NTSTATUS NtCreateFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess, PCUNICODE_S
 /* ByteOffset NULL uses (and for synchronous calls advances) the file's
  * CurrentByteOffset.  STATUS_ACCESS_DENIED without read (write) access,
  * STATUS_DATATYPE_MISALIGNMENT if Buffer breaks the device's
- * AlignmentRequirement. */
+ * AlignmentRequirement, STATUS_INVALID_PARAMETER for a negative offset. */
 NTSTATUS NtReadFile(HANDLE FileHandle, PKEVENT Event, PIO_APC_ROUTINE ApcRoutine,
                     PVOID ApcContext, PIO_STATUS_BLOCK IoStatusBlock, PVOID Buffer,
                     ULONG Length, PLARGE_INTEGER ByteOffset, PULONG Key);

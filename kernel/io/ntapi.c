@@ -113,6 +113,12 @@ static NTSTATUS IopReadWrite(UCHAR MajorFunction, HANDLE FileHandle, PKEVENT Eve
         goto out;
     }
     Offset = ByteOffset ? *ByteOffset : File->CurrentByteOffset;
+    /* No device has negative bytes (NT's special values -1/-2 for the
+     * file pointer mean nothing here); drivers need not each check. */
+    if (Offset.QuadPart < 0) {
+        Status = STATUS_INVALID_PARAMETER;
+        goto out;
+    }
     Irp = IopBuildReadWriteIrp(MajorFunction, Top, Buffer, Length, &Offset);
     if (!Irp) {
         Status = STATUS_INSUFFICIENT_RESOURCES;

@@ -1056,6 +1056,13 @@ static void test_files_open_read_close(void **state)
     assert_int_equal(NtWriteFile(H, NULL, NULL, NULL, &Iosb, Buf, 32, NULL, NULL), STATUS_ACCESS_DENIED);
     assert_int_equal(NtReadFile(H, NULL, NULL, NULL, &Iosb, Buf + 1, 8, NULL, NULL),
                      STATUS_DATATYPE_MISALIGNMENT);
+    /* A negative offset (e.g. a shell argument past 2^63) is refused
+     * before any driver sees it; the file position stays. */
+    LARGE_INTEGER Negative = { .QuadPart = -512 };
+    assert_int_equal(NtReadFile(H, NULL, NULL, NULL, &Iosb, Buf, 32, &Negative, NULL),
+                     STATUS_INVALID_PARAMETER);
+    assert_int_equal(NtReadFile(H, NULL, NULL, NULL, &Iosb, Buf, 1, NULL, NULL), STATUS_SUCCESS);
+    assert_int_equal(Buf[0], 64);
 
     LogCount = 0;
     assert_int_equal(NtClose(H), STATUS_SUCCESS);
