@@ -36,8 +36,9 @@ VOID DiskShellClose(PDISK_SHELL Disk);
 NTSTATUS DiskShellIoctl(PDISK_SHELL Disk, ULONG Code, PVOID In, ULONG InLength, PVOID Out,
                         ULONG OutLength, PULONG_PTR Information);
 /* Why a request failed, in words, for the error line. */
-PCSTR DiskShellWhy(PDISK_SHELL Disk, NTSTATUS Status, ULONG64 Lba, ULONG64 Count);
-/* Parses lba and count and checks count; prints the error line on failure. */
+PCSTR DiskShellWhy(NTSTATUS Status);
+/* Parses lba and count and checks that the whole range lies on the disk;
+ * prints the error line on failure. */
 BOOLEAN DiskShellRange(PCSTR Command, PDISK_SHELL Disk, PCSTR LbaText, PCSTR CountText,
                        ULONG64 *Lba, ULONG64 *Count);
 PCSTR DiskShellModeName(ULONG Mode);

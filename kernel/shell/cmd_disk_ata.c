@@ -87,7 +87,7 @@ static INT CmdIdentify(INT Argc, PCHAR *Argv)
     DiskShellClose(&d);
     if (!NT_SUCCESS(status)) {
         ExFreePoolWithTag(req, DISK_SHELL_TAG);
-        return ShellErrorF(status, DiskShellWhy(&d, status, 0, 0), "identify disk=%u", d.Number);
+        return ShellErrorF(status, DiskShellWhy(status), "identify disk=%u", d.Number);
     }
     id = req->Data;
     AtaString(id, 27, 20, model, sizeof(model));

@@ -115,7 +115,7 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
         goto out;
     }
     if (write && !d.Info.Writable) {
-        ShellErrorF(STATUS_MEDIA_WRITE_PROTECTED, DiskShellWhy(&d, STATUS_MEDIA_WRITE_PROTECTED, 0, 0),
+        ShellErrorF(STATUS_MEDIA_WRITE_PROTECTED, DiskShellWhy(STATUS_MEDIA_WRITE_PROTECTED),
                     "bench disk=%u", d.Number);
         goto out;
     }
@@ -249,7 +249,7 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
             }
         }
         if (errors)
-            ShellErrorF(firstError, DiskShellWhy(&d, firstError, 0, 0), "bench disk=%u errors=%llu",
+            ShellErrorF(firstError, DiskShellWhy(firstError), "bench disk=%u errors=%llu",
                         d.Number, errors);
         CHAR check[96] = "";
         if (seedText && !write) {

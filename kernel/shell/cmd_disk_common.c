@@ -76,12 +76,10 @@ VOID DiskShellClose(PDISK_SHELL Disk)
     Disk->Handle = NULL;
 }
 
-PCSTR DiskShellWhy(PDISK_SHELL Disk, NTSTATUS Status, ULONG64 Lba, ULONG64 Count)
+PCSTR DiskShellWhy(NTSTATUS Status)
 {
     switch (Status) {
     case STATUS_INVALID_PARAMETER:
-        if (Lba >= Disk->Info.Sectors || Count > Disk->Info.Sectors - Lba)
-            return "beyond end of disk";
         return "refused by the disk driver";
     case STATUS_MEDIA_WRITE_PROTECTED:
         return "disk is read-only: `writable <disk> on` or Parameters\\WritableSerials";
@@ -111,7 +109,18 @@ BOOLEAN DiskShellRange(PCSTR Command, PDISK_SHELL Disk, PCSTR LbaText, PCSTR Cou
                     Disk->Number, *Lba);
         return FALSE;
     }
-    if (*Count > 0xFFFFFFFFull || *Lba > (1ull << 48)) {
+    /* The whole range is checked here, before anything moves: the driver
+     * checks each chunk, so a write running off the end would otherwise
+     * change the sectors before the end and only then fail.  LBA 2^48 is
+     * the ATA limit and keeps every byte offset far inside a LONGLONG,
+     * whatever sector count a disk reports. */
+    if (*Count > 0xFFFFFFFFull) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "count above 4294967295", "%s disk=%u lba=%llu",
+                    Command, Disk->Number, *Lba);
+        return FALSE;
+    }
+    if (*Lba >= Disk->Info.Sectors || *Count > Disk->Info.Sectors - *Lba ||
+        *Lba + *Count > (1ull << 48)) {
         ShellErrorF(STATUS_INVALID_PARAMETER, "beyond end of disk", "%s disk=%u lba=%llu", Command,
                     Disk->Number, *Lba);
         return FALSE;

@@ -248,7 +248,7 @@ static INT CmdTrim(INT Argc, PCHAR *Argv)
     status = DiskShellIoctl(&d, IOCTL_STORAGE_MANAGE_DATA_SET_ATTRIBUTES, &req, sizeof(req), NULL, 0, NULL);
     DiskShellClose(&d);
     if (!NT_SUCCESS(status))
-        return ShellErrorF(status, DiskShellWhy(&d, status, lba, count), "trim disk=%u lba=%llu",
+        return ShellErrorF(status, DiskShellWhy(status), "trim disk=%u lba=%llu",
                            d.Number, lba);
     ConPrintf("trim disk=%u lba=%llu count=%llu status=%s\n", d.Number, lba, count,
               RtlNtStatusName(status));

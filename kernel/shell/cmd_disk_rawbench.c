@@ -42,7 +42,7 @@ INT DiskShellRawBench(PDISK_SHELL Disk, PCSTR RwText, BOOLEAN Write, BOOLEAN Ran
                    ios < RAW_PROBE_IOS ? RAW_PROBE_IOS : ios > RAW_MAX_IOS ? RAW_MAX_IOS : ios);
     }
     if (!NT_SUCCESS(s))
-        return ShellErrorF(s, DiskShellWhy(Disk, s, 0, 0), "bench disk=%u raw=1", Disk->Number);
+        return ShellErrorF(s, DiskShellWhy(s), "bench disk=%u raw=1", Disk->Number);
     ULONG64 iops = b.ElapsedUs ? b.Completed * 1000000ull / b.ElapsedUs : 0;
     ULONG64 mbps10 = b.ElapsedUs ? b.Completed * Bs * 10 / b.ElapsedUs : 0;
     ConPrintf("bench disk=%u rw=%s bs=%llu qd=%llu mode=raw ios=%llu iops=%llu mbps=%llu.%llu "

@@ -156,6 +156,9 @@ def test_guest_write_then_poweroff(m, disks):
     """Runs last: guest writes, the machine powers off, the host checks."""
     n = disk_by_port(m, 1)["n"]
     assert m.one("writable %s on" % n, "writable")["writable"] == "1"
+    # Runs off the end after more than one shell chunk: refused whole, so
+    # nothing before the end (nor the backup GPT) is written.
+    assert "(beyond end of disk)" in m.error("write %s 130000 1100 seed=%d" % (n, GUEST_SEED))
     # 3000 sectors: several pieces, a partial last chunk of the shell.
     w = m.one("write %s 8192 3000 seed=%d" % (n, GUEST_SEED), "write")
     assert w["status"] == "STATUS_SUCCESS"
@@ -174,6 +177,8 @@ def test_guest_write_then_poweroff(m, disks):
         assert f.read(512) == b"\0" * 512                               # nothing before
         f.seek((8192 + 3000) * 512)
         assert f.read(512) == b"\0" * 512                               # nothing after
+        f.seek(130000 * 512)
+        assert f.read(1039 * 512) == b"\0" * 1039 * 512                 # refused write (up to the backup GPT)
     assert sha256(disks["mbr"]) == disks["mbr_sha"]                     # read-only disk unchanged
 
 
