@@ -115,9 +115,14 @@ NTSTATUS ObReferenceObjectRelative(PVOID Root, PCUNICODE_STRING RelativePath,
  * component is followed.  Errors: the path syntax/length errors above,
  * STATUS_REPARSE_POINT_NOT_RESOLVED, STATUS_BUFFER_TOO_SMALL (remainder does
  * not fit; nothing is referenced).  RemainingPath may be NULL: then a
- * non-empty remainder is STATUS_OBJECT_NAME_NOT_FOUND. */
+ * non-empty remainder is ObNotFoundStatus's error. */
 NTSTATUS ObLookupObjectForOpen(PCUNICODE_STRING Path, PVOID *Object,
                                PUNICODE_STRING RemainingPath);
+
+/* The status for a lookup that stopped with Remaining (leading '\') left:
+ * STATUS_OBJECT_NAME_NOT_FOUND if only the last component is missing,
+ * STATUS_OBJECT_PATH_NOT_FOUND if a directory on the way is. */
+NTSTATUS ObNotFoundStatus(PCUNICODE_STRING Remaining);
 
 /* ---- enumeration and accessors (shell: ls) ---------------------------- */
 

@@ -86,14 +86,7 @@ NTSTATUS IopOpenFile(PCUNICODE_STRING Path, ACCESS_MASK DesiredAccess, ULONG Sha
         /* \Device\Nope stops at \Device with "\Nope" left: the last
          * component is missing.  More than one component left: a
          * directory on the way is missing. */
-        if (Remaining.Length == 0) {
-            Status = STATUS_OBJECT_TYPE_MISMATCH;
-        } else {
-            Status = STATUS_OBJECT_NAME_NOT_FOUND;
-            for (USHORT i = 1; i < Remaining.Length / sizeof(WCHAR); i++)
-                if (Remaining.Buffer[i] == u'\\')
-                    Status = STATUS_OBJECT_PATH_NOT_FOUND;
-        }
+        Status = Remaining.Length ? ObNotFoundStatus(&Remaining) : STATUS_OBJECT_TYPE_MISMATCH;
         goto out;
     }
     Device = Object;

@@ -175,7 +175,7 @@ VOID ObpReleaseLookup(OBP_LOOKUP *Result)
 }
 
 /* Missing last component: name not found; missing earlier: path not found. */
-static NTSTATUS ObpNotFoundStatus(PCUNICODE_STRING Remaining)
+NTSTATUS ObNotFoundStatus(PCUNICODE_STRING Remaining)
 {
     USHORT Chars = Remaining->Length / sizeof(WCHAR);
     for (USHORT i = 1; i < Chars; i++)
@@ -209,7 +209,7 @@ static NTSTATUS ObpReferenceByName(POBJECT_HEADER Root, PCUNICODE_STRING Path, U
         if (NT_SUCCESS(Status) && !Found)
             Status = STATUS_OBJECT_NAME_NOT_FOUND;
     } else {
-        Status = ObpNotFoundStatus(&L.Remaining);
+        Status = ObNotFoundStatus(&L.Remaining);
     }
     ObpReleaseLookup(&L);
     if (!NT_SUCCESS(Status))
@@ -251,7 +251,7 @@ NTSTATUS ObLookupObjectForOpen(PCUNICODE_STRING Path, PVOID *Object, PUNICODE_ST
         return Status;
     if (L.Remaining.Length) {
         if (!RemainingPath) {
-            Status = ObpNotFoundStatus(&L.Remaining);
+            Status = ObNotFoundStatus(&L.Remaining);
         } else if (!RemainingPath->Buffer || RemainingPath->MaximumLength < L.Remaining.Length) {
             Status = STATUS_BUFFER_TOO_SMALL;
         } else {
