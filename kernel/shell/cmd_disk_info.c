@@ -156,12 +156,12 @@ static INT CmdWritable(INT Argc, PCHAR *Argv)
     NTSTOR_DISK_SET_WRITABLE w;
     NTSTATUS status;
 
+    /* The argument first: nothing to open, nothing to close on a typo. */
+    if (Argc > 1 && (Argc < 3 || (RtlAsciiCompare(Argv[2], "on", TRUE) &&
+                                  RtlAsciiCompare(Argv[2], "off", TRUE))))
+        return ShellErrorF(STATUS_INVALID_PARAMETER, "expected on or off", "writable disk=%s", Argv[1]);
     if (!DiskShellOpen("writable", Argc > 1 ? Argv[1] : NULL, FALSE, &d))
         return 1;
-    if (Argc < 3 || (RtlAsciiCompare(Argv[2], "on", TRUE) && RtlAsciiCompare(Argv[2], "off", TRUE))) {
-        DiskShellClose(&d);
-        return ShellErrorF(STATUS_INVALID_PARAMETER, "expected on or off", "writable disk=%u", d.Number);
-    }
     w.Writable = RtlAsciiCompare(Argv[2], "on", TRUE) == 0;
     status = DiskShellIoctl(&d, IOCTL_NTSTOR_DISK_SET_WRITABLE, &w, sizeof(w), NULL, 0, NULL);
     DiskShellClose(&d);
@@ -178,22 +178,21 @@ static INT CmdMode(INT Argc, PCHAR *Argv)
     NTSTOR_AHCI_SET_MODE m;
     NTSTATUS status;
 
+    /* The names are DiskShellModeName's: poll, msi, intx. */
+    if (Argc > 2) {
+        for (m.Mode = NtstorAhciModePoll; m.Mode <= NtstorAhciModeIntx; m.Mode++)
+            if (!RtlAsciiCompare(Argv[2], DiskShellModeName(m.Mode), TRUE))
+                break;
+        if (m.Mode > NtstorAhciModeIntx)
+            return ShellErrorF(STATUS_INVALID_PARAMETER, "expected poll, msi or intx", "mode disk=%s",
+                               Argv[1]);
+    }
     if (!DiskShellOpen("mode", Argc > 1 ? Argv[1] : NULL, FALSE, &d))
         return 1;
     if (Argc < 3) {
         ConPrintf("mode disk=%u mode=%s\n", d.Number, d.HaveAhci ? DiskShellModeName(d.Ahci.Mode) : "unknown");
         DiskShellClose(&d);
         return 0;
-    }
-    if (!RtlAsciiCompare(Argv[2], "poll", TRUE))
-        m.Mode = NtstorAhciModePoll;
-    else if (!RtlAsciiCompare(Argv[2], "msi", TRUE))
-        m.Mode = NtstorAhciModeMsi;
-    else if (!RtlAsciiCompare(Argv[2], "intx", TRUE))
-        m.Mode = NtstorAhciModeIntx;
-    else {
-        DiskShellClose(&d);
-        return ShellErrorF(STATUS_INVALID_PARAMETER, "expected poll, msi or intx", "mode disk=%u", d.Number);
     }
     status = DiskShellIoctl(&d, IOCTL_NTSTOR_AHCI_SET_MODE, &m, sizeof(m), NULL, 0, NULL);
     DiskShellClose(&d);
