@@ -229,7 +229,7 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
             break;
         if (!issuing && nowUs >= endUs + BENCH_DRAIN_US) {
             ShellErrorF(STATUS_IO_TIMEOUT, "requests still outstanding", "bench disk=%u", d.Number);
-            goto out;   /* NtClose waits for them */
+            goto out;   /* NtClose waits for them, for a while */
         }
     }
     {
@@ -270,6 +270,15 @@ out:
     if (modeChanged)
         DiskShellIoctl(&d, IOCTL_NTSTOR_AHCI_SET_MODE, &oldMode, sizeof(oldMode), NULL, 0, NULL);
     DiskShellClose(&d);
+    /* A request NtClose gave up waiting for may still DMA into its buffer
+     * and stamp its slot: those are left allocated rather than reused. */
+    for (ULONG i = 0; slots && i < qd; i++) {
+        if (slots[i].Busy && !__atomic_load_n(&slots[i].Done, __ATOMIC_ACQUIRE)) {
+            ShellErrorF(STATUS_IO_TIMEOUT, "buffers of unfinished requests kept", "bench disk=%u",
+                        d.Number);
+            slots = NULL;
+        }
+    }
     if (slots) {
         for (ULONG i = 0; i < qd; i++)
             if (slots[i].Buffer)
