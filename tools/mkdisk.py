@@ -10,6 +10,7 @@ pattern so host and guest can check each other's writes.
 
 The pattern: 64-bit LE word i (0..63) of the 512-byte block b of the disk
 is splitmix64(seed + b*64 + i)."""
+import os
 import struct
 import subprocess
 import sys
@@ -56,6 +57,11 @@ def make_mbr(path, mib=64):
 
 def write_pattern(path, lba, count, seed):
     with open(path, "r+b") as f:
+        # A range past the end would silently grow the image (a bigger disk).
+        size = os.fstat(f.fileno()).st_size
+        if lba < 0 or count < 0 or (lba + count) * 512 > size:
+            raise ValueError("%s: blocks %d..%d outside its %d blocks" % (path, lba, lba + count - 1,
+                                                                          size // 512))
         f.seek(lba * 512)
         f.write(pattern(seed, lba, count))
 
@@ -73,7 +79,11 @@ def main(argv):
     if len(argv) == 6 and argv[1] in ("pattern", "check"):
         lba, count, seed = int(argv[3]), int(argv[4]), int(argv[5])
         if argv[1] == "pattern":
-            write_pattern(argv[2], lba, count, seed)
+            try:
+                write_pattern(argv[2], lba, count, seed)
+            except ValueError as e:
+                print("mkdisk: error: %s" % e, file=sys.stderr)
+                return 1
             return 0
         return 0 if check_pattern(argv[2], lba, count, seed) else 1
     print(__doc__, file=sys.stderr)
