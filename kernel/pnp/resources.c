@@ -23,20 +23,6 @@ typedef struct _PNP_INTX_LINE {
 
 static PNP_INTX_LINE PnpIntxLines[PNP_MAX_INTX_LINES];
 
-static BOOLEAN PnpWideEqualsAscii(PCWSTR W, PCSTR A)
-{
-    for (; *A; W++, A++) {
-        WCHAR c = *W, d = (WCHAR)(UCHAR)*A;
-        if (c >= 'a' && c <= 'z')
-            c = (WCHAR)(c - 32);
-        if (d >= 'a' && d <= 'z')
-            d = (WCHAR)(d - 32);
-        if (c != d)
-            return FALSE;
-    }
-    return *W == 0;
-}
-
 /* MSI is offered unless the service's Parameters\InterruptMode says Intx
  * or Poll (DESIGN.md, system.cfg). */
 static BOOLEAN PnpServiceWantsMsi(PCSTR Service)
@@ -44,6 +30,7 @@ static BOOLEAN PnpServiceWantsMsi(PCSTR Service)
     WCHAR path[sizeof(CM_SERVICES_PATH) / sizeof(WCHAR) + PNP_SERVICE_CHARS + 1];
     WCHAR mode[PNP_MODE_CHARS];
     UNICODE_STRING key = { 0, sizeof(path), path };
+    static const UNICODE_STRING intx = RTL_CONSTANT_STRING(u"Intx"), poll = RTL_CONSTANT_STRING(u"Poll");
     HANDLE svc, par;
     BOOLEAN msi = TRUE;
 
@@ -57,9 +44,11 @@ static BOOLEAN PnpServiceWantsMsi(PCSTR Service)
     if (!NT_SUCCESS(CmOpenKey(&key, &svc)))
         return TRUE;
     if (NT_SUCCESS(CmOpenSubKey(svc, u"Parameters", &par))) {
-        if (NT_SUCCESS(CmQueryValueString(par, u"InterruptMode", mode, sizeof(mode), u"Msi")) &&
-            (PnpWideEqualsAscii(mode, "Intx") || PnpWideEqualsAscii(mode, "Poll")))
-            msi = FALSE;
+        if (NT_SUCCESS(CmQueryValueString(par, u"InterruptMode", mode, sizeof(mode), u"Msi"))) {
+            UNICODE_STRING value;
+            RtlInitUnicodeString(&value, mode);
+            msi = !RtlEqualUnicodeString(&value, &intx, TRUE) && !RtlEqualUnicodeString(&value, &poll, TRUE);
+        }
         CmCloseKey(par);
     }
     CmCloseKey(svc);
