@@ -42,6 +42,10 @@
 /* Seconds a start-up or pass-through command may take (NT's disk class: 10). */
 #define DISK_SRB_TIMEOUT_SECONDS 10
 #define DISK_WRITABLE_SERIALS_BYTES 512
+/* Per UNMAP command when the device's block limits say nothing (SBC-3
+ * 6.6.4: the LBA count field is 32 bits). */
+#define DISK_UNMAP_MAX_BLOCKS 0xFFFFFFFFu
+#define DISK_UNMAP_MAX_DESCRIPTORS 64
 
 typedef struct _DISK_DRIVER_EXTENSION {
     UNICODE_STRING RegistryPath;        /* copy of DriverEntry's */
@@ -97,6 +101,7 @@ typedef struct _DISK_FDO {
     ULONG SectorSize;
     ULONG64 Sectors;
     ULONG MaxTransferBytes;
+    ULONG MaxUnmapBlocks, MaxUnmapDescriptors;     /* per UNMAP command (VPD 0xB0) */
     BOOLEAN Writable, WritableBySerial, Trim, HaveAhciInfo;
     BOOLEAN DirectoryCreated, LinksCreated;
     UCHAR DeviceType;                   /* INQUIRY peripheral type */

@@ -7,8 +7,6 @@
  * PASSIVE_LEVEL (the SRB-sending ones wait). */
 #include "disk.h"
 
-#define DISK_TRIM_DESCRIPTORS_PER_UNMAP 64
-#define DISK_UNMAP_MAX_BLOCKS 0xFFFFFFFFull
 
 static VOID DiskFillPartitionInfo(PDISK_FDO Fdo, const DISK_COMMON *Common, PPARTITION_INFORMATION_EX Info)
 {
@@ -266,6 +264,7 @@ static NTSTATUS DiskTrim(PDISK_FDO Fdo, const DISK_COMMON *Common, PVOID Buffer,
     PDEVICE_MANAGE_DATA_SET_ATTRIBUTES dsm = Buffer;
     PDEVICE_DATA_SET_RANGE ranges;
     ULONG count, n = 0;
+    ULONG64 inCommand = 0;      /* blocks in the list being built */
     PUCHAR list;
     NTSTATUS status = STATUS_SUCCESS;
     DEVICE_DATA_SET_RANGE whole;
@@ -293,8 +292,7 @@ static NTSTATUS DiskTrim(PDISK_FDO Fdo, const DISK_COMMON *Common, PVOID Buffer,
     /* Every range is checked before anything is sent. */
     for (ULONG i = 0; i < count; i++) {
         PCSTR why;
-        if (ranges[i].LengthInBytes > 0xFFFFFFFFull * Fdo->SectorSize ||
-            ranges[i].LengthInBytes % Fdo->SectorSize)
+        if (ranges[i].LengthInBytes % Fdo->SectorSize)
             return STATUS_INVALID_PARAMETER;
         status = DiskCheckTransfer(ranges[i].StartingOffset, 0, Fdo->SectorSize, Common->Sectors, &why);
         if (!NT_SUCCESS(status) ||
@@ -302,23 +300,27 @@ static NTSTATUS DiskTrim(PDISK_FDO Fdo, const DISK_COMMON *Common, PVOID Buffer,
                 Common->Sectors - (ULONG64)ranges[i].StartingOffset / Fdo->SectorSize)
             return STATUS_INVALID_PARAMETER;
     }
-    list = ExAllocatePoolWithTag(NonPagedPool, 8 + 16 * DISK_TRIM_DESCRIPTORS_PER_UNMAP, DISK_TAG_BUFFER);
+    list = ExAllocatePoolWithTag(NonPagedPool, 8 + 16 * DISK_UNMAP_MAX_DESCRIPTORS, DISK_TAG_BUFFER);
     if (!list)
         return STATUS_INSUFFICIENT_RESOURCES;
+    /* Each UNMAP stays within the device's descriptor and block limits. */
     for (ULONG i = 0; i < count && NT_SUCCESS(status); i++) {
         ULONG64 lba = Common->StartLba + (ULONG64)ranges[i].StartingOffset / Fdo->SectorSize;
         ULONG64 blocks = ranges[i].LengthInBytes / Fdo->SectorSize;
         while (blocks && NT_SUCCESS(status)) {
-            ULONG64 part = blocks > DISK_UNMAP_MAX_BLOCKS ? DISK_UNMAP_MAX_BLOCKS : blocks;
+            ULONG64 room = Fdo->MaxUnmapBlocks - inCommand;
+            ULONG64 part = blocks > room ? room : blocks;
             PUCHAR d = list + 8 + 16 * n;
             ScsiPutBe64(d, lba);
             ScsiPutBe32(d + 8, (ULONG)part);
             RtlZeroMemory(d + 12, 4);
             lba += part;
             blocks -= part;
-            if (++n == DISK_TRIM_DESCRIPTORS_PER_UNMAP) {
+            inCommand += part;
+            if (++n == Fdo->MaxUnmapDescriptors || inCommand == Fdo->MaxUnmapBlocks) {
                 status = DiskSendUnmap(Fdo, list, n);
                 n = 0;
+                inCommand = 0;
             }
         }
     }

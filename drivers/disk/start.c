@@ -289,9 +289,23 @@ NTSTATUS DiskStartDevice(PDISK_FDO Fdo)
     Fdo->Self->SectorSize = (USHORT)Fdo->SectorSize;
 
     /* VPD 0xB0 (SBC-3 6.6.4): MAXIMUM TRANSFER LENGTH in blocks, 0 = no limit. */
+    /* MAXIMUM UNMAP LBA COUNT / BLOCK DESCRIPTOR COUNT: a longer UNMAP is
+     * refused whole, so DiskTrim cuts its lists to them (0: not reported). */
+    Fdo->MaxUnmapBlocks = DISK_UNMAP_MAX_BLOCKS;
+    Fdo->MaxUnmapDescriptors = DISK_UNMAP_MAX_DESCRIPTORS;
     if (NT_SUCCESS(DiskInquiry(Fdo, VPD_BLOCK_LIMITS, TRUE, buf, sizeof(VPD_BLOCK_LIMITS_PAGE), &got)) &&
-        got >= 12 && buf[1] == VPD_BLOCK_LIMITS)
-        vpdMax = ScsiGetBe32(((PVPD_BLOCK_LIMITS_PAGE)buf)->MaximumTransferLength);
+        got >= 12 && buf[1] == VPD_BLOCK_LIMITS) {
+        PVPD_BLOCK_LIMITS_PAGE limits = (PVPD_BLOCK_LIMITS_PAGE)buf;
+        vpdMax = ScsiGetBe32(limits->MaximumTransferLength);
+        if (got >= 28) {
+            ULONG blocks = ScsiGetBe32(limits->MaximumUnmapLBACount);
+            ULONG descs = ScsiGetBe32(limits->MaximumUnmapBlockDescriptorCount);
+            if (blocks)
+                Fdo->MaxUnmapBlocks = blocks;
+            if (descs && descs < DISK_UNMAP_MAX_DESCRIPTORS)
+                Fdo->MaxUnmapDescriptors = descs;
+        }
+    }
     {
         ULONG64 max = vpdMax ? (ULONG64)vpdMax * Fdo->SectorSize : 0;
         if (Fdo->HaveAhciInfo && Fdo->AhciInfo.MaxTransferBytes &&

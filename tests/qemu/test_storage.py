@@ -204,3 +204,17 @@ def test_writable_by_serial_from_system_cfg(tmp_path):
         assert mach.poweroff() == 0
     assert mkdisk.check_pattern(a, 3000, 16, 5)
     assert sha256(b) == before
+
+
+def test_trim_beyond_one_unmap(tmp_path):
+    """A TRIM larger than the port takes in one UNMAP (its block limits
+    VPD page) is cut into several; refused while the disk is read-only."""
+    img = str(tmp_path / "big.img")
+    with open(img, "wb") as f:
+        f.truncate(4 << 30)                     # sparse: 8388608 sectors
+    with Machine(["--boot-snapshot", "--disk", img + ":port=1"], log_name="test_storage_trim") as mach:
+        n = {d["port"]: d for d in mach.lines("disks", "disk")}["1"]["n"]
+        assert "STATUS_MEDIA_WRITE_PROTECTED" in mach.error("trim %s 0 8" % n)
+        assert mach.one("writable %s on" % n, "writable")["writable"] == "1"
+        t = mach.one("trim %s 0 8388608" % n, "trim", timeout=120)
+        assert t["status"] == "STATUS_SUCCESS", t
