@@ -75,8 +75,15 @@ static NTSTATUS DiskReadCapacity(PDISK_FDO Fdo, PUCHAR Buffer)
     return STATUS_SUCCESS;
 }
 
+/* Letters only: folding with | 0x20 would also equate '@' and '`', '['
+ * and '{', ... and so enable a disk whose serial was not listed. */
+static CHAR DiskUpcase(CHAR c)
+{
+    return c >= 'a' && c <= 'z' ? (CHAR)(c - 'a' + 'A') : c;
+}
+
 /* DESIGN.md "Safety": writes only to disks named in WritableSerials (a
- * comma- or blank-separated list). */
+ * comma- or blank-separated list, letters in either case). */
 static BOOLEAN DiskSerialListed(PCSTR List, PCSTR Serial)
 {
     SIZE_T n = 0;
@@ -93,7 +100,7 @@ static BOOLEAN DiskSerialListed(PCSTR List, PCSTR Serial)
             len++;
         if (len == n) {
             SIZE_T i = 0;
-            while (i < n && (List[i] | 0x20) == (Serial[i] | 0x20))
+            while (i < n && DiskUpcase(List[i]) == DiskUpcase(Serial[i]))
                 i++;
             if (i == n)
                 return TRUE;
