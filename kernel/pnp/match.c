@@ -9,11 +9,6 @@
 
 #define PNP_MATCH_TAG NTSTOR_TAG('P', 'n', 'p', 'M')
 
-static WCHAR PnpUpcase(WCHAR c)
-{
-    return (c >= 'a' && c <= 'z') ? (WCHAR)(c - 'a' + 'A') : c;
-}
-
 static BOOLEAN PnpIsSeparator(WCHAR c)
 {
     return c == ',' || c == ';';
@@ -30,7 +25,7 @@ static BOOLEAN PnpEntryEquals(PCWSTR Start, SIZE_T Length, PCWSTR Id)
     SIZE_T i;
 
     for (i = 0; i < Length; i++)
-        if (Id[i] == 0 || PnpUpcase(Id[i]) != PnpUpcase(Start[i]))
+        if (Id[i] == 0 || RtlUpcaseUnicodeChar(Id[i]) != RtlUpcaseUnicodeChar(Start[i]))
             return FALSE;
     return Id[i] == 0;
 }
