@@ -10,8 +10,6 @@
  *   disks count=1 */
 #include "cmd_disk.h"
 
-#define DISK_MAX_PARTITIONS 128     /* drivers/disk/partition.h */
-
 /* "no-64bit,forced-poll" or "-". */
 static VOID DiskFormatQuirks(ULONG Quirks, PCHAR Text, SIZE_T TextSize)
 {
@@ -91,13 +89,15 @@ static VOID PartsPrintLog(PDISK_SHELL Disk)
 static INT CmdParts(INT Argc, PCHAR *Argv)
 {
     DISK_SHELL d;
-    ULONG bytes = DRIVE_LAYOUT_INFORMATION_EX_SIZE(DISK_MAX_PARTITIONS);
+    ULONG bytes;
     PDRIVE_LAYOUT_INFORMATION_EX layout;
     ULONG_PTR info;
     NTSTATUS status;
 
     if (!DiskShellOpen("parts", Argc > 1 ? Argv[1] : NULL, FALSE, &d))
         return 1;
+    /* The driver's facts say how many partitions there are. */
+    bytes = DRIVE_LAYOUT_INFORMATION_EX_SIZE(d.Info.PartitionCount);
     layout = ExAllocatePoolWithTag(NonPagedPool, bytes, DISK_SHELL_TAG);
     if (!layout) {
         DiskShellClose(&d);
