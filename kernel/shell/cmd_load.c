@@ -145,18 +145,9 @@ static INT CmdDevRead(INT Argc, PCHAR *Argv)
     }
     if (iosb.Information > length)
         iosb.Information = length;
-    for (ULONG i = 0; i < DEVREAD_SHOW_BYTES; i++) {
-        static const char hex[] = "0123456789abcdef";
-        if (i >= iosb.Information) {
-            first[2 * i] = 0;
-            break;
-        }
-        first[2 * i] = hex[buffer[i] >> 4];
-        first[2 * i + 1] = hex[buffer[i] & 15];
-        first[2 * i + 2] = 0;
-    }
-    if (iosb.Information == 0)
-        first[0] = 0;
+    first[0] = 0;
+    for (ULONG i = 0; i < DEVREAD_SHOW_BYTES && i < iosb.Information; i++)
+        RtlStringCbPrintfA(first + 2 * i, sizeof(first) - 2 * i, "%02x", buffer[i]);
     ConPrintf("devread path=%s offset=%llu length=%llu bytes=%llu crc32=0x%08lx first=%s\n",
               (PCSTR)Argv[1], (unsigned long long)offset, (unsigned long long)length,
               (unsigned long long)iosb.Information,

@@ -84,6 +84,10 @@ def test_regcopy_device_reads_its_pattern(m):
         assert int(r["bytes"]) == length
         assert int(r["crc32"], 16) == zlib.crc32(want), r
         assert r["first"] == want[:16].hex()
+    # regcopy serves any offset; one past 2^63 is negative as a LARGE_INTEGER
+    # and must be refused by the I/O manager, not handed to the driver.
+    err = m.error("devread \\Device\\RegCopy0 512 9223372036854775808")
+    assert "STATUS_INVALID_PARAMETER" in err, err
 
 
 def test_loading_twice_is_refused(m):
