@@ -151,23 +151,21 @@ NTSTATUS CmQueryValueString(HANDLE KeyHandle, PCWSTR Name, PWCHAR Buffer, ULONG 
                             PCWSTR Default)
 {
     static const WCHAR Empty[] = u"";
-    PCM_KEY_BODY Key;
+    PCM_KEY_BODY Key = NULL;
     PCM_KEY_VALUE V;
     WCHAR Digits[20];
     NTSTATUS Status = CmpLookupValue(KeyHandle, Name, &Key, &V), CopyStatus;
     SIZE_T n = 0;
 
-    if (!NT_SUCCESS(Status)) {
-        /* Still leave something usable in Buffer. */
-        if (Default)
-            while (Default[n]) n++;
-        CmpCopyString(Buffer, BufferBytes, Default ? Default : Empty, n);
-        return Status;
-    }
-    if (!V) {
-        if (Default)
-            while (Default[n]) n++;
-        CopyStatus = CmpCopyString(Buffer, BufferBytes, Default ? Default : Empty, n);
+    if (!NT_SUCCESS(Status) || !V) {
+        /* No such value, or no key at all: the default, so Buffer holds
+         * something usable either way. */
+        PCWSTR Text = Default ? Default : Empty;
+        while (Text[n])
+            n++;
+        CopyStatus = CmpCopyString(Buffer, BufferBytes, Text, n);
+        if (!NT_SUCCESS(Status))
+            return Status;
     } else if (V->Type == REG_SZ) {
         CopyStatus = CmpCopyString(Buffer, BufferBytes, V->String.Buffer, V->String.Length / sizeof(WCHAR));
     } else {
