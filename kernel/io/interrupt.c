@@ -22,12 +22,9 @@ struct _KINTERRUPT {
     PKSPIN_LOCK ActualLock;         /* the caller's SpinLock or &SpinLock */
     KSPIN_LOCK SpinLock;
     ULONG Vector;
-    KIRQL Irql;
     KIRQL SynchronizeIrql;
-    KINTERRUPT_MODE Mode;
     BOOLEAN ShareVector;
     PVOID Connection;               /* KeConnectVector's cookie */
-    ULONG64 Count;                  /* interrupts this ISR claimed */
 };
 
 static KSPIN_LOCK IopInterruptLock;
@@ -55,8 +52,6 @@ static BOOLEAN IopInterruptTrampoline(PVOID Context)
     KeReleaseSpinLockFromDpcLevel(Interrupt->ActualLock);
     if (Raised)
         KeLowerIrql(Old);
-    if (Claimed)
-        Interrupt->Count++;
     return Claimed;
 }
 
@@ -90,9 +85,7 @@ NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE Serv
     KeInitializeSpinLock(&Interrupt->SpinLock);
     Interrupt->ActualLock = SpinLock ? SpinLock : &Interrupt->SpinLock;
     Interrupt->Vector = Vector;
-    Interrupt->Irql = Irql;
     Interrupt->SynchronizeIrql = SynchronizeIrql;
-    Interrupt->Mode = InterruptMode;
     Interrupt->ShareVector = ShareVector;
 
     /* Sharing needs everyone on the vector to agree. */
