@@ -73,19 +73,6 @@ NTSTATUS IopInvalidDeviceRequest(PDEVICE_OBJECT DeviceObject, PIRP Irp);
 /* Returns every cached IRP and MDL to the pool (leak checks, unit tests). */
 VOID IopFlushCaches(VOID);
 
-/* ---- statistics (shell: io) ---- */
-typedef struct _IO_STATS {
-    ULONG64 IrpsAllocated;      /* IoAllocateIrp calls that succeeded */
-    ULONG64 IrpCacheHits;       /* ... served from the cache */
-    ULONG64 IrpsCompleted;      /* IoCompleteRequest calls */
-    ULONG64 MdlsAllocated;
-    ULONG64 MdlCacheHits;
-    ULONG64 InterruptsConnected;
-    ULONG64 FilesOpen;
-} IO_STATS;
-VOID IoQueryStats(IO_STATS *Stats);
-extern IO_STATS IopStats;
-
 /* ---- file objects and system services (file.c, ntapi.c) ----
  *
  * These are the kernel's simplified NT system services; all callers are

@@ -104,7 +104,6 @@ VOID IoCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
         KeBugCheckEx(IOP_IO_MANAGER_VIOLATION, 0x219, (ULONG_PTR)Irp, STATUS_PENDING, 0);
     if (Irp->CancelRoutine)
         KeBugCheckEx(IOP_IO_MANAGER_VIOLATION, 0x21A, (ULONG_PTR)Irp, (ULONG_PTR)Irp->CancelRoutine, 0);
-    IopStats.IrpsCompleted++;
 
     Stack = IoGetCurrentIrpStackLocation(Irp);
     IoSkipCurrentIrpStackLocation(Irp);

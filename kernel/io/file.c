@@ -133,7 +133,6 @@ NTSTATUS IopOpenFile(PCUNICODE_STRING Path, ACCESS_MASK DesiredAccess, ULONG Sha
     File->DeviceObject = Device;
     Device = NULL;
     __atomic_add_fetch(&File->DeviceObject->ReferenceCount, 1, __ATOMIC_SEQ_CST);
-    IopStats.FilesOpen++;
 
     Top = IoGetAttachedDeviceReference(File->DeviceObject);
     Irp = IoAllocateIrp(Top->StackSize, FALSE);
@@ -197,7 +196,6 @@ VOID IopDeleteFileProcedure(PVOID Object)
     if (Device) {
         __atomic_sub_fetch(&Device->ReferenceCount, 1, __ATOMIC_SEQ_CST);
         ObDereferenceObject(Device);
-        IopStats.FilesOpen--;
     }
     if (File->FileName.Buffer)
         ExFreePoolWithTag(File->FileName.Buffer, IOP_TAG_FILE);

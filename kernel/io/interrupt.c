@@ -110,7 +110,6 @@ NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE Serv
         ExFreePoolWithTag(Interrupt, IOP_TAG_INTERRUPT);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
-    IopStats.InterruptsConnected++;
     *InterruptObject = Interrupt;
     return STATUS_SUCCESS;
 }
@@ -123,7 +122,6 @@ VOID IoDisconnectInterrupt(PKINTERRUPT InterruptObject)
     KeAcquireSpinLock(&IopInterruptLock, &Old);
     RemoveEntryList(&InterruptObject->Link);
     KeReleaseSpinLock(&IopInterruptLock, Old);
-    IopStats.InterruptsConnected--;
     ExFreePoolWithTag(InterruptObject, IOP_TAG_INTERRUPT);
 }
 

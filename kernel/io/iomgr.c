@@ -6,7 +6,6 @@ POBJECT_TYPE IoDriverObjectType;
 POBJECT_TYPE IoDeviceObjectType;
 POBJECT_TYPE IoFileObjectType;
 
-IO_STATS IopStats;
 static CONFIGURATION_INFORMATION IopConfigurationInformation;
 
 static POBJECT_TYPE IopCreateType(PCWSTR Name, POB_DELETE_PROCEDURE Delete, ULONG Tag)
@@ -31,7 +30,6 @@ VOID IoInitSystem(VOID)
     IopInitIrpCache();
     IopInitMdlCache();
     IopInitInterrupts();
-    RtlZeroMemory(&IopStats, sizeof(IopStats));
     RtlZeroMemory(&IopConfigurationInformation, sizeof(IopConfigurationInformation));
 
     IoDriverObjectType = IopCreateType(u"Driver", IopDeleteDriverProcedure, IOP_TAG_DRIVER_OBJECT);
@@ -43,11 +41,6 @@ VOID IopFlushCaches(VOID)
 {
     IopFlushIrpCache();
     IopFlushMdlCache();
-}
-
-VOID IoQueryStats(IO_STATS *Stats)
-{
-    *Stats = IopStats;
 }
 
 PCONFIGURATION_INFORMATION IoGetConfigurationInformation(VOID)

@@ -102,9 +102,7 @@ PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)
     if (StackSize <= IOP_CACHED_IRP_STACK) {
         Flags = IRP_ALLOCATED_FIXED_SIZE | IRP_LOOKASIDE_ALLOCATION;
         Irp = IopPopCachedIrp();
-        if (Irp)
-            IopStats.IrpCacheHits++;
-        else
+        if (!Irp)
             Irp = ExAllocatePoolWithTag(NonPagedPool, IoSizeOfIrp(IOP_CACHED_IRP_STACK), IOP_TAG_IRP);
     } else {
         Irp = ExAllocatePoolWithTag(NonPagedPool, IoSizeOfIrp(StackSize), IOP_TAG_IRP);
@@ -113,7 +111,6 @@ PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)
         return NULL;
     IoInitializeIrp(Irp, IoSizeOfIrp(StackSize), StackSize);
     Irp->AllocationFlags = Flags | (ChargeQuota ? IRP_QUOTA_CHARGED : 0);
-    IopStats.IrpsAllocated++;
     return Irp;
 }
 

@@ -96,9 +96,7 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
     }
     if (Cache) {
         Mdl = IopPopMdl(Cache);
-        if (Mdl)
-            IopStats.MdlCacheHits++;
-        else
+        if (!Mdl)
             Mdl = ExAllocatePoolWithTag(NonPagedPool, sizeof(MDL) + Cache->Pages * sizeof(PFN_NUMBER), IOP_TAG_MDL);
     } else {
         Mdl = ExAllocatePoolWithTag(NonPagedPool, sizeof(MDL) + Pages * sizeof(PFN_NUMBER), IOP_TAG_MDL);
@@ -108,7 +106,6 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
 
     MmInitializeMdl(Mdl, VirtualAddress, Length);
     Mdl->MdlFlags = Flags;
-    IopStats.MdlsAllocated++;
 
     if (Irp) {
         if (!SecondaryBuffer) {
