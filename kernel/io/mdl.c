@@ -122,13 +122,12 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
 
 VOID IoFreeMdl(PMDL Mdl)
 {
-    if (Mdl->MdlFlags & MDL_ALLOCATED_LOOKASIDE) {
-        IOP_MDL_CACHE *Cache = (Mdl->MdlFlags & MDL_IOP_LARGE_CLASS) ? &IopLargeMdls : &IopSmallMdls;
-        Mdl->MdlFlags = 0;
-        if (IopPushMdl(Cache, Mdl))
-            return;
-    }
+    CSHORT Flags = Mdl->MdlFlags;
+
     Mdl->MdlFlags = 0;
+    if ((Flags & MDL_ALLOCATED_LOOKASIDE) &&
+        IopPushMdl((Flags & MDL_IOP_LARGE_CLASS) ? &IopLargeMdls : &IopSmallMdls, Mdl))
+        return;
     ExFreePoolWithTag(Mdl, IOP_TAG_MDL);
 }
 
