@@ -23,6 +23,10 @@ FUZZCC  ?= clang
 PYTHON  ?= /usr/bin/python3
 
 B := build
+
+# A recipe that fails (a generator script, a link) leaves no half-made target
+# for the next make to trust.
+.DELETE_ON_ERROR:
 V ?= 0
 ifeq ($(V),0)
 Q := @
