@@ -24,6 +24,10 @@ PYTHON  ?= /usr/bin/python3
 
 B := build
 
+# The first rule would otherwise be a generated file's; `make` alone builds
+# what the header says.
+.DEFAULT_GOAL := all
+
 # A recipe that fails (a generator script, a link) leaves no half-made target
 # for the next make to trust.
 .DELETE_ON_ERROR:
