@@ -67,6 +67,7 @@ typedef struct _NTSTOR_AHCI_INFO {
     ULONG64 LostInterrupts;     /* completions the watchdog found without an interrupt */
     ULONG Modes;                /* modes SET_MODE accepts: 1 << NTSTOR_AHCI_MODE */
     ULONG BouncedCommands;      /* commands carried through bounce buffers (quirk no-64bit) */
+    ULONG Source;               /* NTSTOR_AHCI_MODE the controller signals (Poll: no interrupt) */
 } NTSTOR_AHCI_INFO, *PNTSTOR_AHCI_INFO;
 
 /* IOCTL_NTSTOR_AHCI_SET_MODE input.  STATUS_NOT_SUPPORTED when the

@@ -28,6 +28,7 @@ static NTSTATUS AhciGetInfo(PAHCI_PORT Port, PIRP Irp, ULONG OutLength)
     info->Errors = Port->Errors;
     info->LostInterrupts = Port->LostInterrupts;
     info->BouncedCommands = (ULONG)AhciBounceCount(Port);
+    info->Source = Port->Controller->Source;
     info->Modes = 1u << NtstorAhciModePoll;
     if (Port->Controller->Msi.Object && Port->Controller->MsiCap)
         info->Modes |= 1u << NtstorAhciModeMsi;

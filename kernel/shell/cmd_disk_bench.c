@@ -1,60 +1,88 @@
 /* cmd_disk_bench.c - `bench disk=<n> rw=randread|randwrite|read|write
- * bs=<bytes> qd=<n> seconds=<s> mode=poll|irq`: keeps qd asynchronous
- * NtReadFile/NtWriteFile requests in flight on \??\PhysicalDrive<n> (the
- * full NT path: file object, IRP, disk class driver, SRB, AHCI) for the
- * given time and prints one line:
+ * bs=<bytes> qd=<n> seconds=<s> mode=poll|irq [offset=<lba>] [span=<sectors>]
+ * [seed=<n>] [verify=1] [raw=1]`: keeps qd asynchronous NtReadFile /
+ * NtWriteFile requests in flight on \??\PhysicalDrive<n> (the full NT path:
+ * file object, IRP, disk class driver, SRB, AHCI) for the given time and
+ * prints one line:
  *
  *   bench disk=0 rw=randread bs=4096 qd=1 mode=poll ios=51234 iops=12806 mbps=52.4
- *         p50_us=70 p99_us=95 max_us=410                                      (one line)
+ *         p50_us=70 p90_us=80 p99_us=95 p999_us=160 max_us=410 avg_qd=1.0 errors=0 ...
  *
- * Everything is allocated before the timed loop (buffers, slots, the
- * latency histogram); the loop only issues and reaps.  mode=poll asks for
- * polled completion on the handle (NtSetPolledCompletion): the port keeps
- * all qd requests in flight and the loop drives their completion with
- * IoPollDevice after each pass.  Completion routines (ApcRoutine) run inside
- * IoCompleteRequest -- from NtPollFile in polled mode, from the DPC with
- * interrupts -- and only stamp the slot; the loop refills it, so the call
- * depth stays bounded (kernel/include/io.h).  Latency is TSC ticks from
- * issue to completion.
+ * The region is [offset, offset+span) in sectors (default: the whole disk);
+ * read/write go up through it from its start in bs steps, wrapping at its
+ * end; randread/randwrite pick bs-aligned blocks in it.
  *
- * raw=1 runs the same reads in the AHCI driver's own loop instead
- * (cmd_disk_rawbench.c), to show what the NT path costs.
+ * seed=<n>: the data is DESIGN.md's pattern for (seed, LBA).  Writes carry
+ * it in every 512-byte block, so `verify`, a host and bench's own read-back
+ * can check them; every block a successful write covered is remembered
+ * (written=<distinct blocks>), and verify=1 reads each of them back after
+ * the run (verified=, verify_bad=).  Reads poison their buffer first and
+ * check every successful read against it (checked=, bad_blocks=,
+ * first_bad_lba=), so a read completed without its data shows.
  *
- * seed=<n> (reads): the disk holds DESIGN.md's pattern with that seed;
- * each buffer is poisoned before its read and every successful read is
- * checked against the pattern, so a read that completes without its data
- * shows: the line ends with `checked=<reads> bad_blocks=<n> first_bad_lba=<lba|->`. */
+ * A request is counted good only if its status is a success and it moved
+ * every byte asked for; a short one counts as an error (short=).  Bench
+ * stops issuing at the first error and drains.  avg_qd is the depth really
+ * reached (Little's law: the sum of latencies over the elapsed time).  The
+ * summary line always comes, also when requests are still out after the
+ * drain timeout (drain=timeout unfinished=<n>).
+ *
+ * mode=poll asks for polled completion on the handle
+ * (NtSetPolledCompletion), switching the port to polling for the run if
+ * needed; mode=irq uses the controller's interrupt (MSI or INTx, whichever
+ * it signals now) and never changes it.  Completion routines (ApcRoutine)
+ * only stamp the slot; the loop reaps and refills, so the call depth stays
+ * bounded (kernel/include/io.h).  Everything is allocated before the timed
+ * loop.  raw=1 runs the reads in the AHCI driver's own loop instead
+ * (cmd_disk_rawbench.c), to show what the NT path costs. */
 #include "cmd_disk.h"
+#include "bench_hist.h"
 
 #define BENCH_MAX_QD 128
 #define BENCH_MAX_BS (4 * 1024 * 1024)
 #define BENCH_MAX_SECONDS 600
-#define BENCH_HIST_US 20000         /* 1 us buckets; slower completions share the last */
 #define BENCH_DRAIN_US 30000000ull  /* outstanding requests at the end: 30 s at most */
+/* The written-block bitmap of seed= writes: regions past this many blocks
+ * are refused with verify=1 (use span=) and report no written= figure. */
+#define BENCH_MAX_TRACKED_BLOCKS (64ull * 1024 * 1024)
+#define BENCH_RNG_SEED 0x9E3779B97F4A7C15ull
 
 typedef struct _BENCH_SLOT {
     IO_STATUS_BLOCK Iosb;
     LARGE_INTEGER Offset;
+    ULONG64 Block;              /* bs-sized block of the region */
     PUCHAR Buffer;
     ULONG64 Start, End;
     volatile LONG Busy;         /* issued, not yet completed */
     volatile LONG Done;         /* completed, not yet reaped */
 } BENCH_SLOT;
 
+typedef struct _BENCH {
+    DISK_SHELL Disk;
+    PCSTR Rw;
+    BOOLEAN Write, Random, Poll, Seeded, VerifyAfter;
+    ULONG64 Bs, Qd, Seconds, Seed;
+    ULONG64 Offset;             /* first sector of the region */
+    ULONG64 Blocks;             /* bs-sized blocks in the region */
+    BENCH_SLOT *Slots;
+    BENCH_HIST *Hist;
+    PUCHAR Written;             /* bitmap over Blocks (seed= writes), or NULL */
+    ULONG64 TscHz;
+    /* results */
+    ULONG64 Ios, Errors, Short, Checked, BadBlocks, FirstBad, LatencyTicks, ElapsedUs;
+    ULONG64 WrittenBlocks, Unfinished, FirstErrorLba;
+    NTSTATUS FirstError;
+    BOOLEAN DrainTimedOut;
+    /* the port's completion mode, to restore */
+    NTSTOR_AHCI_SET_MODE OldMode;
+    BOOLEAN ModeChanged;
+} BENCH;
+
 static VOID BenchApc(PVOID Context, PIO_STATUS_BLOCK IoStatusBlock, ULONG Reserved)
 {
     BENCH_SLOT *s = Context;
     s->End = KeReadTsc();
     __atomic_store_n(&s->Done, 1, __ATOMIC_RELEASE);
-}
-
-static ULONG64 BenchRandom(ULONG64 *State)
-{
-    ULONG64 x = *State;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return *State = x;
 }
 
 static BOOLEAN BenchArg(INT Argc, PCHAR *Argv, PCSTR Key, ULONG64 *Value, ULONG64 Default)
@@ -64,230 +92,427 @@ static BOOLEAN BenchArg(INT Argc, PCHAR *Argv, PCSTR Key, ULONG64 *Value, ULONG6
     return !t || ShellParseU64(t, Value);
 }
 
-static INT CmdBench(INT Argc, PCHAR *Argv)
+/* Parses everything but the disk's own limits; prints the error line. */
+static BOOLEAN BenchParse(BENCH *b, INT Argc, PCHAR *Argv, ULONG64 *Disk, ULONG64 *Raw,
+                          ULONG64 *Offset, ULONG64 *Span)
 {
-    DISK_SHELL d;
-    ULONG64 disk, bs, qd, seconds, raw, ios = 0, errors = 0, seqNext = 0, rng = 0x9E3779B97F4A7C15ull;
-    ULONG64 tscHz = KeQueryTscFrequency(), maxTicks = 0, blocks;
-    PCSTR rwText = ShellGetKeyArg(Argc, Argv, "rw"), modeText = ShellGetKeyArg(Argc, Argv, "mode");
+    PCSTR mode = ShellGetKeyArg(Argc, Argv, "mode"), seed = ShellGetKeyArg(Argc, Argv, "seed");
     PCSTR diskText = ShellGetKeyArg(Argc, Argv, "disk");
-    BOOLEAN write, random, poll;
-    BENCH_SLOT *slots = NULL;
-    PULONG hist = NULL;
-    NTSTATUS firstError = STATUS_SUCCESS;
-    NTSTOR_AHCI_SET_MODE oldMode, newMode;
-    BOOLEAN modeChanged = FALSE;
+    ULONG64 verify;
+
+    b->Rw = ShellGetKeyArg(Argc, Argv, "rw");
+    if (!b->Rw)
+        b->Rw = "randread";
+    if (!mode)
+        mode = "poll";
+    if (!BenchArg(Argc, Argv, "disk", Disk, 0) || !BenchArg(Argc, Argv, "bs", &b->Bs, 4096) ||
+        !BenchArg(Argc, Argv, "qd", &b->Qd, 1) || !BenchArg(Argc, Argv, "seconds", &b->Seconds, 5) ||
+        !BenchArg(Argc, Argv, "raw", Raw, 0) || !BenchArg(Argc, Argv, "offset", Offset, 0) ||
+        !BenchArg(Argc, Argv, "span", Span, 0) || !BenchArg(Argc, Argv, "verify", &verify, 0) ||
+        (seed && !ShellParseU64(seed, &b->Seed))) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "malformed number", "bench disk=%s",
+                    diskText ? diskText : "0");
+        return FALSE;
+    }
+    b->Seeded = seed != NULL;
+    b->VerifyAfter = verify != 0;
+    b->Write = !RtlAsciiCompare(b->Rw, "randwrite", TRUE) || !RtlAsciiCompare(b->Rw, "write", TRUE);
+    b->Random = !RtlAsciiCompare(b->Rw, "randread", TRUE) || !RtlAsciiCompare(b->Rw, "randwrite", TRUE);
+    if (!b->Write && !b->Random && RtlAsciiCompare(b->Rw, "read", TRUE)) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "rw must be randread, randwrite, read or write",
+                    "bench disk=%llu", *Disk);
+        return FALSE;
+    }
+    b->Poll = !RtlAsciiCompare(mode, "poll", TRUE);
+    if (!b->Poll && RtlAsciiCompare(mode, "irq", TRUE)) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "mode must be poll or irq", "bench disk=%llu", *Disk);
+        return FALSE;
+    }
+    if (b->Qd == 0 || b->Qd > BENCH_MAX_QD || b->Bs == 0 || b->Bs > BENCH_MAX_BS ||
+        b->Seconds == 0 || b->Seconds > BENCH_MAX_SECONDS) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "qd 1..128, bs up to 4 MiB, seconds 1..600",
+                    "bench disk=%llu", *Disk);
+        return FALSE;
+    }
+    if (b->VerifyAfter && !(b->Write && b->Seeded)) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "verify=1 reads back seed= writes",
+                    "bench disk=%llu", *Disk);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* The region against the disk, then buffers, slots, histogram, bitmap. */
+static BOOLEAN BenchPrepare(BENCH *b, ULONG64 Offset, ULONG64 Span)
+{
+    ULONG ss = b->Disk.Info.SectorSize;
+    ULONG64 sectors = b->Disk.Info.Sectors;
+
+    if (!ss || b->Bs % ss || b->Bs % 512) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "bs must be a multiple of the sector size",
+                    "bench disk=%u", b->Disk.Number);
+        return FALSE;
+    }
+    if (Offset >= sectors || (Span && Span > sectors - Offset)) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "offset/span beyond end of disk", "bench disk=%u",
+                    b->Disk.Number);
+        return FALSE;
+    }
+    b->Offset = Offset;
+    b->Blocks = (Span ? Span : sectors - Offset) / (b->Bs / ss);
+    if (!b->Blocks) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "region smaller than one bs block", "bench disk=%u",
+                    b->Disk.Number);
+        return FALSE;
+    }
+    if (b->Write && !b->Disk.Info.Writable) {
+        ShellErrorF(STATUS_MEDIA_WRITE_PROTECTED, DiskShellWhy(STATUS_MEDIA_WRITE_PROTECTED),
+                    "bench disk=%u", b->Disk.Number);
+        return FALSE;
+    }
+    if (b->VerifyAfter && b->Blocks > BENCH_MAX_TRACKED_BLOCKS) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "verify=1 region too large: use span=",
+                    "bench disk=%u", b->Disk.Number);
+        return FALSE;
+    }
+    b->Slots = ExAllocatePoolZero(NonPagedPool, sizeof(BENCH_SLOT) * b->Qd, DISK_SHELL_TAG);
+    b->Hist = ExAllocatePoolZero(NonPagedPool, sizeof(BENCH_HIST), DISK_SHELL_TAG);
+    if (b->Write && b->Seeded && b->Blocks <= BENCH_MAX_TRACKED_BLOCKS)
+        b->Written = ExAllocatePoolZero(NonPagedPool, (SIZE_T)((b->Blocks + 7) / 8), DISK_SHELL_TAG);
+    if (!b->Slots || !b->Hist || (b->Write && b->Seeded && b->Blocks <= BENCH_MAX_TRACKED_BLOCKS &&
+                                  !b->Written)) {
+        ShellErrorF(STATUS_INSUFFICIENT_RESOURCES, NULL, "bench disk=%u", b->Disk.Number);
+        return FALSE;
+    }
+    for (ULONG i = 0; i < b->Qd; i++) {
+        b->Slots[i].Buffer = ExAllocatePoolWithTag(NonPagedPool, b->Bs, DISK_SHELL_TAG);
+        if (!b->Slots[i].Buffer) {
+            ShellErrorF(STATUS_INSUFFICIENT_RESOURCES, "buffers", "bench disk=%u", b->Disk.Number);
+            return FALSE;
+        }
+        /* Unseeded writes: some fixed data, filled once, off the timed path. */
+        if (b->Write && !b->Seeded)
+            for (ULONG k = 0; k < b->Bs / 512; k++)
+                RtlFillPatternBlock(b->Slots[i].Buffer + 512 * k, i, k);
+    }
+    return TRUE;
+}
+
+/* poll: the port polls for the run (switched if it was interrupt-driven,
+ * restored after).  irq: the controller's interrupt as it is now; a port
+ * that polls is switched to it for the run, nothing else changes. */
+static BOOLEAN BenchSetMode(BENCH *b)
+{
+    NTSTOR_AHCI_SET_MODE mode;
+    NTSTATUS s;
+
+    if (!b->Disk.HaveAhci)
+        return TRUE;
+    b->OldMode.Mode = b->Disk.Ahci.Mode;
+    if (b->Poll) {
+        mode.Mode = NtstorAhciModePoll;
+    } else if (b->Disk.Ahci.Mode != NtstorAhciModePoll) {
+        mode.Mode = b->Disk.Ahci.Mode;
+    } else {
+        mode.Mode = b->Disk.Ahci.Source;
+        if (mode.Mode == NtstorAhciModePoll) {
+            ShellErrorF(STATUS_NOT_SUPPORTED, "the controller has no working interrupt",
+                        "bench disk=%u", b->Disk.Number);
+            return FALSE;
+        }
+    }
+    if (mode.Mode == b->OldMode.Mode)
+        return TRUE;
+    s = DiskShellIoctl(&b->Disk, IOCTL_NTSTOR_AHCI_SET_MODE, &mode, sizeof(mode), NULL, 0, NULL);
+    if (!NT_SUCCESS(s)) {
+        ShellErrorF(s, "cannot switch the port's completion mode", "bench disk=%u", b->Disk.Number);
+        return FALSE;
+    }
+    b->ModeChanged = TRUE;
+    b->Disk.Ahci.Mode = mode.Mode;
+    return TRUE;
+}
+
+static inline ULONG64 BenchFirstLba(const BENCH *b, ULONG64 Block)
+{
+    return b->Offset + Block * (b->Bs / b->Disk.Info.SectorSize);
+}
+
+/* A completed request: counted, checked, remembered. */
+static VOID BenchReap(BENCH *b, BENCH_SLOT *s)
+{
+    ULONG64 ticks = s->End - s->Start;
+
+    s->Busy = 0;
+    s->Done = 0;
+    b->LatencyTicks += ticks;
+    if (NT_SUCCESS(s->Iosb.Status) && s->Iosb.Information == b->Bs) {
+        ULONG64 first512 = (ULONG64)s->Offset.QuadPart / 512;
+        b->Ios++;
+        BenchHistAdd(b->Hist, ticks * 1000000ull / b->TscHz);
+        if (b->Seeded && !b->Write) {
+            b->Checked++;
+            for (ULONG k = 0; k < b->Bs / 512; k++)
+                if (RtlCheckPatternBlock(s->Buffer + 512 * k, b->Seed, first512 + k)) {
+                    if (b->FirstBad == ~0ull)
+                        b->FirstBad = first512 + k;
+                    b->BadBlocks++;
+                }
+        }
+        if (b->Written && !(b->Written[s->Block / 8] & (1u << (s->Block % 8)))) {
+            b->Written[s->Block / 8] |= (UCHAR)(1u << (s->Block % 8));
+            b->WrittenBlocks++;
+        }
+        return;
+    }
+    if (NT_SUCCESS(s->Iosb.Status))
+        b->Short++;
+    if (!b->Errors) {
+        b->FirstError = NT_SUCCESS(s->Iosb.Status) ? STATUS_DATA_ERROR : s->Iosb.Status;
+        b->FirstErrorLba = BenchFirstLba(b, s->Block);
+    }
+    b->Errors++;
+}
+
+/* Sends slot s's next request.  FALSE if it never reached the driver. */
+static BOOLEAN BenchIssue(BENCH *b, BENCH_SLOT *s, ULONG64 *Rng, ULONG64 *SeqNext)
+{
+    ULONG64 block;
+    NTSTATUS st;
+
+    if (b->Random) {
+        ULONG64 x = *Rng;       /* xorshift64 */
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *Rng = x;
+        block = x % b->Blocks;
+    } else {
+        block = (*SeqNext)++ % b->Blocks;
+    }
+    s->Block = block;
+    s->Offset.QuadPart = (LONGLONG)(BenchFirstLba(b, block) * b->Disk.Info.SectorSize);
+    if (b->Seeded) {
+        ULONG64 first512 = (ULONG64)s->Offset.QuadPart / 512;
+        if (b->Write)
+            for (ULONG k = 0; k < b->Bs / 512; k++)
+                RtlFillPatternBlock(s->Buffer + 512 * k, b->Seed, first512 + k);
+        else
+            RtlFillMemory(s->Buffer, b->Bs, 0xA5);
+    }
+    s->Busy = 1;
+    s->Start = KeReadTsc();
+    st = b->Write ? NtWriteFile(b->Disk.Handle, NULL, BenchApc, s, &s->Iosb, s->Buffer,
+                                (ULONG)b->Bs, &s->Offset, NULL)
+                  : NtReadFile(b->Disk.Handle, NULL, BenchApc, s, &s->Iosb, s->Buffer,
+                               (ULONG)b->Bs, &s->Offset, NULL);
+    if (st == STATUS_PENDING)
+        return TRUE;
+    s->Busy = 0;
+    if (!b->Errors) {
+        b->FirstError = st;
+        b->FirstErrorLba = BenchFirstLba(b, block);
+    }
+    b->Errors++;
+    return FALSE;
+}
+
+/* The timed loop, then the drain (at most BENCH_DRAIN_US). */
+static VOID BenchRun(BENCH *b)
+{
+    ULONG64 rng = BENCH_RNG_SEED, seqNext = 0;
     PFILE_OBJECT file = NULL;
     PDEVICE_OBJECT pollTop = NULL;
-    CHAR diskNum[16];
-    INT rc = 1;
-    PCSTR seedText = ShellGetKeyArg(Argc, Argv, "seed");
-    ULONG64 seed = 0, checked = 0, badBlocks = 0, firstBad = ~0ull;
-
-    if (!rwText)
-        rwText = "randread";
-    if (!modeText)
-        modeText = "poll";
-    if (!BenchArg(Argc, Argv, "disk", &disk, 0) || !BenchArg(Argc, Argv, "bs", &bs, 4096) ||
-        !BenchArg(Argc, Argv, "qd", &qd, 1) || !BenchArg(Argc, Argv, "seconds", &seconds, 5) ||
-        !BenchArg(Argc, Argv, "raw", &raw, 0) || (seedText && !ShellParseU64(seedText, &seed)))
-        return ShellErrorF(STATUS_INVALID_PARAMETER, "malformed number", "bench disk=%s",
-                           diskText ? diskText : "0");
-    write = !RtlAsciiCompare(rwText, "randwrite", TRUE) || !RtlAsciiCompare(rwText, "write", TRUE);
-    random = !RtlAsciiCompare(rwText, "randread", TRUE) || !RtlAsciiCompare(rwText, "randwrite", TRUE);
-    if (!write && !random && RtlAsciiCompare(rwText, "read", TRUE))
-        return ShellErrorF(STATUS_INVALID_PARAMETER, "rw must be randread, randwrite, read or write",
-                           "bench disk=%llu", disk);
-    poll = !RtlAsciiCompare(modeText, "poll", TRUE);
-    if (!poll && RtlAsciiCompare(modeText, "irq", TRUE))
-        return ShellErrorF(STATUS_INVALID_PARAMETER, "mode must be poll or irq", "bench disk=%llu", disk);
-    if (qd == 0 || qd > BENCH_MAX_QD || bs == 0 || bs > BENCH_MAX_BS || seconds == 0 ||
-        seconds > BENCH_MAX_SECONDS)
-        return ShellErrorF(STATUS_INVALID_PARAMETER, "qd 1..128, bs up to 4 MiB, seconds 1..600",
-                           "bench disk=%llu", disk);
-
-    RtlStringCbPrintfA(diskNum, sizeof(diskNum), "%llu", disk);
-    if (!DiskShellOpen("bench", diskNum, write, &d))
-        return 1;
-    if (bs % d.Info.SectorSize || bs / d.Info.SectorSize > d.Info.Sectors) {
-        ShellErrorF(STATUS_INVALID_PARAMETER, "bs must be a multiple of the sector size and fit the disk",
-                    "bench disk=%u", d.Number);
-        goto out;
-    }
-    if (write && !d.Info.Writable) {
-        ShellErrorF(STATUS_MEDIA_WRITE_PROTECTED, DiskShellWhy(STATUS_MEDIA_WRITE_PROTECTED),
-                    "bench disk=%u", d.Number);
-        goto out;
-    }
-    blocks = d.Info.Sectors / (bs / d.Info.SectorSize);
-    if (raw) {
-        rc = DiskShellRawBench(&d, rwText, write, random, bs, qd, seconds);
-        goto out;
-    }
-
-    slots = ExAllocatePoolZero(NonPagedPool, sizeof(BENCH_SLOT) * qd, DISK_SHELL_TAG);
-    hist = ExAllocatePoolZero(NonPagedPool, sizeof(ULONG) * BENCH_HIST_US, DISK_SHELL_TAG);
-    if (!slots || !hist) {
-        ShellErrorF(STATUS_INSUFFICIENT_RESOURCES, NULL, "bench disk=%u", d.Number);
-        goto out;
-    }
-    for (ULONG i = 0; i < qd; i++) {
-        slots[i].Buffer = ExAllocatePoolWithTag(NonPagedPool, bs, DISK_SHELL_TAG);
-        if (!slots[i].Buffer) {
-            ShellErrorF(STATUS_INSUFFICIENT_RESOURCES, "buffers", "bench disk=%u", d.Number);
-            goto out;
-        }
-        if (write)
-            for (ULONG b = 0; b < bs / 512; b++)
-                RtlFillPatternBlock(slots[i].Buffer + 512 * b, i, b);
-    }
-
-    /* poll: completions found by spinning; irq: MSI, else INTx. */
-    if (d.HaveAhci) {
-        oldMode.Mode = d.Ahci.Mode;
-        newMode.Mode = poll ? NtstorAhciModePoll : NtstorAhciModeMsi;
-        if (newMode.Mode != oldMode.Mode) {
-            NTSTATUS s = DiskShellIoctl(&d, IOCTL_NTSTOR_AHCI_SET_MODE, &newMode, sizeof(newMode), NULL, 0, NULL);
-            if (!NT_SUCCESS(s) && !poll) {
-                newMode.Mode = NtstorAhciModeIntx;
-                s = newMode.Mode == oldMode.Mode ? STATUS_SUCCESS
-                    : DiskShellIoctl(&d, IOCTL_NTSTOR_AHCI_SET_MODE, &newMode, sizeof(newMode), NULL, 0, NULL);
-            }
-            if (!NT_SUCCESS(s)) {
-                ShellErrorF(s, "cannot switch the port's completion mode", "bench disk=%u", d.Number);
-                goto out;
-            }
-            modeChanged = newMode.Mode != oldMode.Mode;
-        }
-    }
+    BOOLEAN issuing = TRUE;
 
     /* Polled: requests are left with the port and this loop reaps them,
      * so qd of them are in flight, not one.  The loop polls the stack
      * directly (IoPollDevice, what NtPollFile does) through a file object
      * it holds, rather than looking the handle up on every pass. */
-    if (poll && NT_SUCCESS(NtSetPolledCompletion(d.Handle, TRUE)) &&
-        NT_SUCCESS(ObReferenceObjectByHandle(d.Handle, IoFileObjectType, (PVOID *)&file)))
+    if (b->Poll && NT_SUCCESS(NtSetPolledCompletion(b->Disk.Handle, TRUE)) &&
+        NT_SUCCESS(ObReferenceObjectByHandle(b->Disk.Handle, IoFileObjectType, (PVOID *)&file)))
         pollTop = IoGetRelatedDeviceObject(file);
-    ULONG64 startUs = KeQueryTimeUs(), endUs = startUs + seconds * 1000000ull, nowUs = startUs;
-    BOOLEAN issuing = TRUE;
+
+    ULONG64 startUs = KeQueryTimeUs(), endUs = startUs + b->Seconds * 1000000ull, nowUs = startUs;
     for (;;) {
         ULONG busy = 0;
-        for (ULONG i = 0; i < qd; i++) {
-            BENCH_SLOT *s = &slots[i];
-            if (s->Busy && __atomic_load_n(&s->Done, __ATOMIC_ACQUIRE)) {
-                ULONG64 ticks = s->End - s->Start, us = ticks * 1000000ull / tscHz;
-                s->Busy = 0;
-                s->Done = 0;
-                if (NT_SUCCESS(s->Iosb.Status)) {
-                    ios++;
-                    if (seedText && !write) {
-                        ULONG64 first = (ULONG64)s->Offset.QuadPart / 512;
-                        checked++;
-                        for (ULONG b = 0; b < bs / 512; b++)
-                            if (RtlCheckPatternBlock(s->Buffer + 512 * b, seed, first + b)) {
-                                if (firstBad == ~0ull)
-                                    firstBad = first + b;
-                                badBlocks++;
-                            }
-                    }
-                    hist[us < BENCH_HIST_US ? us : BENCH_HIST_US - 1]++;
-                    if (ticks > maxTicks)
-                        maxTicks = ticks;
-                } else {
-                    if (!errors)
-                        firstError = s->Iosb.Status;
-                    errors++;
-                }
-            }
-            if (!s->Busy && issuing) {
-                ULONG64 block = random ? BenchRandom(&rng) % blocks : seqNext++ % blocks;
-                NTSTATUS st;
-                s->Offset.QuadPart = (LONGLONG)(block * bs);
-                if (seedText && !write)
-                    RtlFillMemory(s->Buffer, bs, 0xA5);
-                s->Busy = 1;
-                s->Start = KeReadTsc();
-                st = write ? NtWriteFile(d.Handle, NULL, BenchApc, s, &s->Iosb, s->Buffer, (ULONG)bs, &s->Offset, NULL)
-                           : NtReadFile(d.Handle, NULL, BenchApc, s, &s->Iosb, s->Buffer, (ULONG)bs, &s->Offset, NULL);
-                if (st != STATUS_PENDING) {
-                    /* Never reached the driver: nothing will complete. */
-                    s->Busy = 0;
-                    if (!errors)
-                        firstError = st;
-                    errors++;
-                    issuing = FALSE;
-                }
-            }
+        for (ULONG i = 0; i < b->Qd; i++) {
+            BENCH_SLOT *s = &b->Slots[i];
+            if (s->Busy && __atomic_load_n(&s->Done, __ATOMIC_ACQUIRE))
+                BenchReap(b, s);
+            if (!s->Busy && issuing && !BenchIssue(b, s, &rng, &seqNext))
+                issuing = FALSE;
             busy += s->Busy;
         }
         if (pollTop && busy)
             IoPollDevice(pollTop);
         nowUs = KeQueryTimeUs();
-        if (issuing && (nowUs >= endUs || errors))
+        if (issuing && (nowUs >= endUs || b->Errors))
             issuing = FALSE;
         if (!issuing && busy == 0)
             break;
         if (!issuing && nowUs >= endUs + BENCH_DRAIN_US) {
-            ShellErrorF(STATUS_IO_TIMEOUT, "requests still outstanding", "bench disk=%u", d.Number);
-            goto out;   /* NtClose waits for them, for a while */
+            b->DrainTimedOut = TRUE;
+            b->Unfinished = busy;
+            break;
         }
     }
-    {
-        ULONG64 elapsedUs = nowUs - startUs, p50 = 0, p99 = 0, seen = 0;
-        ULONG64 iops = elapsedUs ? ios * 1000000ull / elapsedUs : 0;
-        ULONG64 mbps10 = elapsedUs ? ios * bs * 10 / elapsedUs : 0;   /* bytes/us = MB/s */
-        BOOLEAN got50 = FALSE;
-        for (ULONG us = 0; us < BENCH_HIST_US && ios; us++) {
-            seen += hist[us];
-            if (!got50 && seen * 2 >= ios) {
-                p50 = us;
-                got50 = TRUE;
-            }
-            if (seen * 100 >= ios * 99) {
-                p99 = us;
-                break;
-            }
-        }
-        if (errors)
-            ShellErrorF(firstError, DiskShellWhy(firstError), "bench disk=%u errors=%llu",
-                        d.Number, errors);
-        CHAR check[96] = "";
-        if (seedText && !write) {
-            CHAR bad[24];
-            RtlStringCbPrintfA(bad, sizeof(bad), firstBad == ~0ull ? "-" : "%llu", firstBad);
-            RtlStringCbPrintfA(check, sizeof(check), " checked=%llu bad_blocks=%llu first_bad_lba=%s",
-                               checked, badBlocks, bad);
-        }
-        ConPrintf("bench disk=%u rw=%s bs=%llu qd=%llu mode=%s ios=%llu iops=%llu mbps=%llu.%llu "
-                  "p50_us=%llu p99_us=%llu max_us=%llu errors=%llu%s\n", d.Number, rwText, bs, qd,
-                  poll ? "poll" : "irq", ios, iops, mbps10 / 10, mbps10 % 10, p50, p99,
-                  maxTicks * 1000000ull / tscHz, errors, check);
-        rc = errors ? 1 : 0;
-    }
-out:
+    b->ElapsedUs = nowUs - startUs;
     if (file)
         ObDereferenceObject(file);
-    if (modeChanged)
-        DiskShellIoctl(&d, IOCTL_NTSTOR_AHCI_SET_MODE, &oldMode, sizeof(oldMode), NULL, 0, NULL);
-    DiskShellClose(&d);
+}
+
+/* verify=1: reads back every block a successful write covered, in runs of
+ * adjacent blocks up to DISK_SHELL_CHUNK, into slot 0's buffer (the run is
+ * over, every slot is idle).  Returns the blocks that did not hold the
+ * pattern (a failed read counts its whole run). */
+static ULONG64 BenchVerify(BENCH *b, PULONG64 Verified)
+{
+    ULONG64 bad = 0, perRun = DISK_SHELL_CHUNK / b->Bs;
+    PUCHAR buf = ExAllocatePoolWithTag(NonPagedPool, DISK_SHELL_CHUNK > b->Bs ? DISK_SHELL_CHUNK : b->Bs,
+                                       DISK_SHELL_TAG);
+
+    *Verified = 0;
+    if (!buf)
+        return b->WrittenBlocks;
+    if (!perRun)
+        perRun = 1;
+    for (ULONG64 blk = 0; blk < b->Blocks;) {
+        if (!(b->Written[blk / 8] & (1u << (blk % 8)))) {
+            blk++;
+            continue;
+        }
+        ULONG64 n = 1;
+        while (n < perRun && blk + n < b->Blocks && (b->Written[(blk + n) / 8] & (1u << ((blk + n) % 8))))
+            n++;
+        IO_STATUS_BLOCK iosb;
+        LARGE_INTEGER offset;
+        offset.QuadPart = (LONGLONG)(BenchFirstLba(b, blk) * b->Disk.Info.SectorSize);
+        NTSTATUS st = NtReadFile(b->Disk.Handle, NULL, NULL, NULL, &iosb, buf, (ULONG)(n * b->Bs),
+                                 &offset, NULL);
+        *Verified += n;
+        if (!NT_SUCCESS(st) || iosb.Information != n * b->Bs) {
+            bad += n;
+        } else {
+            ULONG64 first512 = (ULONG64)offset.QuadPart / 512;
+            for (ULONG64 i = 0; i < n; i++) {
+                for (ULONG k = 0; k < b->Bs / 512; k++) {
+                    if (RtlCheckPatternBlock(buf + i * b->Bs + 512 * k, b->Seed,
+                                             first512 + i * (b->Bs / 512) + k)) {
+                        bad++;
+                        break;
+                    }
+                }
+            }
+        }
+        blk += n;
+    }
+    ExFreePoolWithTag(buf, DISK_SHELL_TAG);
+    return bad;
+}
+
+static VOID BenchReport(BENCH *b)
+{
+    ULONG64 us = b->ElapsedUs;
+    ULONG64 iops = us ? b->Ios * 1000000ull / us : 0;
+    ULONG64 mbps10 = us ? b->Ios * b->Bs * 10 / us : 0;    /* bytes/us = MB/s */
+    /* Little's law: requests in flight on average = time spent in flight / time. */
+    ULONG64 depth10 = us ? b->LatencyTicks * 10000000ull / b->TscHz / us : 0;
+    CHAR check[96] = "", written[48] = "", verify[64] = "", drain[48] = "", firstErr[40] = "";
+
+    if (b->Errors) {
+        ShellErrorF(b->FirstError, DiskShellWhy(b->FirstError), "bench disk=%u errors=%llu",
+                    b->Disk.Number, b->Errors);
+        RtlStringCbPrintfA(firstErr, sizeof(firstErr), " first_error_lba=%llu", b->FirstErrorLba);
+    }
+    if (b->Seeded && !b->Write) {
+        CHAR bad[24];
+        RtlStringCbPrintfA(bad, sizeof(bad), b->FirstBad == ~0ull ? "-" : "%llu", b->FirstBad);
+        RtlStringCbPrintfA(check, sizeof(check), " checked=%llu bad_blocks=%llu first_bad_lba=%s",
+                           b->Checked, b->BadBlocks, bad);
+    }
+    if (b->Written)
+        RtlStringCbPrintfA(written, sizeof(written), " written=%llu", b->WrittenBlocks);
+    if (b->VerifyAfter && !b->DrainTimedOut) {
+        ULONG64 verified, vbad = BenchVerify(b, &verified);
+        RtlStringCbPrintfA(verify, sizeof(verify), " verified=%llu verify_bad=%llu", verified, vbad);
+    }
+    if (b->DrainTimedOut) {
+        ShellErrorF(STATUS_IO_TIMEOUT, "requests still outstanding after the drain",
+                    "bench disk=%u unfinished=%llu", b->Disk.Number, b->Unfinished);
+        RtlStringCbPrintfA(drain, sizeof(drain), " drain=timeout unfinished=%llu", b->Unfinished);
+    }
+    ConPrintf("bench disk=%u rw=%s bs=%llu qd=%llu mode=%s%s%s offset=%llu blocks=%llu ios=%llu "
+              "iops=%llu mbps=%llu.%llu p50_us=%llu p90_us=%llu p99_us=%llu p999_us=%llu "
+              "max_us=%llu avg_qd=%llu.%llu errors=%llu short=%llu%s%s%s%s%s\n",
+              b->Disk.Number, b->Rw, b->Bs, b->Qd, b->Poll ? "poll" : "irq",
+              b->Disk.HaveAhci ? " source=" : "",
+              b->Disk.HaveAhci ? DiskShellModeName(b->Disk.Ahci.Mode) : "", b->Offset, b->Blocks,
+              b->Ios, iops, mbps10 / 10, mbps10 % 10, BenchHistPercentile(b->Hist, 500),
+              BenchHistPercentile(b->Hist, 900), BenchHistPercentile(b->Hist, 990),
+              BenchHistPercentile(b->Hist, 999), b->Hist->MaxUs, depth10 / 10, depth10 % 10,
+              b->Errors, b->Short, firstErr, check, written, verify, drain);
+}
+
+static VOID BenchFree(BENCH *b)
+{
+    if (b->ModeChanged)
+        DiskShellIoctl(&b->Disk, IOCTL_NTSTOR_AHCI_SET_MODE, &b->OldMode, sizeof(b->OldMode),
+                       NULL, 0, NULL);
+    DiskShellClose(&b->Disk);
     /* A request NtClose gave up waiting for may still DMA into its buffer
      * and stamp its slot: those are left allocated rather than reused. */
-    for (ULONG i = 0; slots && i < qd; i++) {
-        if (slots[i].Busy && !__atomic_load_n(&slots[i].Done, __ATOMIC_ACQUIRE)) {
+    for (ULONG i = 0; b->Slots && i < b->Qd; i++) {
+        if (b->Slots[i].Busy && !__atomic_load_n(&b->Slots[i].Done, __ATOMIC_ACQUIRE)) {
             ShellErrorF(STATUS_IO_TIMEOUT, "buffers of unfinished requests kept", "bench disk=%u",
-                        d.Number);
-            slots = NULL;
+                        b->Disk.Number);
+            b->Slots = NULL;
         }
     }
-    if (slots) {
-        for (ULONG i = 0; i < qd; i++)
-            if (slots[i].Buffer)
-                ExFreePoolWithTag(slots[i].Buffer, DISK_SHELL_TAG);
-        ExFreePoolWithTag(slots, DISK_SHELL_TAG);
+    if (b->Slots) {
+        for (ULONG i = 0; i < b->Qd; i++)
+            if (b->Slots[i].Buffer)
+                ExFreePoolWithTag(b->Slots[i].Buffer, DISK_SHELL_TAG);
+        ExFreePoolWithTag(b->Slots, DISK_SHELL_TAG);
     }
-    if (hist)
-        ExFreePoolWithTag(hist, DISK_SHELL_TAG);
+    if (b->Hist)
+        ExFreePoolWithTag(b->Hist, DISK_SHELL_TAG);
+    if (b->Written)
+        ExFreePoolWithTag(b->Written, DISK_SHELL_TAG);
+}
+
+static INT CmdBench(INT Argc, PCHAR *Argv)
+{
+    BENCH b;
+    ULONG64 disk, raw, offset, span;
+    CHAR diskNum[16];
+    INT rc = 1;
+
+    RtlZeroMemory(&b, sizeof(b));
+    b.FirstBad = ~0ull;
+    b.TscHz = KeQueryTscFrequency();
+    if (!BenchParse(&b, Argc, Argv, &disk, &raw, &offset, &span))
+        return 1;
+    RtlStringCbPrintfA(diskNum, sizeof(diskNum), "%llu", disk);
+    if (!DiskShellOpen("bench", diskNum, b.Write, &b.Disk))
+        return 1;
+    if (raw) {
+        if (b.Bs % b.Disk.Info.SectorSize || b.Bs / b.Disk.Info.SectorSize > b.Disk.Info.Sectors)
+            rc = ShellErrorF(STATUS_INVALID_PARAMETER, "bs must be a multiple of the sector size "
+                             "and fit the disk", "bench disk=%u", b.Disk.Number);
+        else
+            rc = DiskShellRawBench(&b.Disk, b.Rw, b.Write, b.Random, b.Bs, b.Qd, b.Seconds);
+        DiskShellClose(&b.Disk);
+        return rc;
+    }
+    if (BenchPrepare(&b, offset, span) && BenchSetMode(&b)) {
+        BenchRun(&b);
+        BenchReport(&b);
+        rc = b.Errors || b.DrainTimedOut ? 1 : 0;
+    }
+    BenchFree(&b);
     return rc;
 }
-SHELL_COMMAND(bench, CmdBench, "bench disk=<n> rw=randread|randwrite|read|write bs=<bytes> qd=<n> seconds=<s> mode=poll|irq [raw=1] [seed=<n>]",
+SHELL_COMMAND(bench, CmdBench, "bench disk=<n> rw=randread|randwrite|read|write bs=<bytes> qd=<n> "
+              "seconds=<s> mode=poll|irq [offset=<lba>] [span=<sectors>] [seed=<n>] [verify=1] [raw=1]",
               "storage benchmark through the full NT path (raw=1: the AHCI port's own loop)");
