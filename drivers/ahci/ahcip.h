@@ -261,6 +261,14 @@ static inline VOID AhciPortLayout(PAHCI_PORT Port, PUCHAR Base, ULONG64 BasePa)
     }
 }
 
+/* An error the ISR saw (PendingIs) that its DPC has not yet handed to
+ * recovery: nothing new may be issued meanwhile (DESIGN.md's fault rule).
+ * Any IRQL, lock held or not. */
+static inline BOOLEAN AhciErrorPending(PAHCI_PORT Port)
+{
+    return (__atomic_load_n(&Port->PendingIs, __ATOMIC_RELAXED) & AHCI_PxIS_FATAL) != 0;
+}
+
 /* ---- hba.c ---- */
 NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated);
 VOID AhciHbaStop(PAHCI_CONTROLLER Ctrl);

@@ -213,6 +213,11 @@ VOID AhciStartPending(PAHCI_PORT Port, PLIST_ENTRY Done)
     if (Port->Held)
         return;
 
+    /* DESIGN.md's fault rule: after an error, nothing new goes to the
+     * device until recovery has run.  The ISR records what it saw in
+     * PendingIs; its DPC runs recovery and then starts what waits. */
+    if (AhciErrorPending(Port))
+        return;
     while (!IsListEmpty(&Port->Pending) && !Port->InRecovery && !Port->Quiesced) {
         PIRP irp = CONTAINING_RECORD(Port->Pending.Flink, IRP, Tail.Overlay.ListEntry);
         PSCSI_REQUEST_BLOCK srb = IoGetCurrentIrpStackLocation(irp)->Parameters.Scsi.Srb;
@@ -308,7 +313,8 @@ static VOID AhciReapLocked(PAHCI_PORT Port, ULONG PortIs, ULONG Active, BOOLEAN 
 {
     ULONG finished = Port->Issued & ~Active;
 
-    /* Callers ring before reading Active; a slot not yet rung is not done. */
+    /* A slot prepared but not yet rung (Deferred) is in neither PxCI nor
+     * PxSACT: not done. */
     finished &= ~Port->Deferred;
 
     /* A non-queued command whose D2H FIS says ERR failed, even where the
@@ -373,12 +379,16 @@ VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs)
 
     InitializeListHead(&done);
     KeAcquireSpinLock(&Port->Lock, &irql);
-    AhciRingDoorbell(Port);
-    if (PortIs & AHCI_PxIS_FATAL)
+    /* Slots prepared but not rung go to the device only if it is not in
+     * an error state; otherwise recovery takes them back unsent. */
+    if (PortIs & AHCI_PxIS_FATAL) {
         AhciRecoverPort(Port, PortIs, 0, &done);
-    else if (Port->Issued)
-        AhciReapLocked(Port, PortIs, AhciReadActive(Port, Port->Issued, Port->NcqIssued), TRUE,
-                       &done);
+    } else {
+        AhciRingDoorbell(Port);
+        if (Port->Issued)
+            AhciReapLocked(Port, PortIs, AhciReadActive(Port, Port->Issued, Port->NcqIssued),
+                           TRUE, &done);
+    }
     if (PortIs & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS))
         DbgPrint("ahci%u: port %u: link change (PxIS=%08x SSTS=%08x); hot plug is not handled\n",
                  Port->Controller->Number, Port->Index, PortIs,
@@ -407,15 +417,24 @@ VOID AhciPollOnce(PAHCI_PORT Port)
 
 /* One polled look, without the lock until something needs it.  Under TCG
  * every MMIO access is a trip into QEMU's device model (taking its big
- * lock), so a look reads one register -- PxSACT or PxCI -- and only every
- * AHCI_POLL_IS_LOOKS-th look with nothing finished also PxIS (an error
- * stops the command: its bit stays set until recovery), every
- * AHCI_POLL_DEADLINE_LOOKS-th the deadlines.  What finished is reaped with
- * the value just read, unless the port changed meanwhile (a completion or
- * issue from a DPC between the read and the lock): then it is read again. */
+ * lock), so a look with nothing to do reads one register -- PxSACT or
+ * PxCI -- and only every AHCI_POLL_IS_LOOKS-th such look also PxIS (an
+ * error stops the command: its bit stays set until recovery), every
+ * AHCI_POLL_DEADLINE_LOOKS-th the deadlines.
+ *
+ * DESIGN.md's fault rule holds on this path too: PxIS is read before any
+ * command is credited or any new one handed to the HBA (the doorbell of
+ * slots prepared since the last look included), so nothing is issued to a
+ * device that reported an error and recovery decides what finished.
+ * (Issuing into that window made QEMU refuse reused tags and let a stale
+ * completion clear a new command's PxSACT bit: a write acknowledged that
+ * never reached the disk.)  What finished is reaped with the value just
+ * read, unless the port changed meanwhile (a completion or issue from a
+ * DPC between the read and the lock): then it is read again. */
 VOID AhciPollLook(PAHCI_PORT Port)
 {
-    ULONG issued = Port->Issued, ncq = Port->NcqIssued, looks = ++Port->PollLooks;
+    ULONG issued = Port->Issued, ncq = Port->NcqIssued, deferred = Port->Deferred;
+    ULONG looks = ++Port->PollLooks;
     ULONG64 commands = Port->Commands;
     LIST_ENTRY done;
     KIRQL irql;
@@ -425,13 +444,11 @@ VOID AhciPollLook(PAHCI_PORT Port)
             AhciProcessPort(Port, 0);   /* starts what waits */
         return;
     }
-    if (Port->Deferred) {
-        KeAcquireSpinLock(&Port->Lock, &irql);
-        AhciRingDoorbell(Port);
-        KeReleaseSpinLock(&Port->Lock, irql);
-    }
-    ULONG active = AhciReadActive(Port, issued, ncq);
-    if (!(issued & ~active)) {
+    /* Slots not yet rung are not in PxCI/PxSACT: not finished. */
+    ULONG sent = issued & ~deferred;
+    ULONG active = sent ? AhciReadActive(Port, sent, ncq & sent) : 0;
+    BOOLEAN finished = (sent & ~active) != 0;
+    if (!finished && !deferred) {
         ULONG is = 0;
         if (!(looks % AHCI_POLL_IS_LOOKS))
             is = AhciRead(Port->Regs, AHCI_PxIS) & AhciPolledIsMask(Port);
@@ -441,14 +458,25 @@ VOID AhciPollLook(PAHCI_PORT Port)
             AhciProcessPort(Port, is);
         return;
     }
+    /* Something to credit or to ring: the device's error state first. */
+    ULONG is = AhciRead(Port->Regs, AHCI_PxIS) & AhciPolledIsMask(Port);
+    if (is) {
+        AhciWrite(Port->Regs, AHCI_PxIS, is);
+        AhciProcessPort(Port, is);
+        return;
+    }
     InitializeListHead(&done);
     KeAcquireSpinLock(&Port->Lock, &irql);
-    if (Port->Issued) {
-        if (Port->Issued != issued || Port->NcqIssued != ncq || Port->Commands != commands)
-            active = AhciReadActive(Port, Port->Issued, Port->NcqIssued);
+    if (Port->Issued && finished) {
+        if (Port->Issued != issued || Port->NcqIssued != ncq || Port->Commands != commands ||
+            Port->Deferred != deferred) {
+            sent = Port->Issued & ~Port->Deferred;
+            active = sent ? AhciReadActive(Port, sent, Port->NcqIssued & sent) : 0;
+        }
         AhciReapLocked(Port, 0, active, FALSE, &done);
     }
     AhciStartPending(Port, &done);
+    AhciRingDoorbell(Port);
     KeReleaseSpinLock(&Port->Lock, irql);
     AhciFinishIrps(&done);
 }

@@ -419,6 +419,8 @@ static VOID BenchReport(BENCH *b)
     /* Little's law: requests in flight on average = time spent in flight / time. */
     ULONG64 depth10 = us ? b->LatencyTicks * 10000000ull / b->TscHz / us : 0;
     CHAR check[96] = "", written[48] = "", verify[64] = "", drain[48] = "", firstErr[40] = "";
+    CHAR recoveries[32] = "";
+    NTSTOR_AHCI_INFO after;
 
     if (b->Errors) {
         ShellErrorF(b->FirstError, DiskShellWhy(b->FirstError), "bench disk=%u errors=%llu",
@@ -431,6 +433,13 @@ static VOID BenchReport(BENCH *b)
         RtlStringCbPrintfA(check, sizeof(check), " checked=%llu bad_blocks=%llu first_bad_lba=%s",
                            b->Checked, b->BadBlocks, bad);
     }
+    /* What the device failed, as the port driver counted its recoveries:
+     * beside errors= (what reached bench) it shows faults that retries
+     * absorbed. */
+    if (b->Disk.HaveAhci && NT_SUCCESS(DiskShellIoctl(&b->Disk, IOCTL_NTSTOR_AHCI_GET_INFO, NULL, 0,
+                                                      &after, sizeof(after), NULL)))
+        RtlStringCbPrintfA(recoveries, sizeof(recoveries), " recoveries=%llu",
+                           after.Errors - b->Disk.Ahci.Errors);
     if (b->Written)
         RtlStringCbPrintfA(written, sizeof(written), " written=%llu", b->WrittenBlocks);
     if (b->VerifyAfter && !b->DrainTimedOut) {
@@ -444,14 +453,14 @@ static VOID BenchReport(BENCH *b)
     }
     ConPrintf("bench disk=%u rw=%s bs=%llu qd=%llu mode=%s%s%s offset=%llu blocks=%llu ios=%llu "
               "iops=%llu mbps=%llu.%llu p50_us=%llu p90_us=%llu p99_us=%llu p999_us=%llu "
-              "max_us=%llu avg_qd=%llu.%llu errors=%llu short=%llu%s%s%s%s%s\n",
+              "max_us=%llu avg_qd=%llu.%llu errors=%llu short=%llu%s%s%s%s%s%s\n",
               b->Disk.Number, b->Rw, b->Bs, b->Qd, b->Poll ? "poll" : "irq",
               b->Disk.HaveAhci ? " source=" : "",
               b->Disk.HaveAhci ? DiskShellModeName(b->Disk.Ahci.Mode) : "", b->Offset, b->Blocks,
               b->Ios, iops, mbps10 / 10, mbps10 % 10, BenchHistPercentile(b->Hist, 500),
               BenchHistPercentile(b->Hist, 900), BenchHistPercentile(b->Hist, 990),
               BenchHistPercentile(b->Hist, 999), b->Hist->MaxUs, depth10 / 10, depth10 % 10,
-              b->Errors, b->Short, firstErr, check, written, verify, drain);
+              b->Errors, b->Short, recoveries, firstErr, check, written, verify, drain);
 }
 
 static VOID BenchFree(BENCH *b)

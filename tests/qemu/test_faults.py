@@ -52,6 +52,10 @@ def case_offset(mode, qd):
     return case_index(mode, qd) * SPAN
 
 
+# The `once` disk's writes go over the pattern its reads check.
+WRITE_SEED_DELTA = 500
+
+
 def case_seed(mode, qd):
     return 1000 + case_index(mode, qd)
 
@@ -166,6 +170,7 @@ def test_fault_matrix_run(m, mode):
         assert b["errors"] == "0" and not errs, out
         assert int(b["written"]) > 0 and b["verify_bad"] == "0", out
         assert b["verified"] == b["written"], out
+        assert int(b["recoveries"]) > 0, out     # the faults did happen
         case["wr3"] = b
         # Intermittent read errors: every read reported good holds its data.
         b, errs, out = bench(m, rd3, "randread", mode, qd, seed)
@@ -183,7 +188,8 @@ def test_fault_matrix_run(m, mode):
             assert b["errors"] == "0" and not errs, out
         assert b["bad_blocks"] == "0", out
         case["once_read"] = b
-        b, errs, out = bench(m, once, "write", mode, qd, seed, "verify=1")
+        # Writes over the read pattern, with a seed of their own.
+        b, errs, out = bench(m, once, "write", mode, qd, seed + WRITE_SEED_DELTA, "verify=1")
         if (mode, qd) == ALWAYS_CASE:
             first_bad = ALWAYS_AT - ALWAYS_AT % SPB
             assert b["errors"] != "0" and b["first_error_lba"] == str(first_bad), out
@@ -220,13 +226,14 @@ def test_fault_matrix_on_the_host(m, images):
     table = ["case            disk  requests  failed  reported  lost"]
     for (mode, qd), case in sorted(RESULTS.items()):
         off, seed = case_offset(mode, qd), case_seed(mode, qd)
-        for name, key in (("wr3", "wr3"), ("once", "once_write")):
+        for name, key, wseed, before in (("wr3", "wr3", seed, OLD_SEED),
+                                          ("once", "once_write", seed + WRITE_SEED_DELTA, seed)):
             b = case[key]
-            new, old, torn = pattern_blocks(images[name][0], off, SPAN, seed, OLD_SEED)
+            new, old, torn = pattern_blocks(images[name][0], off, SPAN, wseed, before)
             written = int(b["written"])
             lost = written - new
             table.append("%-5s qd=%-2d      %-5s %-9s %-7s %-9s %d" % (
-                mode, qd, name, b["ios"], b["errors"], b["errors"], lost))
+                mode, qd, name, b["ios"], b["recoveries"], b["errors"], lost))
             assert torn == 0, (mode, qd, name, torn)
             assert new == written, (mode, qd, name, new, written)
     # Outside the cases' regions the old data is untouched, on every disk.
