@@ -261,6 +261,11 @@ static inline VOID AhciPortLayout(PAHCI_PORT Port, PUCHAR Base, ULONG64 BasePa)
     }
 }
 
+/* A routine whose comment says "lock held" checks it, as xv6's holding()
+ * does: a caller that breaks the rule stops the machine there, naming the
+ * routine, instead of racing the ISR's DPC for the slots. */
+#define AHCI_ASSERT_LOCKED(Port) ASSERT(!KeTestSpinLock(&(Port)->Lock))
+
 /* An error the ISR saw (PendingIs) that its DPC has not yet handed to
  * recovery: nothing new may be issued meanwhile (DESIGN.md's fault rule).
  * Any IRQL, lock held or not. */

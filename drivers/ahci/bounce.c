@@ -137,6 +137,8 @@ VOID AhciBounceFinish(PAHCI_PORT Port, ULONG S, ULONG Length)
     PAHCI_BOUNCE b = Port->Bounce;
     PAHCI_BOUNCE_SLOT bs;
 
+    AHCI_ASSERT_LOCKED(Port);
+
     if (!b || S >= AHCI_MAX_SLOTS || !(bs = &b->Slots[S])->Client)
         return;
     if (bs->In && Length)
@@ -152,6 +154,8 @@ BOOLEAN AhciBounceBuild(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, P
     ULONG64 high = 0;
     BOOLEAN in = !SatlIsWrite(Ata);
     PCSTR why = NULL;
+
+    AHCI_ASSERT_LOCKED(Port);
 
     if (!bytes || !Buffer || !AhciBufferAbove4G(Irp, Buffer, bytes, &high))
         return FALSE;

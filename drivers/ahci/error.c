@@ -94,6 +94,8 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
     LONG tag = -1;
     SATL_SENSE sense;
 
+    AHCI_ASSERT_LOCKED(Port);
+
     Port->Errors++;
     Port->InRecovery = TRUE;
     DbgPrint("ahci%u: port %u: recovery: PxIS=%08x timed_out=%08x CI=%08x SACT=%08x TFD=%08x "

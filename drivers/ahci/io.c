@@ -142,6 +142,8 @@ static VOID AhciPrepareSlot(PAHCI_PORT Port, ULONG S)
     ULONG bit = 1u << S;
     PAHCI_SLOT slot = &Port->Slots[S];
 
+    AHCI_ASSERT_LOCKED(Port);
+
     slot->Deadline = AhciNow() + (ULONG64)AhciTimeoutSeconds(slot->Srb) * 10000000ull;
     Port->Issued |= bit;
     if (SatlIsFpdma(&slot->Ata)) {
@@ -160,6 +162,8 @@ VOID AhciRingDoorbell(PAHCI_PORT Port)
 {
     ULONG bits = Port->Deferred, ncq = bits & Port->NcqIssued;
 
+    AHCI_ASSERT_LOCKED(Port);
+
     if (!bits)
         return;
     Port->Deferred = 0;
@@ -177,6 +181,8 @@ VOID AhciIssueSlot(PAHCI_PORT Port, ULONG S)
 VOID AhciReissueSlot(PAHCI_PORT Port, ULONG S, PLIST_ENTRY Done)
 {
     PAHCI_SLOT slot = &Port->Slots[S];
+
+    AHCI_ASSERT_LOCKED(Port);
 
     if (AhciBuildCommand(Port, S, &slot->Ata, slot->Irp, slot->Srb->DataBuffer, FALSE))
         AhciIssueSlot(Port, S);
@@ -201,6 +207,8 @@ VOID AhciStartPending(PAHCI_PORT Port, PLIST_ENTRY Done)
     SATL_OPTIONS opt = { Port->UseNcq, Port->Scratch, AHCI_SCRATCH_SIZE };
     SATL_RESULT r;
     BOOLEAN ring = FALSE;
+
+    AHCI_ASSERT_LOCKED(Port);
 
     /* Commands recovery could not pin an NCQ error on go back one at a
      * time, alone (even on a quiesced port: they were taken before), so a
@@ -312,6 +320,8 @@ static VOID AhciReapLocked(PAHCI_PORT Port, ULONG PortIs, ULONG Active, BOOLEAN 
                            PLIST_ENTRY Done)
 {
     ULONG finished = Port->Issued & ~Active;
+
+    AHCI_ASSERT_LOCKED(Port);
 
     /* A slot prepared but not yet rung (Deferred) is in neither PxCI nor
      * PxSACT: not done. */

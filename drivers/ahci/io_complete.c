@@ -69,6 +69,8 @@ VOID AhciCompleteSlot(PAHCI_PORT Port, ULONG S, UCHAR SrbStatus, const SATL_SENS
     SATL_SENSE ptSense;
     ULONG length = SrbStatus == SRB_STATUS_SUCCESS ? slot->Ata.TransferBytes : 0;
 
+    AHCI_ASSERT_LOCKED(Port);
+
     Port->Issued &= ~bit;
     Port->NcqIssued &= ~bit;
     Port->Deferred &= ~bit;     /* failed (reset, device gone) before it was rung */

@@ -256,6 +256,8 @@ static BOOLEAN AhciWatchPort(PAHCI_PORT Port, PBOOLEAN Lost)
     BOOLEAN act = FALSE;
     ULONG64 now;
 
+    AHCI_ASSERT_LOCKED(Port);
+
     if (!issued) {
         Port->WatchDone = 0;
         Port->WatchCommands = Port->Commands;

@@ -30,6 +30,10 @@ VOID KeAcquireSpinLock(PKSPIN_LOCK SpinLock, PKIRQL OldIrql);
 VOID KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql);
 VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock);
 VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock);
+/* TRUE when the lock is free (NT's contract).  On one CPU a lock that is
+ * not free is held by the caller's own context, so ASSERT(!KeTestSpinLock)
+ * checks a "lock held" rule. */
+BOOLEAN KeTestSpinLock(PKSPIN_LOCK SpinLock);
 
 struct _KDPC;
 typedef VOID KDEFERRED_ROUTINE(struct _KDPC *Dpc, PVOID DeferredContext,

@@ -59,3 +59,8 @@ VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock)
 {
     KiRelease(SpinLock, __builtin_return_address(0));
 }
+
+BOOLEAN KeTestSpinLock(PKSPIN_LOCK SpinLock)
+{
+    return !(__atomic_load_n(SpinLock, __ATOMIC_RELAXED) & KI_LOCK_OWNED);
+}

@@ -111,6 +111,7 @@
     X(KeSetTimerEx)                            \
     X(KeStallExecutionProcessor)               \
     X(KeSynchronizeExecution)                  \
+    X(KeTestSpinLock)                          \
     X(KeWaitForSingleObject)                   \
     X(MmAllocateContiguousMemorySpecifyCache)  \
     X(MmBuildMdlForNonPagedPool)               \

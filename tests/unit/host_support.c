@@ -164,6 +164,7 @@ WEAK VOID KeReleaseSpinLock(PKSPIN_LOCK L, KIRQL New)
 }
 WEAK VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK L) { *L = 1; }
 WEAK VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK L) { *L = 0; }
+WEAK BOOLEAN KeTestSpinLock(PKSPIN_LOCK L) { return *L == 0; }
 
 WEAK VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE Routine, PVOID Context)
 {

@@ -252,9 +252,10 @@ static void test_ncq_ordering(void **state)
 
 /* Poll mode (io.c "Doorbell batching"): IRPs whose originator polls are
  * left with the HBA (no spinning in the submitter); the first rings at
- * once, later ones wait for the next look, which rings them with one
- * PxSACT and one PxCI write and only then reads PxSACT, so a slot not yet
- * rung is never taken for a finished one.  Other IRPs ring at once. */
+ * once, later ones wait for the next look, which reads PxSACT (a slot not
+ * yet rung is never taken for a finished one), then PxIS, and rings them
+ * with one PxSACT and one PxCI write only if the device reports no error.
+ * Other IRPs ring at once. */
 static void test_polled_doorbell_batching(void **state)
 {
     PFN_NUMBER p[] = { 0x100 };
@@ -284,8 +285,9 @@ static void test_polled_doorbell_batching(void **state)
     assert_int_equal(reg(AHCI_PxCI), 0);
     assert_int_equal(ncompleted, 0);
 
-    /* A look rings both with one write each; slot 0 has finished (the
-     * written PxSACT value shows only 1 and 2 active). */
+    /* A look reads first (slot 0 has finished), checks PxIS, credits
+     * slot 0 and only then rings 1 and 2 with one write each. */
+    setreg(AHCI_PxSACT, 0);
     AhciPollLook(&port);
     assert_int_equal(port.Deferred, 0);
     assert_int_equal(reg(AHCI_PxSACT), 0x6);
@@ -339,6 +341,54 @@ static void test_polled_doorbell_batching(void **state)
     free(x);
     free(y);
     free(z);
+    teardown_port();
+}
+
+/* DESIGN.md's fault rule on the polled path: a look that finds something
+ * to credit or to ring reads PxIS first; with an error there, recovery
+ * runs and the slots prepared meanwhile are not rung (the device gets
+ * nothing new).  On the interrupt path, an error the ISR queued for its
+ * DPC (PendingIs) holds new requests back until recovery has run. */
+static void test_error_stops_issue(void **state)
+{
+    PFN_NUMBER p[] = { 0x100 };
+    AHCI_SIM_REQ *r[4];
+
+    setup_port(TRUE);
+    port.Mode = NtstorAhciModePoll;
+    for (int i = 0; i < 4; i++) {
+        r[i] = AhciSimRequest(FAKE_VA(0), 4096, p, 1);
+        AhciSimCdbRw(r[i], SCSIOP_WRITE, 8 * i, 8);
+        r[i]->irp.Flags |= IRP_NTSTOR_POLLED;
+    }
+    AhciSubmitSrb(&port, &r[0]->irp, &r[0]->srb);
+    setreg(AHCI_PxCI, 0);
+    AhciSubmitSrb(&port, &r[1]->irp, &r[1]->srb);
+    assert_int_equal(port.Deferred, 0x2);
+    /* Slot 0 failed: its PxSACT bit stays, the HBA reports TFES. */
+    setreg(AHCI_PxIS, AHCI_PxIS_TFES);
+    AhciPollLook(&port);
+    assert_int_equal(recover_calls, 1);
+    assert_int_equal(reg(AHCI_PxSACT), 0x1);    /* slot 1 never rung */
+    assert_int_equal(reg(AHCI_PxCI), 0);
+    assert_int_equal(ncompleted, 0);
+
+    /* Interrupt-driven: the ISR saw TFES, its DPC has not run yet. */
+    teardown_port();
+    setup_port(TRUE);
+    port.Mode = NtstorAhciModeMsi;
+    port.PendingIs = AHCI_PxIS_TFES | AHCI_PENDING_IS_SEEN;
+    AhciSubmitSrb(&port, &r[2]->irp, &r[2]->srb);
+    assert_int_equal(port.Issued, 0);
+    assert_int_equal(reg(AHCI_PxCI), 0);
+    /* The DPC hands the error to recovery, then what waited goes out. */
+    ULONG is = __atomic_exchange_n(&port.PendingIs, 0, __ATOMIC_RELAXED);
+    AhciProcessPort(&port, is & ~AHCI_PENDING_IS_SEEN);
+    assert_int_equal(recover_calls, 1);
+    assert_int_equal(port.Issued, 0x1);
+    assert_int_equal(reg(AHCI_PxCI), 0x1);
+    for (int i = 0; i < 4; i++)
+        free(r[i]);
     teardown_port();
 }
 
@@ -621,6 +671,7 @@ int main(void)
         cmocka_unit_test(test_prdt_limits),
         cmocka_unit_test(test_ncq_ordering),
         cmocka_unit_test(test_polled_doorbell_batching),
+        cmocka_unit_test(test_error_stops_issue),
         cmocka_unit_test(test_synthesized_and_sense),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_bounce_above_4g),
