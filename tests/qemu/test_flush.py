@@ -15,13 +15,12 @@ the flush reached the disk:
     error line naming the disk (number, serial) saying the cache was not
     flushed, and still powers off;
   - every flush failing: `unload disk` (removal flushes) prints that
-    error line too;
-  - no fault: a guest write is on the host image after `poweroff`."""
+    error line too.
+After the one-shot fault, poweroff reports nothing and the guest's write
+is on the host image."""
 import os
 import re
 import sys
-
-import pytest
 
 from ntstor import ROOT, Machine
 
@@ -63,7 +62,7 @@ def flush_error(m, n):
     """`flush n` must fail: returns its error line."""
     out = m.cmd("flush %s" % n, timeout=120)
     assert not re.search(r"^flush disk=%s status=STATUS_SUCCESS" % n, out, re.M), out
-    errs = [l for l in out.splitlines() if l.startswith("error: flush disk=%s " % n)]
+    errs = [l for l in out.splitlines() if re.match(r"error: flush disk=%s\b" % n, l)]
     assert len(errs) == 1, out
     return errs[0]
 
@@ -116,14 +115,3 @@ def test_unload_reports_failed_removal_flush(tmp_path):
         assert "STATUS_SUCCESS" not in errs[0]
         assert m.lines("disks", "disk") == []          # the unload itself went through
 
-
-def test_poweroff_without_fault_keeps_the_write(tmp_path):
-    img, spec = work_disk(tmp_path, "clean")
-    with Machine(["--disk", spec], log_name="test_flush_clean") as m:
-        d = port1(m)
-        write_some(m, d["n"], lba=4096)
-        assert m.poweroff(timeout=120) == 0
-        out = m.child.before.replace("\r", "")
-    assert "error:" not in out, out
-    assert re.search(r"disk%s: shutdown: write cache flushed" % d["n"], out), out
-    assert mkdisk.check_pattern(img, 4096, 8, SEED)
