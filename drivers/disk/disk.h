@@ -145,6 +145,7 @@ VOID DiskInitRequestPool(PDISK_FDO Fdo);
 DRIVER_DISPATCH DiskDispatchDeviceControl;
 /* flush.c */
 DRIVER_DISPATCH DiskDispatchFlush;
+NTSTATUS DiskFlushAndReport(PDISK_FDO Fdo, PCSTR When);
 DRIVER_DISPATCH DiskDispatchCreateClose;
 
 #endif /* NTSTOR_DISK_H */

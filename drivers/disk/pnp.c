@@ -120,7 +120,7 @@ NTSTATUS DiskDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     case IRP_MN_SURPRISE_REMOVAL: {
         BOOLEAN remove = stack->MinorFunction == IRP_MN_REMOVE_DEVICE;
         if (fdo->State == DiskStateStarted && remove)
-            DiskSynchronizeCache(fdo);      /* orderly removal: nothing acknowledged is lost */
+            DiskFlushAndReport(fdo, "before removal");  /* orderly removal: flush, or say it failed */
         fdo->State = DiskStateRemoved;
         IoUnregisterShutdownNotification(fdo->Self);
         DiskTearDown(fdo);
@@ -161,7 +161,7 @@ NTSTATUS DiskDispatchPower(PDEVICE_OBJECT DeviceObject, PIRP Irp)
           stack->Parameters.Power.State.SystemState > PowerSystemWorking) ||
          (stack->Parameters.Power.Type == DevicePowerState &&
           stack->Parameters.Power.State.DeviceState > PowerDeviceD0)))
-        DiskSynchronizeCache(common->Fdo);
+        DiskFlushAndReport(common->Fdo, "before power-down");
     IoSkipCurrentIrpStackLocation(Irp);
     return IoCallDriver(common->Fdo->Lower, Irp);
 }

@@ -114,7 +114,8 @@ static VOID DiskSenseToStatus(DISK_SRB_RESULT *r)
     }
 }
 
-VOID DiskInterpretSrb(const SCSI_REQUEST_BLOCK *Srb, NTSTATUS IrpStatus, DISK_SRB_RESULT *r)
+static VOID DiskInterpretSrbStatus(const SCSI_REQUEST_BLOCK *Srb, NTSTATUS IrpStatus,
+                                   DISK_SRB_RESULT *r)
 {
     UCHAR status = SRB_STATUS(Srb->SrbStatus);
 
@@ -176,6 +177,24 @@ VOID DiskInterpretSrb(const SCSI_REQUEST_BLOCK *Srb, NTSTATUS IrpStatus, DISK_SR
         r->Status = NT_SUCCESS(IrpStatus) ? STATUS_IO_DEVICE_ERROR : IrpStatus;
         return;
     }
+}
+
+BOOLEAN DiskIsCacheFlush(const UCHAR *Cdb)
+{
+    return Cdb[0] == SCSIOP_SYNCHRONIZE_CACHE || Cdb[0] == SCSIOP_SYNCHRONIZE_CACHE16;
+}
+
+VOID DiskInterpretSrb(const SCSI_REQUEST_BLOCK *Srb, NTSTATUS IrpStatus, DISK_SRB_RESULT *r)
+{
+    DiskInterpretSrbStatus(Srb, IrpStatus, r);
+    /* DESIGN.md "Faults": a failed flush is an error to its caller, never
+     * retried into success.  Whatever the sense says (even an aborted
+     * command or a reset that "did not run" it), the device may have
+     * dropped cached writes it had acknowledged; a second SYNCHRONIZE
+     * CACHE that succeeds only flushes what is left, it does not bring
+     * those sectors back. */
+    if (DiskIsCacheFlush(Srb->Cdb))
+        r->Retry = FALSE;
 }
 
 VOID DiskBuildReadWrite16(PUCHAR Cdb, BOOLEAN Write, ULONG64 Lba, ULONG Blocks)

@@ -35,8 +35,12 @@ typedef struct _DISK_SRB_RESULT {
 /* Reads SrbStatus, ScsiStatus and the returned sense (fixed or descriptor
  * format) of a completed SRB; IrpStatus is the port's IRP status, used
  * when the SRB says nothing.  SRB_STATUS_DATA_OVERRUN is success (the
- * port moved DataTransferLength bytes). */
+ * port moved DataTransferLength bytes).  A failed SYNCHRONIZE CACHE is
+ * never Retry: the caller must see the failure (DESIGN.md "Faults"). */
 VOID DiskInterpretSrb(const SCSI_REQUEST_BLOCK *Srb, NTSTATUS IrpStatus, DISK_SRB_RESULT *Result);
+
+/* TRUE for SYNCHRONIZE CACHE(10) and (16). */
+BOOLEAN DiskIsCacheFlush(const UCHAR *Cdb);
 
 /* Builds a READ(16)/WRITE(16) CDB (SBC-3 5.8/5.40). */
 VOID DiskBuildReadWrite16(PUCHAR Cdb, BOOLEAN Write, ULONG64 Lba, ULONG Blocks);

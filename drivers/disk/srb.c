@@ -24,7 +24,7 @@ static VOID DiskWaitPolled(PKEVENT Done, PDEVICE_OBJECT Lower)
 }
 
 /* Flags: SRB_FLAGS_DATA_IN / DATA_OUT / NO_DATA_TRANSFER.  Transient errors
- * are retried.  Sense (optional, SenseLength in/out) gets the sense bytes
+ * are retried, except on a SYNCHRONIZE CACHE (DiskInterpretSrb).  Sense (optional, SenseLength in/out) gets the sense bytes
  * of the last try. */
 NTSTATUS DiskSendSrbSync(PDISK_FDO Fdo, const UCHAR *Cdb, UCHAR CdbLength, PVOID Buffer,
                          ULONG Length, ULONG Flags, PULONG Transferred,

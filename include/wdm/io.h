@@ -948,6 +948,13 @@ PDEVICE_OBJECT IoGetAttachedDeviceReference(PDEVICE_OBJECT DeviceObject);
  * unregisters before deleting the device (IoDeleteDevice also does it). */
 NTSTATUS IoRegisterShutdownNotification(PDEVICE_OBJECT DeviceObject);
 VOID IoUnregisterShutdownNotification(PDEVICE_OBJECT DeviceObject);
+/* A failure no caller can be told of (a flush at IRP_MJ_SHUTDOWN or at
+ * IRP_MN_REMOVE_DEVICE, which cannot fail) goes to the user: the shell
+ * prints `error: <command> <What>: <STATUS_...> (<Why>)` for the command
+ * during which it was reported.  What names the device in key=value form
+ * ("disk=1 serial=\"QM00003\""), Why says what it means for the data.
+ * ntstor's form of NT's IoRaiseInformationalHardError.  <= DISPATCH_LEVEL. */
+VOID IoReportHardError(NTSTATUS ErrorStatus, PCSTR What, PCSTR Why);
 /* The device directly below (referenced), or NULL. */
 PDEVICE_OBJECT IoGetLowerDeviceObject(PDEVICE_OBJECT DeviceObject);
 

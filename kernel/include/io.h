@@ -17,7 +17,9 @@
  *   interrupt.c IoConnectInterrupt, KeSynchronizeExecution
  *   file.c      file objects: open, cleanup, close
  *   ntapi.c     NtCreateFile, NtReadFile, ... NtClose
- *   load.c      (the driver loader's) DriverEntry / unload flow */
+ *   load.c      (the driver loader's) DriverEntry / unload flow
+ *   shutdown.c  IoRegisterShutdownNotification, IRP_MJ_SHUTDOWN at poweroff
+ *   harderr.c   IoReportHardError: driver errors no caller can be told of */
 #ifndef NTSTOR_IO_H
 #define NTSTOR_IO_H
 
@@ -194,5 +196,26 @@ NTSTATUS IopLoadDriver(PCUNICODE_STRING ServiceName);
 NTSTATUS IopUnloadDriver(PCUNICODE_STRING ServiceName);
 /* The driver object of a driver IopLoadDriver loaded, or NULL. */
 PDRIVER_OBJECT IopFindLoadedDriver(PCUNICODE_STRING ServiceName);
+
+/* ---- shutdown (shutdown.c) ----
+ * Registrations and in-flight IRP_MJ_SHUTDOWN requests. */
+#define IOP_TAG_SHUTDOWN NTSTOR_TAG('I', 'o', 'S', 'd')
+/* Sends IRP_MJ_SHUTDOWN to every registered device, newest first, waiting
+ * up to 10 s for each.  The kernel's shutdown callback (KeRunShutdownCallbacks
+ * runs it at poweroff/reboot); PASSIVE_LEVEL. */
+VOID IopShutdownSystem(PVOID Context);
+
+/* ---- hard errors (harderr.c) ----
+ * What IoReportHardError (include/wdm/io.h) queued, oldest first, for the
+ * shell to print as `error: <command> <What>: <STATUS> (<Why>)`. */
+#define IOP_HARD_ERRORS 8
+typedef struct _IOP_HARD_ERROR {
+    NTSTATUS Status;
+    CHAR What[96];
+    CHAR Why[64];
+} IOP_HARD_ERROR;
+/* TRUE with the oldest report taken out of the queue.  *Lost: reports
+ * that found the queue full since the last call (in the log only). */
+BOOLEAN IopTakeHardError(IOP_HARD_ERROR *Error, PULONG Lost);
 
 #endif /* NTSTOR_IO_H */

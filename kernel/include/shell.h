@@ -33,6 +33,12 @@ INT ShellError(PCSTR What, NTSTATUS Status, PCSTR Why);
 INT ShellErrorF(NTSTATUS Status, PCSTR Why, PCSTR WhatFormat, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Prints the drivers' hard errors (IoReportHardError) queued while
+ * Command ran, one "error: <Command> <What>: STATUS_NAME (<Why>)" line
+ * each.  The interpreter calls it after every command; a command that
+ * does not return (poweroff) calls it itself.  TRUE if it printed any. */
+BOOLEAN ShellReportHardErrors(PCSTR Command);
+
 /* Argument helpers: parse a decimal or 0x-hex number; key=value lookup.
  * Return FALSE (and leave *Value alone) on a malformed number. */
 BOOLEAN ShellParseU64(PCSTR Text, ULONG64 *Value);

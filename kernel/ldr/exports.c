@@ -70,6 +70,7 @@
     X(IoRegisterPollRoutine)                   \
     X(IoRegisterShutdownNotification)          \
     X(IoReleaseCancelSpinLock)                 \
+    X(IoReportHardError)                       \
     X(IoReuseIrp)                              \
     X(IoStartNextPacket)                       \
     X(IoStartNextPacketByKey)                  \

@@ -215,7 +215,8 @@ static INT CmdFlush(INT Argc, PCHAR *Argv)
     status = NtFlushBuffersFile(d.Handle, &iosb);
     DiskShellClose(&d);
     if (!NT_SUCCESS(status))
-        return ShellErrorF(status, NULL, "flush disk=%u", d.Number);
+        return ShellErrorF(status, "write cache not flushed", "flush disk=%u serial=\"%s\"",
+                           d.Number, d.Info.Serial);
     ConPrintf("flush disk=%u status=%s\n", d.Number, RtlNtStatusName(status));
     return 0;
 }

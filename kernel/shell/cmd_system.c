@@ -19,6 +19,7 @@ static INT CmdPoweroff(INT Argc, PCHAR *Argv)
 {
     ConPrintf("poweroff: flushing and powering off\n");
     KeRunShutdownCallbacks();
+    ShellReportHardErrors("poweroff");      /* a disk that failed its flush */
     HalPowerOff();
 }
 SHELL_COMMAND(poweroff, CmdPoweroff, "poweroff", "flush disks and power the machine off");
@@ -27,6 +28,7 @@ static INT CmdReboot(INT Argc, PCHAR *Argv)
 {
     ConPrintf("reboot: flushing and restarting\n");
     KeRunShutdownCallbacks();
+    ShellReportHardErrors("reboot");
     HalReboot();
 }
 SHELL_COMMAND(reboot, CmdReboot, "reboot", "flush disks and restart the machine");

@@ -2,6 +2,7 @@
  * section (see shell.h), splits lines into arguments, runs them, and owns
  * the error-line format every command shares. */
 #include <ntos.h>
+#include <io.h>
 #include <shell.h>
 
 extern const SHELL_COMMAND_DESC __shellcmds_start[], __shellcmds_end[];
@@ -25,6 +26,26 @@ INT ShellErrorF(NTSTATUS Status, PCSTR Why, PCSTR WhatFormat, ...)
     RtlStringCbVPrintfA(what, sizeof(what), WhatFormat, ap);
     va_end(ap);
     return ShellError(what, Status, Why);
+}
+
+BOOLEAN ShellReportHardErrors(PCSTR Command)
+{
+    IOP_HARD_ERROR e;
+    ULONG lost = 0, more;
+    BOOLEAN any = FALSE;
+
+    while (IopTakeHardError(&e, &more)) {
+        lost += more;
+        ShellErrorF(e.Status, e.Why[0] ? e.Why : NULL, "%s %s", Command, e.What);
+        any = TRUE;
+    }
+    lost += more;
+    if (lost) {
+        ShellErrorF(STATUS_BUFFER_OVERFLOW, "more driver errors than the queue holds: see log",
+                    "%s lost=%u", Command, lost);
+        any = TRUE;
+    }
+    return any;
 }
 
 BOOLEAN ShellParseU64(PCSTR Text, ULONG64 *Value)
@@ -101,6 +122,10 @@ INT ShellExecute(PCHAR Line)
 
     KIRQL irql = KeGetCurrentIrql();
     INT rc = cmd->Handler(argc, argv);
+    /* A driver error no caller could return (a flush at removal, say)
+     * belongs to the command during which it happened. */
+    if (ShellReportHardErrors(cmd->Name))
+        rc = 1;
     /* A command must hand the CPU back as it found it. */
     if (KeGetCurrentIrql() != irql)
         KeBugCheckEx(IRQL_GT_ZERO_AT_SYSTEM_SERVICE, (ULONG_PTR)cmd->Name, irql,

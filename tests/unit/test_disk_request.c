@@ -1,7 +1,8 @@
 /* test_disk_request.c - host unit tests of the disk class driver's request
  * rules (drivers/disk/request.c): transfer checks (alignment, end of disk,
  * partitions), splitting into pieces, and SRB/sense interpretation
- * (overrun as success, fixed and descriptor sense, retryable errors). */
+ * (overrun as success, fixed and descriptor sense, retryable errors, a
+ * failed flush never retried). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -155,6 +156,48 @@ static void test_interpret_srb_statuses(void **state)
     assert_int_equal(r.Status, STATUS_DEVICE_DOES_NOT_EXIST);
 }
 
+/* DESIGN.md "Faults": a failed flush is never retried into success.  The
+ * same failures on a WRITE(16) are retried (the control: the rule is the
+ * flush's, not the sense's). */
+static void test_failed_flush_not_retried(void **state)
+{
+    static const UCHAR opcodes[] = { SCSIOP_SYNCHRONIZE_CACHE, SCSIOP_SYNCHRONIZE_CACHE16, SCSIOP_WRITE16 };
+    static const struct { UCHAR Key, Asc; } senses[] = {
+        { SCSI_SENSE_ABORTED_COMMAND, 0 },         /* what ahci.sys reports for a failed FLUSH CACHE EXT */
+        { SCSI_SENSE_ABORTED_COMMAND, 0x47 },
+        { SCSI_SENSE_UNIT_ATTENTION, 0x29 },
+    };
+    static const UCHAR srbStatuses[] = { SRB_STATUS_TIMEOUT, SRB_STATUS_BUSY, SRB_STATUS_BUS_RESET };
+
+    for (size_t o = 0; o < sizeof(opcodes); o++) {
+        BOOLEAN flush = opcodes[o] != SCSIOP_WRITE16;
+        for (size_t i = 0; i < sizeof(senses) / sizeof(senses[0]); i++) {
+            UCHAR sense[18] = { 0x70, 0, senses[i].Key, 0, 0, 0, 0, 10, 0, 0, 0, 0, senses[i].Asc, 0 };
+            SCSI_REQUEST_BLOCK s;
+            DISK_SRB_RESULT r;
+            Srb(&s, SRB_STATUS_ERROR | SRB_STATUS_AUTOSENSE_VALID, SCSISTAT_CHECK_CONDITION, sense, 18);
+            s.Cdb[0] = opcodes[o];
+            DiskInterpretSrb(&s, STATUS_IO_DEVICE_ERROR, &r);
+            assert_false(NT_SUCCESS(r.Status));
+            if (r.Retry == flush)
+                fail_msg("opcode %02x sense %x/%02x: retry %d", opcodes[o], senses[i].Key,
+                         senses[i].Asc, r.Retry);
+        }
+        for (size_t i = 0; i < sizeof(srbStatuses); i++) {
+            SCSI_REQUEST_BLOCK s;
+            DISK_SRB_RESULT r;
+            Srb(&s, srbStatuses[i], 0, NULL, 0);
+            s.Cdb[0] = opcodes[o];
+            DiskInterpretSrb(&s, STATUS_IO_DEVICE_ERROR, &r);
+            assert_false(NT_SUCCESS(r.Status));
+            if (r.Retry == flush)
+                fail_msg("opcode %02x srb status %02x: retry %d", opcodes[o], srbStatuses[i], r.Retry);
+        }
+    }
+    assert_true(DiskIsCacheFlush(opcodes));
+    assert_false(DiskIsCacheFlush(opcodes + 2));
+}
+
 static void test_read_write16_cdb(void **state)
 {
     UCHAR cdb[16];
@@ -178,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_interpret_fixed_sense),
         cmocka_unit_test(test_interpret_descriptor_and_short_sense),
         cmocka_unit_test(test_interpret_srb_statuses),
+        cmocka_unit_test(test_failed_flush_not_retried),
         cmocka_unit_test(test_read_write16_cdb),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

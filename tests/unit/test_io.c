@@ -16,6 +16,14 @@
 #include <ke.h>
 #include "host_support.h"
 
+/* The late shutdown completion test needs ASan to see writes into a
+ * returned function's frame (off by default: it costs a fake stack). */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "detect_stack_use_after_return=1";
+}
+
 /* ---- stand-ins for kernel services outside ob/io ---- */
 
 /* Identity "physical" addresses: page numbers are VA >> 12; a direct-map
@@ -1365,6 +1373,87 @@ static void test_shutdown_notification(void **state)
     IopDeleteDriverObject(drv);
 }
 
+/* A device that pends its shutdown IRP past the I/O manager's 10 s: the
+ * sender gives up and returns, the IRP completes later.  What the late
+ * completion touches must still be allocated and freed exactly once: ASan
+ * (with use-after-return detection, see __asan_default_options below)
+ * catches a write into the sender's dead stack frame, into freed pool, or
+ * a second free; the pool counts show nothing is left behind. */
+static PIRP LateShutdownIrp;
+
+static NTSTATUS ShutdownPends(PDEVICE_OBJECT Device, PIRP Irp)
+{
+    IoMarkIrpPending(Irp);
+    LateShutdownIrp = Irp;
+    return STATUS_PENDING;
+}
+
+/* Reuses the stack where the returned sender's frame was. */
+static __attribute__((noinline)) void ScribbleStack(void)
+{
+    volatile UCHAR junk[4096];
+    for (size_t i = 0; i < sizeof(junk); i++)
+        junk[i] = 0xA5;
+}
+
+static void test_shutdown_late_completion(void **state)
+{
+    PDRIVER_OBJECT drv = MakeDriver(u"sdlate");
+    drv->MajorFunction[IRP_MJ_SHUTDOWN] = ShutdownPends;
+    PDEVICE_OBJECT dev = MakeDevice(drv, NULL, 0, 0);
+    IOP_HARD_ERROR e;
+    ULONG lost;
+
+    while (IopTakeHardError(&e, &lost))
+        ;
+    assert_int_equal(IoRegisterShutdownNotification(dev), STATUS_SUCCESS);
+    LateShutdownIrp = NULL;
+    IopShutdownSystem(NULL);        /* the host's wait times out at once */
+    assert_non_null(LateShutdownIrp);
+    ScribbleStack();
+    LateShutdownIrp->IoStatus.Status = STATUS_IO_DEVICE_ERROR;
+    IoCompleteRequest(LateShutdownIrp, IO_NO_INCREMENT);
+    /* The in-flight request went with the late completion; the
+     * registration is all that is left of the tag. */
+    assert_int_equal(host_pool_allocs(IOP_TAG_SHUTDOWN), 1);
+    /* The user was told the device did not answer. */
+    assert_true(IopTakeHardError(&e, &lost));
+    assert_int_equal(e.Status, STATUS_IO_TIMEOUT);
+    assert_false(IopTakeHardError(&e, &lost));
+
+    IoUnregisterShutdownNotification(dev);
+    assert_int_equal(host_pool_allocs(IOP_TAG_SHUTDOWN), 0);
+    IoDeleteDevice(dev);
+    IopDeleteDriverObject(drv);
+}
+
+/* On time, failing: the status is read from the request, which the
+ * sender frees once the completion has run. */
+static NTSTATUS ShutdownFails(PDEVICE_OBJECT Device, PIRP Irp)
+{
+    Irp->IoStatus.Status = STATUS_IO_DEVICE_ERROR;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return STATUS_IO_DEVICE_ERROR;
+}
+
+static void test_shutdown_completion_in_time(void **state)
+{
+    PDRIVER_OBJECT drv = MakeDriver(u"sdfail");
+    drv->MajorFunction[IRP_MJ_SHUTDOWN] = ShutdownFails;
+    PDEVICE_OBJECT dev = MakeDevice(drv, NULL, 0, 0);
+    IOP_HARD_ERROR e;
+    ULONG lost;
+
+    assert_int_equal(IoRegisterShutdownNotification(dev), STATUS_SUCCESS);
+    IopShutdownSystem(NULL);
+    assert_int_equal(host_pool_allocs(IOP_TAG_SHUTDOWN), 1);
+    /* A driver reports its own failure details; no timeout was raised. */
+    assert_false(IopTakeHardError(&e, &lost));
+    IoUnregisterShutdownNotification(dev);
+    IoDeleteDevice(dev);
+    IopDeleteDriverObject(drv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1391,6 +1480,8 @@ int main(void)
         cmocka_unit_test_teardown(test_polled_file_requests, CheckClean),
         cmocka_unit_test_teardown(test_device_names_and_pointer, CheckClean),
         cmocka_unit_test_teardown(test_shutdown_notification, CheckClean),
+        cmocka_unit_test_teardown(test_shutdown_late_completion, CheckClean),
+        cmocka_unit_test_teardown(test_shutdown_completion_in_time, CheckClean),
     };
     return cmocka_run_group_tests(tests, GroupSetup, NULL);
 }
