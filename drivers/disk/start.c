@@ -245,6 +245,21 @@ static VOID DiskReadPartitions(PDISK_FDO Fdo)
              Fdo->Layout->Count);
 }
 
+/* INQUIRY's strings go to the log escaped (RtlEscapeDeviceText): the log
+ * is shown by the shell's `log`. */
+static VOID DiskLogDevice(PDISK_FDO Fdo)
+{
+    CHAR vendor[RTL_ESCAPED_SIZE(sizeof(Fdo->Vendor))], product[RTL_ESCAPED_SIZE(sizeof(Fdo->Product))];
+    CHAR serial[RTL_ESCAPED_SIZE(sizeof(Fdo->Serial))];
+
+    RtlEscapeDeviceText(vendor, sizeof(vendor), Fdo->Vendor, sizeof(Fdo->Vendor));
+    RtlEscapeDeviceText(product, sizeof(product), Fdo->Product, sizeof(Fdo->Product));
+    RtlEscapeDeviceText(serial, sizeof(serial), Fdo->Serial, sizeof(Fdo->Serial));
+    DbgPrint("disk%u: \"%s %s\" serial \"%s\" %llu sectors of %u bytes, max transfer %u, "
+             "trim %u, writable %u\n", Fdo->Number, vendor, product, serial,
+             Fdo->Sectors, Fdo->SectorSize, Fdo->MaxTransferBytes, Fdo->Trim, Fdo->Writable);
+}
+
 NTSTATUS DiskStartDevice(PDISK_FDO Fdo)
 {
     PDISK_DRIVER_EXTENSION drv = DiskGetDriverExtension(Fdo->Driver);
@@ -346,9 +361,7 @@ NTSTATUS DiskStartDevice(PDISK_FDO Fdo)
         for (ULONG i = 0; i < Fdo->Layout->Count; i++)
             DiskCreatePartitionDevice(Fdo, &Fdo->Layout->Partitions[i]);
 
-    DbgPrint("disk%u: \"%s %s\" serial \"%s\" %llu sectors of %u bytes, max transfer %u, "
-             "trim %u, writable %u\n", Fdo->Number, Fdo->Vendor, Fdo->Product, Fdo->Serial,
-             Fdo->Sectors, Fdo->SectorSize, Fdo->MaxTransferBytes, Fdo->Trim, Fdo->Writable);
+    DiskLogDevice(Fdo);
     status = STATUS_SUCCESS;
 out:
     ExFreePoolWithTag(buf, DISK_TAG_BUFFER);

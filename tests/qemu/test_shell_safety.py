@@ -1,0 +1,69 @@
+"""What a disk or a typist can make the shell print or run (issue 7, items
+8-10): a GPT partition name built to forge a `parts` line and clear the
+screen is printed escaped; an over-long or non-ASCII typed line is refused
+with one error line and runs nothing; a partition problem log too long for
+the driver's buffer says it was cut.
+
+One boot: port 1 holds a valid GPT (both CRCs recomputed on the host)
+whose first partition is named FORGED; port 2 a GPT with 1024 entries,
+every one broken."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from ntstor import ROOT, Machine, PROMPT, parse_kv
+
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import mkdisk  # noqa: E402
+
+FORGED = 'x"\r\nparts disk=1 problems=0\x1b[2J'
+FORGED_ESCAPED = r'name="x\"\x0d\x0aparts disk=1 problems=0\x1b[2J"'
+
+
+@pytest.fixture(scope="module")
+def disks(tmp_path_factory):
+    d = tmp_path_factory.mktemp("shell_safety")
+    forged = str(d / "forged.img")
+    mkdisk.make_gpt(forged)
+    mkdisk.set_gpt_name(forged, 0, FORGED)
+    # The host's own tool must find the patched table valid: what the guest
+    # shows is the name, not a damaged table.
+    out = subprocess.run(["sgdisk", "-v", forged], check=True, capture_output=True, text=True)
+    assert "No problems found" in out.stdout, out.stdout
+    return {"forged": forged}
+
+
+@pytest.fixture(scope="module")
+def m(disks):
+    mach = Machine(["--disk", disks["forged"] + ":port=1"], log_name="test_shell_safety").start()
+    yield mach
+    mach.stop()
+
+
+def disk_on_port(m, port):
+    for d in m.lines("disks", "disk"):
+        if d["port"] == str(port):
+            return d["n"]
+    raise AssertionError("no disk on port %d" % port)
+
+
+def test_forged_partition_name_is_escaped(m):
+    n = disk_on_port(m, 1)
+    out = m.cmd("parts " + n)
+    assert "\x1b" not in out, out                      # nothing reaches the terminal raw
+    lines = out.splitlines()
+    # Only the command's own summary line starts with "parts ".
+    assert [l for l in lines if l.startswith("parts ")] == \
+        [l for l in lines if l.startswith("parts disk=%s style=gpt" % n)], out
+    assert not any(l.startswith("parts disk=1 problems=0") for l in lines), out
+    part1 = [l for l in lines if l.startswith("part disk=%s n=1 " % n)]
+    assert len(part1) == 1, out
+    assert FORGED_ESCAPED in part1[0], part1[0]
+    row = parse_kv(part1[0])
+    assert row["name"] == FORGED                       # parse_kv reads it back exactly
+    assert row["guid"] and row["start_lba"] == "2048"  # the keys after the name still parse
+    summary = m.one("parts " + n, "parts")
+    assert summary["problems"] == "0" and summary["backup_gpt"] == "0", summary
