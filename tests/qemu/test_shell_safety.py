@@ -67,3 +67,48 @@ def test_forged_partition_name_is_escaped(m):
     assert row["guid"] and row["start_lba"] == "2048"  # the keys after the name still parse
     summary = m.one("parts " + n, "parts")
     assert summary["problems"] == "0" and summary["backup_gpt"] == "0", summary
+
+
+def typed(m, text):
+    """Types text and Enter; returns everything up to the next prompt (the
+    shell's echo of what it kept, then the output)."""
+    m.child.sendline(text)
+    m.child.expect_exact(PROMPT, timeout=60)
+    return m.child.before.replace("\r", "")
+
+
+def test_overlong_line_is_refused_not_cut(m):
+    out = typed(m, "echo " + "a" * 300)
+    errors = [l for l in out.splitlines() if l.startswith("error: ")]
+    assert len(errors) == 1 and errors[0].startswith("error: shell: STATUS_NAME_TOO_LONG ("), out
+    assert not any(re.fullmatch("a+", l) for l in out.splitlines()), out   # echo did not run
+
+
+def test_overlong_trim_runs_nothing(m):
+    # Issue 7's line: cut at 255 characters it was "trim <n> 100 8000" and
+    # trimmed 8000 sectors of a writable disk.
+    n = disk_on_port(m, 1)
+    m.one("writable %s on" % n, "writable")
+    line = "trim %s 100 " % n
+    out = typed(m, line + " " * (251 - len(line)) + "80000")
+    assert len(line + " " * (251 - len(line)) + "80000") == 256
+    assert "trim disk=" not in out and "error: trim" not in out, out
+    assert re.search(r"^error: shell: STATUS_NAME_TOO_LONG \(longer than 255 characters",
+                     out, re.M), out
+    m.one("writable %s off" % n, "writable")
+
+
+def test_longest_line_still_runs(m):
+    word = "b" * (255 - len("echo "))
+    assert m.cmd("echo " + word).splitlines()[-1] == word
+
+
+def test_non_ascii_line_is_refused(m):
+    out = typed(m, "echo caf\u00e9")
+    assert re.search(r"^error: shell: STATUS_INVALID_PARAMETER \(", out, re.M), out
+    assert not any(l == "caf" or l == "caf\u00e9" for l in out.splitlines()), out
+
+
+def test_ctrl_u_starts_a_refused_line_over(m):
+    out = typed(m, "echo " + "c" * 300 + "\x15" + "echo fresh")
+    assert "error:" not in out and out.splitlines()[-1] == "fresh", out
