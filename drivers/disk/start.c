@@ -228,7 +228,7 @@ static VOID DiskReadPartitions(PDISK_FDO Fdo)
                  (ULONG)status);
     /* One problem per log line, each already naming what was wrong. */
     for (PCSTR line = Fdo->Layout->Log; *line;) {
-        CHAR text[160];
+        CHAR text[DISK_LOG_LINE_MAX];
         ULONG n = 0;
         while (line[n] && line[n] != '\n') {
             if (n + 1 < sizeof(text))
@@ -239,6 +239,9 @@ static VOID DiskReadPartitions(PDISK_FDO Fdo)
         DbgPrint("disk%u: %s\n", Fdo->Number, text);
         line += n + (line[n] == '\n');
     }
+    if (Fdo->Layout->LogTruncated)
+        DbgPrint("disk%u: %u more partition-table problem(s), not logged\n", Fdo->Number,
+                 Fdo->Layout->Problems - Fdo->Layout->LogLines);
     DbgPrint("disk%u: %s, %u partition(s)\n", Fdo->Number,
              Fdo->Layout->Style == PARTITION_STYLE_GPT ? "GPT" :
              Fdo->Layout->Style == PARTITION_STYLE_MBR ? "MBR" : "no partition table",

@@ -72,22 +72,28 @@ static INT CmdDisks(INT Argc, PCHAR *Argv)
 }
 SHELL_COMMAND(disks, CmdDisks, "disks", "list disks (one machine-readable line each)");
 
-/* The driver's problem log, one line per problem.  Its lines name what the
- * disk holds, so they are printed as device text. */
-static VOID PartsPrintLog(PDISK_SHELL Disk)
+/* The driver's problem log, one line per problem; returns the lines
+ * printed.  They describe what the disk holds, so they are printed as
+ * device text. */
+static ULONG PartsPrintLog(PDISK_SHELL Disk)
 {
     PCSTR line = Disk->Info.Log;
     CHAR text[RTL_ESCAPED_SIZE(160)];
+    ULONG shown = 0;
 
     Disk->Info.Log[sizeof(Disk->Info.Log) - 1] = 0;
     while (*line) {
         ULONG n = 0;
         while (line[n] && line[n] != '\n')
             n++;
-        RtlEscapeDeviceText(text, sizeof(text), line, n);
-        ConPrintf("problem disk=%u text=\"%s\"\n", Disk->Number, text);
+        if (n) {
+            RtlEscapeDeviceText(text, sizeof(text), line, n);
+            ConPrintf("problem disk=%u text=\"%s\"\n", Disk->Number, text);
+            shown++;
+        }
         line += n + (line[n] == '\n');
     }
+    return shown;
 }
 
 static INT CmdParts(INT Argc, PCHAR *Argv)
@@ -96,6 +102,7 @@ static INT CmdParts(INT Argc, PCHAR *Argv)
     ULONG bytes;
     PDRIVE_LAYOUT_INFORMATION_EX layout;
     ULONG_PTR info;
+    ULONG shown;
     NTSTATUS status;
 
     if (!DiskShellOpen("parts", Argc > 1 ? Argv[1] : NULL, FALSE, &d))
@@ -113,7 +120,7 @@ static INT CmdParts(INT Argc, PCHAR *Argv)
         DiskShellClose(&d);
         return ShellErrorF(status, NULL, "parts disk=%u", d.Number);
     }
-    PartsPrintLog(&d);
+    shown = PartsPrintLog(&d);
     for (ULONG i = 0; i < layout->PartitionCount; i++) {
         PPARTITION_INFORMATION_EX p = &layout->PartitionEntry[i];
         ULONG ss = d.Info.SectorSize;
@@ -136,9 +143,12 @@ static INT CmdParts(INT Argc, PCHAR *Argv)
                   p->PartitionStyle == PARTITION_STYLE_GPT ? "\" guid=" : "",
                   guid, p->PartitionStyle == PARTITION_STYLE_MBR && p->Mbr.BootIndicator ? " boot=1" : "");
     }
-    ConPrintf("parts disk=%u style=%s count=%u problems=%u backup_gpt=%u\n", d.Number,
-              DiskStyleName(layout->PartitionStyle), layout->PartitionCount, d.Info.LayoutProblems,
-              d.Info.UsedBackupGpt);
+    /* problems_shown < problems with truncated=1: the driver's log was
+     * full, the problem lines above are the first ones only. */
+    ConPrintf("parts disk=%u style=%s count=%u problems=%u problems_shown=%u truncated=%u "
+              "backup_gpt=%u\n", d.Number, DiskStyleName(layout->PartitionStyle),
+              layout->PartitionCount, d.Info.LayoutProblems, shown,
+              d.Info.LayoutLogTruncated, d.Info.UsedBackupGpt);
     ExFreePoolWithTag(layout, DISK_SHELL_TAG);
     DiskShellClose(&d);
     return 0;

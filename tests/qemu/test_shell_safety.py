@@ -9,6 +9,7 @@ whose first partition is named FORGED; port 2 a GPT with 1024 entries,
 every one broken."""
 import os
 import re
+import struct
 import subprocess
 import sys
 
@@ -33,12 +34,32 @@ def disks(tmp_path_factory):
     # shows is the name, not a damaged table.
     out = subprocess.run(["sgdisk", "-v", forged], check=True, capture_output=True, text=True)
     assert "No problems found" in out.stdout, out.stdout
-    return {"forged": forged}
+    broken = str(d / "broken.img")
+    with open(broken, "wb") as f:
+        f.truncate(64 << 20)
+    subprocess.run(["sgdisk", "-o", "-S", str(BROKEN_ENTRIES), broken], check=True,
+                   stdout=subprocess.DEVNULL)
+    mkdisk.edit_gpt_entries(broken, break_every_entry)
+    return {"forged": forged, "broken": broken}
+
+
+BROKEN_ENTRIES = 1024
+LINUX_DATA = bytes.fromhex("AF3DC60F838472478E793D69D8477DE4")
+
+
+def break_every_entry(entries, count, size):
+    """Each entry a Linux partition whose start lies after its end."""
+    for i in range(count):
+        at = i * size
+        entries[at:at + 16] = LINUX_DATA
+        entries[at + 16:at + 32] = struct.pack("<IHH8s", 0x1000 + i, 1, 2, b"ntstor!!")
+        struct.pack_into("<QQ", entries, at + 32, 5000 + i, 4000)
 
 
 @pytest.fixture(scope="module")
 def m(disks):
-    mach = Machine(["--disk", disks["forged"] + ":port=1"], log_name="test_shell_safety").start()
+    mach = Machine(["--disk", disks["forged"] + ":port=1", "--disk", disks["broken"] + ":port=2"],
+                   log_name="test_shell_safety").start()
     yield mach
     mach.stop()
 
@@ -112,3 +133,17 @@ def test_non_ascii_line_is_refused(m):
 def test_ctrl_u_starts_a_refused_line_over(m):
     out = typed(m, "echo " + "c" * 300 + "\x15" + "echo fresh")
     assert "error:" not in out and out.splitlines()[-1] == "fresh", out
+
+
+def test_truncated_problem_log_says_so(m):
+    n = disk_on_port(m, 2)
+    out = m.cmd("parts " + n)
+    problems = [parse_kv(l) for l in out.splitlines() if l.startswith("problem ")]
+    summary = m.one("parts " + n, "parts")
+    assert summary["count"] == "0" and summary["problems"] == str(BROKEN_ENTRIES), summary
+    assert summary["truncated"] == "1", summary
+    assert summary["problems_shown"] == str(len(problems)), (summary, out)
+    assert 0 < len(problems) < BROKEN_ENTRIES, out
+    for p in problems:                   # whole lines only: no empty or cut one at the end
+        assert re.fullmatch(r"gpt: entry \d+: starting LBA \d+ after ending LBA 4000: skipped",
+                            p["text"]), out
