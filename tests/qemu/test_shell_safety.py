@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from ntstor import ROOT, Machine, PROMPT, parse_kv
+from ntstor import ROOT, Machine, PROMPT, make_image, parse_kv
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import mkdisk  # noqa: E402
@@ -147,3 +147,27 @@ def test_truncated_problem_log_says_so(m):
     for p in problems:                   # whole lines only: no empty or cut one at the end
         assert re.fullmatch(r"gpt: entry \d+: starting LBA \d+ after ending LBA 4000: skipped",
                             p["text"]), out
+
+
+def test_identify_strings_still_plain(m):
+    # identify escapes instead of replacing with '?': plain text is unchanged.
+    row = m.one("identify " + disk_on_port(m, 1), "identify")
+    assert row["model"] == "QEMU HARDDISK" and row["serial"].startswith("QM"), row
+    assert row["firmware"], row
+
+
+def test_autorun_refuses_the_same_lines(image_dir):
+    autorun = ("echo first\n" + "echo " + "a" * 300 + "\n" + "echo caf\u00e9\n" +
+               "echo bell\x07\n" + "echo last\n")
+    img = make_image(str(image_dir / "autorun_refused.img"), autorun=autorun)
+    with Machine(image=img, log_name="autorun_refused") as mach:
+        out = mach.autorun_output
+        lines = out.splitlines()
+        assert "first" in lines and "last" in lines, out
+        assert "error: autorun line 2: STATUS_NAME_TOO_LONG (longer than 255 characters: not run)" \
+            in lines, out
+        assert "error: autorun line 3: STATUS_INVALID_PARAMETER (a byte outside printable ASCII: " \
+            "not run)" in lines, out
+        assert "error: autorun line 4: STATUS_INVALID_PARAMETER (a byte outside printable ASCII: " \
+            "not run)" in lines, out
+        assert "\x07" not in out and not any(l.startswith("caf") for l in lines), out
