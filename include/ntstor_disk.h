@@ -36,6 +36,7 @@ typedef struct _NTSTOR_DISK_INFO {
     ULONG PartitionStyle;           /* PARTITION_STYLE */
     ULONG PartitionCount;
     ULONG LayoutProblems;           /* things the partition parser refused or repaired */
+    ULONG LayoutLogTruncated;       /* 1: Log was full; it holds the first problems only */
     ULONG UsedBackupGpt;            /* the primary GPT was bad */
     ULONG Trim;                     /* the device supports UNMAP */
     CHAR Vendor[9];                 /* INQUIRY, trailing blanks removed */
@@ -47,7 +48,8 @@ typedef struct _NTSTOR_DISK_INFO {
     ULONG64 Splits;                 /* extra pieces sent for large requests */
     ULONG64 Retries;                /* transient errors retried */
     ULONG64 Errors;                 /* requests failed */
-    CHAR Log[NTSTOR_DISK_LOG_BYTES];/* the partition parser's report, one problem per line */
+    CHAR Log[NTSTOR_DISK_LOG_BYTES];/* the partition parser's report, one problem per line,
+                                       whole lines only */
 } NTSTOR_DISK_INFO, *PNTSTOR_DISK_INFO;
 
 #endif /* NTSTOR_DISK_IOCTL_H */

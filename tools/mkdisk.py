@@ -14,6 +14,7 @@ import os
 import struct
 import subprocess
 import sys
+import zlib
 
 M64 = (1 << 64) - 1
 
@@ -64,6 +65,50 @@ def write_pattern(path, lba, count, seed):
                                                                           size // 512))
         f.seek(lba * 512)
         f.write(pattern(seed, lba, count))
+
+
+# GPT header fields (UEFI 2.x table 5-5) this file rewrites.
+GPT_HDR_SIZE, GPT_HDR_CRC, GPT_HDR_ALT_LBA, GPT_HDR_ENTRIES = 12, 16, 32, 72
+GPT_ENTRY_NAME, GPT_NAME_BYTES = 56, 72
+
+
+def edit_gpt_entries(path, edit, sector=512):
+    """Rewrites the entry array of both GPTs (primary and backup) with
+    edit(entries, count, entry_size), a bytearray changed in place, then
+    recomputes each array's CRC32 and each header's CRC32, so the disk stays
+    valid: whatever the entries hold is what the test means to show."""
+    with open(path, "r+b") as f:
+        f.seek(sector)
+        primary = bytearray(f.read(sector))
+        backup_lba = struct.unpack_from("<Q", primary, GPT_HDR_ALT_LBA)[0]
+        for lba in (1, backup_lba):
+            f.seek(lba * sector)
+            hdr = bytearray(f.read(sector))
+            entry_lba, count, size = struct.unpack_from("<QII", hdr, GPT_HDR_ENTRIES)
+            f.seek(entry_lba * sector)
+            entries = bytearray(f.read(count * size))
+            edit(entries, count, size)
+            f.seek(entry_lba * sector)
+            f.write(entries)
+            struct.pack_into("<I", hdr, GPT_HDR_ENTRIES + 16, zlib.crc32(entries))
+            hdr_size = struct.unpack_from("<I", hdr, GPT_HDR_SIZE)[0]
+            struct.pack_into("<I", hdr, GPT_HDR_CRC, 0)
+            struct.pack_into("<I", hdr, GPT_HDR_CRC, zlib.crc32(hdr[:hdr_size]))
+            f.seek(lba * sector)
+            f.write(hdr)
+
+
+def set_gpt_name(path, index, name):
+    """Names entry `index` (0-based) with any text, control characters
+    included (sgdisk's -c cannot take them)."""
+    raw = name.encode("utf-16-le")
+    if len(raw) > GPT_NAME_BYTES:
+        raise ValueError("GPT names hold 36 UTF-16 code units")
+
+    def edit(entries, count, size):
+        at = index * size + GPT_ENTRY_NAME
+        entries[at:at + GPT_NAME_BYTES] = raw.ljust(GPT_NAME_BYTES, b"\0")
+    edit_gpt_entries(path, edit)
 
 
 def check_pattern(path, lba, count, seed):

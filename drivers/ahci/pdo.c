@@ -51,13 +51,22 @@ NTSTATUS AhciCreatePdo(PAHCI_CONTROLLER Ctrl, PAHCI_PORT Port)
 
 #define AHCI_ID_BUF 160
 
+/* A device's byte as it may appear in a device or instance ID: NT allows no
+ * blank, control or non-ASCII byte and no ',' (the ID-list separator); '\'
+ * would split the instance path and '"' end the quoted IDs `devices`
+ * prints.  Each becomes '_', as blanks do in SCSI IDs. */
+static CHAR AhciIdChar(CHAR c)
+{
+    return (c > ' ' && c < 0x7F && c != ',' && c != '\\' && c != '"') ? c : '_';
+}
+
 /* Product id as SCSI IDs spell it: 16 characters, blanks as '_'. */
 static VOID AhciProductId(PAHCI_PORT Port, PCHAR Out, BOOLEAN Pad)
 {
     ULONG i = 0;
 
     for (; i < 16 && Port->Device.Model[i]; i++)
-        Out[i] = Port->Device.Model[i] == ' ' ? '_' : Port->Device.Model[i];
+        Out[i] = AhciIdChar(Port->Device.Model[i]);
     while (Pad && i < 16)
         Out[i++] = '_';
     Out[i] = 0;

@@ -174,6 +174,24 @@ VOID AhciPortFree(PAHCI_PORT Port)
     ExFreePoolWithTag(Port, AHCI_TAG);
 }
 
+/* The device's own strings go to the log escaped (RtlEscapeDeviceText):
+ * the log is shown by the shell's `log`. */
+static VOID AhciPortLogDevice(PAHCI_PORT Port)
+{
+    CHAR model[RTL_ESCAPED_SIZE(sizeof(Port->Device.Model))];
+    CHAR serial[RTL_ESCAPED_SIZE(sizeof(Port->Device.Serial))];
+    CHAR firmware[RTL_ESCAPED_SIZE(sizeof(Port->Device.Firmware))];
+
+    RtlEscapeDeviceText(model, sizeof(model), Port->Device.Model, sizeof(Port->Device.Model));
+    RtlEscapeDeviceText(serial, sizeof(serial), Port->Device.Serial, sizeof(Port->Device.Serial));
+    RtlEscapeDeviceText(firmware, sizeof(firmware), Port->Device.Firmware, sizeof(Port->Device.Firmware));
+    DbgPrint("ahci%u: port %u: \"%s\" serial \"%s\" fw \"%s\" sectors=%llu sector_size=%u "
+             "ncq=%u depth=%u trim=%u wce=%u\n",
+             Port->Controller->Number, Port->Index, model, serial, firmware,
+             (unsigned long long)Port->Device.Sectors, Port->Device.SectorSize, Port->UseNcq,
+             Port->QueueDepth, Port->Device.Trim, Port->Device.WriteCacheEnabled);
+}
+
 static NTSTATUS AhciPortIdentify(PAHCI_PORT Port)
 {
     SATL_ATA_COMMAND id = { 0 };
@@ -233,12 +251,7 @@ static NTSTATUS AhciPortIdentify(PAHCI_PORT Port)
         }
     }
 
-    DbgPrint("ahci%u: port %u: \"%s\" serial \"%s\" fw \"%s\" sectors=%llu sector_size=%u "
-             "ncq=%u depth=%u trim=%u wce=%u\n",
-             Port->Controller->Number, Port->Index, Port->Device.Model, Port->Device.Serial,
-             Port->Device.Firmware, (unsigned long long)Port->Device.Sectors,
-             Port->Device.SectorSize, Port->UseNcq, Port->QueueDepth, Port->Device.Trim,
-             Port->Device.WriteCacheEnabled);
+    AhciPortLogDevice(Port);
     return STATUS_SUCCESS;
 }
 

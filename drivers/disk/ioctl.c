@@ -330,6 +330,10 @@ static NTSTATUS DiskTrim(PDISK_FDO Fdo, const DISK_COMMON *Common, PVOID Buffer,
     return status;
 }
 
+/* The whole log fits: LayoutLogTruncated is the only way lines go missing. */
+_Static_assert(sizeof(((PNTSTOR_DISK_INFO)0)->Log) == sizeof(((PDISK_LAYOUT)0)->Log),
+               "NTSTOR_DISK_INFO.Log must carry the whole partition log");
+
 static NTSTATUS DiskGetInfo(PDISK_FDO Fdo, const DISK_COMMON *Common, PVOID Buffer, ULONG OutLength,
                             PULONG_PTR Information)
 {
@@ -356,9 +360,9 @@ static NTSTATUS DiskGetInfo(PDISK_FDO Fdo, const DISK_COMMON *Common, PVOID Buff
         i->PartitionStyle = Fdo->Layout->Style;
         i->PartitionCount = Fdo->Layout->Count;
         i->LayoutProblems = Fdo->Layout->Problems;
+        i->LayoutLogTruncated = Fdo->Layout->LogTruncated;
         i->UsedBackupGpt = Fdo->Layout->UsedBackupGpt;
-        RtlCopyMemory(i->Log, Fdo->Layout->Log, sizeof(i->Log) < sizeof(Fdo->Layout->Log) ?
-                      sizeof(i->Log) - 1 : sizeof(Fdo->Layout->Log));
+        RtlCopyMemory(i->Log, Fdo->Layout->Log, sizeof(i->Log));
     } else {
         i->PartitionStyle = PARTITION_STYLE_RAW;
     }

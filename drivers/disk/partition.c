@@ -82,27 +82,35 @@ static BOOLEAN GuidIsZero(const GUID *g)
     return TRUE;
 }
 
+/* Counts a problem and appends its line to the log.  A line goes in whole
+ * or not at all, and after the first that does not fit none does: the log
+ * is always the first LogLines problems in order, and LogTruncated says the
+ * rest (Problems - LogLines) are missing.  (It used to end in a cut line and
+ * then one empty line per further problem.) */
 static VOID PartLog(PDISK_LAYOUT L, PCSTR Format, ...) __attribute__((format(printf, 2, 3)));
 static VOID PartLog(PDISK_LAYOUT L, PCSTR Format, ...)
 {
+    CHAR line[DISK_LOG_LINE_MAX];
     va_list ap;
-    SIZE_T room = sizeof(L->Log) - L->LogLength, n = 0;
-    PCHAR at = L->Log + L->LogLength;
+    SIZE_T n = 0;
 
     L->Problems++;
-    if (room < 2) {
+    if (L->LogTruncated)
+        return;
+    va_start(ap, Format);
+    RtlStringCbVPrintfA(line, sizeof(line), Format, ap);
+    va_end(ap);
+    while (line[n])
+        n++;
+    if (L->LogLength + n + 2 > sizeof(L->Log)) {    /* the line, '\n' and the terminator */
         L->LogTruncated = TRUE;
         return;
     }
-    va_start(ap, Format);
-    if (RtlStringCbVPrintfA(at, room - 1, Format, ap) != STATUS_SUCCESS)
-        L->LogTruncated = TRUE;
-    va_end(ap);
-    while (at[n])
-        n++;
-    at[n++] = '\n';
-    at[n] = 0;
+    RtlCopyMemory(L->Log + L->LogLength, line, n);
     L->LogLength += (ULONG)n;
+    L->Log[L->LogLength++] = '\n';
+    L->Log[L->LogLength] = 0;
+    L->LogLines++;
 }
 
 /* Adds [Start, Start+Sectors) unless it overlaps an accepted partition or

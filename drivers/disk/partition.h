@@ -28,6 +28,8 @@ typedef NTSTATUS (*PDISK_READ_SECTORS)(PVOID Context, ULONG64 Lba, ULONG Count, 
 /* Sector sizes the reader handles (powers of two). */
 #define DISK_MIN_SECTOR_SIZE 512
 #define DISK_MAX_SECTOR_SIZE 4096
+/* Longest problem line (its format's figures always fit). */
+#define DISK_LOG_LINE_MAX 160
 /* Caller-provided work buffer: one chunk of the GPT entry array. */
 #define DISK_PARTITION_SCRATCH_BYTES (2 * DISK_MAX_SECTOR_SIZE)
 
@@ -48,15 +50,16 @@ typedef struct _DISK_PARTITION {
 typedef struct _DISK_LAYOUT {
     PARTITION_STYLE Style;
     ULONG Count;
-    ULONG Problems;                 /* lines written to Log (also counted when Log is full) */
+    ULONG Problems;                 /* every problem found, logged or not */
     BOOLEAN UsedBackupGpt;
-    BOOLEAN LogTruncated;
+    BOOLEAN LogTruncated;           /* Log is full: the last Problems - LogLines are not in it */
     UCHAR Reserved[2];
     ULONG MbrSignature;             /* MBR disk signature (bytes 440..443) */
     GUID DiskGuid;                  /* GPT */
     ULONG64 FirstUsableLba, LastUsableLba;   /* GPT; MBR: 1 .. Sectors-1 */
     ULONG GptEntries;               /* GPT NumberOfPartitionEntries */
     ULONG LogLength;
+    ULONG LogLines;                 /* problems in Log, the first ones found, one whole line each */
     CHAR Log[1024];                 /* "gpt: primary header at LBA 1: bad CRC32 (...)\n" ... */
     DISK_PARTITION Partitions[DISK_MAX_PARTITIONS];
 } DISK_LAYOUT, *PDISK_LAYOUT;

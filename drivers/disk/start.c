@@ -228,7 +228,7 @@ static VOID DiskReadPartitions(PDISK_FDO Fdo)
                  (ULONG)status);
     /* One problem per log line, each already naming what was wrong. */
     for (PCSTR line = Fdo->Layout->Log; *line;) {
-        CHAR text[160];
+        CHAR text[DISK_LOG_LINE_MAX];
         ULONG n = 0;
         while (line[n] && line[n] != '\n') {
             if (n + 1 < sizeof(text))
@@ -239,10 +239,28 @@ static VOID DiskReadPartitions(PDISK_FDO Fdo)
         DbgPrint("disk%u: %s\n", Fdo->Number, text);
         line += n + (line[n] == '\n');
     }
+    if (Fdo->Layout->LogTruncated)
+        DbgPrint("disk%u: %u more partition-table problem(s), not logged\n", Fdo->Number,
+                 Fdo->Layout->Problems - Fdo->Layout->LogLines);
     DbgPrint("disk%u: %s, %u partition(s)\n", Fdo->Number,
              Fdo->Layout->Style == PARTITION_STYLE_GPT ? "GPT" :
              Fdo->Layout->Style == PARTITION_STYLE_MBR ? "MBR" : "no partition table",
              Fdo->Layout->Count);
+}
+
+/* INQUIRY's strings go to the log escaped (RtlEscapeDeviceText): the log
+ * is shown by the shell's `log`. */
+static VOID DiskLogDevice(PDISK_FDO Fdo)
+{
+    CHAR vendor[RTL_ESCAPED_SIZE(sizeof(Fdo->Vendor))], product[RTL_ESCAPED_SIZE(sizeof(Fdo->Product))];
+    CHAR serial[RTL_ESCAPED_SIZE(sizeof(Fdo->Serial))];
+
+    RtlEscapeDeviceText(vendor, sizeof(vendor), Fdo->Vendor, sizeof(Fdo->Vendor));
+    RtlEscapeDeviceText(product, sizeof(product), Fdo->Product, sizeof(Fdo->Product));
+    RtlEscapeDeviceText(serial, sizeof(serial), Fdo->Serial, sizeof(Fdo->Serial));
+    DbgPrint("disk%u: \"%s %s\" serial \"%s\" %llu sectors of %u bytes, max transfer %u, "
+             "trim %u, writable %u\n", Fdo->Number, vendor, product, serial,
+             Fdo->Sectors, Fdo->SectorSize, Fdo->MaxTransferBytes, Fdo->Trim, Fdo->Writable);
 }
 
 NTSTATUS DiskStartDevice(PDISK_FDO Fdo)
@@ -346,9 +364,7 @@ NTSTATUS DiskStartDevice(PDISK_FDO Fdo)
         for (ULONG i = 0; i < Fdo->Layout->Count; i++)
             DiskCreatePartitionDevice(Fdo, &Fdo->Layout->Partitions[i]);
 
-    DbgPrint("disk%u: \"%s %s\" serial \"%s\" %llu sectors of %u bytes, max transfer %u, "
-             "trim %u, writable %u\n", Fdo->Number, Fdo->Vendor, Fdo->Product, Fdo->Serial,
-             Fdo->Sectors, Fdo->SectorSize, Fdo->MaxTransferBytes, Fdo->Trim, Fdo->Writable);
+    DiskLogDevice(Fdo);
     status = STATUS_SUCCESS;
 out:
     ExFreePoolWithTag(buf, DISK_TAG_BUFFER);

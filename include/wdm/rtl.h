@@ -39,6 +39,20 @@ NTSTATUS RtlStringCbPrintfA(PSTR Dest, SIZE_T Size, PCSTR Format, ...)
     __attribute__((format(printf, 3, 4)));
 NTSTATUS RtlStringCbVPrintfA(PSTR Dest, SIZE_T Size, PCSTR Format, va_list Args);
 
+/* Text a device reported (model, serial, firmware, INQUIRY fields, GPT
+ * partition names) made safe to print, so a disk cannot forge a line of
+ * output, move the cursor or end a quoted key="value" field early
+ * (DESIGN.md "Safety"; the rule is in docs/decisions.md "Device text"):
+ * printable ASCII stays as it is except '"' -> \" and '\' -> \\; any other
+ * byte -> \xNN; in the UTF-16 form, a code unit from 0x80 up -> \uNNNN.
+ * Stops at the first NUL or after Length bytes (Chars code units).  Dest is
+ * always NUL-terminated and never ends in half an escape; returns
+ * STATUS_BUFFER_OVERFLOW when cut short.  RTL_ESCAPED_SIZE(n) bytes hold
+ * the escaped form of any n bytes or code units. */
+#define RTL_ESCAPED_SIZE(n) ((n) * 6 + 1)
+NTSTATUS RtlEscapeDeviceText(PSTR Dest, SIZE_T DestSize, PCSTR Source, SIZE_T Length);
+NTSTATUS RtlEscapeDeviceTextW(PSTR Dest, SIZE_T DestSize, PCWSTR Source, SIZE_T Chars);
+
 /* Debug output to the kernel log (timestamped) and the console. */
 ULONG DbgPrint(PCSTR Format, ...) __attribute__((format(printf, 1, 2)));
 

@@ -138,6 +138,8 @@
     X(RtlComputeCrc32)                         \
     X(RtlCopyUnicodeString)                    \
     X(RtlEqualUnicodeString)                   \
+    X(RtlEscapeDeviceText)                     \
+    X(RtlEscapeDeviceTextW)                    \
     X(RtlInitUnicodeString)                    \
     X(RtlIntegerToUnicodeString)               \
     X(RtlPrefixUnicodeString)                  \

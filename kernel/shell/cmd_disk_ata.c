@@ -42,35 +42,29 @@ static NTSTATUS DiskAtaRead512(PDISK_SHELL Disk, UCHAR Command, UCHAR Features, 
 
 static USHORT W(const UCHAR *Id, ULONG Word) { return (USHORT)(Id[2 * Word] | (Id[2 * Word + 1] << 8)); }
 
-/* ATA strings are big-endian byte pairs (ACS-3 3.4.9). */
+/* ATA strings are big-endian byte pairs (ACS-3 3.4.9), blank-padded; the
+ * bytes are the device's, so the result is escaped for printing. */
 static VOID AtaString(const UCHAR *Id, ULONG First, ULONG Words, PCHAR Out, ULONG Size)
 {
-    ULONG n = 0;
-    for (ULONG w = First; w < First + Words && n + 2 < Size; w++) {
-        Out[n++] = (CHAR)Id[2 * w + 1];
-        Out[n++] = (CHAR)Id[2 * w];
+    CHAR raw[2 * 20];
+    ULONG n = 0, start = 0;
+
+    for (ULONG w = First; w < First + Words && n + 2 <= sizeof(raw); w++) {
+        raw[n++] = (CHAR)Id[2 * w + 1];
+        raw[n++] = (CHAR)Id[2 * w];
     }
-    while (n && (Out[n - 1] == ' ' || Out[n - 1] == 0))
+    while (n && (raw[n - 1] == ' ' || raw[n - 1] == 0))
         n--;
-    Out[n] = 0;
-    for (ULONG i = 0; i < n; i++)
-        if (Out[i] < 0x20 || Out[i] >= 0x7F || Out[i] == '"')
-            Out[i] = '?';
-    {
-        ULONG s = 0;
-        while (Out[s] == ' ')
-            s++;
-        if (s)
-            for (ULONG i = 0; i <= n - s; i++)
-                Out[i] = Out[i + s];
-    }
+    while (start < n && raw[start] == ' ')
+        start++;
+    RtlEscapeDeviceText(Out, Size, raw + start, n - start);
 }
 
 static INT CmdIdentify(INT Argc, PCHAR *Argv)
 {
     DISK_SHELL d;
     DISK_ATA_REQ *req;
-    CHAR model[41], serial[21], firmware[9];
+    CHAR model[RTL_ESCAPED_SIZE(40)], serial[RTL_ESCAPED_SIZE(20)], firmware[RTL_ESCAPED_SIZE(8)];
     const UCHAR *id;
     ULONG64 sectors;
     ULONG sectorSize = 512;

@@ -48,13 +48,18 @@ static INT CmdDisks(INT Argc, PCHAR *Argv)
         RtlStringCbPrintfA(num, sizeof(num), "%u", n);
         if (!DiskShellOpen("disks", num, FALSE, &d))
             continue;
-        CHAR quirks[96];
+        CHAR quirks[96], model[RTL_ESCAPED_SIZE(sizeof(d.Ahci.Model))];
+        CHAR serial[RTL_ESCAPED_SIZE(sizeof(d.Info.Serial))];
         DiskFormatQuirks(d.HaveAhci ? d.Ahci.Quirks : 0, quirks, sizeof(quirks));
+        BOOLEAN ataModel = d.HaveAhci && d.Ahci.Model[0];    /* IDENTIFY's 40, not INQUIRY's 16 */
+        RtlEscapeDeviceText(model, sizeof(model), ataModel ? d.Ahci.Model : d.Info.Product,
+                            ataModel ? sizeof(d.Ahci.Model) : sizeof(d.Info.Product));
+        RtlEscapeDeviceText(serial, sizeof(serial), d.Info.Serial, sizeof(d.Info.Serial));
         ConPrintf("disk n=%u ctrl=%d port=%d model=\"%s\" serial=\"%s\" sectors=%llu sector_size=%u "
                   "ncq=%u trim=%u mode=%s writable=%u style=%s partitions=%u max_transfer=%u "
                   "quirks=%s bounced=%u\n",
                   n, d.HaveAhci ? (INT)d.Ahci.Controller : -1, d.HaveAhci ? (INT)d.Ahci.Port : -1,
-                  d.HaveAhci && d.Ahci.Model[0] ? d.Ahci.Model : d.Info.Product, d.Info.Serial,
+                  model, serial,
                   d.Info.Sectors, d.Info.SectorSize, d.HaveAhci && d.Ahci.NcqDepth ? 1 : 0, d.Info.Trim,
                   d.HaveAhci ? DiskShellModeName(d.Ahci.Mode) : "unknown", d.Info.Writable,
                   DiskStyleName(d.Info.PartitionStyle), d.Info.PartitionCount, d.Info.MaxTransferBytes,
@@ -67,23 +72,28 @@ static INT CmdDisks(INT Argc, PCHAR *Argv)
 }
 SHELL_COMMAND(disks, CmdDisks, "disks", "list disks (one machine-readable line each)");
 
-static VOID PartsPrintLog(PDISK_SHELL Disk)
+/* The driver's problem log, one line per problem; returns the lines
+ * printed.  They describe what the disk holds, so they are printed as
+ * device text. */
+static ULONG PartsPrintLog(PDISK_SHELL Disk)
 {
     PCSTR line = Disk->Info.Log;
-    CHAR text[200];
+    CHAR text[RTL_ESCAPED_SIZE(160)];
+    ULONG shown = 0;
 
     Disk->Info.Log[sizeof(Disk->Info.Log) - 1] = 0;
     while (*line) {
         ULONG n = 0;
-        while (line[n] && line[n] != '\n') {
-            if (n + 1 < sizeof(text))
-                text[n] = line[n];
+        while (line[n] && line[n] != '\n')
             n++;
+        if (n) {
+            RtlEscapeDeviceText(text, sizeof(text), line, n);
+            ConPrintf("problem disk=%u text=\"%s\"\n", Disk->Number, text);
+            shown++;
         }
-        text[n + 1 < sizeof(text) ? n : sizeof(text) - 1] = 0;
-        ConPrintf("problem disk=%u text=\"%s\"\n", Disk->Number, text);
         line += n + (line[n] == '\n');
     }
+    return shown;
 }
 
 static INT CmdParts(INT Argc, PCHAR *Argv)
@@ -92,6 +102,7 @@ static INT CmdParts(INT Argc, PCHAR *Argv)
     ULONG bytes;
     PDRIVE_LAYOUT_INFORMATION_EX layout;
     ULONG_PTR info;
+    ULONG shown;
     NTSTATUS status;
 
     if (!DiskShellOpen("parts", Argc > 1 ? Argv[1] : NULL, FALSE, &d))
@@ -109,25 +120,16 @@ static INT CmdParts(INT Argc, PCHAR *Argv)
         DiskShellClose(&d);
         return ShellErrorF(status, NULL, "parts disk=%u", d.Number);
     }
-    PartsPrintLog(&d);
+    shown = PartsPrintLog(&d);
     for (ULONG i = 0; i < layout->PartitionCount; i++) {
         PPARTITION_INFORMATION_EX p = &layout->PartitionEntry[i];
         ULONG ss = d.Info.SectorSize;
-        CHAR type[40], name[40], guid[40];
+        CHAR type[40], name[RTL_ESCAPED_SIZE(ARRAYSIZE(p->Gpt.Name))], guid[40];
 
         name[0] = 0;
         guid[0] = 0;
         if (p->PartitionStyle == PARTITION_STYLE_GPT) {
-            UNICODE_STRING u;
-            ULONG len = 0;
-            while (len < 36 && p->Gpt.Name[len])
-                len++;
-            u.Buffer = p->Gpt.Name;
-            u.Length = u.MaximumLength = (USHORT)(len * sizeof(WCHAR));
-            RtlUnicodeToAscii(name, sizeof(name), &u);
-            for (ULONG c = 0; name[c]; c++)
-                if (name[c] == '"')
-                    name[c] = '\'';
+            RtlEscapeDeviceTextW(name, sizeof(name), p->Gpt.Name, ARRAYSIZE(p->Gpt.Name));
             DiskFormatGuid(&p->Gpt.PartitionType, type, sizeof(type));
             DiskFormatGuid(&p->Gpt.PartitionId, guid, sizeof(guid));
         } else {
@@ -141,9 +143,12 @@ static INT CmdParts(INT Argc, PCHAR *Argv)
                   p->PartitionStyle == PARTITION_STYLE_GPT ? "\" guid=" : "",
                   guid, p->PartitionStyle == PARTITION_STYLE_MBR && p->Mbr.BootIndicator ? " boot=1" : "");
     }
-    ConPrintf("parts disk=%u style=%s count=%u problems=%u backup_gpt=%u\n", d.Number,
-              DiskStyleName(layout->PartitionStyle), layout->PartitionCount, d.Info.LayoutProblems,
-              d.Info.UsedBackupGpt);
+    /* problems_shown < problems with truncated=1: the driver's log was
+     * full, the problem lines above are the first ones only. */
+    ConPrintf("parts disk=%u style=%s count=%u problems=%u problems_shown=%u truncated=%u "
+              "backup_gpt=%u\n", d.Number, DiskStyleName(layout->PartitionStyle),
+              layout->PartitionCount, d.Info.LayoutProblems, shown,
+              d.Info.LayoutLogTruncated, d.Info.UsedBackupGpt);
     ExFreePoolWithTag(layout, DISK_SHELL_TAG);
     DiskShellClose(&d);
     return 0;

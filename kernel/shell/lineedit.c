@@ -1,7 +1,12 @@
 /* lineedit.c - reading a command line from the console with editing:
  * backspace, left/right, Home/End (and Ctrl-A/Ctrl-E), Ctrl-U to clear,
  * Ctrl-C to abandon the line, up/down through the history.  VT100 keys
- * arrive as ESC [ x sequences on the serial line. */
+ * arrive as ESC [ x sequences on the serial line.
+ *
+ * A line is taken whole or not at all: one that ran past SHELL_LINE_MAX - 1
+ * characters or held a byte from 0x80 up is refused when Enter comes (the
+ * caller prints the error), never cut or filtered into another command
+ * ("trim 1 100 <240 blanks>80000" must not become "trim 1 100 8000"). */
 #include <ntos.h>
 #include "shellp.h"
 
@@ -62,11 +67,14 @@ VOID ShellHistoryAdd(PCSTR Line)
     HistoryCount++;
 }
 
-VOID ShellReadLine(PCHAR Line)
+NTSTATUS ShellReadLine(PCHAR Line)
 {
     SIZE_T len = 0, pos = 0;
     ULONG browse = HistoryCount;    /* history index being shown */
     static BOOLEAN lastWasCr;
+    /* Why the line will be refused: STATUS_SUCCESS while it is whole.  A
+     * new line (Ctrl-U, a history entry) starts clean. */
+    NTSTATUS refused = STATUS_SUCCESS;
 
     Line[0] = 0;
     for (;;) {
@@ -78,13 +86,13 @@ VOID ShellReadLine(PCHAR Line)
         lastWasCr = (c == '\r');
         if (c == '\r' || c == '\n') {
             Echo("\n", 1);
-            Line[len] = 0;
-            return;
+            Line[NT_SUCCESS(refused) ? len : 0] = 0;
+            return refused;
         }
         if (c == 0x03) {                /* Ctrl-C */
             Echo("^C\n", 3);
             Line[0] = 0;
-            return;
+            return STATUS_SUCCESS;
         }
         if (c == 0x7F || c == 0x08) {   /* backspace */
             if (pos == 0)
@@ -108,6 +116,7 @@ VOID ShellReadLine(PCHAR Line)
         }
         if (c == 0x15) {                /* Ctrl-U: clear */
             ReplaceLine(Line, &len, &pos, "");
+            refused = STATUS_SUCCESS;
             continue;
         }
         if (c == 0x1B) {
@@ -140,6 +149,7 @@ VOID ShellReadLine(PCHAR Line)
                 if (browse > oldest) {
                     browse--;
                     ReplaceLine(Line, &len, &pos, History[browse % HISTORY_DEPTH]);
+                    refused = STATUS_SUCCESS;
                 }
                 break;
             }
@@ -148,13 +158,23 @@ VOID ShellReadLine(PCHAR Line)
                     browse++;
                     ReplaceLine(Line, &len, &pos,
                                 browse == HistoryCount ? "" : History[browse % HISTORY_DEPTH]);
+                    refused = STATUS_SUCCESS;
                 }
                 break;
             }
             continue;
         }
-        if (c < 0x20 || c > 0x7E || len + 1 >= SHELL_LINE_MAX)
+        if (c >= 0x80) {
+            refused = STATUS_INVALID_PARAMETER;
             continue;
+        }
+        if (c < 0x20 || c == 0x7F)      /* a control key the editor does not know */
+            continue;
+        if (len + 1 >= SHELL_LINE_MAX) {
+            if (NT_SUCCESS(refused))
+                refused = STATUS_NAME_TOO_LONG;
+            continue;
+        }
         RtlMoveMemory(Line + pos + 1, Line + pos, len - pos);
         Line[pos] = (CHAR)c;
         len++;

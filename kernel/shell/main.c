@@ -17,8 +17,32 @@ static VOID ShellPrintBootLine(VOID)
               st.TotalUsableBytes >> 20, st.PoolBytesInUse);
 }
 
+VOID ShellRefuseLine(PCSTR Where, NTSTATUS Status)
+{
+    CHAR why[64];
+
+    if (Status == STATUS_NAME_TOO_LONG)
+        RtlStringCbPrintfA(why, sizeof(why), "longer than %u characters: not run", SHELL_LINE_MAX - 1);
+    else
+        RtlStringCbPrintfA(why, sizeof(why), "a byte outside printable ASCII: not run");
+    ShellError(Where, Status, why);
+}
+
+/* Tabs are blanks to the shell; any other control byte or one from 0x80 up
+ * has no meaning in a command and would reach the console when echoed. */
+static BOOLEAN ShellLineIsAscii(PCSTR Text, SIZE_T Length)
+{
+    for (SIZE_T i = 0; i < Length; i++) {
+        UCHAR c = (UCHAR)Text[i];
+        if ((c < 0x20 && c != '\t') || c >= 0x7F)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 /* Autorun: one command per line; blank lines and '#' comments skipped.
- * A line longer than the shell's limit is reported and skipped. */
+ * A line longer than the shell's limit or with a byte outside printable
+ * ASCII is reported and skipped, as a typed one is. */
 static VOID ShellRunAutorun(VOID)
 {
     const ntstor_boot_file *f = KiFindBootFile("\\ntstor\\autorun");
@@ -40,9 +64,10 @@ static VOID ShellRunAutorun(VOID)
             n--;
         if (n == 0)
             continue;
-        if (n >= SHELL_LINE_MAX) {
-            ConPrintf("error: autorun line %u: %s (longer than %u characters)\n", lineNo,
-                      RtlNtStatusName(STATUS_NAME_TOO_LONG), SHELL_LINE_MAX - 1);
+        if (n >= SHELL_LINE_MAX || !ShellLineIsAscii(text + start, n)) {
+            CHAR where[32];
+            RtlStringCbPrintfA(where, sizeof(where), "autorun line %u", lineNo);
+            ShellRefuseLine(where, n >= SHELL_LINE_MAX ? STATUS_NAME_TOO_LONG : STATUS_INVALID_PARAMETER);
             continue;
         }
         RtlCopyMemory(line, text + start, n);
@@ -60,7 +85,11 @@ VOID ShellMain(VOID)
     ShellRunAutorun();
     for (;;) {
         ConWrite(SHELL_PROMPT, sizeof(SHELL_PROMPT) - 1);
-        ShellReadLine(line);
+        NTSTATUS status = ShellReadLine(line);
+        if (!NT_SUCCESS(status)) {
+            ShellRefuseLine("shell", status);
+            continue;
+        }
         ShellHistoryAdd(line);
         /* Device-relation changes reported at raised IRQL are enumerated
          * here, at PASSIVE_LEVEL, between commands. */

@@ -7,7 +7,12 @@
 
 #define SHELL_LINE_MAX 256
 
-VOID ShellReadLine(PCHAR Line);
+/* Reads one line into Line (SHELL_LINE_MAX bytes).  A line too long
+ * (STATUS_NAME_TOO_LONG) or holding a byte from 0x80 up
+ * (STATUS_INVALID_PARAMETER) comes back empty with that status. */
+NTSTATUS ShellReadLine(PCHAR Line);
+/* One error line for a line the shell does not run, typed or from autorun. */
+VOID ShellRefuseLine(PCSTR Where, NTSTATUS Status);
 VOID ShellHistoryAdd(PCSTR Line);
 const SHELL_COMMAND_DESC *ShellFindCommand(PCSTR Name);
 

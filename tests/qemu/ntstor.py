@@ -17,13 +17,30 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PROMPT = "ntstor> "
 BOOT_TIMEOUT = int(os.environ.get("NTSTOR_BOOT_TIMEOUT", "120"))
 _KV = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S*)')
+_ESCAPE = re.compile(r'\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|["\\])|(.)', re.S)
+
+
+def unescape(text):
+    """Undoes the guest's device-text escaping (docs/decisions.md "Device
+    text"): \\" and \\\\ are the characters, \\xNN one byte (returned as
+    code point NN), \\uNNNN one UTF-16 code unit (surrogate pairs joined)."""
+    units = []
+    for esc, plain in _ESCAPE.findall(text):
+        if plain:
+            units.append(ord(plain))
+        elif esc[0] in "xu":
+            units.append(int(esc[1:], 16))
+        else:
+            units.append(ord(esc))
+    return b"".join(u.to_bytes(2, "little") for u in units).decode("utf-16-le", "surrogatepass")
 
 
 def parse_kv(line):
-    """'disk n=0 model="QEMU HARDDISK"' -> {'n': '0', 'model': 'QEMU HARDDISK'}"""
+    """'disk n=0 model="QEMU HARDDISK"' -> {'n': '0', 'model': 'QEMU HARDDISK'};
+    quoted values are unescaped."""
     out = {}
     for k, v in _KV.findall(line):
-        out[k] = v[1:-1] if v.startswith('"') else v
+        out[k] = unescape(v[1:-1]) if v.startswith('"') else v
     return out
 
 

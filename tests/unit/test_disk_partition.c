@@ -402,6 +402,61 @@ static void test_gpt_too_many_partitions_capped(void **state)
     TdFree(&d);
 }
 
+/* 128 broken entries write far more than the 1 KiB log holds: the log keeps
+ * the first problems, each line whole, none empty, and says it is cut. */
+static void test_problem_log_truncated_whole_lines(void **state)
+{
+    TEST_DISK d;
+    TD_GPT_ENTRY e[TD_GPT_ENTRIES];
+    ULONG lines = 0;
+
+    SetupEntries();
+    for (int i = 0; i < TD_GPT_ENTRIES; i++) {
+        e[i] = Entries[1];
+        e[i].Start = 5000 + (uint64_t)i;
+        e[i].End = 4000;                                /* start after end */
+    }
+    TdInit(&d, 512, 32768);
+    TdMakeGpt(&d, e, TD_GPT_ENTRIES);
+    assert_int_equal(Parse(&d), STATUS_SUCCESS);
+    assert_int_equal(Layout.Count, 0);
+    assert_int_equal(Layout.Problems, TD_GPT_ENTRIES);
+    assert_true(Layout.LogTruncated);
+    assert_int_equal(Layout.LogLength, strlen(Layout.Log));
+    assert_true(Layout.LogLength < sizeof(Layout.Log));
+    for (const char *l = Layout.Log; *l; lines++) {
+        const char *nl = strchr(l, '\n');
+        assert_non_null(nl);                            /* every line ends */
+        assert_true(nl > l);                            /* and none is empty */
+        assert_memory_equal(l, "gpt: entry ", 11);      /* each names its entry */
+        assert_memory_equal(nl - 9, ": skipped", 9);    /* and is complete */
+        l = nl + 1;
+    }
+    assert_int_equal(lines, Layout.LogLines);
+    assert_true(lines > 5 && lines < TD_GPT_ENTRIES);
+    assert_true(LogHas("gpt: entry 0: starting LBA 5000 after ending LBA 4000: skipped\n"));
+    TdFree(&d);
+}
+
+/* A log that fits is not marked cut. */
+static void test_problem_log_not_truncated(void **state)
+{
+    TEST_DISK d;
+    TD_GPT_ENTRY e[4];
+
+    SetupEntries();
+    memcpy(e, Entries, sizeof(Entries));
+    e[3] = Entries[2];
+    e[3].Start = 30000; e[3].End = 40000;               /* beyond the disk */
+    TdInit(&d, 512, 32768);
+    TdMakeGpt(&d, e, 4);
+    assert_int_equal(Parse(&d), STATUS_SUCCESS);
+    assert_int_equal(Layout.Problems, 1);
+    assert_int_equal(Layout.LogLines, 1);
+    assert_false(Layout.LogTruncated);
+    TdFree(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -416,6 +471,8 @@ int main(void)
         cmocka_unit_test(test_gpt_4k_sectors),
         cmocka_unit_test(test_gpt_without_protective_mbr),
         cmocka_unit_test(test_gpt_too_many_partitions_capped),
+        cmocka_unit_test(test_problem_log_truncated_whole_lines),
+        cmocka_unit_test(test_problem_log_not_truncated),
         cmocka_unit_test(test_mbr_with_extended_chain),
         cmocka_unit_test(test_mbr_ebr_loop),
         cmocka_unit_test(test_mbr_ebr_self_loop_and_escape),

@@ -63,6 +63,67 @@ static void test_format_truncates_and_terminates(void **state)
     assert_int_equal(RtlStringCbPrintfA(small, 0, "x"), STATUS_INVALID_PARAMETER);
 }
 
+/* Device text: the partition name of issue 7 cannot start a line of its
+ * own, clear the screen or close its quotes; every byte has one form. */
+static void test_escape_device_text(void **state)
+{
+    static const char forged[] = "x\"\r\nparts disk=1 problems=0\x1b[2J";
+    char out[RTL_ESCAPED_SIZE(64)];
+
+    assert_int_equal(RtlEscapeDeviceText(out, sizeof(out), forged, sizeof(forged)), STATUS_SUCCESS);
+    assert_string_equal(out, "x\\\"\\x0d\\x0aparts disk=1 problems=0\\x1b[2J");
+    assert_int_equal(RtlEscapeDeviceText(out, sizeof(out), "a\\b\x7f\x80\xff", 64), STATUS_SUCCESS);
+    assert_string_equal(out, "a\\\\b\\x7f\\x80\\xff");
+    /* Length bounds the source; a NUL ends it. */
+    assert_int_equal(RtlEscapeDeviceText(out, sizeof(out), "QEMU HARDDISK", 4), STATUS_SUCCESS);
+    assert_string_equal(out, "QEMU");
+    assert_int_equal(RtlEscapeDeviceText(out, sizeof(out), "ab\0\x1b", 4), STATUS_SUCCESS);
+    assert_string_equal(out, "ab");
+    /* Every byte from 1 to 255: printable ones as they are, the rest
+     * escaped, and no control byte or '"' left unescaped. */
+    char all[256];
+    char big[RTL_ESCAPED_SIZE(256)];
+    for (int i = 0; i < 255; i++)
+        all[i] = (char)(i + 1);
+    all[255] = 0;
+    assert_int_equal(RtlEscapeDeviceText(big, sizeof(big), all, 255), STATUS_SUCCESS);
+    for (const char *p = big; *p; p++) {
+        assert_true(*p >= 0x20 && *p < 0x7F);
+        if (*p == '\\') {
+            p++;
+            assert_true(*p == '\\' || *p == '"' || *p == 'x');
+        } else {
+            assert_true(*p != '"');
+        }
+    }
+}
+
+static void test_escape_device_text_wide(void **state)
+{
+    static const WCHAR name[] = u"x\"\r\n\x1b[2J caf\u00e9 \U0001F600";
+    char out[RTL_ESCAPED_SIZE(36)];
+
+    assert_int_equal(RtlEscapeDeviceTextW(out, sizeof(out), name, 36), STATUS_SUCCESS);
+    assert_string_equal(out, "x\\\"\\x0d\\x0a\\x1b[2J caf\\u00e9 \\ud83d\\ude00");
+    static const WCHAR padded[36] = u"data";
+    assert_int_equal(RtlEscapeDeviceTextW(out, sizeof(out), padded, 36), STATUS_SUCCESS);
+    assert_string_equal(out, "data");
+}
+
+/* Cut short, the result never ends in part of an escape: a lone '\' would
+ * escape the closing quote the caller prints after it. */
+static void test_escape_truncates_whole_sequences(void **state)
+{
+    char small[6];
+    assert_int_equal(RtlEscapeDeviceText(small, sizeof(small), "ab\x1b" "cd", 5), STATUS_BUFFER_OVERFLOW);
+    assert_string_equal(small, "ab");
+    assert_int_equal(RtlEscapeDeviceText(small, sizeof(small), "abcd\"", 5), STATUS_BUFFER_OVERFLOW);
+    assert_string_equal(small, "abcd");
+    assert_int_equal(RtlEscapeDeviceText(small, sizeof(small), "abcde", 5), STATUS_SUCCESS);
+    assert_string_equal(small, "abcde");
+    assert_int_equal(RtlEscapeDeviceText(small, 0, "x", 1), STATUS_INVALID_PARAMETER);
+}
+
 static void test_crc32_matches_zlib(void **state)
 {
     /* The CRC-32 check value (ISO 3309 / zlib): crc32(b"123456789"). */
@@ -178,6 +239,9 @@ int main(void)
         cmocka_unit_test(test_format_integers),
         cmocka_unit_test(test_format_strings),
         cmocka_unit_test(test_format_truncates_and_terminates),
+        cmocka_unit_test(test_escape_device_text),
+        cmocka_unit_test(test_escape_device_text_wide),
+        cmocka_unit_test(test_escape_truncates_whole_sequences),
         cmocka_unit_test(test_crc32_matches_zlib),
         cmocka_unit_test(test_unicode),
         cmocka_unit_test(test_ascii_numbers),
