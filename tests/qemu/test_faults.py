@@ -7,6 +7,7 @@ sick disk does:
   port 2  every third read fails (intermittent)
   port 3  the first write and the first read covering each case's marked
           sector fail once; writes and reads of one other sector always fail
+  port 4  every second flush fails (intermittent)
 
 For each completion mode (poll, MSI, INTx) and queue depth (1 and 32) a case
 runs `bench` on its own region of each disk (offset=/span=) with DESIGN.md's
@@ -20,7 +21,9 @@ told was written), reads checking every block against the pattern.  After
   - no block outside the cases' regions changed;
   - every read reported good carried the right data (bad_blocks=0);
   - every failure is reported: a request that touches an always-failing
-    sector ends with an error status naming its LBA, and nothing else fails.
+    sector ends with an error status naming its LBA, and nothing else fails;
+    every failed flush is an error to `flush` (never retried into success)
+    and every other one succeeds.
 The table of what each case failed / reported / lost is printed (pytest -s)
 and checked.
 """
@@ -67,8 +70,8 @@ ALWAYS_CASE = ("intx", 32)
 ALWAYS_AT = case_offset(*ALWAYS_CASE) + 1000
 
 
-def every_third(event, iotype):
-    """blkdebug rules: of the `event` requests, every third fails with EIO.
+def every_nth(event, iotype, n):
+    """blkdebug rules: of the `event` requests, every n-th fails with EIO.
 
     blkdebug keeps an error rule that an event armed active for every later
     request until an event arms some error rule again, so the rule of state
@@ -76,12 +79,11 @@ def every_third(event, iotype):
     armed by every event, fails only a sector nobody touches (the disk's
     last): each event re-arms the set, and the state-3 rule is in it only
     for the one request that follows its event."""
-    return ('[set-state]\nevent = "{e}"\nstate = "1"\nnew_state = "2"\n'
-            '[set-state]\nevent = "{e}"\nstate = "2"\nnew_state = "3"\n'
-            '[set-state]\nevent = "{e}"\nstate = "3"\nnew_state = "1"\n'
-            '[inject-error]\nevent = "{e}"\nstate = "3"\nerrno = "5"\niotype = "{t}"\n'
-            '[inject-error]\nevent = "{e}"\nerrno = "5"\niotype = "{t}"\nsector = "{s}"\n'
-            ).format(e=event, t=iotype, s=SECTORS - 1)
+    states = "".join('[set-state]\nevent = "%s"\nstate = "%d"\nnew_state = "%d"\n'
+                     % (event, k, k % n + 1) for k in range(1, n + 1))
+    return states + ('[inject-error]\nevent = "{e}"\nstate = "{n}"\nerrno = "5"\niotype = "{t}"\n'
+                     '[inject-error]\nevent = "{e}"\nerrno = "5"\niotype = "{t}"\nsector = "{s}"\n'
+                     ).format(e=event, n=n, t=iotype, s=SECTORS - 1)
 
 
 def once_and_always():
@@ -106,9 +108,10 @@ def once_and_always():
 def images(tmp_path_factory):
     d = tmp_path_factory.mktemp("faults")
     out = {}
-    for name, conf in (("wr3", every_third("write_aio", "write")),
-                       ("rd3", every_third("read_aio", "read")),
-                       ("once", once_and_always())):
+    for name, conf in (("wr3", every_nth("write_aio", "write", 3)),
+                       ("rd3", every_nth("read_aio", "read", 3)),
+                       ("once", once_and_always()),
+                       ("fl2", every_nth("flush_to_disk", "flush", 2))):
         img = str(d / (name + ".img"))
         with open(img, "wb") as f:
             f.truncate(SECTORS * 512)
@@ -127,7 +130,7 @@ def images(tmp_path_factory):
 @pytest.fixture(scope="module")
 def m(images):
     args = []
-    for port, name in ((1, "wr3"), (2, "rd3"), (3, "once")):
+    for port, name in ((1, "wr3"), (2, "rd3"), (3, "once"), (4, "fl2")):
         img, conf = images[name]
         args += ["--disk", "%s:port=%d:blkdebug=%s:cache=writeback" % (img, port, conf)]
     mach = Machine(args, log_name="test_faults").start()
@@ -136,6 +139,7 @@ def m(images):
 
 
 RESULTS = {}
+FLUSHES = {}
 
 
 def bench(m, n, rw, mode, qd, seed, extra=""):
@@ -157,10 +161,25 @@ def set_mode(m, disks, mode):
 @pytest.mark.parametrize("mode", MODES)
 def test_fault_matrix_run(m, mode):
     """Runs every case of one completion mode; the host checks come after poweroff."""
-    wr3, rd3, once = (disk_at(m, 0, p)["n"] for p in (1, 2, 3))
-    for n in (wr3, once):
+    wr3, rd3, once, fl2 = (disk_at(m, 0, p)["n"] for p in (1, 2, 3, 4))
+    for n in (wr3, once, fl2):
         assert m.one("writable %s on" % n, "writable")["writable"] == "1"
-    set_mode(m, (wr3, rd3, once), mode)
+    set_mode(m, (wr3, rd3, once, fl2), mode)
+    # Intermittent flush errors: each flush follows a write (QEMU flushes
+    # the host file only when something was written since the last flush),
+    # so the host sees flush after flush, every second one failing.
+    flushes = []
+    for k in range(4):
+        lba = case_offset(mode, 1) + 8 * k
+        w = m.one("write %s %d 8 seed=%d" % (fl2, lba, case_seed(mode, 1)), "write")
+        assert w["status"] == "STATUS_SUCCESS", w
+        out = m.cmd("flush %s" % fl2)
+        errs = [l for l in out.splitlines() if l.startswith("error: ")]
+        ok = [l for l in out.splitlines() if l.startswith("flush ") and "STATUS_SUCCESS" in l]
+        assert len(errs) + len(ok) == 1, out
+        flushes.append(bool(ok))
+    assert flushes == [True, False, True, False], flushes
+    FLUSHES[mode] = flushes
     for qd in QDS:
         seed = case_seed(mode, qd)
         case = {}
@@ -223,7 +242,8 @@ def test_fault_matrix_on_the_host(m, images):
     """After poweroff: every acknowledged block is on the image, nothing else changed."""
     assert len(RESULTS) == len(MODES) * len(QDS), "the run tests did not all pass"
     assert m.poweroff(timeout=120) == 0
-    table = ["case            disk  requests  failed  reported  lost"]
+    table = ["case            disk    requests  failed  reported  lost",
+             "(failed: recoveries the port driver ran; reported: errors that reached bench)"]
     for (mode, qd), case in sorted(RESULTS.items()):
         off, seed = case_offset(mode, qd), case_seed(mode, qd)
         for name, key, wseed, before in (("wr3", "wr3", seed, OLD_SEED),
@@ -232,12 +252,20 @@ def test_fault_matrix_on_the_host(m, images):
             new, old, torn = pattern_blocks(images[name][0], off, SPAN, wseed, before)
             written = int(b["written"])
             lost = written - new
-            table.append("%-5s qd=%-2d      %-5s %-9s %-7s %-9s %d" % (
-                mode, qd, name, b["ios"], b["recoveries"], b["errors"], lost))
+            table.append("%-5s qd=%-2d      %-7s %-9s %-7s %-9s %d" % (
+                mode, qd, name + "/w", b["ios"], b["recoveries"], b["errors"], lost))
             assert torn == 0, (mode, qd, name, torn)
             assert new == written, (mode, qd, name, new, written)
     # Outside the cases' regions the old data is untouched, on every disk.
     end = len(MODES) * len(QDS) * SPAN
-    for name in ("wr3", "rd3", "once"):
+    for name in ("wr3", "rd3", "once", "fl2"):
         assert mkdisk.check_pattern(images[name][0], end, SECTORS - end, OLD_SEED), name
+        # Reads: "lost" is a read reported good that did not carry its data.
+        for name, key in (("rd3", "rd3"), ("once", "once_read")):
+            b = case[key]
+            table.append("%-5s qd=%-2d      %-7s %-9s %-7s %-9s %s" % (
+                mode, qd, name + "/r", b["ios"], b["recoveries"], b["errors"], b["bad_blocks"]))
+    for mode, flushes in sorted(FLUSHES.items()):
+        table.append("%-5s           fl2     %-9d %-7d %-9d -" % (
+            mode, len(flushes), flushes.count(False), flushes.count(False)))
     print("\n" + "\n".join(table))
