@@ -123,8 +123,28 @@ static VOID BlpCommandLine(EFI_LOADED_IMAGE *LoadedImage, BOOLEAN *StaleKeyTest)
     }
 }
 
+/* The boot volume's device path as text, so the kernel (and a person
+ * reading the log) can tell which device the machine booted from. */
+static VOID BlpBootDevice(EFI_LOADED_IMAGE *LoadedImage)
+{
+    EFI_DEVICE_PATH *Path = DevicePathFromHandle(LoadedImage->DeviceHandle);
+    CHAR16 *Text = Path ? DevicePathToStr(Path) : NULL;
+    char *Out = BlBootInfo->boot_device;
+    UINTN i;
+
+    if (Text == NULL) {
+        BlLog("the firmware gave no device path for the boot volume");
+        return;
+    }
+    for (i = 0; Text[i] != L'\0' && i + 1 < NTSTOR_BOOT_DEVICE_MAX; i++)
+        Out[i] = (Text[i] >= 0x20 && Text[i] <= 0x7e) ? (char)Text[i] : '?';
+    Out[i] = '\0';
+    FreePool(Text);
+}
+
 VOID BlCollectPlatformInfo(EFI_LOADED_IMAGE *LoadedImage, BOOLEAN *StaleKeyTest)
 {
+    BlpBootDevice(LoadedImage);
     BlBootInfo->rsdp = BlpFindRsdp();
     if (BlBootInfo->rsdp == 0)
         BlLog("no ACPI RSDP in the UEFI configuration table");

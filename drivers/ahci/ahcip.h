@@ -187,6 +187,8 @@ struct _AHCI_CONTROLLER {
     KTIMER Watchdog;
     KDPC WatchdogDpc;
     ULONG InjectLoss;           /* Parameters\TestLoseInterrupts still to apply */
+    ULONG64 InjectAt;           /* ... when AhciControllerCommands reaches this */
+    BOOLEAN InjectNow;          /* the watchdog asks AhciSetInterruptSource to silence */
 
     PAHCI_PORT Ports[AHCI_MAX_PORTS];
 };
@@ -202,6 +204,10 @@ typedef struct _AHCI_PARAMETERS {
      * behind the driver's back (MSI Enable or INTx Disable in config
      * space), as a broken MSI route or IOAPIC pin would. */
     ULONG TestLoseInterrupts;
+    /* ... not at once but once the controller's ports have completed this
+     * many more commands (counted from start and from each source change),
+     * so the loss meets I/O in flight rather than start-up.  0: at once. */
+    ULONG TestLoseInterruptsAfter;
     /* Treat the HBA as if CAP.S64A were clear (quirk no-64bit): DMA
      * memory below 4 GiB, data above it bounced.  For tests. */
     BOOLEAN Force32BitDma;
@@ -299,6 +305,8 @@ NTSTATUS AhciSetInterruptSource(PAHCI_CONTROLLER Ctrl, NTSTOR_AHCI_MODE Source);
 /* One port: Poll, or the controller's interrupt (switching the source
  * for every interrupt-driven port when Mode differs from it). */
 NTSTATUS AhciSetPortMode(PAHCI_PORT Port, NTSTOR_AHCI_MODE Mode);
+/* Commands completed on all of the controller's ports. */
+ULONG64 AhciControllerCommands(PAHCI_CONTROLLER Ctrl);
 /* The watchdog saw a lost interrupt: MSI -> INTx -> Poll. */
 VOID AhciInterruptFallback(PAHCI_CONTROLLER Ctrl);
 KDEFERRED_ROUTINE AhciWatchdogDpc;

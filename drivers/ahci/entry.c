@@ -63,6 +63,11 @@ static VOID AhciReadParameters(PUNICODE_STRING RegistryPath)
             DbgPrint("ahci: Parameters\\TestLoseInterrupts=%u: interrupts will be silenced "
                      "(fault injection)\n", AhciParameters.TestLoseInterrupts);
         }
+        if (NT_SUCCESS(CmQueryValueUlong(par, u"TestLoseInterruptsAfter", &v, 0)) && v) {
+            AhciParameters.TestLoseInterruptsAfter = v;
+            DbgPrint("ahci: Parameters\\TestLoseInterruptsAfter=%u: each silence comes after that "
+                     "many more commands\n", v);
+        }
         if (NT_SUCCESS(CmQueryValueUlong(par, u"Force32BitDma", &v, 0)) && v) {
             AhciParameters.Force32BitDma = TRUE;
             DbgPrint("ahci: Parameters\\Force32BitDma=1: HBAs treated as 32-bit only (bounce "

@@ -204,10 +204,15 @@ NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
              Ctrl->Msi.Object ? "connected" : Ctrl->Msi.Present ? "failed" : "not offered",
              Ctrl->Intx.Object ? "connected" : Ctrl->Intx.Present ? "failed" : "not offered");
 
-    /* Test hook: silence the source now, as a broken route would. */
+    /* Test hook: silence the source, as a broken route would -- now, or
+     * (TestLoseInterruptsAfter) from the watchdog once that many commands
+     * have completed. */
     if (AhciParameters.TestLoseInterrupts && Ctrl->Source != NtstorAhciModePoll) {
         Ctrl->InjectLoss = AhciParameters.TestLoseInterrupts;
-        AhciSetInterruptSource(Ctrl, Ctrl->Source);
+        if (AhciParameters.TestLoseInterruptsAfter)
+            Ctrl->InjectAt = AhciControllerCommands(Ctrl) + AhciParameters.TestLoseInterruptsAfter;
+        else
+            AhciSetInterruptSource(Ctrl, Ctrl->Source);
     }
     if (AhciParameters.TestHoldLowMemory)
         AhciTestHoldLowMemory(Ctrl);

@@ -126,6 +126,16 @@ VOID AhciResumePort(PAHCI_PORT Port)
         AhciPollPort(Port);
 }
 
+ULONG64 AhciControllerCommands(PAHCI_CONTROLLER Ctrl)
+{
+    ULONG64 n = 0;
+
+    for (ULONG p = 0; p < AHCI_MAX_PORTS; p++)
+        if (Ctrl->Ports[p])
+            n += Ctrl->Ports[p]->Commands;
+    return n;
+}
+
 static BOOLEAN AhciPortDriven(PAHCI_PORT Port)
 {
     return Port && Port->State == AhciPortReady;
@@ -149,8 +159,10 @@ NTSTATUS AhciSetInterruptSource(PAHCI_CONTROLLER Ctrl, NTSTOR_AHCI_MODE Source)
             AhciQuiescePort(Ctrl->Ports[p]);
     AhciWrite(Ctrl->Abar, AHCI_GHC, AhciRead(Ctrl->Abar, AHCI_GHC) & ~AHCI_GHC_IE);
 
-    if (Ctrl->InjectLoss && Source != NtstorAhciModePoll) {
+    if (Ctrl->InjectLoss && Source != NtstorAhciModePoll &&
+        (!AhciParameters.TestLoseInterruptsAfter || Ctrl->InjectNow)) {
         Ctrl->InjectLoss--;
+        Ctrl->InjectNow = FALSE;
         silenced = AhciModeNames[Source];
         msiOn = intxOn = FALSE;
     }
@@ -176,6 +188,7 @@ NTSTATUS AhciSetInterruptSource(PAHCI_CONTROLLER Ctrl, NTSTOR_AHCI_MODE Source)
         DbgPrint("ahci%u: test: %s silenced (Parameters\\TestLoseInterrupts)\n", Ctrl->Number,
                  silenced);
     Ctrl->Source = Source;
+    Ctrl->InjectAt = AhciControllerCommands(Ctrl) + AhciParameters.TestLoseInterruptsAfter;
 
     for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
         PAHCI_PORT port = Ctrl->Ports[p];
@@ -302,6 +315,12 @@ VOID AhciWatchdogDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1,
 
     if (!ctrl->Started)
         return;
+    /* Parameters\TestLoseInterruptsAfter: the loss meets the I/O running now. */
+    if (ctrl->InjectLoss && AhciParameters.TestLoseInterruptsAfter &&
+        ctrl->Source != NtstorAhciModePoll && AhciControllerCommands(ctrl) >= ctrl->InjectAt) {
+        ctrl->InjectNow = TRUE;
+        AhciSetInterruptSource(ctrl, ctrl->Source);
+    }
     for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
         PAHCI_PORT port = ctrl->Ports[p];
         BOOLEAN act;

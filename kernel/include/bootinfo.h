@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #define NTSTOR_BOOTINFO_MAGIC   0x4f464e4942544e53ULL /* "SNTBINFO" */
-#define NTSTOR_BOOTINFO_VERSION 1
+#define NTSTOR_BOOTINFO_VERSION 2
 
 #define NTSTOR_KERNEL_VIRT_BASE 0xFFFFFFFF80000000ULL
 #define NTSTOR_DIRECT_MAP_BASE  0xFFFF800000000000ULL
@@ -31,6 +31,7 @@
 #define NTSTOR_MAX_BOOT_FILES   32
 #define NTSTOR_BOOT_PATH_MAX    128
 #define NTSTOR_CMDLINE_MAX      256
+#define NTSTOR_BOOT_DEVICE_MAX  256
 
 /* UEFI memory types the kernel cares about (UEFI 2.x, 7.2 EFI_MEMORY_TYPE). */
 #define NTSTOR_EFI_LOADER_CODE          1
@@ -112,6 +113,12 @@ typedef struct ntstor_bootinfo {
     /* Messages the loader wants the kernel to log (e.g. a Boot driver it
      * could not read), ASCII lines separated by '\n', NUL-terminated. */
     char loader_log[1024];
+
+    /* The UEFI device path of the volume BOOTX64.EFI was loaded from, as
+     * text (UEFI 2.x 10.6.1.6, e.g. "PciRoot(0x0)/Pci(0x1,0x0)/USB(0x0,0x0)/
+     * HD(1,GPT,...)"), ASCII, NUL-terminated; empty if the firmware could not
+     * say.  Version 2. */
+    char boot_device[NTSTOR_BOOT_DEVICE_MAX];
 } ntstor_bootinfo;
 
 #endif /* NTSTOR_BOOTINFO_H */

@@ -43,6 +43,8 @@ ULONG64 KeQueryTscFrequency(VOID);
 ULONG64 KeReadTsc(VOID);
 /* TSC at kernel entry, for the boot-time line. */
 extern ULONG64 KeBootTsc;
+/* The loader's text of the boot volume's UEFI device path ("" if unknown). */
+PCSTR KeQueryBootDevicePath(VOID);
 /* Periodic clock interrupts (1 ms) since KeInitTime started the clock. */
 ULONG64 KeQueryClockTicks(VOID);
 

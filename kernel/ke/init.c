@@ -51,6 +51,7 @@ static BOOLEAN KiCaptureBootInfo(ULONG64 Phys)
         KiBootInfo.files[i].path[NTSTOR_BOOT_PATH_MAX - 1] = 0;
     KiBootInfo.cmdline[NTSTOR_CMDLINE_MAX - 1] = 0;
     KiBootInfo.loader_log[sizeof(KiBootInfo.loader_log) - 1] = 0;
+    KiBootInfo.boot_device[NTSTOR_BOOT_DEVICE_MAX - 1] = 0;
     return TRUE;
 }
 
@@ -84,6 +85,7 @@ VOID KiSystemInit(ULONG64 BootInfoPhys)
     KiLogLoaderMessages();
     if (KiBootInfo.cmdline[0])
         DbgPrint("command line: %s", KiBootInfo.cmdline);
+    DbgPrint("boot device: %s", KiBootInfo.boot_device[0] ? KiBootInfo.boot_device : "(unknown)");
 
     const ntstor_boot_file *kernelFile = KiFindBootFile("\\ntstor\\kernel.elf");
     if (kernelFile)
@@ -111,4 +113,9 @@ VOID KiSystemInit(ULONG64 BootInfoPhys)
     PnpInitSystem();
 
     ShellMain();
+}
+
+PCSTR KeQueryBootDevicePath(VOID)
+{
+    return KiBootInfo.boot_device;
 }

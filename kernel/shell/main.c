@@ -3,8 +3,19 @@
 #include <ntos.h>
 #include "shellp.h"
 #include <pnp.h>
+#include <bootinfo.h>
 
 #define SHELL_PROMPT "ntstor> "
+
+/* TRUE when the device path has a node starting with Node ("/USB("). */
+static BOOLEAN ShellPathHasNode(PCSTR Path, PCSTR Node)
+{
+    SIZE_T n = RtlAsciiLength(Node);
+    for (; *Path; Path++)
+        if (!RtlAsciiCompareN(Path, Node, n, FALSE))
+            return TRUE;
+    return FALSE;
+}
 
 static VOID ShellPrintBootLine(VOID)
 {
@@ -12,9 +23,18 @@ static VOID ShellPrintBootLine(VOID)
     ULONG64 tsc = KeReadTsc() - KeBootTsc;
     ULONG64 freq = KeQueryTscFrequency();
     ULONG64 ms = freq >= 1000 ? tsc / (freq / 1000) : 0;   /* uncalibrated: 0 */
+    PCSTR dev = KeQueryBootDevicePath();
+    CHAR devText[2 * NTSTOR_BOOT_DEVICE_MAX];
+    /* The bus the boot volume sits on, from its device path's nodes
+     * (UEFI 2.x 10.3.4: messaging device paths). */
+    PCSTR from = !dev[0] ? "unknown" :
+                 ShellPathHasNode(dev, "/USB(") || ShellPathHasNode(dev, "/UsbClass(") ? "usb" :
+                 ShellPathHasNode(dev, "/Sata(") ? "sata" : ShellPathHasNode(dev, "/NVMe(") ? "nvme" :
+                 ShellPathHasNode(dev, "/CDROM(") ? "cdrom" : "other";
     MmQueryStats(&st);
-    ConPrintf("boot ms=%llu mem_mib=%llu pool_bytes=%llu\n", ms,
-              st.TotalUsableBytes >> 20, st.PoolBytesInUse);
+    RtlEscapeDeviceText(devText, sizeof(devText), dev, NTSTOR_BOOT_DEVICE_MAX);
+    ConPrintf("boot ms=%llu mem_mib=%llu pool_bytes=%llu from=%s device=\"%s\"\n", ms,
+              st.TotalUsableBytes >> 20, st.PoolBytesInUse, from, devText);
 }
 
 VOID ShellRefuseLine(PCSTR Where, NTSTATUS Status)
