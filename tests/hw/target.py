@@ -169,8 +169,8 @@ class Target(Shell):
     def poweroff(self):
         """Sends `poweroff`; returns the shell's reply line."""
         self.child.sendline("poweroff")
-        self.child.expect(r"poweroff: [^\r\n]*", timeout=60)
-        return self.child.after
+        self.child.expect(r"poweroff: [^\r\n]*[\r\n]", timeout=60)
+        return self.child.after.strip()
 
     def describe(self):
         return "%s (%s, %d baud, scratch: %s, power: %s)" % (
