@@ -85,6 +85,9 @@ class Target(Shell):
         self.identity = {}
         self.logdir = os.path.join(ROOT, "build", "hw-results", settings["name"] + "-logs")
         os.makedirs(self.logdir, exist_ok=True)
+        for old in os.listdir(self.logdir):         # one run's boots, not a mix of runs
+            if old.endswith(".log"):
+                os.unlink(os.path.join(self.logdir, old))
         self._log = None
 
     # -- the line ----------------------------------------------------------
