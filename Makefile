@@ -165,7 +165,7 @@ ifneq ($(BOOT_C),)
 ALL += $(B)/BOOTX64.EFI
 endif
 
-.PHONY: all image run test unit fuzz fuzz-short qemu-test bench clean
+.PHONY: all image run test unit fuzz fuzz-short qemu-test hw-test hw-test-qemu bench clean
 all: $(ALL)
 
 AUTORUN    ?=
@@ -225,7 +225,28 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%)
 qemu-test: image
 	$(Q)$(PYTHON) -m pytest -v tests/qemu $(PYTEST_ARGS)
 
-test: all unit fuzz-short qemu-test
+# The hardware suite against the machine a target file describes (a PC on a
+# serial port: tests/targets/qemu-pty.cfg shows the keys).  Builds nothing:
+# the machine boots what is on its stick.  JUnit XML, the serial log of every
+# boot and a summary land in build/hw-results/.
+HW_NAME = $(basename $(notdir $(TARGET)))
+hw-test:
+	$(if $(TARGET),,$(error make hw-test needs TARGET=<target file>, e.g. tests/targets/qemu-pty.cfg))
+	@mkdir -p $(B)/hw-results
+	$(Q)$(PYTHON) -m pytest -v -p no:cacheprovider tests/hw tests/qemu --target=$(TARGET) \
+	    --junitxml=$(B)/hw-results/$(HW_NAME)-junit.xml $(PYTEST_ARGS)
+
+# The proof that hw-test drives a machine over a serial line: QEMU attached as
+# a pty, reset through its monitor, once with a scratch disk and once without.
+hw-test-qemu: image
+	$(Q)$(PYTHON) tools/qemu-pty-target.py --target tests/targets/qemu-pty.cfg \
+	    --junit $(B)/hw-results/qemu-pty-junit.xml -- \
+	    $(MAKE) --no-print-directory hw-test TARGET=tests/targets/qemu-pty.cfg
+	$(Q)$(PYTHON) tools/qemu-pty-target.py --target tests/targets/qemu-pty-noscratch.cfg \
+	    --junit $(B)/hw-results/qemu-pty-noscratch-junit.xml --expect-skip "no scratch disk" -- \
+	    $(MAKE) --no-print-directory hw-test TARGET=tests/targets/qemu-pty-noscratch.cfg
+
+test: all unit fuzz-short qemu-test hw-test-qemu
 
 bench: image
 	$(Q)$(PYTHON) tools/bench.py

@@ -9,16 +9,20 @@
 #                         usb-storage) instead of SATA port 0
 #   --disk SPEC           extra SATA disk, repeatable.  SPEC is
 #                         FILE[:port=N][:format=raw|qcow2][:bus=ahci1][:blkdebug=CONF]
-#                             [:cache=MODE][:readonly]
+#                             [:cache=MODE][:readonly][:serial=TEXT]
 #                         FILE "null" = driver=null-co,read-zeroes=on (benchmarks),
 #                         with [:size=BYTES].  port defaults to the next free one
 #                         (0-5); bus=ahci1 puts it on the second controller (--ahci2).
+#                         serial= sets the disk's ATA serial number (default QEMU's
+#                         QM000nn); at most 20 characters of [A-Za-z0-9_.-].
 #   --ahci2               add a second AHCI controller (-device ahci,id=ahci1)
 #   --cdrom FILE[:port=N] ATAPI CD-ROM on the built-in controller
 #   --mem SIZE            guest memory (default: 512M)
 #   --smp N               CPUs (default: 1)
 #   --serial ARG          QEMU -serial argument (default: stdio with the monitor
 #                         muxed, Ctrl-A X quits), e.g. unix:/tmp/s.sock,server=on,wait=off
+#   --reboot              a guest reset restarts the machine (default: QEMU ends,
+#                         -no-reboot), as on a real PC; tools/qemu-pty-target.py
 #   --display             show a window instead of running headless
 #   --ovmf-log FILE       write OVMF's debug log (port 0x402) to FILE
 #   --accel ACCEL         tcg (default) or kvm
@@ -35,7 +39,7 @@ OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 IMAGE=build/ntstor.img
 BOOT_SNAPSHOT=0
-USB=0 AHCI2=0 DISPLAY_WINDOW=0 DRY_RUN=0 GDB=0
+USB=0 AHCI2=0 DISPLAY_WINDOW=0 DRY_RUN=0 GDB=0 REBOOT=0
 MEM=512M SMP=1 SERIAL=stdio ACCEL=tcg OVMF_LOG=
 DISKS=() CDROMS=() EXTRA=()
 
@@ -51,6 +55,7 @@ while [ $# -gt 0 ]; do
     --mem)      need_arg "$@"; MEM=$2; shift ;;
     --smp)      need_arg "$@"; SMP=$2; shift ;;
     --serial)   need_arg "$@"; SERIAL=$2; shift ;;
+    --reboot)   REBOOT=1 ;;
     --display)  DISPLAY_WINDOW=1 ;;
     --ovmf-log) need_arg "$@"; OVMF_LOG=$2; shift ;;
     --accel)    need_arg "$@"; ACCEL=$2; shift ;;
@@ -77,9 +82,10 @@ trap 'rm -rf -- "$TMP"' EXIT
 # previous run decide what boots.
 cp -- "$OVMF_VARS" "$TMP/OVMF_VARS.fd"
 
-ARGS=(-machine q35 -cpu max -m "$MEM" -smp "$SMP" -accel "$ACCEL" -no-reboot
+ARGS=(-machine q35 -cpu max -m "$MEM" -smp "$SMP" -accel "$ACCEL"
       -drive "if=pflash,format=raw,unit=0,readonly=on,file=$(qesc "$OVMF_CODE")"
       -drive "if=pflash,format=raw,unit=1,file=$(qesc "$TMP/OVMF_VARS.fd")")
+[ $REBOOT = 1 ] || ARGS+=(-no-reboot)
 
 if [ $DISPLAY_WINDOW = 1 ]; then
     [ "$SERIAL" = stdio ] && ARGS+=(-serial stdio) || ARGS+=(-serial "$SERIAL")
@@ -123,7 +129,7 @@ claim() {   # claim BUS PORT
 n=0
 for spec in "${DISKS[@]}"; do
     IFS=: read -r -a parts <<<"$spec"
-    file=${parts[0]} port= format=raw bus=ide blkdebug= cache= size= readonly=
+    file=${parts[0]} port= format=raw bus=ide blkdebug= cache= size= readonly= serial=
     for opt in "${parts[@]:1}"; do
         case $opt in
         port=*)     port=${opt#port=} ;;
@@ -134,6 +140,9 @@ for spec in "${DISKS[@]}"; do
         cache=*)    cache=${opt#cache=} ;;
         size=*)     size=${opt#size=} ;;
         readonly)   readonly=1 ;;
+        serial=*)   serial=${opt#serial=}
+                    [[ $serial =~ ^[A-Za-z0-9_.-]{1,20}$ ]] ||
+                        die "--disk $spec: serial must be 1-20 characters of A-Z a-z 0-9 _ . -" ;;
         *)          die "--disk $spec: unknown option '$opt'" ;;
         esac
     done
@@ -153,7 +162,7 @@ for spec in "${DISKS[@]}"; do
     fi
     [ -z "$cache" ] || drive+=",cache=$cache"
     [ -z "$readonly" ] || drive+=",readonly=on"
-    ARGS+=(-drive "$drive" -device "ide-hd,drive=disk$n,bus=$bus.$port")
+    ARGS+=(-drive "$drive" -device "ide-hd,drive=disk$n,bus=$bus.$port${serial:+,serial=$serial}")
     n=$((n + 1))
 done
 
