@@ -13,6 +13,8 @@ from ntstor import Machine, make_image, parse_kv
 def test_boot_line(machine):
     b = machine.boot
     assert int(b["ms"]) > 0
+    # The default machine boots from its SATA disk's ESP.
+    assert b["from"] == "sata" and "/Sata(0x0," in b["device"], b
     assert int(b["mem_mib"]) >= 256, b          # qemu-run.sh gives 512 MiB
     assert int(b["pool_bytes"]) > 0
 
@@ -90,8 +92,12 @@ def test_poweroff_ends_qemu(machine):
 
 
 def test_boot_from_usb_stick():
+    """The loader's device path says the stick on the xHCI controller was
+    the boot volume (and no SATA disk carries the image)."""
     with Machine(["--usb"], log_name="usb") as m:
         assert int(m.boot["ms"]) > 0
+        assert m.boot["from"] == "usb", m.boot
+        assert "/USB(" in m.boot["device"] and "/HD(1,GPT," in m.boot["device"], m.boot
         assert "8086:2922" in m.cmd("pci")
         assert m.poweroff() == 0
 
