@@ -22,7 +22,8 @@
  * above, is open, or is a PnP device and no PnP remove hook exists
  * (STATUS_DEVICE_BUSY).  Otherwise: PnP devices get IRP_MN_REMOVE_DEVICE
  * through PnpRemoveDevicesOfDriver, DriverUnload runs, no device may remain,
- * the driver object and the image go, and pool tags that grew since the
+ * the driver object goes and with it the image (its delete procedure unmaps
+ * it, after the last device reference: see driver.c), and pool tags that grew since the
  * load are reported as the driver's leaks (activity of other drivers between
  * load and unload shows up there too: the report says "since load").
  *
@@ -365,9 +366,11 @@ NTSTATUS IopLoadDriver(PCUNICODE_STRING ServiceName)
     return STATUS_SUCCESS;
 
 fail:
+    /* The driver object owns the image once it exists (its delete
+     * procedure unmaps it). */
     if (driver)
         IopDeleteDriverObject(driver);
-    if (entry->Image)
+    else if (entry->Image)
         LdrUnloadImage(entry->Image);
     if (driver)
         IopReportLeaks(name, entry->PoolAtLoad, "");
@@ -468,8 +471,12 @@ NTSTATUS IopUnloadDriver(PCUNICODE_STRING ServiceName)
     }
 
     RemoveEntryList(&entry->Link);
+    /* Nothing else should hold the driver object now (devices gone, no
+     * opens); if something does, the image waits for it. */
+    if (ObGetReferenceCount(entry->Driver) != 1)
+        DbgPrint("driver %s: driver object still referenced; image unmapped at its last reference\n",
+                 name);
     IopDeleteDriverObject(entry->Driver);
-    LdrUnloadImage(entry->Image);
     IopReportLeaks(name, entry->PoolAtLoad, " (since load)");
     ExFreePoolWithTag(entry->PoolAtLoad, IOP_TAG_LOAD);
     ExFreePoolWithTag(entry, IOP_TAG_LOAD);
