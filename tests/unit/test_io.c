@@ -1162,7 +1162,8 @@ static void test_files_async_requests(void **state)
     assert_int_equal(ApcCalls, 2);
 
     /* Close with a request outstanding: cleanup, then the wait gives up
-     * (the host's wait does not block) and the file object is kept. */
+     * (the host's wait does not block) and the file object is kept until
+     * the request completes; its completion drops the kept reference. */
     assert_int_equal(NtReadFile(H, &Ev, NULL, NULL, &ApcIosb[2], Buf[2], 512, &Off, NULL), STATUS_PENDING);
     PIRP Outstanding = PendedIrp;
     PFILE_OBJECT File = IoGetCurrentIrpStackLocation(Outstanding)->FileObject;
@@ -1171,10 +1172,12 @@ static void test_files_async_requests(void **state)
     assert_int_equal(NtClose(H), STATUS_SUCCESS);
     assert_int_equal(Log[0].Who, 'k');
     assert_int_equal(LogCount, 1);      /* no close: the object is still referenced */
+    assert_true(File->Flags & FO_IOP_KEPT);
+    assert_int_equal(FileDev->ReferenceCount, 1);
     IoCompleteRequest(Outstanding, IO_NO_INCREMENT);
-    assert_int_equal(File->PendingRequests, 0);
-    ObDereferenceObject(File);          /* what the I/O manager kept */
-    assert_int_equal(Log[LogCount - 1].Who, 'l');
+    assert_int_equal(LogCount, 2);
+    assert_int_equal(Log[1].Who, 'l');  /* the last completion closed it */
+    assert_int_equal(FileDev->ReferenceCount, 0);
     DriverPends = FALSE;
 
     IoDeleteDevice(FileDev);
