@@ -28,7 +28,13 @@
  * load and unload shows up there too: the report says "since load").
  *
  * Pool snapshots flush the I/O manager's IRP/MDL caches first, so a cached
- * IRP is not mistaken for a leak.
+ * IRP is not mistaken for a leak.  Loading another driver is not a leak of
+ * the ones already loaded: when a load (with the PnP binding it triggers)
+ * finishes, what it grew the pool by is added to the baselines of the
+ * drivers loaded before it, and taken off again when it unloads.  A load
+ * nested in another (disk loaded while ahci binds its children) is
+ * counted once: the outer load's growth is measured against a baseline the
+ * nested one already raised.
  *
  * Serialization: callers are the boot sequence and the shell, one at a
  * time, at PASSIVE_LEVEL; IopLoadedDrivers has no lock. */
@@ -71,8 +77,12 @@ typedef struct _IOP_LOADED_DRIVER {
     PLDR_IMAGE Image;
     IOP_DRIVER_STATE State;
     ULONG64 LoadUs;
-    IOP_POOL_SNAPSHOT *PoolAtLoad;  /* for the leak report at unload */
+    IOP_POOL_SNAPSHOT *PoolAtLoad;  /* for the leak report at unload; raised by later loads */
+    IOP_POOL_SNAPSHOT *Growth;      /* what this load added (NULL: not recorded) */
+    ULONG Seq;                      /* load order: lower loaded (began) earlier */
 } IOP_LOADED_DRIVER;
+
+static ULONG IopLoadSeq;
 
 static LIST_ENTRY IopLoadedDrivers = { &IopLoadedDrivers, &IopLoadedDrivers };
 
@@ -165,6 +175,63 @@ static ULONG64 IopReportLeaks(PCSTR Name, const IOP_POOL_SNAPSHOT *Before, PCSTR
     }
     ExFreePoolWithTag(after, IOP_TAG_LOAD);
     return total;
+}
+
+/* Baseline += Sign * Delta, tag by tag (a tag missing from Baseline is
+ * added while there is room; bytes stay >= 0). */
+static VOID IopAdjustSnapshot(IOP_POOL_SNAPSHOT *Baseline, const IOP_POOL_SNAPSHOT *Delta, LONG Sign)
+{
+    for (ULONG i = 0; i < Delta->Count; i++) {
+        const POOL_TAG_INFO *d = &Delta->Tags[i];
+        POOL_TAG_INFO *b = NULL;
+
+        for (ULONG j = 0; j < Baseline->Count && !b; j++)
+            if (Baseline->Tags[j].Tag == d->Tag)
+                b = &Baseline->Tags[j];
+        if (!b) {
+            if (Sign < 0 || Baseline->Count >= IOP_MAX_POOL_TAGS)
+                continue;
+            b = &Baseline->Tags[Baseline->Count++];
+            RtlZeroMemory(b, sizeof(*b));
+            b->Tag = d->Tag;
+        }
+        if (Sign > 0)
+            b->BytesInUse += d->BytesInUse;
+        else
+            b->BytesInUse = b->BytesInUse > d->BytesInUse ? b->BytesInUse - d->BytesInUse : 0;
+    }
+}
+
+/* After Entry's load: record its growth over its baseline and raise the
+ * baselines of the drivers loaded before it (see the header). */
+static VOID IopRecordLoadGrowth(IOP_LOADED_DRIVER *Entry)
+{
+    IOP_POOL_SNAPSHOT *now = ExAllocatePoolWithTag(NonPagedPool, sizeof(*now), IOP_TAG_LOAD);
+    ULONG n = 0;
+
+    if (now == NULL)
+        return;                     /* reports may then blame this load on others */
+    IopTakePoolSnapshot(now);
+    for (ULONG i = 0; i < now->Count; i++) {
+        ULONG64 before = 0;
+        for (ULONG j = 0; j < Entry->PoolAtLoad->Count; j++)
+            if (Entry->PoolAtLoad->Tags[j].Tag == now->Tags[i].Tag) {
+                before = Entry->PoolAtLoad->Tags[j].BytesInUse;
+                break;
+            }
+        if (now->Tags[i].Tag == IOP_TAG_LOAD || now->Tags[i].BytesInUse <= before)
+            continue;
+        now->Tags[n] = now->Tags[i];
+        now->Tags[n].BytesInUse -= before;
+        n++;
+    }
+    now->Count = n;
+    Entry->Growth = now;
+    for (PLIST_ENTRY e = IopLoadedDrivers.Flink; e != &IopLoadedDrivers; e = e->Flink) {
+        IOP_LOADED_DRIVER *d = CONTAINING_RECORD(e, IOP_LOADED_DRIVER, Link);
+        if (d->Seq < Entry->Seq)
+            IopAdjustSnapshot(d->PoolAtLoad, now, +1);
+    }
 }
 
 static ULONG IopCountDevices(PDRIVER_OBJECT Driver)
@@ -310,6 +377,7 @@ NTSTATUS IopLoadDriver(PCUNICODE_STRING ServiceName)
     }
     RtlAsciiCopy((PCHAR)entry->Name, sizeof(entry->Name), name);
     InitializeListHead(&entry->Link);
+    entry->Seq = ++IopLoadSeq;
     IopTakePoolSnapshot(entry->PoolAtLoad);
 
     status = IopBuildKeyPath(name, &keyPath, IOP_TAG_LOAD);
@@ -363,6 +431,7 @@ NTSTATUS IopLoadDriver(PCUNICODE_STRING ServiceName)
              (unsigned long long)entry->LoadUs, (unsigned long long)entryUs);
     if (PnpDriverLoaded)
         PnpDriverLoaded(ServiceName);
+    IopRecordLoadGrowth(entry);
     return STATUS_SUCCESS;
 
 fail:
@@ -478,6 +547,15 @@ NTSTATUS IopUnloadDriver(PCUNICODE_STRING ServiceName)
                  name);
     IopDeleteDriverObject(entry->Driver);
     IopReportLeaks(name, entry->PoolAtLoad, " (since load)");
+    /* Its load no longer weighs on the baselines of those loaded before. */
+    if (entry->Growth) {
+        for (PLIST_ENTRY e = IopLoadedDrivers.Flink; e != &IopLoadedDrivers; e = e->Flink) {
+            IOP_LOADED_DRIVER *d = CONTAINING_RECORD(e, IOP_LOADED_DRIVER, Link);
+            if (d->Seq < entry->Seq)
+                IopAdjustSnapshot(d->PoolAtLoad, entry->Growth, -1);
+        }
+        ExFreePoolWithTag(entry->Growth, IOP_TAG_LOAD);
+    }
     ExFreePoolWithTag(entry->PoolAtLoad, IOP_TAG_LOAD);
     ExFreePoolWithTag(entry, IOP_TAG_LOAD);
     DbgPrint("driver %s: unloaded in %llu us\n", name,
