@@ -226,11 +226,21 @@ static VOID IopRecordLoadGrowth(IOP_LOADED_DRIVER *Entry)
         n++;
     }
     now->Count = n;
-    Entry->Growth = now;
+    /* Kept while the driver is loaded: only the tags that grew. */
+    Entry->Growth = ExAllocatePoolWithTag(NonPagedPool,
+                                          FIELD_OFFSET(IOP_POOL_SNAPSHOT, Tags) + (n ? n : 1) * sizeof(POOL_TAG_INFO),
+                                          IOP_TAG_LOAD);
+    if (Entry->Growth) {
+        Entry->Growth->Count = n;
+        RtlCopyMemory(Entry->Growth->Tags, now->Tags, n * sizeof(POOL_TAG_INFO));
+    }
+    ExFreePoolWithTag(now, IOP_TAG_LOAD);
+    if (!Entry->Growth)
+        return;
     for (PLIST_ENTRY e = IopLoadedDrivers.Flink; e != &IopLoadedDrivers; e = e->Flink) {
         IOP_LOADED_DRIVER *d = CONTAINING_RECORD(e, IOP_LOADED_DRIVER, Link);
         if (d->Seq < Entry->Seq)
-            IopAdjustSnapshot(d->PoolAtLoad, now, +1);
+            IopAdjustSnapshot(d->PoolAtLoad, Entry->Growth, +1);
     }
 }
 
