@@ -96,14 +96,15 @@ typedef struct _DISK_FDO {
     DISK_COMMON Common;
     PDEVICE_OBJECT Self, Pdo, Lower;
     PDRIVER_OBJECT Driver;
-    ULONG Number;                       /* n of Harddisk<n> */
+    ULONG Number;                       /* n of Harddisk<n>: the lowest free (pnp.c) */
+    PVOID Directory;                    /* \Device\Harddisk<n>, referenced */
     DISK_STATE State;
     ULONG SectorSize;
     ULONG64 Sectors;
     ULONG MaxTransferBytes;
     ULONG MaxUnmapBlocks, MaxUnmapDescriptors;     /* per UNMAP command (VPD 0xB0) */
     BOOLEAN Writable, WritableBySerial, Trim, HaveAhciInfo;
-    BOOLEAN DirectoryCreated, LinksCreated;
+    BOOLEAN LinksCreated;
     UCHAR DeviceType;                   /* INQUIRY peripheral type */
     CHAR Vendor[9], Product[17], Revision[5], Serial[41];
     NTSTOR_AHCI_INFO AhciInfo;          /* from the port at START, if it is AHCI */
@@ -116,9 +117,16 @@ typedef struct _DISK_FDO {
     DISK_REQUEST Requests[DISK_REQUEST_POOL];
 } DISK_FDO, *PDISK_FDO;
 
+/* A partition device holds a reference on the FDO's device object, so a
+ * partition still open when its disk is removed points at live memory (the
+ * FDO then says DiskStateRemoved and its requests fail).  The reference goes
+ * when the partition is deleted, or at its last IRP_MJ_CLOSE if it was open
+ * then; whoever clears FdoReferenced drops it. */
 typedef struct _DISK_PARTITION_EXTENSION {
     DISK_COMMON Common;
     PDEVICE_OBJECT Self;
+    volatile LONG FdoReferenced;
+    BOOLEAN Deleted;
 } DISK_PARTITION_EXTENSION, *PDISK_PARTITION_EXTENSION;
 
 /* entry.c */
@@ -128,6 +136,8 @@ NTSTATUS DiskCompleteIrp(PIRP Irp, NTSTATUS Status, ULONG_PTR Information);
 DRIVER_ADD_DEVICE DiskAddDevice;
 DRIVER_DISPATCH DiskDispatchPnp;
 DRIVER_DISPATCH DiskDispatchPower;
+DRIVER_DISPATCH DiskDispatchClose;
+VOID DiskReleaseFdoReference(PDISK_PARTITION_EXTENSION Partition);
 /* start.c */
 NTSTATUS DiskStartDevice(PDISK_FDO Fdo);
 VOID DiskRemoveNames(PDISK_FDO Fdo);

@@ -84,7 +84,7 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     DiskReadParameters(ext, &ext->RegistryPath);
 
     DriverObject->MajorFunction[IRP_MJ_CREATE] = DiskDispatchCreateClose;
-    DriverObject->MajorFunction[IRP_MJ_CLOSE] = DiskDispatchCreateClose;
+    DriverObject->MajorFunction[IRP_MJ_CLOSE] = DiskDispatchClose;
     DriverObject->MajorFunction[IRP_MJ_CLEANUP] = DiskDispatchCreateClose;
     DriverObject->MajorFunction[IRP_MJ_READ] = DiskDispatchReadWrite;
     DriverObject->MajorFunction[IRP_MJ_WRITE] = DiskDispatchReadWrite;

@@ -178,6 +178,8 @@ static NTSTATUS DiskCreatePartitionDevice(PDISK_FDO Fdo, const DISK_PARTITION *P
     dev->AlignmentRequirement = Fdo->Self->AlignmentRequirement;
     dev->SectorSize = (USHORT)Fdo->SectorSize;
     dev->Flags |= DO_DIRECT_IO;
+    ObReferenceObject(Fdo->Self);       /* see DISK_PARTITION_EXTENSION */
+    ext->FdoReferenced = 1;
     dev->Flags &= ~DO_DEVICE_INITIALIZING;
     Fdo->Partitions[Fdo->PartitionDevices++] = dev;
     RtlStringCbPrintfA(link, sizeof(link), "\\??\\Harddisk%uPartition%u", Fdo->Number, P->Number);
@@ -194,6 +196,14 @@ VOID DiskRemoveNames(PDISK_FDO Fdo)
         RtlStringCbPrintfA(link, sizeof(link), "\\??\\Harddisk%uPartition%u", Fdo->Number,
                            ext->Common.PartitionNumber);
         DiskUnlink(link);
+        /* Open (only after a surprise removal: an orderly one is vetoed
+         * then), the partition keeps the FDO until its last close. */
+        ext->Deleted = TRUE;
+        if (Fdo->Partitions[i]->ReferenceCount == 0)
+            DiskReleaseFdoReference(ext);
+        else
+            DbgPrint("disk%u: partition %u removed while open; it fails requests until closed\n",
+                     Fdo->Number, ext->Common.PartitionNumber);
         IoDeleteDevice(Fdo->Partitions[i]);
         Fdo->Partitions[i] = NULL;
     }

@@ -995,8 +995,10 @@ NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK Desire
 NTSTATUS IoCreateSymbolicLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING DeviceName);
 NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING SymbolicLinkName);
 
-/* How many of each device kind exist, for naming (\Device\Harddisk<DiskCount>).
- * A disk class driver increments DiskCount for each disk it creates. */
+/* How many of each device kind exist.  A disk class driver increments
+ * DiskCount for each disk it adds and decrements it at removal; disk
+ * numbers are not derived from it (they are the lowest free, see
+ * drivers/disk/pnp.c), so it is a count, not a next number. */
 typedef struct _CONFIGURATION_INFORMATION {
     ULONG DiskCount;
     ULONG FloppyCount;

@@ -133,7 +133,13 @@ NTSTATUS NtFlushBuffersFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock);
 /* Closes any handle.  For the last handle of a file object: IRP_MJ_CLEANUP,
  * then waits (up to IOP_CLOSE_DRAIN_TIMEOUT_MS) for the file's outstanding
  * asynchronous requests, then the file object's last reference sends
- * IRP_MJ_CLOSE and it goes. */
+ * IRP_MJ_CLOSE and it goes.  If requests are still outstanding when the
+ * wait gives up, the handle is closed all the same (STATUS_SUCCESS) and the
+ * I/O manager keeps the file object (FO_IOP_KEPT) until the last of them
+ * completes, which drops that reference -- IRP_MJ_CLOSE then, and the
+ * device can be removed.  Until each request completes its status block,
+ * event, ApcRoutine context and buffer must stay valid: the caller may not
+ * reuse or free them just because NtClose returned. */
 NTSTATUS NtClose(HANDLE Handle);
 /* Polled completion (IoPollDevice in include/wdm/io.h, docs/performance.md).
  * NtSetPolledCompletion(h, TRUE): the caller drives completion of its
@@ -154,11 +160,17 @@ NTSTATUS NtPollFile(HANDLE FileHandle);
 
 /* FILE_OBJECT.Flags bits private to the I/O manager. */
 #define FO_IOP_CREATED 0x80000000   /* IRP_MJ_CREATE succeeded: send IRP_MJ_CLOSE at the end */
+#define FO_IOP_KEPT    0x20000000   /* NtClose gave up draining: the I/O manager holds a
+                                       reference that the last completion drops */
 
 /* Opens Path into a referenced file object without a handle (file.c; used
  * by NtCreateFile and IoGetDeviceObjectPointer). */
 NTSTATUS IopOpenFile(PCUNICODE_STRING Path, ACCESS_MASK DesiredAccess, ULONG ShareAccess,
                      ULONG Options, PIO_STATUS_BLOCK IoStatusBlock, PFILE_OBJECT *FileObject);
+/* Drops the reference NtClose kept on a file whose requests outlived the
+ * close wait, once (whoever clears FO_IOP_KEPT drops it).  Any IRQL <=
+ * DISPATCH_LEVEL. */
+VOID IopReleaseKeptFile(PFILE_OBJECT File);
 /* Sends a stack-less request (CLEANUP, CLOSE, FLUSH) for FileObject and
  * waits for it.  At PASSIVE_LEVEL. */
 NTSTATUS IopSendFileRequest(PFILE_OBJECT FileObject, UCHAR MajorFunction,

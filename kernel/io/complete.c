@@ -86,8 +86,15 @@ static VOID IopFinishIomgrIrp(PIRP Irp)
     IoFreeIrp(Irp);
     if (Apc)
         Apc(ApcContext, Iosb, 0);
-    if (File && __atomic_sub_fetch(&File->PendingRequests, 1, __ATOMIC_SEQ_CST) == 0)
+    if (File && __atomic_sub_fetch(&File->PendingRequests, 1, __ATOMIC_SEQ_CST) == 0) {
+        /* Read before the event: once it is set a closer still waiting may
+         * free the file.  Kept means the closer has stopped waiting, and
+         * the kept reference holds the file until we drop it. */
+        BOOLEAN Kept = (__atomic_load_n(&File->Flags, __ATOMIC_SEQ_CST) & FO_IOP_KEPT) != 0;
         KeSetEvent(&File->Event, IO_NO_INCREMENT, FALSE);
+        if (Kept)
+            IopReleaseKeptFile(File);
+    }
 }
 
 VOID IoCompleteRequest(PIRP Irp, CCHAR PriorityBoost)

@@ -3,13 +3,20 @@
  *
  * A device object is one object-manager body: DEVICE_OBJECT, then its
  * DEVOBJ_EXTENSION, then the driver's device extension (16-byte aligned).
- * It holds a reference on its driver object, so the driver object outlives
- * its devices.  IoDeleteDevice drops the creation reference; open file
- * objects keep the memory (not the name lookup: a device being deleted
- * cannot be opened) until they close.
+ * It holds a reference on its driver object, so the driver object -- and
+ * with it the image, which goes from the driver object's delete procedure
+ * (driver.c) -- outlives its devices.
  *
- * IopDatabaseLock (DISPATCH_LEVEL) guards AttachedDevice/AttachedTo and the
- * drivers' device lists; it is never held across a call into a driver. */
+ * Deletion, as NT's IoDeleteDevice/IopCompleteUnloadOrDelete: IoDeleteDevice
+ * marks the device DOE_DELETE_PENDING (it can no longer be opened or have
+ * anything attached).  While files are open on it (ReferenceCount) it stays
+ * on its driver's device list -- its dispatch routines can still be called
+ * for those files, IRP_MJ_CLOSE last -- and the last file to close takes it
+ * off and drops the creation reference (IopDecrementDeviceReference).
+ *
+ * IopDatabaseLock (DISPATCH_LEVEL) guards AttachedDevice/AttachedTo, the
+ * drivers' device lists, ReferenceCount and the DOE_* flags; it is never
+ * held across a call into a driver. */
 #include "iop.h"
 
 KSPIN_LOCK IopDatabaseLock;
@@ -76,38 +83,86 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
     return STATUS_SUCCESS;
 }
 
+/* Takes Device off its driver's list.  Caller holds IopDatabaseLock. */
+static VOID IopUnlinkFromDriver(PDEVICE_OBJECT Device)
+{
+    PDEVICE_OBJECT *Link;
+
+    for (Link = &Device->DriverObject->DeviceObject; *Link; Link = &(*Link)->NextDevice) {
+        if (*Link == Device) {
+            *Link = Device->NextDevice;
+            break;
+        }
+    }
+    Device->NextDevice = NULL;
+}
+
 VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
 {
     PDEVOBJ_EXTENSION Doe = IopDoe(DeviceObject);
-    PDEVICE_OBJECT *Link;
+    BOOLEAN Open, WasAttached = FALSE;
     KIRQL Old;
 
     if (DeviceObject->Flags & DO_SHUTDOWN_REGISTERED)
         IoUnregisterShutdownNotification(DeviceObject);
     KeAcquireSpinLock(&IopDatabaseLock, &Old);
+    if (Doe->ExtensionFlags & DOE_DELETE_PENDING)
+        KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG_PTR)IoDeviceObjectType, (ULONG_PTR)DeviceObject,
+                     (ULONG_PTR)(LONG_PTR)ObGetReferenceCount(DeviceObject), 0x1D);
     Doe->ExtensionFlags |= DOE_DELETE_PENDING;
-    for (Link = &DeviceObject->DriverObject->DeviceObject; *Link; Link = &(*Link)->NextDevice) {
-        if (*Link == DeviceObject) {
-            *Link = DeviceObject->NextDevice;
-            break;
-        }
-    }
-    DeviceObject->NextDevice = NULL;
     /* A driver that forgot IoDetachDevice would leave the device below
      * pointing at freed memory. */
     if (Doe->AttachedTo) {
         if (Doe->AttachedTo->AttachedDevice == DeviceObject)
             Doe->AttachedTo->AttachedDevice = NULL;
         Doe->AttachedTo = NULL;
-        KeReleaseSpinLock(&IopDatabaseLock, Old);
-        DbgPrint("io: IoDeleteDevice(%p): still attached; detached it\n", DeviceObject);
-    } else {
-        KeReleaseSpinLock(&IopDatabaseLock, Old);
+        WasAttached = TRUE;
     }
+    /* Open files keep it on the driver's list: the driver (and its image)
+     * must stay for their IRP_MJ_CLOSE. */
+    Open = DeviceObject->ReferenceCount != 0;
+    if (!Open)
+        IopUnlinkFromDriver(DeviceObject);
+    KeReleaseSpinLock(&IopDatabaseLock, Old);
+    if (WasAttached)
+        DbgPrint("io: IoDeleteDevice(%p): still attached; detached it\n", DeviceObject);
     if (DeviceObject->AttachedDevice)
         DbgPrint("io: IoDeleteDevice(%p): device %p is still attached above it\n",
                  DeviceObject, DeviceObject->AttachedDevice);
-    ObDereferenceObject(DeviceObject);
+    if (!Open)
+        ObDereferenceObject(DeviceObject);
+}
+
+BOOLEAN IopIncrementDeviceReference(PDEVICE_OBJECT Device)
+{
+    BOOLEAN Ok;
+    KIRQL Old;
+
+    KeAcquireSpinLock(&IopDatabaseLock, &Old);
+    Ok = !(IopDoe(Device)->ExtensionFlags & (DOE_DELETE_PENDING | DOE_UNLOAD_PENDING));
+    if (Ok)
+        Device->ReferenceCount++;
+    KeReleaseSpinLock(&IopDatabaseLock, Old);
+    return Ok;
+}
+
+VOID IopDecrementDeviceReference(PDEVICE_OBJECT Device)
+{
+    BOOLEAN Finish;
+    KIRQL Old;
+
+    KeAcquireSpinLock(&IopDatabaseLock, &Old);
+    if (Device->ReferenceCount <= 0)
+        KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG_PTR)IoDeviceObjectType, (ULONG_PTR)Device,
+                     (ULONG_PTR)(LONG_PTR)Device->ReferenceCount, 0x1E);
+    Finish = --Device->ReferenceCount == 0 &&
+             (IopDoe(Device)->ExtensionFlags & DOE_DELETE_PENDING);
+    if (Finish)
+        IopUnlinkFromDriver(Device);
+    KeReleaseSpinLock(&IopDatabaseLock, Old);
+    /* The deferred half of IoDeleteDevice: the creation reference. */
+    if (Finish)
+        ObDereferenceObject(Device);
 }
 
 VOID IopDeleteDeviceProcedure(PVOID Object)

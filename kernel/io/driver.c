@@ -5,8 +5,14 @@
  * I/O manager's IOP_DRIVER_EXTENSION (the public DRIVER_EXTENSION plus the
  * list of driver object extensions), then the two name buffers.  It lives
  * while referenced: the creation reference (dropped by
- * IopDeleteDriverObject) and one per device object of the driver. */
+ * IopDeleteDriverObject) and one per device object of the driver.
+ *
+ * The image (DriverSection) goes with the driver object, from its delete
+ * procedure, as NT's IopDeleteDriver does: a device object still referenced
+ * after DriverUnload (a file open on it) keeps the code its IRP_MJ_CLOSE
+ * will run. */
 #include "iop.h"
+#include <ldr.h>
 
 /* DriverObject->HardwareDatabase, as NT. */
 static UNICODE_STRING IopHardwareDatabase =
@@ -108,6 +114,10 @@ VOID IopDeleteDriverProcedure(PVOID Object)
         PIOP_CLIENT_EXTENSION Client =
             CONTAINING_RECORD(RemoveHeadList(&Ext->ClientExtensions), IOP_CLIENT_EXTENSION, Link);
         ExFreePoolWithTag(Client, IOP_TAG_DRIVER);
+    }
+    if (Driver->DriverSection) {
+        LdrUnloadImage(Driver->DriverSection);
+        Driver->DriverSection = NULL;
     }
 }
 

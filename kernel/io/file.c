@@ -92,8 +92,7 @@ NTSTATUS IopOpenFile(PCUNICODE_STRING Path, ACCESS_MASK DesiredAccess, ULONG Sha
     Device = Object;
     Object = NULL;
 
-    if ((Device->Flags & DO_DEVICE_INITIALIZING) ||
-        (Device->DeviceObjectExtension->ExtensionFlags & (DOE_DELETE_PENDING | DOE_UNLOAD_PENDING))) {
+    if (Device->Flags & DO_DEVICE_INITIALIZING) {
         Status = STATUS_NO_SUCH_DEVICE;
         goto out;
     }
@@ -128,11 +127,17 @@ NTSTATUS IopOpenFile(PCUNICODE_STRING Path, ACCESS_MASK DesiredAccess, ULONG Sha
         File->FileName.Length = Remaining.Length;
         File->FileName.MaximumLength = Remaining.Length + sizeof(WCHAR);
     }
+    /* Counted under the same lock IoDeleteDevice checks it under: a device
+     * being deleted cannot be opened, and one that is open stays on its
+     * driver's list until the file goes. */
+    if (!IopIncrementDeviceReference(Device)) {
+        Status = STATUS_NO_SUCH_DEVICE;
+        goto out;
+    }
     /* The file object takes over the lookup's reference on the device; the
      * delete procedure gives both back. */
     File->DeviceObject = Device;
     Device = NULL;
-    __atomic_add_fetch(&File->DeviceObject->ReferenceCount, 1, __ATOMIC_SEQ_CST);
 
     Top = IoGetAttachedDeviceReference(File->DeviceObject);
     Irp = IoAllocateIrp(Top->StackSize, FALSE);
@@ -194,7 +199,7 @@ VOID IopDeleteFileProcedure(PVOID Object)
             DbgPrint("io: IRP_MJ_CLOSE on %p: %s\n", Device, RtlNtStatusName(Status));
     }
     if (Device) {
-        __atomic_sub_fetch(&Device->ReferenceCount, 1, __ATOMIC_SEQ_CST);
+        IopDecrementDeviceReference(Device);
         ObDereferenceObject(Device);
     }
     if (File->FileName.Buffer)

@@ -12,6 +12,13 @@ VOID IopDeleteDriverProcedure(PVOID Object);
 VOID IopDeleteDeviceProcedure(PVOID Object);
 VOID IopDeleteFileProcedure(PVOID Object);
 
+/* Open-file counting on a device (device.c), under IopDatabaseLock.
+ * Increment fails (FALSE) for a device being deleted or unloaded; the
+ * decrement that ends the last open of a deleted device completes its
+ * IoDeleteDevice (off the driver's list, creation reference dropped). */
+BOOLEAN IopIncrementDeviceReference(PDEVICE_OBJECT Device);
+VOID IopDecrementDeviceReference(PDEVICE_OBJECT Device);
+
 /* Cache set-up and flushing (irp.c, mdl.c). */
 VOID IopInitIrpCache(VOID);
 VOID IopFlushIrpCache(VOID);

@@ -22,12 +22,19 @@
  * above, is open, or is a PnP device and no PnP remove hook exists
  * (STATUS_DEVICE_BUSY).  Otherwise: PnP devices get IRP_MN_REMOVE_DEVICE
  * through PnpRemoveDevicesOfDriver, DriverUnload runs, no device may remain,
- * the driver object and the image go, and pool tags that grew since the
+ * the driver object goes and with it the image (its delete procedure unmaps
+ * it, after the last device reference: see driver.c), and pool tags that grew since the
  * load are reported as the driver's leaks (activity of other drivers between
  * load and unload shows up there too: the report says "since load").
  *
  * Pool snapshots flush the I/O manager's IRP/MDL caches first, so a cached
- * IRP is not mistaken for a leak.
+ * IRP is not mistaken for a leak.  Loading another driver is not a leak of
+ * the ones already loaded: when a load (with the PnP binding it triggers)
+ * finishes, what it grew the pool by is added to the baselines of the
+ * drivers loaded before it, and taken off again when it unloads.  A load
+ * nested in another (disk loaded while ahci binds its children) is
+ * counted once: the outer load's growth is measured against a baseline the
+ * nested one already raised.
  *
  * Serialization: callers are the boot sequence and the shell, one at a
  * time, at PASSIVE_LEVEL; IopLoadedDrivers has no lock. */
@@ -70,8 +77,12 @@ typedef struct _IOP_LOADED_DRIVER {
     PLDR_IMAGE Image;
     IOP_DRIVER_STATE State;
     ULONG64 LoadUs;
-    IOP_POOL_SNAPSHOT *PoolAtLoad;  /* for the leak report at unload */
+    IOP_POOL_SNAPSHOT *PoolAtLoad;  /* for the leak report at unload; raised by later loads */
+    IOP_POOL_SNAPSHOT *Growth;      /* what this load added (NULL: not recorded) */
+    ULONG Seq;                      /* load order: lower loaded (began) earlier */
 } IOP_LOADED_DRIVER;
+
+static ULONG IopLoadSeq;
 
 static LIST_ENTRY IopLoadedDrivers = { &IopLoadedDrivers, &IopLoadedDrivers };
 
@@ -164,6 +175,73 @@ static ULONG64 IopReportLeaks(PCSTR Name, const IOP_POOL_SNAPSHOT *Before, PCSTR
     }
     ExFreePoolWithTag(after, IOP_TAG_LOAD);
     return total;
+}
+
+/* Baseline += Sign * Delta, tag by tag (a tag missing from Baseline is
+ * added while there is room; bytes stay >= 0). */
+static VOID IopAdjustSnapshot(IOP_POOL_SNAPSHOT *Baseline, const IOP_POOL_SNAPSHOT *Delta, LONG Sign)
+{
+    for (ULONG i = 0; i < Delta->Count; i++) {
+        const POOL_TAG_INFO *d = &Delta->Tags[i];
+        POOL_TAG_INFO *b = NULL;
+
+        for (ULONG j = 0; j < Baseline->Count && !b; j++)
+            if (Baseline->Tags[j].Tag == d->Tag)
+                b = &Baseline->Tags[j];
+        if (!b) {
+            if (Sign < 0 || Baseline->Count >= IOP_MAX_POOL_TAGS)
+                continue;
+            b = &Baseline->Tags[Baseline->Count++];
+            RtlZeroMemory(b, sizeof(*b));
+            b->Tag = d->Tag;
+        }
+        if (Sign > 0)
+            b->BytesInUse += d->BytesInUse;
+        else
+            b->BytesInUse = b->BytesInUse > d->BytesInUse ? b->BytesInUse - d->BytesInUse : 0;
+    }
+}
+
+/* After Entry's load: record its growth over its baseline and raise the
+ * baselines of the drivers loaded before it (see the header). */
+static VOID IopRecordLoadGrowth(IOP_LOADED_DRIVER *Entry)
+{
+    IOP_POOL_SNAPSHOT *now = ExAllocatePoolWithTag(NonPagedPool, sizeof(*now), IOP_TAG_LOAD);
+    ULONG n = 0;
+
+    if (now == NULL)
+        return;                     /* reports may then blame this load on others */
+    IopTakePoolSnapshot(now);
+    for (ULONG i = 0; i < now->Count; i++) {
+        ULONG64 before = 0;
+        for (ULONG j = 0; j < Entry->PoolAtLoad->Count; j++)
+            if (Entry->PoolAtLoad->Tags[j].Tag == now->Tags[i].Tag) {
+                before = Entry->PoolAtLoad->Tags[j].BytesInUse;
+                break;
+            }
+        if (now->Tags[i].Tag == IOP_TAG_LOAD || now->Tags[i].BytesInUse <= before)
+            continue;
+        now->Tags[n] = now->Tags[i];
+        now->Tags[n].BytesInUse -= before;
+        n++;
+    }
+    now->Count = n;
+    /* Kept while the driver is loaded: only the tags that grew. */
+    Entry->Growth = ExAllocatePoolWithTag(NonPagedPool,
+                                          FIELD_OFFSET(IOP_POOL_SNAPSHOT, Tags) + (n ? n : 1) * sizeof(POOL_TAG_INFO),
+                                          IOP_TAG_LOAD);
+    if (Entry->Growth) {
+        Entry->Growth->Count = n;
+        RtlCopyMemory(Entry->Growth->Tags, now->Tags, n * sizeof(POOL_TAG_INFO));
+    }
+    ExFreePoolWithTag(now, IOP_TAG_LOAD);
+    if (!Entry->Growth)
+        return;
+    for (PLIST_ENTRY e = IopLoadedDrivers.Flink; e != &IopLoadedDrivers; e = e->Flink) {
+        IOP_LOADED_DRIVER *d = CONTAINING_RECORD(e, IOP_LOADED_DRIVER, Link);
+        if (d->Seq < Entry->Seq)
+            IopAdjustSnapshot(d->PoolAtLoad, Entry->Growth, +1);
+    }
 }
 
 static ULONG IopCountDevices(PDRIVER_OBJECT Driver)
@@ -309,6 +387,7 @@ NTSTATUS IopLoadDriver(PCUNICODE_STRING ServiceName)
     }
     RtlAsciiCopy((PCHAR)entry->Name, sizeof(entry->Name), name);
     InitializeListHead(&entry->Link);
+    entry->Seq = ++IopLoadSeq;
     IopTakePoolSnapshot(entry->PoolAtLoad);
 
     status = IopBuildKeyPath(name, &keyPath, IOP_TAG_LOAD);
@@ -362,12 +441,15 @@ NTSTATUS IopLoadDriver(PCUNICODE_STRING ServiceName)
              (unsigned long long)entry->LoadUs, (unsigned long long)entryUs);
     if (PnpDriverLoaded)
         PnpDriverLoaded(ServiceName);
+    IopRecordLoadGrowth(entry);
     return STATUS_SUCCESS;
 
 fail:
+    /* The driver object owns the image once it exists (its delete
+     * procedure unmaps it). */
     if (driver)
         IopDeleteDriverObject(driver);
-    if (entry->Image)
+    else if (entry->Image)
         LdrUnloadImage(entry->Image);
     if (driver)
         IopReportLeaks(name, entry->PoolAtLoad, "");
@@ -468,9 +550,22 @@ NTSTATUS IopUnloadDriver(PCUNICODE_STRING ServiceName)
     }
 
     RemoveEntryList(&entry->Link);
+    /* Nothing else should hold the driver object now (devices gone, no
+     * opens); if something does, the image waits for it. */
+    if (ObGetReferenceCount(entry->Driver) != 1)
+        DbgPrint("driver %s: driver object still referenced; image unmapped at its last reference\n",
+                 name);
     IopDeleteDriverObject(entry->Driver);
-    LdrUnloadImage(entry->Image);
     IopReportLeaks(name, entry->PoolAtLoad, " (since load)");
+    /* Its load no longer weighs on the baselines of those loaded before. */
+    if (entry->Growth) {
+        for (PLIST_ENTRY e = IopLoadedDrivers.Flink; e != &IopLoadedDrivers; e = e->Flink) {
+            IOP_LOADED_DRIVER *d = CONTAINING_RECORD(e, IOP_LOADED_DRIVER, Link);
+            if (d->Seq < entry->Seq)
+                IopAdjustSnapshot(d->PoolAtLoad, entry->Growth, -1);
+        }
+        ExFreePoolWithTag(entry->Growth, IOP_TAG_LOAD);
+    }
     ExFreePoolWithTag(entry->PoolAtLoad, IOP_TAG_LOAD);
     ExFreePoolWithTag(entry, IOP_TAG_LOAD);
     DbgPrint("driver %s: unloaded in %llu us\n", name,

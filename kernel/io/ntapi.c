@@ -8,8 +8,12 @@
  * object -- the caller's handle does -- and the file counts its outstanding
  * requests (FILE_OBJECT.PendingRequests).  NtClose of the last handle waits
  * for that count to reach zero, so completion (possibly at DISPATCH_LEVEL)
- * never drops the last reference of a file and never sends IRP_MJ_CLOSE
- * from there. */
+ * normally never drops the last reference of a file.  The exception is a
+ * driver that sits on requests past the wait: NtClose then keeps a
+ * reference (FO_IOP_KEPT) and the completion of the last request drops it
+ * -- as NT's completion drops the IRP's file reference -- so IRP_MJ_CLOSE
+ * may then be sent from DISPATCH_LEVEL (IopSendFileRequest does not wait
+ * there). */
 #include "iop.h"
 
 NTSTATUS NtCreateFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess, PCUNICODE_STRING Path,
@@ -255,6 +259,12 @@ static VOID IopDrainFile(PFILE_OBJECT File)
     }
 }
 
+VOID IopReleaseKeptFile(PFILE_OBJECT File)
+{
+    if (__atomic_fetch_and(&File->Flags, ~(ULONG)FO_IOP_KEPT, __ATOMIC_SEQ_CST) & FO_IOP_KEPT)
+        ObDereferenceObject(File);
+}
+
 NTSTATUS NtClose(HANDLE Handle)
 {
     IO_STATUS_BLOCK Iosb;
@@ -275,11 +285,17 @@ NTSTATUS NtClose(HANDLE Handle)
         if (File->PendingRequests)
             IopDrainFile(File);
         if (File->PendingRequests) {
-            /* Completion would touch a freed file object: keep it, and say
-             * so -- a driver is sitting on requests. */
-            DbgPrint("io: close: %d request(s) still outstanding after %u ms; file object %p kept\n",
+            /* Completion would touch a freed file object: keep it until the
+             * last request completes (IopFinishIomgrIrp drops the reference),
+             * and say so -- a driver is sitting on requests. */
+            DbgPrint("io: close: %d request(s) still outstanding after %u ms; file object %p kept until they complete\n",
                      (INT)File->PendingRequests, IOP_CLOSE_DRAIN_TIMEOUT_MS, File);
             ObReferenceObject(File);
+            __atomic_or_fetch(&File->Flags, FO_IOP_KEPT, __ATOMIC_SEQ_CST);
+            /* The last one may have completed before the flag was set; it
+             * then left the reference to us. */
+            if (__atomic_load_n(&File->PendingRequests, __ATOMIC_SEQ_CST) == 0)
+                IopReleaseKeptFile(File);
         }
     }
     Status = ObCloseHandle(Handle);

@@ -33,6 +33,12 @@ typedef struct _DISK_SHELL {
  * facts.  On failure prints the error line for Command and returns FALSE. */
 BOOLEAN DiskShellOpen(PCSTR Command, PCSTR Text, BOOLEAN Write, PDISK_SHELL Disk);
 VOID DiskShellClose(PDISK_SHELL Disk);
+/* The numbers of the disks that exist -- those with a \??\PhysicalDrive<n>
+ * link, which the disk class driver keeps from start to removal -- in
+ * ascending order, up to Max of them; returns how many.  Disk numbers are
+ * reused (lowest free), so they need not run from 0 without gaps. */
+#define DISK_SHELL_MAX_DISKS 1024
+ULONG DiskShellListDisks(PULONG Numbers, ULONG Max);
 NTSTATUS DiskShellIoctl(PDISK_SHELL Disk, ULONG Code, PVOID In, ULONG InLength, PVOID Out,
                         ULONG OutLength, PULONG_PTR Information);
 /* Why a request failed, in words, for the error line. */

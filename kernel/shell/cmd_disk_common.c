@@ -15,6 +15,54 @@ PCSTR DiskShellModeName(ULONG Mode)
     }
 }
 
+/* "PhysicalDrive<n>" (n without leading zeros, below DISK_SHELL_MAX_DISKS)
+ * from an enumeration of \??: mark n in the bitmap Context. */
+static BOOLEAN DiskShellCollect(PCUNICODE_STRING Name, PVOID Object, PVOID Context)
+{
+    static const CHAR prefix[] = "PhysicalDrive";
+    const ULONG prefixChars = sizeof(prefix) - 1;
+    ULONG chars = Name->Length / sizeof(WCHAR), n = 0, i;
+    PULONG bitmap = Context;
+
+    (void)Object;
+    if (chars <= prefixChars || chars > prefixChars + 5)
+        return TRUE;
+    for (i = 0; i < prefixChars; i++) {
+        WCHAR c = Name->Buffer[i];
+        if ((c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c) !=
+            (prefix[i] >= 'a' && prefix[i] <= 'z' ? prefix[i] - 'a' + 'A' : prefix[i]))
+            return TRUE;
+    }
+    if (Name->Buffer[i] == '0' && chars > prefixChars + 1)
+        return TRUE;
+    for (; i < chars; i++) {
+        WCHAR c = Name->Buffer[i];
+        if (c < '0' || c > '9')
+            return TRUE;
+        n = n * 10 + (c - '0');
+    }
+    if (n < DISK_SHELL_MAX_DISKS)
+        bitmap[n / 32] |= 1u << (n % 32);
+    return TRUE;
+}
+
+ULONG DiskShellListDisks(PULONG Numbers, ULONG Max)
+{
+    static const UNICODE_STRING dosDevices = RTL_CONSTANT_STRING(u"\\??");
+    ULONG bitmap[DISK_SHELL_MAX_DISKS / 32] = { 0 };
+    ULONG count = 0;
+    PVOID dir;
+
+    if (!NT_SUCCESS(ObReferenceObjectByName(&dosDevices, 0, NULL, &dir)))
+        return 0;
+    ObEnumerateDirectory(dir, DiskShellCollect, bitmap);
+    ObDereferenceObject(dir);
+    for (ULONG n = 0; n < DISK_SHELL_MAX_DISKS && count < Max; n++)
+        if (bitmap[n / 32] & (1u << (n % 32)))
+            Numbers[count++] = n;
+    return count;
+}
+
 static NTSTATUS DiskShellOpenNumber(ULONG Number, BOOLEAN Write, PHANDLE Handle)
 {
     CHAR ascii[48];

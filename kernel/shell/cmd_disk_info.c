@@ -40,9 +40,10 @@ static PCSTR DiskStyleName(ULONG Style)
 
 static INT CmdDisks(INT Argc, PCHAR *Argv)
 {
-    ULONG disks = IoGetConfigurationInformation()->DiskCount, count = 0;
+    ULONG numbers[64], disks = DiskShellListDisks(numbers, ARRAYSIZE(numbers)), count = 0;
 
-    for (ULONG n = 0; n < disks; n++) {
+    for (ULONG i = 0; i < disks; i++) {
+        ULONG n = numbers[i];
         DISK_SHELL d;
         CHAR num[16];
         RtlStringCbPrintfA(num, sizeof(num), "%u", n);

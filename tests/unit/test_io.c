@@ -14,6 +14,7 @@
 #include <ob.h>
 #include <io.h>
 #include <ke.h>
+#include <ldr.h>
 #include "host_support.h"
 
 /* The late shutdown completion test needs ASan to see writes into a
@@ -79,6 +80,16 @@ static BOOLEAN FireVector(ULONG Vector)
             Claimed |= VecRoutine[Vector][i](VecContext[Vector][i]);
     KeLowerIrql(Old);
     return Claimed;
+}
+
+/* The driver object's delete procedure unmaps its image; the loader is
+ * not linked, so the unmap is recorded. */
+static PVOID UnloadedImage;
+static int ImageUnloads;
+VOID LdrUnloadImage(PLDR_IMAGE Image)
+{
+    UnloadedImage = Image;
+    ImageUnloads++;
 }
 
 /* ---- helpers ---- */
@@ -1159,7 +1170,8 @@ static void test_files_async_requests(void **state)
     assert_int_equal(ApcCalls, 2);
 
     /* Close with a request outstanding: cleanup, then the wait gives up
-     * (the host's wait does not block) and the file object is kept. */
+     * (the host's wait does not block) and the file object is kept until
+     * the request completes; its completion drops the kept reference. */
     assert_int_equal(NtReadFile(H, &Ev, NULL, NULL, &ApcIosb[2], Buf[2], 512, &Off, NULL), STATUS_PENDING);
     PIRP Outstanding = PendedIrp;
     PFILE_OBJECT File = IoGetCurrentIrpStackLocation(Outstanding)->FileObject;
@@ -1168,10 +1180,12 @@ static void test_files_async_requests(void **state)
     assert_int_equal(NtClose(H), STATUS_SUCCESS);
     assert_int_equal(Log[0].Who, 'k');
     assert_int_equal(LogCount, 1);      /* no close: the object is still referenced */
+    assert_true(File->Flags & FO_IOP_KEPT);
+    assert_int_equal(FileDev->ReferenceCount, 1);
     IoCompleteRequest(Outstanding, IO_NO_INCREMENT);
-    assert_int_equal(File->PendingRequests, 0);
-    ObDereferenceObject(File);          /* what the I/O manager kept */
-    assert_int_equal(Log[LogCount - 1].Who, 'l');
+    assert_int_equal(LogCount, 2);
+    assert_int_equal(Log[1].Who, 'l');  /* the last completion closed it */
+    assert_int_equal(FileDev->ReferenceCount, 0);
     DriverPends = FALSE;
 
     IoDeleteDevice(FileDev);
@@ -1318,6 +1332,71 @@ static void test_device_names_and_pointer(void **state)
     ObDereferenceObject(File);
     IoDeleteDevice(FileDev);
     IopDeleteDriverObject(FileDrv);
+}
+
+/* ---- lifetimes (NT's): a deleted device stays on its driver's list while
+ * a file is open on it, and the image goes with the driver object, after
+ * the last device reference -- the file's IRP_MJ_CLOSE still runs the
+ * driver's code ---- */
+static int ImageUnloadsAtClose;
+static NTSTATUS LifetimeDispatch(PDEVICE_OBJECT Device, PIRP Irp)
+{
+    if (IoGetCurrentIrpStackLocation(Irp)->MajorFunction == IRP_MJ_CLOSE)
+        ImageUnloadsAtClose = ImageUnloads;
+    return FileDispatch(Device, Irp);
+}
+
+static void test_image_freed_after_last_device_reference(void **state)
+{
+    static int FakeImage;
+    PDRIVER_OBJECT drv = MakeDriver(u"imgdrv");
+    UNICODE_STRING Path = U(u"\\Device\\ImgDev");
+    IO_STATUS_BLOCK Iosb;
+    HANDLE H, H2;
+
+    for (int i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++)
+        drv->MajorFunction[i] = LifetimeDispatch;
+    drv->DriverSection = &FakeImage;
+    PDEVICE_OBJECT dev = MakeDevice(drv, u"\\Device\\ImgDev", 0, 0);
+    assert_int_equal(NtCreateFile(&H, GENERIC_READ, &Path, &Iosb, 0, 0), STATUS_SUCCESS);
+    ImageUnloads = 0;
+    ImageUnloadsAtClose = -1;
+
+    /* Deleted while open: refused to new opens, kept on the list. */
+    IoDeleteDevice(dev);
+    assert_ptr_equal(drv->DeviceObject, dev);
+    assert_int_equal(NtCreateFile(&H2, GENERIC_READ, &Path, &Iosb, 0, 0), STATUS_NO_SUCH_DEVICE);
+    assert_int_equal(dev->ReferenceCount, 1);
+
+    /* The driver object's creation reference goes (unload): the device's
+     * reference keeps it and the image. */
+    IopDeleteDriverObject(drv);
+    assert_int_equal(ImageUnloads, 0);
+
+    /* The last close: CLOSE reaches the driver with its image mapped,
+     * then the device, the driver object and the image go. */
+    LogCount = 0;
+    assert_int_equal(NtClose(H), STATUS_SUCCESS);
+    assert_int_equal(LogCount, 2);
+    assert_int_equal(Log[1].Who, 'l');
+    assert_int_equal(ImageUnloadsAtClose, 0);
+    assert_int_equal(ImageUnloads, 1);
+    assert_ptr_equal(UnloadedImage, &FakeImage);
+    PVOID Gone;
+    assert_int_equal(ObReferenceObjectByName(&Path, 0, NULL, &Gone), STATUS_OBJECT_NAME_NOT_FOUND);
+    UNICODE_STRING DrvName = U(u"\\Driver\\imgdrv");
+    assert_int_equal(ObReferenceObjectByName(&DrvName, 0, NULL, &Gone), STATUS_OBJECT_NAME_NOT_FOUND);
+
+    /* Not open: IoDeleteDevice takes it off the list at once, and the
+     * image goes with the driver object's last reference. */
+    drv = MakeDriver(u"imgdrv");
+    drv->DriverSection = &FakeImage;
+    dev = MakeDevice(drv, NULL, 0, 0);
+    IoDeleteDevice(dev);
+    assert_null(drv->DeviceObject);
+    assert_int_equal(ImageUnloads, 1);
+    IopDeleteDriverObject(drv);
+    assert_int_equal(ImageUnloads, 2);
 }
 
 static int GroupSetup(void **state)
@@ -1482,6 +1561,7 @@ int main(void)
         cmocka_unit_test_teardown(test_shutdown_notification, CheckClean),
         cmocka_unit_test_teardown(test_shutdown_late_completion, CheckClean),
         cmocka_unit_test_teardown(test_shutdown_completion_in_time, CheckClean),
+        cmocka_unit_test_teardown(test_image_freed_after_last_device_reference, CheckClean),
     };
     return cmocka_run_group_tests(tests, GroupSetup, NULL);
 }
