@@ -1,6 +1,6 @@
 /* cmd_disk_bench.c - `bench disk=<n> rw=randread|randwrite|read|write
  * bs=<bytes> qd=<n> seconds=<s> mode=poll|irq [offset=<lba>] [span=<sectors>]
- * [seed=<n>] [verify=1] [raw=1]`: keeps qd asynchronous NtReadFile /
+ * [seed=<n>] [verify=1] [drain=<s>] [raw=1]`: keeps qd asynchronous NtReadFile /
  * NtWriteFile requests in flight on \??\PhysicalDrive<n> (the full NT path:
  * file object, IRP, disk class driver, SRB, AHCI) for the given time and
  * prints one line:
@@ -25,7 +25,7 @@
  * stops issuing at the first error and drains.  avg_qd is the depth really
  * reached (Little's law: the sum of latencies over the elapsed time).  The
  * summary line always comes, also when requests are still out after the
- * drain timeout (drain=timeout unfinished=<n>).
+ * drain (drain=<s>, 30 by default: drain=timeout unfinished=<n>).
  *
  * mode=poll asks for polled completion on the handle
  * (NtSetPolledCompletion), switching the port to polling for the run if
@@ -41,7 +41,7 @@
 #define BENCH_MAX_QD 128
 #define BENCH_MAX_BS (4 * 1024 * 1024)
 #define BENCH_MAX_SECONDS 600
-#define BENCH_DRAIN_US 30000000ull  /* outstanding requests at the end: 30 s at most */
+#define BENCH_DRAIN_SECONDS 30     /* outstanding requests at the end (drain=) */
 /* The written-block bitmap of seed= writes: regions past this many blocks
  * are refused with verify=1 (use span=) and report no written= figure. */
 #define BENCH_MAX_TRACKED_BLOCKS (64ull * 1024 * 1024)
@@ -61,7 +61,7 @@ typedef struct _BENCH {
     DISK_SHELL Disk;
     PCSTR Rw;
     BOOLEAN Write, Random, Poll, Seeded, VerifyAfter;
-    ULONG64 Bs, Qd, Seconds, Seed;
+    ULONG64 Bs, Qd, Seconds, Seed, DrainSeconds;
     ULONG64 Offset;             /* first sector of the region */
     ULONG64 Blocks;             /* bs-sized blocks in the region */
     BENCH_SLOT *Slots;
@@ -109,6 +109,7 @@ static BOOLEAN BenchParse(BENCH *b, INT Argc, PCHAR *Argv, ULONG64 *Disk, ULONG6
         !BenchArg(Argc, Argv, "qd", &b->Qd, 1) || !BenchArg(Argc, Argv, "seconds", &b->Seconds, 5) ||
         !BenchArg(Argc, Argv, "raw", Raw, 0) || !BenchArg(Argc, Argv, "offset", Offset, 0) ||
         !BenchArg(Argc, Argv, "span", Span, 0) || !BenchArg(Argc, Argv, "verify", &verify, 0) ||
+        !BenchArg(Argc, Argv, "drain", &b->DrainSeconds, BENCH_DRAIN_SECONDS) ||
         (seed && !ShellParseU64(seed, &b->Seed))) {
         ShellErrorF(STATUS_INVALID_PARAMETER, "malformed number", "bench disk=%s",
                     diskText ? diskText : "0");
@@ -129,8 +130,9 @@ static BOOLEAN BenchParse(BENCH *b, INT Argc, PCHAR *Argv, ULONG64 *Disk, ULONG6
         return FALSE;
     }
     if (b->Qd == 0 || b->Qd > BENCH_MAX_QD || b->Bs == 0 || b->Bs > BENCH_MAX_BS ||
-        b->Seconds == 0 || b->Seconds > BENCH_MAX_SECONDS) {
-        ShellErrorF(STATUS_INVALID_PARAMETER, "qd 1..128, bs up to 4 MiB, seconds 1..600",
+        b->Seconds == 0 || b->Seconds > BENCH_MAX_SECONDS || b->DrainSeconds == 0 ||
+        b->DrainSeconds > BENCH_MAX_SECONDS) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "qd 1..128, bs up to 4 MiB, seconds and drain 1..600",
                     "bench disk=%llu", *Disk);
         return FALSE;
     }
@@ -317,7 +319,7 @@ static BOOLEAN BenchIssue(BENCH *b, BENCH_SLOT *s, ULONG64 *Rng, ULONG64 *SeqNex
     return FALSE;
 }
 
-/* The timed loop, then the drain (at most BENCH_DRAIN_US). */
+/* The timed loop, then the drain (at most drain= seconds). */
 static VOID BenchRun(BENCH *b)
 {
     ULONG64 rng = BENCH_RNG_SEED, seqNext = 0;
@@ -351,7 +353,7 @@ static VOID BenchRun(BENCH *b)
             issuing = FALSE;
         if (!issuing && busy == 0)
             break;
-        if (!issuing && nowUs >= endUs + BENCH_DRAIN_US) {
+        if (!issuing && nowUs >= endUs + b->DrainSeconds * 1000000ull) {
             b->DrainTimedOut = TRUE;
             b->Unfinished = busy;
             break;
@@ -523,5 +525,5 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
     return rc;
 }
 SHELL_COMMAND(bench, CmdBench, "bench disk=<n> rw=randread|randwrite|read|write bs=<bytes> qd=<n> "
-              "seconds=<s> mode=poll|irq [offset=<lba>] [span=<sectors>] [seed=<n>] [verify=1] [raw=1]",
+              "seconds=<s> mode=poll|irq [offset=<lba>] [span=<sectors>] [seed=<n>] [verify=1] [drain=<s>] [raw=1]",
               "storage benchmark through the full NT path (raw=1: the AHCI port's own loop)");
