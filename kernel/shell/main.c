@@ -25,28 +25,17 @@ static VOID ShellRunAutorun(VOID)
     if (!f)
         return;
     const CHAR *text = KiBootFileData(f);
-    SIZE_T size = f->size, i = 0;
+    SIZE_T offset = 0;
     ULONG lineNo = 0;
     CHAR line[SHELL_LINE_MAX];
+    SHELL_SCRIPT_LINE kind;
 
-    while (i < size) {
-        SIZE_T start = i;
-        while (i < size && text[i] != '\n')
-            i++;
-        SIZE_T n = i - start;
-        i++;
-        lineNo++;
-        while (n && (text[start + n - 1] == '\r' || text[start + n - 1] == ' '))
-            n--;
-        if (n == 0)
-            continue;
-        if (n >= SHELL_LINE_MAX) {
+    while ((kind = ShellScriptNextLine(text, f->size, &offset, &lineNo, line)) != ShellScriptEnd) {
+        if (kind == ShellScriptTooLong) {
             ConPrintf("error: autorun line %u: %s (longer than %u characters)\n", lineNo,
                       RtlNtStatusName(STATUS_NAME_TOO_LONG), SHELL_LINE_MAX - 1);
             continue;
         }
-        RtlCopyMemory(line, text + start, n);
-        line[n] = 0;
         ConPrintf(SHELL_PROMPT "%s\n", line);
         ShellExecute(line);
     }

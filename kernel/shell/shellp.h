@@ -6,6 +6,23 @@
 #include <shell.h>
 
 #define SHELL_LINE_MAX 256
+#define SHELL_MAX_ARGS 32
+
+/* parse.c.  Splits Line in place into at most Max arguments; 0 for a blank
+ * or '#' comment line, -1 when there are more than Max. */
+INT ShellTokenize(PCHAR Line, PCHAR *Argv, INT Max);
+
+/* The next non-blank line of an autorun file Text[0..Size) from *Offset,
+ * without its CR and trailing spaces, into Line (SHELL_LINE_MAX bytes,
+ * NUL-terminated); *LineNo counts every line passed, blank ones too.
+ * TooLong: the line does not fit (Line untouched, *Offset past it). */
+typedef enum _SHELL_SCRIPT_LINE {
+    ShellScriptEnd = 0,
+    ShellScriptLine,
+    ShellScriptTooLong,
+} SHELL_SCRIPT_LINE;
+SHELL_SCRIPT_LINE ShellScriptNextLine(const CHAR *Text, SIZE_T Size, SIZE_T *Offset,
+                                      PULONG LineNo, PCHAR Line);
 
 VOID ShellReadLine(PCHAR Line);
 VOID ShellHistoryAdd(PCSTR Line);
