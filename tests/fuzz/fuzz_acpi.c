@@ -4,7 +4,8 @@
  *      tables that fail checksums are fixed up in a copy first when the
  *      second byte is odd, so the fuzzer reaches the table parsers;
  *   1..4: one MADT / MCFG / FADT / HPET table body;
- *   5: AML bytes for the \_S5 search. */
+ *   5: AML bytes for the \_S5 search, which must find the same values with a
+ *      byte before and one after the input. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,10 +71,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 2: HalpAcpiParseMcfg(data, (ULONG)size, memset(&info, 0, sizeof(info))); break;
     case 3: HalpAcpiParseFadt(data, (ULONG)size, memset(&info, 0, sizeof(info))); break;
     case 4: HalpAcpiParseHpet(data, (ULONG)size, memset(&info, 0, sizeof(info))); break;
-    case 5:
-        if (HalpAmlFindS5(data, (ULONG)size, &a, &b) && (a > 7 || b > 7))
+    case 5: {
+        /* What \_S5 decodes to depends only on the bytes of its package:
+         * a leading byte that cannot start a match, or bytes after the end,
+         * change nothing once it is found (an off-by-one against the
+         * buffer's start or length would). */
+        BOOLEAN found = HalpAmlFindS5(data, (ULONG)size, &a, &b);
+        if (found && (a > 7 || b > 7))
             abort();
+        UCHAR *moved = malloc(size + 2), a2 = 0xEE, b2 = 0xEE;
+        moved[0] = 0;
+        memcpy(moved + 1, data, size);
+        if (HalpAmlFindS5(moved, (ULONG)size + 1, &a2, &b2) != found ||
+            (found && (a2 != a || b2 != b)))
+            abort();
+        moved[size + 1] = 0;
+        if (found && (!HalpAmlFindS5(moved, (ULONG)size + 2, &a2, &b2) || a2 != a || b2 != b))
+            abort();
+        free(moved);
         break;
+    }
     }
     return 0;
 }
