@@ -52,7 +52,7 @@ merge_one() {
         [ -e "$u" ] || continue
         grep -qx "$(basename "$u")" <<<"$named" || cp "$u" "$repo"/
     done
-    echo "  MERGE   $f: $(ls "$repo" | wc -l) files, $(du -sk "$repo" | cut -f1) KiB in $repo"
+    echo "  MERGE   $f: $(ls "$repo" | wc -l) files, $(cat "$repo"/* | wc -c) bytes in $repo"
 }
 export -f run_one merge_one
 export secs timeout
