@@ -5,7 +5,8 @@
 #   make run             boot the image in QEMU (tools/qemu-run.sh)
 #   make test            unit tests, short fuzz runs, QEMU serial-console tests
 #   make unit            host unit tests only (cmocka, ASan+UBSan)
-#   make fuzz            longer fuzz runs (FUZZ_SECONDS=, default 60 each)
+#   make fuzz            longer fuzz runs (FUZZ_SECONDS=, default 60 each, one per core),
+#                        merged into the corpus in tests/fuzz/corpus/
 #   make bench           storage benchmarks in QEMU
 #
 # CROSS_COMPILE=x86_64-elf- selects a cross toolchain for the kernel, drivers
@@ -215,11 +216,17 @@ $(B)/fuzz/$(1): $$($(1)_FUZZ_SRCS) tests/unit/host_support.c
 endef
 $(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
 
+# fuzz-short (part of make test): a few seconds per target from the repo's
+# corpus, which long runs keep up to date, so short runs start where they
+# ended.  fuzz: FUZZ_SECONDS per target, FUZZ_JOBS targets at a time (one per
+# core), then what they learned is merged, minimized, into tests/fuzz/corpus/.
 FUZZ_SECONDS ?= 60
+FUZZ_SHORT_SECONDS ?= 5
+FUZZ_JOBS ?= $(shell nproc)
 fuzz-short: $(FUZZERS:%=$(B)/fuzz/%)
-	$(Q)FUZZ_SECONDS=5 tools/run-fuzz.sh $(FUZZERS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) tools/run-fuzz.sh $(FUZZERS)
 fuzz: $(FUZZERS:%=$(B)/fuzz/%)
-	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tools/run-fuzz.sh $(FUZZERS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) tools/run-fuzz.sh --merge $(FUZZERS)
 
 # --- QEMU serial-console tests -----------------------------------------------
 qemu-test: image

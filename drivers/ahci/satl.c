@@ -191,6 +191,56 @@ static VOID Unmap(const ATA_DEVICE_INFO *Dev, const SATL_OPTIONS *Opt, const UCH
     Result->Ata.UseScratch = TRUE;
 }
 
+/* The ATA commands whose shape the SATL knows (ACS-3 7.x): the protocol
+ * they run with, whether they are 48-bit commands, and whether COUNT and
+ * LBA address a range of the medium.  A pass-through CDB that names one of
+ * them must agree (docs/decisions.md, "ATA PASS-THROUGH is checked against
+ * the opcode"); any other opcode goes to the device as the caller shaped it. */
+typedef struct _SATL_PT_SHAPE {
+    UCHAR Command;
+    UCHAR Protocol;                 /* SATL_PROTOCOL; FPDMA never matches: the port owns the tags */
+    BOOLEAN Ext;                    /* 48-bit command: needs EXTEND = 1 */
+    BOOLEAN Range;                  /* LBA/COUNT address sectors of the medium */
+    USHORT Bytes;                   /* fixed transfer length, 0 = not fixed */
+} SATL_PT_SHAPE;
+
+static const SATL_PT_SHAPE SatlPtShapes[] = {
+    { ATA_CMD_READ_SECTORS,           SatlProtocolPioIn,    FALSE, TRUE,  0 },
+    { ATA_CMD_READ_SECTORS_EXT,       SatlProtocolPioIn,    TRUE,  TRUE,  0 },
+    { ATA_CMD_READ_DMA_EXT,           SatlProtocolDmaIn,    TRUE,  TRUE,  0 },
+    { ATA_CMD_READ_MULTIPLE_EXT,      SatlProtocolPioIn,    TRUE,  TRUE,  0 },
+    { ATA_CMD_READ_MULTIPLE,          SatlProtocolPioIn,    FALSE, TRUE,  0 },
+    { ATA_CMD_READ_DMA,               SatlProtocolDmaIn,    FALSE, TRUE,  0 },
+    { ATA_CMD_WRITE_SECTORS,          SatlProtocolPioOut,   FALSE, TRUE,  0 },
+    { ATA_CMD_WRITE_SECTORS_EXT,      SatlProtocolPioOut,   TRUE,  TRUE,  0 },
+    { ATA_CMD_WRITE_DMA_EXT,          SatlProtocolDmaOut,   TRUE,  TRUE,  0 },
+    { ATA_CMD_WRITE_MULTIPLE_EXT,     SatlProtocolPioOut,   TRUE,  TRUE,  0 },
+    { ATA_CMD_WRITE_DMA_FUA_EXT,      SatlProtocolDmaOut,   TRUE,  TRUE,  0 },
+    { ATA_CMD_WRITE_MULTIPLE_FUA_EXT, SatlProtocolPioOut,   TRUE,  TRUE,  0 },
+    { ATA_CMD_WRITE_MULTIPLE,         SatlProtocolPioOut,   FALSE, TRUE,  0 },
+    { ATA_CMD_WRITE_DMA,              SatlProtocolDmaOut,   FALSE, TRUE,  0 },
+    { ATA_CMD_READ_VERIFY_SECTORS,    SatlProtocolNonData,  FALSE, TRUE,  0 },
+    { ATA_CMD_READ_VERIFY_SECTORS_EXT, SatlProtocolNonData, TRUE,  TRUE,  0 },
+    { ATA_CMD_READ_FPDMA_QUEUED,      SatlProtocolFpdmaIn,  TRUE,  TRUE,  0 },
+    { ATA_CMD_WRITE_FPDMA_QUEUED,     SatlProtocolFpdmaOut, TRUE,  TRUE,  0 },
+    { ATA_CMD_DATA_SET_MANAGEMENT,    SatlProtocolDmaOut,   TRUE,  FALSE, 0 },
+    { ATA_CMD_READ_LOG_EXT,           SatlProtocolPioIn,    TRUE,  FALSE, 0 },
+    { ATA_CMD_READ_LOG_DMA_EXT,       SatlProtocolDmaIn,    TRUE,  FALSE, 0 },
+    { ATA_CMD_WRITE_LOG_EXT,          SatlProtocolPioOut,   TRUE,  FALSE, 0 },
+    { ATA_CMD_WRITE_LOG_DMA_EXT,      SatlProtocolDmaOut,   TRUE,  FALSE, 0 },
+    { ATA_CMD_IDENTIFY_DEVICE,        SatlProtocolPioIn,    FALSE, FALSE, 512 },
+    { ATA_CMD_FLUSH_CACHE,            SatlProtocolNonData,  FALSE, FALSE, 0 },
+    { ATA_CMD_FLUSH_CACHE_EXT,        SatlProtocolNonData,  TRUE,  FALSE, 0 },
+};
+
+static const SATL_PT_SHAPE *PtShape(UCHAR Command)
+{
+    for (ULONG i = 0; i < sizeof(SatlPtShapes) / sizeof(SatlPtShapes[0]); i++)
+        if (SatlPtShapes[i].Command == Command)
+            return &SatlPtShapes[i];
+    return NULL;
+}
+
 /* ATA PASS-THROUGH(12/16), SAT-4 12.2.2. */
 static VOID PassThrough(const ATA_DEVICE_INFO *Dev, const UCHAR *Cdb, ULONG BufferLength,
                         PSATL_RESULT Result)
@@ -203,6 +253,7 @@ static VOID PassThrough(const ATA_DEVICE_INFO *Dev, const UCHAR *Cdb, ULONG Buff
     USHORT features, count;
     ULONG64 lba, length, bytes;
     UCHAR device, command, proto;
+    const SATL_PT_SHAPE *shape;
 
     if (sixteen) {
         features = Cdb[4] | (extend ? Cdb[3] << 8 : 0);
@@ -255,6 +306,47 @@ static VOID PassThrough(const ATA_DEVICE_INFO *Dev, const UCHAR *Cdb, ULONG Buff
             return;
         }
     }
+
+    /* A command the SATL knows must be sent the way ACS-3 defines it: a
+     * READ DMA EXT sent as non-data would have the device move data the
+     * HBA has no PRDs for.  Mismatches are the caller's error (SAT-4
+     * 12.2.2.1 leaves the result undefined; libata refuses what it can
+     * check), reported before anything reaches the device. */
+    shape = PtShape(command);
+    if (shape) {
+        if (shape->Protocol != proto || shape->Ext != extend ||
+            (shape->Bytes && bytes != shape->Bytes)) {
+            SatlpInvalidField(Result);
+            return;
+        }
+        if (shape->Range) {
+            ULONG64 sectors;
+            if (extend) {
+                sectors = count ? count : ATA_MAX_SECTORS_LBA48;
+            } else {
+                /* 28-bit: LBA 27:24 in DEVICE 3:0, and only with the LBA bit
+                 * (without it the fields are a CHS address the SATL cannot
+                 * bound, and ACS-3 has no CHS any more). */
+                if (!(device & ATA_DEV_LBA)) {
+                    SatlpInvalidField(Result);
+                    return;
+                }
+                lba |= (ULONG64)(device & 0x0F) << 24;
+                sectors = (count & 0xFF) ? (count & 0xFF) : ATA_MAX_SECTORS_LBA28;
+            }
+            if (proto != SatlProtocolNonData && bytes != sectors * Dev->SectorSize) {
+                SatlpInvalidField(Result);
+                return;
+            }
+            /* Past the end: refused as READ(16) would be, rather than issued
+             * for the device to abort with IDNF (decisions.md). */
+            if (lba > Dev->Sectors || sectors > Dev->Sectors - lba) {
+                CheckCondition(Result, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_ILLEGAL_BLOCK, 0);
+                return;
+            }
+        }
+    }
+
     IssueAta(Result, command, proto, lba, count, features, extend, (ULONG)bytes);
     Result->Ata.Device = device;
     Result->Ata.PassThrough = TRUE;

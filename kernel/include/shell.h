@@ -44,6 +44,9 @@ BOOLEAN ShellReportHardErrors(PCSTR Command);
 BOOLEAN ShellParseU64(PCSTR Text, ULONG64 *Value);
 /* Finds "key=..." among Argv[1..]; returns the value text or NULL. */
 PCSTR ShellGetKeyArg(INT Argc, PCHAR *Argv, PCSTR Key);
+/* Why Count sectors from Lba do not fit a disk of Sectors sectors (zero
+ * count, more than 2^32-1, past the end or past LBA 2^48), NULL if they do. */
+PCSTR ShellRangeWhy(ULONG64 Lba, ULONG64 Count, ULONG64 Sectors);
 
 /* Runs one command line (used by autorun and tests).  Returns the
  * handler's result, or 1 for an unknown command. */

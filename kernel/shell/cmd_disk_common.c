@@ -147,30 +147,20 @@ PCSTR DiskShellWhy(NTSTATUS Status)
 BOOLEAN DiskShellRange(PCSTR Command, PDISK_SHELL Disk, PCSTR LbaText, PCSTR CountText,
                        ULONG64 *Lba, ULONG64 *Count)
 {
+    PCSTR why;
+
     if (!LbaText || !CountText || !ShellParseU64(LbaText, Lba) || !ShellParseU64(CountText, Count)) {
         ShellErrorF(STATUS_INVALID_PARAMETER, "expected <lba> <count>", "%s disk=%u", Command,
                     Disk->Number);
         return FALSE;
     }
-    if (*Count == 0) {
-        ShellErrorF(STATUS_INVALID_PARAMETER, "zero count", "%s disk=%u lba=%llu", Command,
-                    Disk->Number, *Lba);
-        return FALSE;
-    }
     /* The whole range is checked here, before anything moves: the driver
      * checks each chunk, so a write running off the end would otherwise
-     * change the sectors before the end and only then fail.  LBA 2^48 is
-     * the ATA limit and keeps every byte offset far inside a LONGLONG,
-     * whatever sector count a disk reports. */
-    if (*Count > 0xFFFFFFFFull) {
-        ShellErrorF(STATUS_INVALID_PARAMETER, "count above 4294967295", "%s disk=%u lba=%llu",
-                    Command, Disk->Number, *Lba);
-        return FALSE;
-    }
-    if (*Lba >= Disk->Info.Sectors || *Count > Disk->Info.Sectors - *Lba ||
-        *Lba + *Count > (1ull << 48)) {
-        ShellErrorF(STATUS_INVALID_PARAMETER, "beyond end of disk", "%s disk=%u lba=%llu", Command,
-                    Disk->Number, *Lba);
+     * change the sectors before the end and only then fail. */
+    why = ShellRangeWhy(*Lba, *Count, Disk->Info.Sectors);
+    if (why) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, why, "%s disk=%u lba=%llu", Command, Disk->Number,
+                    *Lba);
         return FALSE;
     }
     return TRUE;

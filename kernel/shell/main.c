@@ -48,18 +48,6 @@ VOID ShellRefuseLine(PCSTR Where, NTSTATUS Status)
     ShellError(Where, Status, why);
 }
 
-/* Tabs are blanks to the shell; any other control byte or one from 0x80 up
- * has no meaning in a command and would reach the console when echoed. */
-static BOOLEAN ShellLineIsAscii(PCSTR Text, SIZE_T Length)
-{
-    for (SIZE_T i = 0; i < Length; i++) {
-        UCHAR c = (UCHAR)Text[i];
-        if ((c < 0x20 && c != '\t') || c >= 0x7F)
-            return FALSE;
-    }
-    return TRUE;
-}
-
 /* Autorun: one command per line; blank lines and '#' comments skipped.
  * A line longer than the shell's limit or with a byte outside printable
  * ASCII is reported and skipped, as a typed one is. */
@@ -69,29 +57,19 @@ static VOID ShellRunAutorun(VOID)
     if (!f)
         return;
     const CHAR *text = KiBootFileData(f);
-    SIZE_T size = f->size, i = 0;
+    SIZE_T offset = 0;
     ULONG lineNo = 0;
     CHAR line[SHELL_LINE_MAX];
+    SHELL_SCRIPT_LINE kind;
 
-    while (i < size) {
-        SIZE_T start = i;
-        while (i < size && text[i] != '\n')
-            i++;
-        SIZE_T n = i - start;
-        i++;
-        lineNo++;
-        while (n && (text[start + n - 1] == '\r' || text[start + n - 1] == ' '))
-            n--;
-        if (n == 0)
-            continue;
-        if (n >= SHELL_LINE_MAX || !ShellLineIsAscii(text + start, n)) {
+    while ((kind = ShellScriptNextLine(text, f->size, &offset, &lineNo, line)) != ShellScriptEnd) {
+        if (kind != ShellScriptLine) {
             CHAR where[32];
             RtlStringCbPrintfA(where, sizeof(where), "autorun line %u", lineNo);
-            ShellRefuseLine(where, n >= SHELL_LINE_MAX ? STATUS_NAME_TOO_LONG : STATUS_INVALID_PARAMETER);
+            ShellRefuseLine(where, kind == ShellScriptTooLong ? STATUS_NAME_TOO_LONG
+                                                             : STATUS_INVALID_PARAMETER);
             continue;
         }
-        RtlCopyMemory(line, text + start, n);
-        line[n] = 0;
         ConPrintf(SHELL_PROMPT "%s\n", line);
         ShellExecute(line);
     }

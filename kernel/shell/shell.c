@@ -4,10 +4,9 @@
 #include <ntos.h>
 #include <io.h>
 #include <shell.h>
+#include "shellp.h"
 
 extern const SHELL_COMMAND_DESC __shellcmds_start[], __shellcmds_end[];
-
-#define SHELL_MAX_ARGS 32
 
 INT ShellError(PCSTR What, NTSTATUS Status, PCSTR Why)
 {
@@ -48,21 +47,6 @@ BOOLEAN ShellReportHardErrors(PCSTR Command)
     return any;
 }
 
-BOOLEAN ShellParseU64(PCSTR Text, ULONG64 *Value)
-{
-    return RtlAsciiToU64(Text, Value);
-}
-
-PCSTR ShellGetKeyArg(INT Argc, PCHAR *Argv, PCSTR Key)
-{
-    SIZE_T n = RtlAsciiLength(Key);
-    for (INT i = 1; i < Argc; i++)
-        if (RtlAsciiCompareN(Argv[i], Key, n, TRUE) == 0 && Argv[i][n] == '=')
-            return Argv[i] + n + 1;
-    return NULL;
-}
-
-const SHELL_COMMAND_DESC *ShellFindCommand(PCSTR Name);
 const SHELL_COMMAND_DESC *ShellFindCommand(PCSTR Name)
 {
     for (const SHELL_COMMAND_DESC *c = __shellcmds_start; c < __shellcmds_end; c++)
@@ -71,45 +55,10 @@ const SHELL_COMMAND_DESC *ShellFindCommand(PCSTR Name)
     return NULL;
 }
 
-/* Splits Line in place.  Double quotes group words ("a b" is one argument);
- * an unterminated quote runs to the end of the line. */
-static INT ShellSplit(PCHAR Line, PCHAR *Argv, INT Max)
-{
-    INT argc = 0;
-    PCHAR p = Line;
-    while (*p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p)
-            break;
-        if (argc == Max)
-            return -1;
-        if (*p == '"') {
-            Argv[argc++] = ++p;
-            while (*p && *p != '"')
-                p++;
-        } else {
-            Argv[argc++] = p;
-            while (*p && *p != ' ' && *p != '\t')
-                p++;
-        }
-        if (*p)
-            *p++ = 0;
-    }
-    return argc;
-}
-
 INT ShellExecute(PCHAR Line)
 {
     PCHAR argv[SHELL_MAX_ARGS + 1];
-
-    /* A '#' at the start of a line is a comment (autorun files use it). */
-    PCHAR p = Line;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (*p == '#')
-        return 0;
-    INT argc = ShellSplit(Line, argv, SHELL_MAX_ARGS);
+    INT argc = ShellTokenize(Line, argv, SHELL_MAX_ARGS);
     if (argc < 0)
         return ShellError("shell", STATUS_INVALID_PARAMETER, "more than 32 arguments");
     if (argc == 0)

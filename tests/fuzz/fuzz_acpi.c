@@ -4,7 +4,8 @@
  *      tables that fail checksums are fixed up in a copy first when the
  *      second byte is odd, so the fuzzer reaches the table parsers;
  *   1..4: one MADT / MCFG / FADT / HPET table body;
- *   5: AML bytes for the \_S5 search. */
+ *   5: AML bytes for the \_S5 search, which must find the same values with a
+ *      zero byte before the input. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,10 +71,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 2: HalpAcpiParseMcfg(data, (ULONG)size, memset(&info, 0, sizeof(info))); break;
     case 3: HalpAcpiParseFadt(data, (ULONG)size, memset(&info, 0, sizeof(info))); break;
     case 4: HalpAcpiParseHpet(data, (ULONG)size, memset(&info, 0, sizeof(info))); break;
-    case 5:
-        if (HalpAmlFindS5(data, (ULONG)size, &a, &b) && (a > 7 || b > 7))
+    case 5: {
+        /* What \_S5 decodes to depends only on the bytes from its name on:
+         * a leading byte that cannot start a match changes nothing (an
+         * off-by-one against the buffer's start would).  Bytes after the
+         * end may change the answer, rightly: they can complete an earlier
+         * \_S5 package that was cut short, which is then the first match
+         * (seed aml_s5_truncated_then_completed). */
+        BOOLEAN found = HalpAmlFindS5(data, (ULONG)size, &a, &b);
+        if (found && (a > 7 || b > 7))
             abort();
+        UCHAR *moved = malloc(size + 1), a2 = 0xEE, b2 = 0xEE;
+        moved[0] = 0;
+        memcpy(moved + 1, data, size);
+        if (HalpAmlFindS5(moved, (ULONG)size + 1, &a2, &b2) != found ||
+            (found && (a2 != a || b2 != b)))
+            abort();
+        free(moved);
         break;
+    }
     }
     return 0;
 }

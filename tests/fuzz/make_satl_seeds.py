@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """make_satl_seeds.py OUTDIR - seed inputs for fuzz_satl: QEMU-shaped
 IDENTIFY DEVICE data (1 GiB and 3 TiB disks, with and without TRIM), a flags
-byte, and the CDBs the disk class driver and pass-through callers send."""
+byte, and the CDBs the disk class driver and pass-through callers send;
+plus the named findings of long runs (FINDINGS), kept as regression seeds."""
 import os
 import struct
 import sys
@@ -54,6 +55,16 @@ CDBS = [
 ]
 UNMAP_LIST = bytes([0, 22, 0, 16, 0, 0, 0, 0]) + (100).to_bytes(8, "big") + (8).to_bytes(4, "big") + bytes(4)
 
+# Findings of long fuzz runs, rebuilt here so the seed says what it was.
+# Each: name, sectors, CDB.  The data part is 4096 zero bytes.
+FINDINGS = [
+    # Issue 14: ATA PASS-THROUGH(16), protocol 3 (non-data), EXTEND 0, READ
+    # DMA EXT, every other byte 25h: was issued with LBA 25252525h past the
+    # end of a 2,097,152-sector disk and with no PRDs for its data.
+    ("issue14-pt16-read-dma-ext-nondata", 2097152,
+     bytes([0x85, 0x06, 0xdc, 0xdd, 0x7e] + [0x25] * 11)),
+]
+
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 n = 0
@@ -65,4 +76,8 @@ for sectors, trim in ((2097152, 1), (3 << 41 >> 9, 0)):
         with open(os.path.join(out, "seed-%02d" % n), "wb") as f:
             f.write(ident + bytes([flags]) + cdb + data)
         n += 1
+for name, sectors, cdb in FINDINGS:
+    with open(os.path.join(out, name), "wb") as f:
+        f.write(identify(sectors, 1) + bytes([0x80 | 0x40 | (len(cdb) - 6)]) + cdb + bytes(4096))
+    n += 1
 print("make_satl_seeds: %d seeds in %s" % (n, out))

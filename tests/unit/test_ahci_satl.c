@@ -661,7 +661,9 @@ static void test_pass_through(void **state)
     assert_true(r.Ata.PassThrough);
     assert_false(r.Ata.Lba48);
 
-    /* 48-bit READ DMA EXT with every LBA byte distinct. */
+    /* 48-bit READ DMA EXT with every LBA byte distinct (on a disk large
+     * enough for that LBA: past the end would be refused). */
+    make_dev(ATA_LBA48_LIMIT, 0);
     memset(c, 0, 16);
     c[0] = SCSIOP_ATA_PASSTHROUGH16;
     c[1] = (ATA_PT_PROTOCOL_DMA << 1) | 1;
@@ -677,6 +679,7 @@ static void test_pass_through(void **state)
     assert_true(r.Ata.CheckCondition);
     assert_int_equal(r.Ata.Device, 0x40);
     assert_int_equal(r.Ata.Protocol, SatlProtocolDmaIn);
+    make_dev(2097152, 0);
 
     /* Direction disagreeing with the protocol. */
     c[2] = 0x06;                        /* T_DIR out */
@@ -689,24 +692,222 @@ static void test_pass_through(void **state)
     SatlTranslate(&dev, &opt_ncq, c, 16, d, 512, &r);
     expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
 
-    /* Transfer longer than the buffer. */
+    /* Transfer longer than the buffer (SMART READ LOG, a 28-bit command
+     * that fits a (12)). */
     memset(c, 0, 16);
     c[0] = SCSIOP_ATA_PASSTHROUGH12;
     c[1] = ATA_PT_PROTOCOL_PIO_DATA_IN << 1;
     c[2] = 0x0E;
+    c[3] = 0xD5;
     c[4] = 2;
-    c[9] = ATA_CMD_READ_LOG_EXT;
+    c[9] = ATA_CMD_SMART;
     SatlTranslate(&dev, &opt_ncq, c, 12, d, 512, &r);
     expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
     c[4] = 1;
     SatlTranslate(&dev, &opt_ncq, c, 12, d, 512, &r);
     assert_int_equal(r.Action, SatlActionIssueAta);
-    assert_int_equal(r.Ata.Command, ATA_CMD_READ_LOG_EXT);
+    assert_int_equal(r.Ata.Command, ATA_CMD_SMART);
 
     /* Non-data with a length is inconsistent. */
     c[1] = ATA_PT_PROTOCOL_NON_DATA << 1;
     SatlTranslate(&dev, &opt_ncq, c, 12, d, 512, &r);
     expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
+}
+
+/* A pass-through CDB for ATA command Command with protocol Protocol,
+ * EXTEND, transfer length in the sector count in 512-byte blocks when the
+ * protocol moves data. */
+static void pt16(UCHAR *c, UCHAR Protocol, int Extend, UCHAR Command, ULONG64 Lba, USHORT Count,
+                 UCHAR Device)
+{
+    int data = Protocol != ATA_PT_PROTOCOL_NON_DATA;
+    int in = Protocol == ATA_PT_PROTOCOL_PIO_DATA_IN || Protocol == ATA_PT_PROTOCOL_UDMA_DATA_IN ||
+             Protocol == ATA_PT_PROTOCOL_DMA;
+
+    memset(c, 0, 16);
+    c[0] = SCSIOP_ATA_PASSTHROUGH16;
+    c[1] = (UCHAR)((Protocol << 1) | (Extend ? 1 : 0));
+    c[2] = data ? (UCHAR)(0x04 | ATA_PT_TLENGTH_SECTOR_COUNT | (in ? 0x08 : 0)) : 0;
+    c[5] = (UCHAR)(Count >> 8);
+    c[6] = (UCHAR)Count;
+    c[7] = (UCHAR)(Lba >> 24);
+    c[8] = (UCHAR)Lba;
+    c[9] = (UCHAR)(Lba >> 32);
+    c[10] = (UCHAR)(Lba >> 8);
+    c[11] = (UCHAR)(Lba >> 40);
+    c[12] = (UCHAR)(Lba >> 16);
+    c[13] = Device;
+    c[14] = Command;
+}
+
+/* Pass-through commands whose protocol, EXTEND bit, direction or length
+ * disagree with their opcode are refused; a range past the end of a known
+ * read/write/verify command is refused as READ(16)'s would be. */
+static void test_pass_through_shape(void **state)
+{
+    UCHAR c[16];
+    static UCHAR d[65536];
+    SATL_RESULT r;
+
+    make_dev(2097152, 0);
+
+    /* The fuzz finding (issue 14): protocol 3 (non-data), EXTEND 0, READ
+     * DMA EXT, every other field 25h.  Was issued with LBA 25252525h and no
+     * PRDs. */
+    static const UCHAR found[16] = { 0x85, 0x06, 0xdc, 0xdd, 0x7e, 0x25, 0x25, 0x25,
+                                     0x25, 0x25, 0x25, 0x25, 0x25, 0x25, 0x25, 0x25 };
+    SatlTranslate(&dev, &opt_ncq, found, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
+
+    /* The same command shaped right is issued... */
+    pt16(c, ATA_PT_PROTOCOL_DMA, 1, ATA_CMD_READ_DMA_EXT, 2097144, 8, ATA_DEV_LBA);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    assert_int_equal(r.Action, SatlActionIssueAta);
+    assert_int_equal(r.Ata.Lba, 2097144);
+    assert_int_equal(r.Ata.TransferBytes, 8 * 512);
+    assert_int_equal(r.Ata.Protocol, SatlProtocolDmaIn);
+    assert_true(r.Ata.Lba48);
+    /* ...UDMA DATA IN is the same thing... */
+    c[1] = (ATA_PT_PROTOCOL_UDMA_DATA_IN << 1) | 1;
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    assert_int_equal(r.Action, SatlActionIssueAta);
+    /* ...but one sector further runs past the end: LBA OUT OF RANGE. */
+    pt16(c, ATA_PT_PROTOCOL_DMA, 1, ATA_CMD_READ_DMA_EXT, 2097145, 8, ATA_DEV_LBA);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_ILLEGAL_BLOCK, 0);
+    /* A 48-bit LBA far past the end, and one whose LBA + count wraps. */
+    pt16(c, ATA_PT_PROTOCOL_DMA, 1, ATA_CMD_READ_DMA_EXT, 0xFFFFFFFFFFFFull, 1, ATA_DEV_LBA);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_ILLEGAL_BLOCK, 0);
+
+    /* Count 0 of a 48-bit command is 65536 sectors: past the end here,
+     * though a non-data protocol has no length to show it. */
+    pt16(c, ATA_PT_PROTOCOL_NON_DATA, 1, ATA_CMD_READ_VERIFY_SECTORS_EXT, 2097152 - 65536, 0,
+         ATA_DEV_LBA);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    assert_int_equal(r.Action, SatlActionIssueAta);
+    c[12] = 0x1F;                       /* LBA 1F0000h + 1: 65536 sectors end one past */
+    c[8] = 1;
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_ILLEGAL_BLOCK, 0);
+
+    /* Protocol against opcode: a DMA command as PIO, a PIO command as DMA,
+     * a data command as non-data, a non-data command with data. */
+    pt16(c, ATA_PT_PROTOCOL_PIO_DATA_IN, 1, ATA_CMD_READ_DMA_EXT, 0, 1, ATA_DEV_LBA);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
+    pt16(c, ATA_PT_PROTOCOL_DMA, 1, ATA_CMD_READ_SECTORS_EXT, 0, 1, ATA_DEV_LBA);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
+    pt16(c, ATA_PT_PROTOCOL_PIO_DATA_IN, 1, ATA_CMD_READ_SECTORS_EXT, 0, 1, ATA_DEV_LBA);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    assert_int_equal(r.Action, SatlActionIssueAta);
+    assert_int_equal(r.Ata.Protocol, SatlProtocolPioIn);
+    pt16(c, ATA_PT_PROTOCOL_NON_DATA, 1, ATA_CMD_WRITE_DMA_EXT, 0, 1, ATA_DEV_LBA);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
+    pt16(c, ATA_PT_PROTOCOL_DMA, 0, ATA_CMD_FLUSH_CACHE, 0, 1, 0);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
+    pt16(c, ATA_PT_PROTOCOL_NON_DATA, 0, ATA_CMD_FLUSH_CACHE, 0, 0, 0);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    assert_int_equal(r.Action, SatlActionIssueAta);
+    assert_int_equal(r.Ata.Command, ATA_CMD_FLUSH_CACHE);
+
+    /* Direction: WRITE DMA EXT with T_DIR in (protocol DMA reads then). */
+    pt16(c, ATA_PT_PROTOCOL_DMA, 1, ATA_CMD_WRITE_DMA_EXT, 0, 1, ATA_DEV_LBA);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
+    c[2] &= (UCHAR)~0x08;               /* T_DIR out: now it agrees */
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    assert_int_equal(r.Action, SatlActionIssueAta);
+    assert_true(SatlIsWrite(&r.Ata));
+
+    /* EXTEND against opcode, both ways, and a 48-bit command in a (12). */
+    pt16(c, ATA_PT_PROTOCOL_DMA, 0, ATA_CMD_READ_DMA_EXT, 0, 1, ATA_DEV_LBA);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
+    pt16(c, ATA_PT_PROTOCOL_DMA, 1, ATA_CMD_READ_DMA, 0, 1, ATA_DEV_LBA);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
+    memset(c, 0, 16);
+    c[0] = SCSIOP_ATA_PASSTHROUGH12;
+    c[1] = ATA_PT_PROTOCOL_DMA << 1;
+    c[2] = 0x0E;
+    c[4] = 1;
+    c[8] = ATA_DEV_LBA;
+    c[9] = ATA_CMD_READ_DMA_EXT;
+    SatlTranslate(&dev, &opt_ncq, c, 12, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
+    c[9] = ATA_CMD_READ_DMA;            /* the 28-bit command fits a (12) */
+    SatlTranslate(&dev, &opt_ncq, c, 12, d, sizeof(d), &r);
+    assert_int_equal(r.Action, SatlActionIssueAta);
+    assert_false(r.Ata.Lba48);
+
+    /* 28-bit: LBA 27:24 comes from DEVICE 3:0, count 0 means 256. */
+    pt16(c, ATA_PT_PROTOCOL_NON_DATA, 0, ATA_CMD_READ_VERIFY_SECTORS, 0x1FFF00, 0,
+         ATA_DEV_LBA);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    assert_int_equal(r.Action, SatlActionIssueAta);
+    assert_int_equal(r.Ata.Lba, 0x1FFF00);
+    c[8] = 1;                           /* 256 sectors from 1FFF01h: one past */
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_ILLEGAL_BLOCK, 0);
+    pt16(c, ATA_PT_PROTOCOL_NON_DATA, 0, ATA_CMD_READ_VERIFY_SECTORS, 0, 1, ATA_DEV_LBA | 1);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_ILLEGAL_BLOCK, 0);
+    /* Without the LBA bit the fields are CHS: refused. */
+    pt16(c, ATA_PT_PROTOCOL_NON_DATA, 0, ATA_CMD_READ_VERIFY_SECTORS, 0, 1, 0);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
+
+    /* The transfer length must be what the command moves: COUNT sectors. */
+    pt16(c, ATA_PT_PROTOCOL_DMA, 1, ATA_CMD_READ_DMA_EXT, 0, 8, ATA_DEV_LBA);
+    c[2] = 0x08 | 0x04 | ATA_PT_TLENGTH_FEATURES;
+    c[4] = 4;                           /* 4 blocks announced for 8 sectors */
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
+    c[4] = 8;
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    assert_int_equal(r.Action, SatlActionIssueAta);
+    assert_int_equal(r.Ata.TransferBytes, 8 * 512);
+
+    /* IDENTIFY DEVICE moves 512 bytes, no more. */
+    pt16(c, ATA_PT_PROTOCOL_PIO_DATA_IN, 0, ATA_CMD_IDENTIFY_DEVICE, 0, 2, 0);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
+
+    /* FPDMA opcodes: the port owns the tags, whatever the protocol says. */
+    pt16(c, ATA_PT_PROTOCOL_DMA, 1, ATA_CMD_READ_FPDMA_QUEUED, 0, 8, ATA_DEV_LBA);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
+
+    /* An opcode the SATL does not know goes as the caller shaped it:
+     * SMART READ DATA as PIO in. */
+    pt16(c, ATA_PT_PROTOCOL_PIO_DATA_IN, 0, ATA_CMD_SMART, 0xC24F00, 1, 0);
+    c[4] = 0xD0;
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    assert_int_equal(r.Action, SatlActionIssueAta);
+    assert_int_equal(r.Ata.Command, ATA_CMD_SMART);
+    assert_int_equal(r.Ata.Lba, 0xC24F00);
+
+    /* 4 KiB sectors: T_TYPE 0 counts 512-byte blocks, the command moves
+     * COUNT logical sectors. */
+    UCHAR id[512];
+    qemu_identify(id, 262144, 0);
+    put16(id, 106, 0x4000 | (1 << 12));
+    put16(id, 117, 2048);
+    put16(id, 118, 0);
+    assert_int_equal(SatlParseIdentify(id, &dev), STATUS_SUCCESS);
+    assert_int_equal(dev.SectorSize, 4096);
+    dev.MaxTransferSectors = 16;
+    pt16(c, ATA_PT_PROTOCOL_DMA, 1, ATA_CMD_READ_DMA_EXT, 0, 1, ATA_DEV_LBA);
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
+    c[2] |= 0x10;                       /* T_TYPE: logical sectors */
+    SatlTranslate(&dev, &opt_ncq, c, 16, d, sizeof(d), &r);
+    assert_int_equal(r.Action, SatlActionIssueAta);
+    assert_int_equal(r.Ata.TransferBytes, 4096);
 }
 
 /* ---- ATA errors -> sense ---- */
@@ -814,6 +1015,7 @@ int main(void)
         cmocka_unit_test(test_misc_commands),
         cmocka_unit_test(test_unmap),
         cmocka_unit_test(test_pass_through),
+        cmocka_unit_test(test_pass_through_shape),
         cmocka_unit_test(test_ata_errors),
         cmocka_unit_test(test_pass_through_sense),
     };
