@@ -102,6 +102,17 @@ static void test_script_lines(void **state)
     off = no = 0;
     assert_int_equal(ShellScriptNextLine(big, SHELL_LINE_MAX, &off, &no, line), ShellScriptLine);
     assert_int_equal(strlen(line), SHELL_LINE_MAX - 1);
+
+    /* A control byte (a NUL too) or one from 0x80 up: refused, skipped;
+     * a tab is a blank. */
+    static const char odd[] = "echo \x07bell\ncaf\xc3\xa9\nx\0y\necho\tok\n";
+    off = no = 0;
+    assert_int_equal(ShellScriptNextLine(odd, sizeof(odd) - 1, &off, &no, line), ShellScriptNotAscii);
+    assert_int_equal(ShellScriptNextLine(odd, sizeof(odd) - 1, &off, &no, line), ShellScriptNotAscii);
+    assert_int_equal(ShellScriptNextLine(odd, sizeof(odd) - 1, &off, &no, line), ShellScriptNotAscii);
+    assert_int_equal(no, 3);
+    assert_int_equal(ShellScriptNextLine(odd, sizeof(odd) - 1, &off, &no, line), ShellScriptLine);
+    assert_string_equal(line, "echo\tok");
 }
 
 int main(void)
