@@ -105,7 +105,7 @@ static void test_script_lines(void **state)
 
     /* A control byte (a NUL too) or one from 0x80 up: refused, skipped;
      * a tab is a blank. */
-    static const char odd[] = "echo \x07bell\ncaf\xc3\xa9\nx\0y\necho\tok\n";
+    static const char odd[] = "echo \x07" "bell\ncaf\xc3\xa9\nx\0y\necho\tok\n";
     off = no = 0;
     assert_int_equal(ShellScriptNextLine(odd, sizeof(odd) - 1, &off, &no, line), ShellScriptNotAscii);
     assert_int_equal(ShellScriptNextLine(odd, sizeof(odd) - 1, &off, &no, line), ShellScriptNotAscii);
