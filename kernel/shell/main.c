@@ -7,12 +7,13 @@
 
 #define SHELL_PROMPT "ntstor> "
 
-/* TRUE when the device path has a node starting with Node ("/USB("). */
+/* TRUE when the device path has a node starting with Node ("/USB("), in
+ * any case: firmware spells the text form differently (gnu-efi: "Usb("). */
 static BOOLEAN ShellPathHasNode(PCSTR Path, PCSTR Node)
 {
     SIZE_T n = RtlAsciiLength(Node);
     for (; *Path; Path++)
-        if (!RtlAsciiCompareN(Path, Node, n, FALSE))
+        if (!RtlAsciiCompareN(Path, Node, n, TRUE))
             return TRUE;
     return FALSE;
 }
