@@ -143,10 +143,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size)
             n--;
         Check(n > 0);
         if (kind == ShellScriptLine) {
-            /* The line is the input's, without CR and trailing blanks.  (A
-             * NUL inside ends it for the shell as it would in any C string.) */
+            /* The line is the input's, without CR and trailing blanks, and
+             * holds only printable ASCII and tabs. */
             Check(n < SHELL_LINE_MAX && !memcmp(line, text + start, n) && line[n] == 0);
+            Check(ShellLineIsAscii(text + start, n));
             CheckLine(line);
+        } else if (kind == ShellScriptNotAscii) {
+            Check(n < SHELL_LINE_MAX && !ShellLineIsAscii(text + start, n));
         } else {
             Check(kind == ShellScriptTooLong && n >= SHELL_LINE_MAX);
         }
