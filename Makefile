@@ -229,8 +229,11 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) tools/run-fuzz.sh --merge $(FUZZERS)
 
 # --- QEMU serial-console tests -----------------------------------------------
+# Two QEMU machines at a time (pytest-xdist), each test file on one worker
+# so its module fixtures boot once; QEMU_JOBS=1 runs them one by one.
+QEMU_JOBS ?= 2
 qemu-test: image
-	$(Q)$(PYTHON) -m pytest -v tests/qemu $(PYTEST_ARGS)
+	$(Q)$(PYTHON) -m pytest -v -n $(QEMU_JOBS) --dist loadfile tests/qemu $(PYTEST_ARGS)
 
 # The hardware suite against the machine a target file describes (a PC on a
 # serial port: tests/targets/qemu-pty.cfg shows the keys).  Builds nothing:

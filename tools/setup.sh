@@ -9,7 +9,7 @@ PACKAGES=(
     qemu-system-x86 qemu-utils ovmf         # running and testing
     gdisk fdisk dosfstools mtools           # disk images
     kbd                                     # console font for the framebuffer console
-    python3 python3-pytest python3-pexpect python3-serial   # serial-console tests
+    python3 python3-pytest python3-pytest-xdist python3-pexpect python3-serial   # serial-console tests
     libcmocka-dev clang libclang-rt-14-dev  # unit tests, fuzzing
 )
 
