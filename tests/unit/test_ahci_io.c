@@ -250,6 +250,21 @@ static void test_ncq_ordering(void **state)
     teardown_port();
 }
 
+/* A polled NCQ port and N one-page requests of 8 sectors at LBA 8*i,
+ * marked as from an originator that polls (IRP_NTSTOR_POLLED). */
+static void polled_port_requests(AHCI_SIM_REQ **r, int n, UCHAR Op)
+{
+    static PFN_NUMBER page[] = { 0x100 };
+
+    setup_port(TRUE);
+    port.Mode = NtstorAhciModePoll;
+    for (int i = 0; i < n; i++) {
+        r[i] = AhciSimRequest(FAKE_VA(0), 4096, page, 1);
+        AhciSimCdbRw(r[i], Op, 8 * i, 8);
+        r[i]->irp.Flags |= IRP_NTSTOR_POLLED;
+    }
+}
+
 /* Poll mode (io.c "Doorbell batching"): IRPs whose originator polls are
  * left with the HBA (no spinning in the submitter); the first rings at
  * once, later ones wait for the next look, which reads PxSACT (a slot not
@@ -261,13 +276,7 @@ static void test_polled_doorbell_batching(void **state)
     PFN_NUMBER p[] = { 0x100 };
     AHCI_SIM_REQ *r[4];
 
-    setup_port(TRUE);
-    port.Mode = NtstorAhciModePoll;
-    for (int i = 0; i < 4; i++) {
-        r[i] = AhciSimRequest(FAKE_VA(0), 4096, p, 1);
-        AhciSimCdbRw(r[i], SCSIOP_READ, 8 * i, 8);
-        r[i]->irp.Flags |= IRP_NTSTOR_POLLED;
-    }
+    polled_port_requests(r, 4, SCSIOP_READ);
     /* Nothing in flight: rung at once. */
     assert_int_equal(AhciSubmitSrb(&port, &r[0]->irp, &r[0]->srb), STATUS_PENDING);
     assert_int_equal(port.Issued, 0x1);
@@ -351,16 +360,9 @@ static void test_polled_doorbell_batching(void **state)
  * DPC (PendingIs) holds new requests back until recovery has run. */
 static void test_error_stops_issue(void **state)
 {
-    PFN_NUMBER p[] = { 0x100 };
     AHCI_SIM_REQ *r[4];
 
-    setup_port(TRUE);
-    port.Mode = NtstorAhciModePoll;
-    for (int i = 0; i < 4; i++) {
-        r[i] = AhciSimRequest(FAKE_VA(0), 4096, p, 1);
-        AhciSimCdbRw(r[i], SCSIOP_WRITE, 8 * i, 8);
-        r[i]->irp.Flags |= IRP_NTSTOR_POLLED;
-    }
+    polled_port_requests(r, 4, SCSIOP_WRITE);
     AhciSubmitSrb(&port, &r[0]->irp, &r[0]->srb);
     setreg(AHCI_PxCI, 0);
     AhciSubmitSrb(&port, &r[1]->irp, &r[1]->srb);
