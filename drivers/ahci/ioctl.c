@@ -41,6 +41,7 @@ static NTSTATUS AhciGetInfo(PAHCI_PORT Port, PIRP Irp, ULONG OutLength)
 /* PASSIVE_LEVEL (the port is drained while the mode changes). */
 static NTSTATUS AhciSetMode(PAHCI_PORT Port, PIRP Irp, ULONG InLength)
 {
+    ASSERT(KeGetCurrentIrql() == PASSIVE_LEVEL);
     PNTSTOR_AHCI_SET_MODE req = Irp->AssociatedIrp.SystemBuffer;
 
     if (InLength < sizeof(*req) || !req || req->Mode > NtstorAhciModeIntx)

@@ -11,6 +11,7 @@ static NTSTATUS AhciSignalEvent(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Con
 /* Sends the IRP down and waits for it (PASSIVE_LEVEL), keeping ownership. */
 static NTSTATUS AhciForwardAndWait(PAHCI_CONTROLLER Ctrl, PIRP Irp)
 {
+    ASSERT(KeGetCurrentIrql() == PASSIVE_LEVEL);     /* it waits */
     KEVENT event;
     NTSTATUS status;
 

@@ -30,6 +30,7 @@ NTSTATUS DiskSendSrbSync(PDISK_FDO Fdo, const UCHAR *Cdb, UCHAR CdbLength, PVOID
                          ULONG Length, ULONG Flags, PULONG Transferred,
                          PUCHAR Sense, PULONG SenseLength)
 {
+    ASSERT(KeGetCurrentIrql() == PASSIVE_LEVEL);     /* it waits */
     UCHAR sense[32];
     DISK_SRB_RESULT r = { STATUS_IO_DEVICE_ERROR, FALSE, 0, 0, 0 };
 
@@ -91,6 +92,7 @@ NTSTATUS DiskSendSrbSync(PDISK_FDO Fdo, const UCHAR *Cdb, UCHAR CdbLength, PVOID
 NTSTATUS DiskSendIoctlSync(PDEVICE_OBJECT Device, ULONG Code, PVOID In, ULONG InLength,
                            PVOID Out, ULONG OutLength, PULONG_PTR Information)
 {
+    ASSERT(KeGetCurrentIrql() == PASSIVE_LEVEL);     /* it waits */
     KEVENT done;
     IO_STATUS_BLOCK iosb;
     PIRP irp;

@@ -4,6 +4,7 @@
 
 VOID ObpLinkChild(POBJECT_HEADER Parent, POBJECT_HEADER Child)
 {
+    OBP_ASSERT_LOCKED();
     PLIST_ENTRY E;
 
     /* Name order keeps ls stable and readable. */

@@ -43,6 +43,7 @@ NTSTATUS ObpValidatePath(PCUNICODE_STRING Path, BOOLEAN Absolute)
 
 POBJECT_HEADER ObpFindChild(POBJECT_HEADER Parent, PCUNICODE_STRING Name)
 {
+    OBP_ASSERT_LOCKED();
     for (PLIST_ENTRY E = Parent->Children.Flink; E != &Parent->Children; E = E->Flink) {
         POBJECT_HEADER Child = CONTAINING_RECORD(E, OBJECT_HEADER, SiblingLink);
         if (RtlEqualUnicodeString(&Child->Name, Name, TRUE))

@@ -56,6 +56,8 @@ POBJECT_HEADER ObpCheckedHeader(PVOID Object);
 
 /* The one lock of the object manager (obref.c). */
 extern KSPIN_LOCK ObpLock;
+/* "Caller holds ObpLock", checked (one CPU: a lock not free is ours). */
+#define OBP_ASSERT_LOCKED() ASSERT(!KeTestSpinLock(&ObpLock))
 extern POBJECT_HEADER ObpRoot;
 
 /* obcreate.c: allocate header+body (PointerCount 1, not in the namespace). */

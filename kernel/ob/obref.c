@@ -63,6 +63,7 @@ static POBJECT_HEADER ObpDestroy(POBJECT_HEADER Header)
  * go, unlink it and return TRUE (the caller destroys it after unlocking). */
 static BOOLEAN ObpUnlinkIfDead(POBJECT_HEADER Header)
 {
+    OBP_ASSERT_LOCKED();
     if (Header->PointerCount != 0 || (Header->Flags & OBP_FLAG_PERMANENT))
         return FALSE;
     if (Header->HandleCount != 0)
