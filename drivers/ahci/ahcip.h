@@ -219,6 +219,22 @@ extern AHCI_PARAMETERS AhciParameters;
 extern const char *const AhciModeNames[3];
 
 /* ---- MMIO ---- */
+#ifdef AHCI_MMIO_MODEL
+/* Host unit tests against the behavioural HBA model (tests/unit/hba_model.c):
+ * every register access goes to the model, which gives each register its
+ * AHCI semantics (write-1-to-clear, mirrored bits, side effects).  The
+ * driver image is never built with this. */
+ULONG AhciModelRead(volatile UCHAR *Base, ULONG Offset);
+VOID AhciModelWrite(volatile UCHAR *Base, ULONG Offset, ULONG Value);
+static inline ULONG AhciRead(volatile UCHAR *Base, ULONG Offset)
+{
+    return AhciModelRead(Base, Offset);
+}
+static inline VOID AhciWrite(volatile UCHAR *Base, ULONG Offset, ULONG Value)
+{
+    AhciModelWrite(Base, Offset, Value);
+}
+#else
 /* The compiler barrier keeps command-table stores ahead of the PxCI write
  * that hands them to the HBA (x86 orders the stores themselves). */
 static inline ULONG AhciRead(volatile UCHAR *Base, ULONG Offset)
@@ -231,6 +247,7 @@ static inline VOID AhciWrite(volatile UCHAR *Base, ULONG Offset, ULONG Value)
     __asm__ volatile("" ::: "memory");
     *(volatile ULONG *)(Base + Offset) = Value;
 }
+#endif
 /* Without -mpopcnt GCC calls libgcc for __builtin_popcount; drivers bind
  * only kernel exports, so count bits by hand. */
 static inline ULONG AhciPopCount(ULONG v)
