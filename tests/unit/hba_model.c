@@ -160,6 +160,9 @@ static ULONG Ssts(PORT *p)
     case LinkSlumber:
     case LinkWaking:
         return AHCI_PxSSTS_DET_PRESENT | (3u << AHCI_PxSSTS_SPD_SHIFT) | (6u << AHCI_PxSSTS_IPM_SHIFT);
+    /* SATA 3.x 8.4 OOB: COMINIT from the device shows it present (DET=1)
+     * while speed negotiation runs; a failed training stays there. */
+    case LinkTraining:
     case LinkFailed:
         return AHCI_PxSSTS_DET_PRESENT;
     default:
