@@ -40,7 +40,31 @@
 #define AHCI_DMA_SIZE           (AHCI_DMA_SCRATCH + AHCI_SCRATCH_SIZE)
 
 /* Named deadlines (ms) beyond the spec's own (regs/ahci.h). */
-#define AHCI_DEVICE_READY_TIMEOUT_MS    10000   /* BSY clear after COMRESET (disks spin up) */
+/* Link bring-up after COMRESET, Linux libata-core sata_deb_timing_normal:
+ * look every 5 ms, PxSSTS.DET must hold one value for 100 ms, give up
+ * after 2 s (DET=1, a device whose PHY is still training, keeps waiting). */
+#define AHCI_LINK_DEBOUNCE_INTERVAL_MS  5
+#define AHCI_LINK_DEBOUNCE_DURATION_MS  100
+#define AHCI_LINK_DEBOUNCE_TIMEOUT_MS   2000
+/* Tries of the port reset ladder (AhciPortHardReset) and how long each
+ * waits for BSY to drop: Linux libata-eh ata_eh_reset_timeouts 10/10/35 s;
+ * storahci falls back to Gen1 on the last try. */
+#define AHCI_RESET_TRIES                3
+#define AHCI_RESET_TRY1_MS              10000
+#define AHCI_RESET_TRY2_MS              10000
+#define AHCI_RESET_TRY3_MS              35000
+/* SET FEATURES 07h (PUIS spin-up, ACS-3 7.45.10): disks spin up in
+ * 5-15 s; a generous bound. */
+#define AHCI_PUIS_SPINUP_TIMEOUT_MS     30000
+/* GHC.AE: libahci ahci_enable_ahci writes it up to 5 times, 10 ms apart,
+ * reading it back ("some controllers need AHCI_EN to be written multiple
+ * times"). */
+#define AHCI_ENABLE_TRIES               5
+#define AHCI_ENABLE_RETRY_MS            10
+/* Intel ICH/PCH: PCS (config 92h) port-enable bits; Linux ahci.c
+ * ahci_pci_reset_controller sets those of PI after every HBA reset. */
+#define AHCI_PCI_INTEL_PCS              0x92
+#define AHCI_PCI_VENDOR_INTEL           0x8086
 #define AHCI_INTERNAL_CMD_TIMEOUT_MS    5000    /* IDENTIFY, READ LOG EXT, flush at start */
 #define AHCI_INTERRUPT_PROBE_MS         200     /* first interrupt must follow a completion */
 /* The watchdog's period: a command the HBA finished (PxCI/PxSACT clear)
@@ -219,6 +243,22 @@ extern AHCI_PARAMETERS AhciParameters;
 extern const char *const AhciModeNames[3];
 
 /* ---- MMIO ---- */
+#ifdef AHCI_MMIO_MODEL
+/* Host unit tests against the behavioural HBA model (tests/unit/hba_model.c):
+ * every register access goes to the model, which gives each register its
+ * AHCI semantics (write-1-to-clear, mirrored bits, side effects).  The
+ * driver image is never built with this. */
+ULONG AhciModelRead(volatile UCHAR *Base, ULONG Offset);
+VOID AhciModelWrite(volatile UCHAR *Base, ULONG Offset, ULONG Value);
+static inline ULONG AhciRead(volatile UCHAR *Base, ULONG Offset)
+{
+    return AhciModelRead(Base, Offset);
+}
+static inline VOID AhciWrite(volatile UCHAR *Base, ULONG Offset, ULONG Value)
+{
+    AhciModelWrite(Base, Offset, Value);
+}
+#else
 /* The compiler barrier keeps command-table stores ahead of the PxCI write
  * that hands them to the HBA (x86 orders the stores themselves). */
 static inline ULONG AhciRead(volatile UCHAR *Base, ULONG Offset)
@@ -231,6 +271,7 @@ static inline VOID AhciWrite(volatile UCHAR *Base, ULONG Offset, ULONG Value)
     __asm__ volatile("" ::: "memory");
     *(volatile ULONG *)(Base + Offset) = Value;
 }
+#endif
 /* Without -mpopcnt GCC calls libgcc for __builtin_popcount; drivers bind
  * only kernel exports, so count bits by hand. */
 static inline ULONG AhciPopCount(ULONG v)
@@ -280,6 +321,18 @@ static inline BOOLEAN AhciErrorPending(PAHCI_PORT Port)
     return (__atomic_load_n(&Port->PendingIs, __ATOMIC_RELAXED) & AHCI_PxIS_FATAL) != 0;
 }
 
+/* PxSSTS says a device is there: PHY up (DET=3), or a link in a power
+ * state -- partial, slumber, DevSleep (IPM 2/6/8) -- whose PHY is not
+ * ready (DET=1) but wakes when a command comes (AHCI 3.3.10, 8.3). */
+static inline BOOLEAN AhciLinkPresent(ULONG Ssts)
+{
+    ULONG det = Ssts & AHCI_PxSSTS_DET_MASK;
+    ULONG ipm = (Ssts & AHCI_PxSSTS_IPM_MASK) >> AHCI_PxSSTS_IPM_SHIFT;
+
+    return det == AHCI_PxSSTS_DET_PHY ||
+           (det == AHCI_PxSSTS_DET_PRESENT && (ipm == 2 || ipm == 6 || ipm == 8));
+}
+
 /* ---- hba.c ---- */
 NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated);
 VOID AhciHbaStop(PAHCI_CONTROLLER Ctrl);
@@ -315,8 +368,18 @@ KDEFERRED_ROUTINE AhciWatchdogDpc;
 NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index);
 VOID AhciPortFree(PAHCI_PORT Port);
 BOOLEAN AhciPortStopEngine(PAHCI_PORT Port);
-VOID AhciPortStartEngine(PAHCI_PORT Port);
+/* 10.3.1: sets FRE and ST only with BSY/DRQ clear and the link present;
+ * FALSE (said in the log) otherwise. */
+BOOLEAN AhciPortStartEngine(PAHCI_PORT Port);
 BOOLEAN AhciPortComreset(PAHCI_PORT Port);
+/* Waits up to Ms for BSY/DRQ to clear, clearing PxSERR.DIAG.X meanwhile so
+ * the device's D2H FIS reaches PxTFD/PxSIG (10.4.2). */
+BOOLEAN AhciPortWaitReady(PAHCI_PORT Port, ULONG Ms);
+/* The reset ladder of one port, engine stopped: COMRESET + debounce + wait
+ * for the device, up to AHCI_RESET_TRIES times with the 10/10/35 s
+ * schedule, the last at Gen1.  Up to ~60 s: a PASSIVE_LEVEL worker's job
+ * once the kernel has work items (today it spins where it is called). */
+BOOLEAN AhciPortHardReset(PAHCI_PORT Port);
 BOOLEAN AhciPortClearBusy(PAHCI_PORT Port);
 VOID AhciPortSetState(PAHCI_PORT Port, AHCI_PORT_STATE State);
 VOID AhciPortSetMode(PAHCI_PORT Port, NTSTOR_AHCI_MODE Mode);
@@ -333,6 +396,9 @@ NTSTATUS AhciSubmitSrb(PAHCI_PORT Port, PIRP Irp, PSCSI_REQUEST_BLOCK Srb);
  * end.  Buffer is the port's Internal buffer or NULL. */
 NTSTATUS AhciExecuteInternal(PAHCI_PORT Port, const SATL_ATA_COMMAND *Ata, PUCHAR TaskStatus,
                              PUCHAR TaskError);
+/* The same with its own deadline (spin-up). */
+NTSTATUS AhciExecuteInternalTimeout(PAHCI_PORT Port, const SATL_ATA_COMMAND *Ata,
+                                    PUCHAR TaskStatus, PUCHAR TaskError, ULONG Ms);
 /* Reaps finished slots (Issued & ~(PxCI|PxSACT)) and issues held slots
  * and pending IRPs;
  * completes the IRPs with no lock held.  From the DPC and polling loops. */

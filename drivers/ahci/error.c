@@ -55,16 +55,15 @@ static LONG AhciReadNcqErrorLog(PAHCI_PORT Port, PUCHAR Status, PUCHAR Error)
  * hardreset does (ahci_do_hardreset): an HBA that ends commands during the
  * reset (QEMU waits for its NCQ requests inside it) then posts their SDB
  * FIS at once instead of keeping their tags for the next one.  Waits for
- * the device to come ready (10.4.2). */
+ * the device to come ready on the reset ladder's schedule (port.c
+ * AhciPortHardReset): up to ~60 s of spinning with the port lock held at
+ * DISPATCH_LEVEL until the kernel's work items let it move to a worker. */
 static VOID AhciFullReset(PAHCI_PORT Port)
 {
-    AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) | AHCI_PxCMD_FRE);
-    AhciPortComreset(Port);
-    if (!AhciWaitRegister(Port->Regs, AHCI_PxTFD, AHCI_PxTFD_STS_BSY | AHCI_PxTFD_STS_DRQ, 0,
-                          AHCI_DEVICE_READY_TIMEOUT_MS))
-        DbgPrint("ahci%u: port %u: device still busy (TFD=%08x) %u ms after COMRESET\n",
+    if (!AhciPortHardReset(Port))
+        DbgPrint("ahci%u: port %u: device not ready (TFD=%08x SSTS=%08x) after %u resets\n",
                  Port->Controller->Number, Port->Index, AhciRead(Port->Regs, AHCI_PxTFD),
-                 AHCI_DEVICE_READY_TIMEOUT_MS);
+                 AhciRead(Port->Regs, AHCI_PxSSTS), AHCI_RESET_TRIES);
 }
 
 /* After a reset the interrupt bits the ISR collected meanwhile belong to

@@ -35,20 +35,87 @@ static VOID AhciBiosHandoff(PAHCI_CONTROLLER Ctrl)
                  Ctrl->Number, AhciRead(abar, AHCI_BOHC));
 }
 
-/* 10.4.3: GHC.HR resets the HBA; it clears the bit when done, within 1 s. */
-static NTSTATUS AhciHbaReset(PAHCI_CONTROLLER Ctrl)
+/* 3.1.2 GHC.AE: some HBAs take the bit only after several writes (libahci
+ * ahci_enable_ahci); read it back each time.  FALSE if it never stuck. */
+static BOOLEAN AhciEnableAhci(PAHCI_CONTROLLER Ctrl)
 {
     volatile UCHAR *abar = Ctrl->Abar;
 
-    AhciWrite(abar, AHCI_GHC, AHCI_GHC_AE);
-    AhciWrite(abar, AHCI_GHC, AHCI_GHC_AE | AHCI_GHC_HR);
+    for (ULONG i = 0; i < AHCI_ENABLE_TRIES; i++) {
+        ULONG ghc = AhciRead(abar, AHCI_GHC);
+        if (ghc & AHCI_GHC_AE)
+            return TRUE;
+        AhciWrite(abar, AHCI_GHC, ghc | AHCI_GHC_AE);
+        if (AhciRead(abar, AHCI_GHC) & AHCI_GHC_AE)
+            return TRUE;
+        KeStallExecutionProcessor(AHCI_ENABLE_RETRY_MS * 1000);
+    }
+    DbgPrint("ahci%u: GHC.AE did not stick after %u writes (GHC=%08x)\n", Ctrl->Number,
+             AHCI_ENABLE_TRIES, AhciRead(abar, AHCI_GHC));
+    return FALSE;
+}
+
+/* Intel ICH/PCH: the PCS register (config 92h) has a port-enable bit per
+ * port that firmware may leave clear and an HBA reset may clear; a port
+ * without it has its PHY off (Linux ahci.c ahci_pci_reset_controller). */
+static VOID AhciIntelPcs(PAHCI_CONTROLLER Ctrl)
+{
+    USHORT vendor = 0, pcs = 0;
+
+    if (!Ctrl->LowerDevice ||
+        !NT_SUCCESS(AhciPciConfig(Ctrl, FALSE, 0, &vendor, sizeof(vendor))) ||
+        vendor != AHCI_PCI_VENDOR_INTEL)
+        return;
+    if (!NT_SUCCESS(AhciPciConfig(Ctrl, FALSE, AHCI_PCI_INTEL_PCS, &pcs, sizeof(pcs))))
+        return;
+    if ((pcs & Ctrl->PortsImplemented & 0xFF) == (Ctrl->PortsImplemented & 0xFF))
+        return;
+    DbgPrint("ahci%u: quirk intel-pcs: port enables %02x -> %02x (PCS, config 92h)\n",
+             Ctrl->Number, pcs & 0xFF, (pcs | Ctrl->PortsImplemented) & 0xFF);
+    pcs |= (USHORT)(Ctrl->PortsImplemented & 0xFF);
+    AhciPciConfig(Ctrl, TRUE, AHCI_PCI_INTEL_PCS, &pcs, sizeof(pcs));
+}
+
+/* 10.4.3: GHC.HR resets the HBA; it clears the bit when done, within 1 s.
+ * HR acts only in AHCI mode, and the reset may clear AE (without CAP.SAM)
+ * and the firmware-written CAP and PI (HwInit, write-once): Linux's
+ * ahci_save_initial_config / ahci_restore_initial_config keep them across
+ * it.  PI == 0 (firmware that never set it) is rebuilt from CAP.NP. */
+static NTSTATUS AhciHbaReset(PAHCI_CONTROLLER Ctrl)
+{
+    volatile UCHAR *abar = Ctrl->Abar;
+    ULONG cap, pi;
+
+    if (!AhciEnableAhci(Ctrl))
+        return STATUS_IO_DEVICE_ERROR;
+    cap = AhciRead(abar, AHCI_CAP);
+    pi = AhciRead(abar, AHCI_PI);
+    AhciWrite(abar, AHCI_GHC, AhciRead(abar, AHCI_GHC) | AHCI_GHC_HR);
+    (void)AhciRead(abar, AHCI_GHC);
     if (!AhciWaitRegister(abar, AHCI_GHC, AHCI_GHC_HR, 0, AHCI_HBA_RESET_TIMEOUT_MS)) {
         DbgPrint("ahci%u: HBA reset did not finish within %u ms\n", Ctrl->Number,
                  AHCI_HBA_RESET_TIMEOUT_MS);
         return STATUS_IO_TIMEOUT;
     }
-    /* The reset clears AE on HBAs that are not AHCI-only (CAP.SAM). */
-    AhciWrite(abar, AHCI_GHC, AHCI_GHC_AE);
+    if (!AhciEnableAhci(Ctrl))
+        return STATUS_IO_DEVICE_ERROR;
+    if (AhciRead(abar, AHCI_CAP) != cap)
+        AhciWrite(abar, AHCI_CAP, cap);
+    if (AhciRead(abar, AHCI_PI) != pi && pi) {
+        DbgPrint("ahci%u: PI %08x after HBA reset, restoring %08x\n", Ctrl->Number,
+                 AhciRead(abar, AHCI_PI), pi);
+        AhciWrite(abar, AHCI_PI, pi);
+    }
+    Ctrl->PortsImplemented = AhciRead(abar, AHCI_PI);
+    if (!Ctrl->PortsImplemented)
+        Ctrl->PortsImplemented = pi;
+    if (!Ctrl->PortsImplemented) {
+        ULONG np = (cap & AHCI_CAP_NP_MASK) + 1;
+        Ctrl->PortsImplemented = np >= 32 ? 0xFFFFFFFFu : (1u << np) - 1;
+        DbgPrint("ahci%u: PI is 0: using CAP.NP, ports %08x\n", Ctrl->Number,
+                 Ctrl->PortsImplemented);
+    }
+    AhciIntelPcs(Ctrl);
     return STATUS_SUCCESS;
 }
 
@@ -144,7 +211,6 @@ NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
 
     Ctrl->Cap = AhciRead(Ctrl->Abar, AHCI_CAP);
     Ctrl->Cap2 = AhciRead(Ctrl->Abar, AHCI_CAP2);
-    Ctrl->PortsImplemented = AhciRead(Ctrl->Abar, AHCI_PI);
     Ctrl->Version = AhciRead(Ctrl->Abar, AHCI_VS);
     Ctrl->NumSlots = ((Ctrl->Cap & AHCI_CAP_NCS_MASK) >> AHCI_CAP_NCS_SHIFT) + 1;
     /* Cap is what the driver relies on: without S64A every DMA structure
@@ -167,7 +233,7 @@ NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
              !!(Ctrl->Cap & AHCI_CAP_S64A), !!(Ctrl->Cap & AHCI_CAP_SSS));
 
     /* Interrupts off at the HBA until the ports are set up; clear stale status. */
-    AhciWrite(Ctrl->Abar, AHCI_GHC, AHCI_GHC_AE);
+    AhciWrite(Ctrl->Abar, AHCI_GHC, AhciRead(Ctrl->Abar, AHCI_GHC) & ~AHCI_GHC_IE);
     AhciWrite(Ctrl->Abar, AHCI_IS, 0xFFFFFFFF);
 
     /* What START left the function doing: MSI if it was offered (already

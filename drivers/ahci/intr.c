@@ -16,6 +16,12 @@ BOOLEAN AhciIsr(PKINTERRUPT Interrupt, PVOID ServiceContext)
         PAHCI_PORT port = ctrl->Ports[p];
         volatile UCHAR *regs = ctrl->Abar + AHCI_PORT_OFFSET(p);
         ULONG pxis = AhciRead(regs, AHCI_PxIS);
+        /* 3.3.5: PCS and PRCS mirror PxSERR.DIAG.X and DIAG.N and clear
+         * only with them; left set, a level INTx stays asserted and the
+         * ISR runs forever before its DPC can.  The DPC reads PxSSTS to
+         * see whether the disk is still there. */
+        if (pxis & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS))
+            AhciWrite(regs, AHCI_PxSERR, AHCI_PxSERR_DIAG_X | AHCI_PxSERR_DIAG_N);
         AhciWrite(regs, AHCI_PxIS, pxis);
         if (port)
             __atomic_fetch_or(&port->PendingIs, pxis | AHCI_PENDING_IS_SEEN, __ATOMIC_RELAXED);

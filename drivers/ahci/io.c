@@ -525,7 +525,14 @@ VOID AhciFailAll(PAHCI_PORT Port, UCHAR SrbStatus)
 NTSTATUS AhciExecuteInternal(PAHCI_PORT Port, const SATL_ATA_COMMAND *Ata, PUCHAR TaskStatus,
                              PUCHAR TaskError)
 {
-    ULONG64 deadline = AhciNow() + AhciMs(AHCI_INTERNAL_CMD_TIMEOUT_MS);
+    return AhciExecuteInternalTimeout(Port, Ata, TaskStatus, TaskError,
+                                      AHCI_INTERNAL_CMD_TIMEOUT_MS);
+}
+
+NTSTATUS AhciExecuteInternalTimeout(PAHCI_PORT Port, const SATL_ATA_COMMAND *Ata,
+                                    PUCHAR TaskStatus, PUCHAR TaskError, ULONG Ms)
+{
+    ULONG64 deadline = AhciNow() + AhciMs(Ms);
     ULONG is = 0, tfd;
 
     AhciBuildCommand(Port, 0, Ata, NULL, NULL, TRUE);

@@ -47,32 +47,125 @@ static BOOLEAN AhciPortStopFis(PAHCI_PORT Port)
     return AhciWaitRegister(Port->Regs, AHCI_PxCMD, AHCI_PxCMD_FR, 0, AHCI_PORT_STOP_TIMEOUT_MS);
 }
 
-/* 10.3.1: ST may be set only with FRE set and BSY/DRQ clear. */
-VOID AhciPortStartEngine(PAHCI_PORT Port)
+/* 10.3.1: ST may be set only with FRE set, BSY and DRQ clear and the link
+ * present (DET=3 or an IPM state); an engine started against a busy device
+ * is undefined behaviour on real HBAs. */
+BOOLEAN AhciPortStartEngine(PAHCI_PORT Port)
 {
     ULONG cmd = AhciRead(Port->Regs, AHCI_PxCMD);
+    ULONG tfd = AhciRead(Port->Regs, AHCI_PxTFD);
+    ULONG ssts = AhciRead(Port->Regs, AHCI_PxSSTS);
 
+    if ((tfd & (AHCI_PxTFD_STS_BSY | AHCI_PxTFD_STS_DRQ)) || !AhciLinkPresent(ssts)) {
+        DbgPrint("ahci%u: port %u: engine not started: device busy or link down "
+                 "(TFD=%08x SSTS=%08x)\n", Port->Controller->Number, Port->Index, tfd, ssts);
+        AhciWrite(Port->Regs, AHCI_PxCMD, cmd | AHCI_PxCMD_FRE);
+        return FALSE;
+    }
     AhciWrite(Port->Regs, AHCI_PxCMD, cmd | AHCI_PxCMD_FRE | AHCI_PxCMD_ST);
+    return TRUE;
 }
 
-/* 10.4.2: DET=1 for at least 1 ms, then DET=0 and wait for the PHY. */
-BOOLEAN AhciPortComreset(PAHCI_PORT Port)
+/* Linux sata_link_debounce: PxSSTS.DET must keep one value for
+ * AHCI_LINK_DEBOUNCE_DURATION_MS; DET=1 (device there, PHY training)
+ * keeps waiting until AHCI_LINK_DEBOUNCE_TIMEOUT_MS.  Returns DET. */
+static ULONG AhciPortDebounceLink(PAHCI_PORT Port)
 {
-    ULONG sctl = AhciRead(Port->Regs, AHCI_PxSCTL) & ~AHCI_PxSCTL_DET_MASK;
+    ULONG64 now = AhciNow(), since = now;
+    ULONG64 deadline = now + AhciMs(AHCI_LINK_DEBOUNCE_TIMEOUT_MS);
+    ULONG last = AhciRead(Port->Regs, AHCI_PxSSTS) & AHCI_PxSSTS_DET_MASK;
 
-    /* Keep the link out of partial/slumber: ntstor does no link power management. */
-    sctl |= AHCI_PxSCTL_IPM_NOPARTIAL_NOSLUMBER;
+    for (;;) {
+        KeStallExecutionProcessor(AHCI_LINK_DEBOUNCE_INTERVAL_MS * 1000);
+        ULONG det = AhciRead(Port->Regs, AHCI_PxSSTS) & AHCI_PxSSTS_DET_MASK;
+        now = AhciNow();
+        if (det != last) {
+            last = det;
+            since = now;
+        } else if (det != AHCI_PxSSTS_DET_PRESENT &&
+                   now - since >= AhciMs(AHCI_LINK_DEBOUNCE_DURATION_MS)) {
+            return det;
+        }
+        if (now > deadline)
+            return det;
+    }
+}
+
+/* 10.4.2: DET=1 for at least 1 ms, then DET=0; link power management
+ * stays off (IPM=3, 3.3.11); SpeedLimit 1 caps the link at Gen1.  The
+ * read-backs make sure each write landed before the hold is timed.
+ * Returns the settled DET. */
+static ULONG AhciPortComresetOnce(PAHCI_PORT Port, ULONG SpeedLimit)
+{
+    ULONG sctl = AhciRead(Port->Regs, AHCI_PxSCTL) &
+                 ~(AHCI_PxSCTL_DET_MASK | AHCI_PxSCTL_SPD_MASK | AHCI_PxSCTL_IPM_MASK);
+
+    sctl |= AHCI_PxSCTL_IPM_NOPARTIAL_NOSLUMBER | (SpeedLimit << AHCI_PxSCTL_SPD_SHIFT);
     AhciWrite(Port->Regs, AHCI_PxSCTL, sctl | AHCI_PxSCTL_DET_COMRESET);
+    (void)AhciRead(Port->Regs, AHCI_PxSCTL);
     KeStallExecutionProcessor(AHCI_COMRESET_HOLD_MS * 1000);
     AhciWrite(Port->Regs, AHCI_PxSCTL, sctl);
-    BOOLEAN up = AhciWaitRegister(Port->Regs, AHCI_PxSSTS, AHCI_PxSSTS_DET_MASK,
-                                  AHCI_PxSSTS_DET_PHY, AHCI_LINK_UP_TIMEOUT_MS);
+    (void)AhciRead(Port->Regs, AHCI_PxSCTL);
+    return AhciPortDebounceLink(Port);
+}
+
+BOOLEAN AhciPortComreset(PAHCI_PORT Port)
+{
+    BOOLEAN up = AhciPortComresetOnce(Port, 0) == AHCI_PxSSTS_DET_PHY;
     AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
     return up;
 }
 
+BOOLEAN AhciPortWaitReady(PAHCI_PORT Port, ULONG Ms)
+{
+    ULONG64 deadline = AhciNow() + AhciMs(Ms);
+    ULONG busy = AHCI_PxTFD_STS_BSY | AHCI_PxTFD_STS_DRQ;
+
+    for (;;) {
+        ULONG serr = AhciRead(Port->Regs, AHCI_PxSERR);
+        if (serr & (AHCI_PxSERR_DIAG_X | AHCI_PxSERR_DIAG_N))
+            AhciWrite(Port->Regs, AHCI_PxSERR, serr & (AHCI_PxSERR_DIAG_X | AHCI_PxSERR_DIAG_N));
+        if (!(AhciRead(Port->Regs, AHCI_PxTFD) & busy))
+            return TRUE;
+        if (AhciNow() > deadline)
+            return FALSE;
+        KeStallExecutionProcessor(1000);
+    }
+}
+
+BOOLEAN AhciPortHardReset(PAHCI_PORT Port)
+{
+    static const ULONG wait[AHCI_RESET_TRIES] = {
+        AHCI_RESET_TRY1_MS, AHCI_RESET_TRY2_MS, AHCI_RESET_TRY3_MS
+    };
+
+    for (ULONG i = 0; i < AHCI_RESET_TRIES; i++) {
+        ULONG gen1 = i == AHCI_RESET_TRIES - 1;
+        if (gen1)
+            DbgPrint("ahci%u: port %u: last reset try: link limited to Gen1 (1.5 Gb/s)\n",
+                     Port->Controller->Number, Port->Index);
+        /* FIS reception stays on across the COMRESET (see error.c). */
+        AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) | AHCI_PxCMD_FRE);
+        ULONG det = AhciPortComresetOnce(Port, gen1);
+        if (det == AHCI_PxSSTS_DET_NONE)
+            return FALSE;       /* nothing there: no point trying again */
+        if (det != AHCI_PxSSTS_DET_PHY) {
+            DbgPrint("ahci%u: port %u: reset %u/%u: link did not come up (SSTS=%08x)\n",
+                     Port->Controller->Number, Port->Index, i + 1, AHCI_RESET_TRIES,
+                     AhciRead(Port->Regs, AHCI_PxSSTS));
+            continue;
+        }
+        if (AhciPortWaitReady(Port, wait[i]))
+            return TRUE;
+        DbgPrint("ahci%u: port %u: reset %u/%u: device still busy (TFD=%08x) after %u ms\n",
+                 Port->Controller->Number, Port->Index, i + 1, AHCI_RESET_TRIES,
+                 AhciRead(Port->Regs, AHCI_PxTFD), wait[i]);
+    }
+    return FALSE;
+}
+
 /* BSY/DRQ stuck: command list override if the HBA has it (3.3.7 CLO),
- * otherwise COMRESET.  Engine must be stopped. */
+ * otherwise the reset ladder.  Engine must be stopped. */
 BOOLEAN AhciPortClearBusy(PAHCI_PORT Port)
 {
     ULONG busy = AHCI_PxTFD_STS_BSY | AHCI_PxTFD_STS_DRQ;
@@ -89,10 +182,7 @@ BOOLEAN AhciPortClearBusy(PAHCI_PORT Port)
         DbgPrint("ahci%u: port %u: quirk no-clo: HBA lacks CAP.SCLO, COMRESET clears BSY\n",
                  Port->Controller->Number, Port->Index);
     }
-    /* FIS reception stays on across the COMRESET (see error.c AhciFullReset). */
-    AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) | AHCI_PxCMD_FRE);
-    AhciPortComreset(Port);
-    return AhciWaitRegister(Port->Regs, AHCI_PxTFD, busy, 0, AHCI_DEVICE_READY_TIMEOUT_MS);
+    return AhciPortHardReset(Port);
 }
 
 /* Interrupt mode of one port = whether its PxIE is on (the HBA raises IS
@@ -115,9 +205,18 @@ BOOLEAN AhciPortCheckLink(PAHCI_PORT Port)
     ULONG serr = AhciRead(Port->Regs, AHCI_PxSERR);
     KIRQL irql;
 
-    if ((ssts & AHCI_PxSSTS_DET_MASK) == AHCI_PxSSTS_DET_PHY && Port->State != AhciPortGone) {
+    if (AhciLinkPresent(ssts) && Port->State != AhciPortGone) {
         /* A glitch that recovered: acknowledge PhyRdy/exchange changes. */
         AhciWrite(Port->Regs, AHCI_PxSERR, serr & (AHCI_PxSERR_DIAG_N | AHCI_PxSERR_DIAG_X));
+        /* A link in partial/slumber (set before the driver restricted IPM):
+         * ask for the active state (3.3.7 ICC); the next command would too. */
+        if ((ssts & AHCI_PxSSTS_DET_MASK) != AHCI_PxSSTS_DET_PHY) {
+            AhciDbg("ahci%u: port %u: link in power state IPM=%u: waking it\n",
+                    Port->Controller->Number, Port->Index,
+                    (ssts & AHCI_PxSSTS_IPM_MASK) >> AHCI_PxSSTS_IPM_SHIFT);
+            AhciWrite(Port->Regs, AHCI_PxCMD,
+                      (AhciRead(Port->Regs, AHCI_PxCMD) & ~AHCI_PxCMD_ICC_MASK) | AHCI_PxCMD_ICC_ACTIVE);
+        }
         return TRUE;
     }
     KeAcquireSpinLock(&Port->Lock, &irql);
@@ -207,11 +306,50 @@ static NTSTATUS AhciPortIdentify(PAHCI_PORT Port)
                  Port->Controller->Number, Port->Index, sts, err);
         return status;
     }
+    /* ACS-3 7.12.7.4 word 2: 37C8h/738Ch = powered up in standby, SET
+     * FEATURES 07h spins it up; IDENTIFY again for the complete data. */
+    USHORT word2 = (USHORT)(Port->Internal[4] | (Port->Internal[5] << 8));
+    if (word2 == 0x37C8 || word2 == 0x738C) {
+        SATL_ATA_COMMAND sf = { 0 };
+        DbgPrint("ahci%u: port %u: disk powered up in standby (IDENTIFY word 2 = %04x): "
+                 "spinning it up\n", Port->Controller->Number, Port->Index, word2);
+        sf.Command = ATA_CMD_SET_FEATURES;
+        sf.Features = ATA_SF_PUIS_SPIN_UP;
+        sf.Protocol = SatlProtocolNonData;
+        status = AhciExecuteInternalTimeout(Port, &sf, &sts, &err, AHCI_PUIS_SPINUP_TIMEOUT_MS);
+        if (NT_SUCCESS(status))
+            status = AhciExecuteInternal(Port, &id, &sts, &err);
+        if (!NT_SUCCESS(status)) {
+            DbgPrint("ahci%u: port %u: spin-up from standby failed (status %02x error %02x)\n",
+                     Port->Controller->Number, Port->Index, sts, err);
+            return status;
+        }
+    }
+    /* SATA 3.x 13.3.4 (IDENTIFY words 78/79 bit 3): device-initiated
+     * power management off, as Linux does when it keeps LPM off; the
+     * HBA side is PxSCTL.IPM=3. */
+    USHORT w78 = (USHORT)(Port->Internal[156] | (Port->Internal[157] << 8));
+    USHORT w79 = (USHORT)(Port->Internal[158] | (Port->Internal[159] << 8));
+    BOOLEAN dipm = w78 != 0xFFFF && (w78 & ATA_ID_SATA_DIPM) && (w79 & ATA_ID_SATA_DIPM);
     status = SatlParseIdentify(Port->Internal, &Port->Device);
     if (!NT_SUCCESS(status)) {
         DbgPrint("ahci%u: port %u: IDENTIFY data unusable (not ATA, no LBA, bad checksum or size)\n",
                  Port->Controller->Number, Port->Index);
         return status;
+    }
+
+    if (dipm) {
+        SATL_ATA_COMMAND sf = { 0 };
+        sf.Command = ATA_CMD_SET_FEATURES;
+        sf.Features = ATA_SF_DISABLE_SATA_FEATURE;
+        sf.Count = ATA_SF_SATA_DIPM;
+        sf.Protocol = SatlProtocolNonData;
+        if (NT_SUCCESS(AhciExecuteInternal(Port, &sf, &sts, &err)))
+            AhciDbg("ahci%u: port %u: device-initiated power management disabled\n",
+                    Port->Controller->Number, Port->Index);
+        else
+            DbgPrint("ahci%u: port %u: disabling DIPM failed (status %02x error %02x)\n",
+                     Port->Controller->Number, Port->Index, sts, err);
     }
 
     /* What the driver can carry per command, and the queue it may use. */
@@ -296,32 +434,40 @@ NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index)
     if (Ctrl->Cap & AHCI_CAP_SSS)
         AhciWrite(port->Regs, AHCI_PxCMD, AhciRead(port->Regs, AHCI_PxCMD) | AHCI_PxCMD_SUD);
 
+    /* A link the firmware left up is kept (no COMRESET), but its power
+     * management is restricted to active (3.3.11 IPM=3) and the device
+     * must come ready; anything else goes through the reset ladder. */
     ssts = AhciRead(port->Regs, AHCI_PxSSTS);
-    if ((ssts & AHCI_PxSSTS_DET_MASK) != AHCI_PxSSTS_DET_PHY) {
-        AhciPortComreset(port);
-        ssts = AhciRead(port->Regs, AHCI_PxSSTS);
+    BOOLEAN ready = FALSE;
+    if (AhciLinkPresent(ssts)) {
+        ULONG sctl = AhciRead(port->Regs, AHCI_PxSCTL) & ~(AHCI_PxSCTL_DET_MASK | AHCI_PxSCTL_IPM_MASK);
+        AhciWrite(port->Regs, AHCI_PxSCTL, sctl | AHCI_PxSCTL_IPM_NOPARTIAL_NOSLUMBER);
+        if ((ssts & AHCI_PxSSTS_DET_MASK) != AHCI_PxSSTS_DET_PHY)
+            AhciPortCheckLink(port);    /* wakes a slumbering link */
+        ready = AhciPortWaitReady(port, AHCI_RESET_TRY1_MS);
     }
-    if ((ssts & AHCI_PxSSTS_DET_MASK) != AHCI_PxSSTS_DET_PHY) {
+    if (!ready)
+        ready = AhciPortHardReset(port);
+    ssts = AhciRead(port->Regs, AHCI_PxSSTS);
+    if (!ready && !AhciLinkPresent(ssts)) {
         AhciPortSetState(port, AhciPortEmpty);
         return STATUS_SUCCESS;
     }
     AhciPortSetState(port, AhciPortLinkUp);
     AhciWrite(port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
-
-    /* The signature arrives with the device's first D2H FIS, after BSY clears. */
-    if (!AhciWaitRegister(port->Regs, AHCI_PxTFD, AHCI_PxTFD_STS_BSY | AHCI_PxTFD_STS_DRQ, 0,
-                          AHCI_DEVICE_READY_TIMEOUT_MS)) {
-        DbgPrint("ahci%u: port %u: device stays busy (TFD=%08x) after %u ms\n", Ctrl->Number,
-                 Index, AhciRead(port->Regs, AHCI_PxTFD), AHCI_DEVICE_READY_TIMEOUT_MS);
+    if (!ready) {
+        DbgPrint("ahci%u: port %u: device stays busy (TFD=%08x) through %u resets\n",
+                 Ctrl->Number, Index, AhciRead(port->Regs, AHCI_PxTFD), AHCI_RESET_TRIES);
         AhciPortSetState(port, AhciPortFailed);
         return STATUS_IO_TIMEOUT;
     }
     port->Signature = AhciRead(port->Regs, AHCI_PxSIG);
-    if (port->Signature != AHCI_SIG_ATA) {
+    if (AHCI_SIG_CLASS(port->Signature) != AHCI_SIG_CLASS(AHCI_SIG_ATA)) {
         DbgPrint("ahci%u: port %u: %s device (signature %08x) not driven\n", Ctrl->Number, Index,
-                 port->Signature == AHCI_SIG_ATAPI ? "ATAPI" :
-                 port->Signature == AHCI_SIG_PM ? "port multiplier" :
-                 port->Signature == AHCI_SIG_SEMB ? "SEMB" : "unknown", port->Signature);
+                 AHCI_SIG_CLASS(port->Signature) == AHCI_SIG_CLASS(AHCI_SIG_ATAPI) ? "ATAPI" :
+                 AHCI_SIG_CLASS(port->Signature) == AHCI_SIG_CLASS(AHCI_SIG_PM) ? "port multiplier" :
+                 AHCI_SIG_CLASS(port->Signature) == AHCI_SIG_CLASS(AHCI_SIG_SEMB) ? "SEMB" : "unknown",
+                 port->Signature);
         AhciPortSetState(port, AhciPortUnsupported);
         return STATUS_SUCCESS;
     }

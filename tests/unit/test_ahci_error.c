@@ -61,6 +61,18 @@ static void hba_event(ULONG Offset, ULONG Mask)
     }
 }
 
+/* A virtual clock: the driver's debounce and readiness waits stall in
+ * steps; a stall while PxSCTL.DET=1 is the COMRESET hold, which the model
+ * above sees as the reset (the link is up again at once). */
+static ULONGLONG vclock = 10000000;
+ULONGLONG KeQueryInterruptTime(VOID) { return vclock; }
+VOID KeStallExecutionProcessor(ULONG Us)
+{
+    vclock += (ULONGLONG)(Us ? Us : 1) * 10;
+    if (hba.On && (*(ULONG *)(regs + AHCI_PxSCTL) & AHCI_PxSCTL_DET_MASK) == AHCI_PxSCTL_DET_COMRESET)
+        hba_event(AHCI_PxSSTS, AHCI_PxSSTS_DET_MASK);
+}
+
 /* Memory registers: a wait succeeds if the register already holds the value. */
 BOOLEAN AhciWaitRegister(volatile UCHAR *Base, ULONG Offset, ULONG Mask, ULONG Value, ULONG Ms)
 {

@@ -64,7 +64,7 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
         AhciCompleteSlot(Port, (ULONG)__builtin_ctz(b), SRB_STATUS_TIMEOUT, NULL, Done);
 }
 BOOLEAN AhciPortStopEngine(PAHCI_PORT Port) { return TRUE; }
-VOID AhciPortStartEngine(PAHCI_PORT Port) { }
+BOOLEAN AhciPortStartEngine(PAHCI_PORT Port) { return TRUE; }
 BOOLEAN AhciPortClearBusy(PAHCI_PORT Port) { return TRUE; }
 PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID Va)
 {

@@ -158,6 +158,9 @@
 #define AHCI_SIG_ATAPI      0xEB140101u
 #define AHCI_SIG_SEMB       0xC33C0101u
 #define AHCI_SIG_PM         0x96690101u
+/* Only LBA mid/high (PxSIG 31:16) classify a device (ATA8-ACS 9.12 table
+ * 206; Linux ata_dev_classify); count and LBA low vary between devices. */
+#define AHCI_SIG_CLASS(sig)     ((sig) >> 16)
 
 /* PxSSTS (3.3.10) */
 #define AHCI_PxSSTS_DET_MASK    0x0000000Fu
@@ -176,6 +179,9 @@
 #define AHCI_PxSCTL_DET_NONE    0x0
 #define AHCI_PxSCTL_DET_COMRESET 0x1    /* hold >= 1 ms, then back to 0 (10.4.2) */
 #define AHCI_PxSCTL_DET_DISABLE 0x4
+#define AHCI_PxSCTL_SPD_MASK    0x000000F0u /* speed limit: 1 = Gen1 */
+#define AHCI_PxSCTL_SPD_SHIFT   4
+#define AHCI_PxSCTL_IPM_MASK    0x00000F00u
 #define AHCI_PxSCTL_IPM_NOPARTIAL_NOSLUMBER (0x3u << 8)
 
 /* PxSERR (3.3.12): DIAG.X (exchanged) must be cleared for PxTFD updates;

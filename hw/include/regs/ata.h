@@ -58,6 +58,10 @@
 /* SET FEATURES subcommands */
 #define ATA_SF_ENABLE_WRITE_CACHE       0x02
 #define ATA_SF_DISABLE_WRITE_CACHE      0x82
+#define ATA_SF_PUIS_SPIN_UP             0x07    /* ACS-3 7.45.10 */
+#define ATA_SF_ENABLE_SATA_FEATURE      0x10    /* Count = the feature */
+#define ATA_SF_DISABLE_SATA_FEATURE     0x90
+#define ATA_SF_SATA_DIPM                0x03    /* device-initiated power management */
 
 /* Device register: bit 6 selects LBA addressing; bit 7 of FPDMA = FUA. */
 #define ATA_DEV_LBA                     0x40
@@ -138,6 +142,7 @@
 #define ATA_ID_CAP_LBA                  (1u << 9)
 #define ATA_ID_CAP_DMA                  (1u << 8)
 #define ATA_ID_SATA_NCQ                 (1u << 8)
+#define ATA_ID_SATA_DIPM                (1u << 3)   /* words 78 (supported) / 79 (enabled) */
 #define ATA_ID_CS1_SMART                (1u << 0)
 #define ATA_ID_CS1_WRITE_CACHE          (1u << 5)
 #define ATA_ID_CS2_LBA48                (1u << 10)

@@ -1,0 +1,113 @@
+/* hba_model.h - a behavioural model of an AHCI 1.3.1 HBA and its SATA
+ * drives for the host unit tests: the driver's real hba.c/port.c/intr.c/
+ * io.c/error.c run against it (built with -DAHCI_MMIO_MODEL, so AhciRead/
+ * AhciWrite land in AhciModelRead/AhciModelWrite).  Time is virtual: the
+ * model overrides KeQueryInterruptTime and KeStallExecutionProcessor, so a
+ * 10 s wait costs no wall time and link training, BSY after COMRESET, BIOS
+ * Busy and command latency all happen "later" as on a real machine.
+ *
+ * What QEMU's ich9-ahci does not do and the model does (each with its
+ * source in hba_model.c): link training of tens to hundreds of ms that may
+ * fail once; BSY for seconds after COMRESET; the signature FIS held until
+ * PxSERR.DIAG.X is cleared; PxIS.PCS/PRCS mirroring DIAG.X/DIAG.N (level
+ * interrupt stays asserted); an HBA that stops after an error until PxCMD.ST
+ * is cycled; partial/slumber with DET=1; BIOS ownership with BIOS Busy; AE
+ * that sticks only after several writes; HBA reset clearing PI; Intel PCS
+ * port-enable bits; drives in PUIS, with DIPM, with GPL and log page 10h;
+ * an engine whose CR will not clear; a 4Kn or 512e drive. */
+#ifndef NTSTOR_TEST_HBA_MODEL_H
+#define NTSTOR_TEST_HBA_MODEL_H
+
+#include "ahcip.h"
+
+#define MODEL_MAX_PORTS     8
+#define MODEL_DATA_SECTORS  2048    /* logical sectors backed by memory; others read 0 */
+
+/* One drive as it leaves the factory. */
+typedef struct _MODEL_DRIVE_CONFIG {
+    BOOLEAN Present;
+    ULONG64 Sectors;            /* logical sectors */
+    ULONG LogicalBytes;         /* 512 or 4096 (4Kn) */
+    UCHAR PhysShift;            /* log2(logical per physical): 3 = 512e */
+    UCHAR NcqDepth;             /* 0 = no NCQ */
+    BOOLEAN Gpl;                /* READ LOG EXT and log 10h */
+    BOOLEAN Puis;               /* powers up in standby: needs SET FEATURES 07h */
+    BOOLEAN Dipm;               /* device-initiated power management on at power-up */
+    ULONG Signature;            /* PxSIG it reports (0: AHCI_SIG_ATA) */
+    ULONG LinkMs;               /* COMRESET to PHY ready */
+    ULONG LinkFailures;         /* this many trainings fail before one succeeds */
+    ULONG BusyMs;               /* BSY after the link comes up (spin-up, firmware) */
+    ULONG SpinUpMs;             /* SET FEATURES 07h takes this long (PUIS) */
+    ULONG CommandUs;            /* each command's service time */
+} MODEL_DRIVE_CONFIG;
+
+/* Chipset profiles: the documented errata of each family (hba_model.c). */
+typedef enum _MODEL_PROFILE {
+    ModelIch9Qemu = 0,          /* what QEMU shows: kind, for the baseline test */
+    ModelIntelPch,              /* PCS port enables, BIOS handoff with BIOS Busy */
+    ModelAmdSb600,              /* 32-bit DMA only despite S64A, 255-sector limit */
+    ModelAsm1062,               /* 43-bit DMA */
+    ModelAsm1166,               /* phantom ports in PI */
+    ModelJmb361,                /* IDE class, phantom port, spurious IFS */
+    ModelMarvell91xx,           /* hidden port in PI */
+    ModelProfileCount
+} MODEL_PROFILE;
+
+typedef struct _MODEL_OPTIONS {
+    MODEL_PROFILE Profile;
+    ULONG Ports;                /* CAP.NP + 1 */
+    ULONG AeWritesNeeded;       /* GHC.AE sticks on this write (1 = at once) */
+    BOOLEAN HrClearsPi;         /* HBA reset zeroes PI until it is written back */
+    BOOLEAN PiZero;             /* firmware never programmed PI */
+    BOOLEAN BiosOwned;          /* BOHC.BOS set at power-on (CAP2.BOH) */
+    ULONG BiosBusyMs;           /* BIOS Busy after OOS */
+    BOOLEAN PcsClearedByReset;  /* Intel: GHC.HR clears the PCS port enables */
+    BOOLEAN KeepsRunningAfterError; /* QEMU-like: no stop on TFES */
+    ULONG StuckEnginePorts;     /* ports whose PxCMD.CR never clears until GHC.HR */
+    BOOLEAN LinkUpAtStart;      /* firmware left the links trained */
+} MODEL_OPTIONS;
+
+/* Builds a fresh HBA (registers, config space, drives per Drives[port]).
+ * Resets the virtual clock to 1 s. */
+VOID ModelInit(const MODEL_OPTIONS *Options, const MODEL_DRIVE_CONFIG *Drives);
+VOID ModelFree(VOID);
+PUCHAR ModelAbar(VOID);
+ULONG ModelAbarLength(VOID);
+PUCHAR ModelConfigSpace(VOID);  /* 256 bytes of PCI config: IDs, class, PCS */
+
+/* Virtual time. */
+ULONG64 ModelNowUs(VOID);
+VOID ModelAdvanceUs(ULONG64 Us);
+
+/* Faults and glitches. */
+VOID ModelFailLba(ULONG Port, ULONG64 Lba, ULONG Times);   /* UNC at that LBA; Times 0 = always */
+VOID ModelLinkGlitch(ULONG Port);   /* PhyRdy drops and returns: DIAG.N|X set */
+VOID ModelUnplug(ULONG Port);
+VOID ModelPlug(ULONG Port, const MODEL_DRIVE_CONFIG *Drive);
+VOID ModelForceSlumber(ULONG Port);
+VOID ModelSetBusyMs(ULONG Port, ULONG Ms);  /* for the next reset */
+
+/* What the model saw. */
+typedef struct _MODEL_STATS {
+    ULONG HbaResets;
+    ULONG Comresets[MODEL_MAX_PORTS];
+    ULONG StartViolations[MODEL_MAX_PORTS];  /* ST set with BSY/DRQ or DET != 3 (10.3.1) */
+    ULONG NcqErrors[MODEL_MAX_PORTS];
+    ULONG LogReads[MODEL_MAX_PORTS];          /* READ LOG EXT 10h */
+    ULONG Slumbers[MODEL_MAX_PORTS];          /* times the link entered partial/slumber */
+    ULONG Commands[MODEL_MAX_PORTS];
+    ULONG IsrCalls;
+    ULONG StormCalls;           /* ISR calls that left the line asserted */
+} MODEL_STATS;
+extern MODEL_STATS ModelStats;
+
+BOOLEAN ModelDriveSpunUp(ULONG Port);
+BOOLEAN ModelDriveDipm(ULONG Port);
+BOOLEAN ModelInterruptAsserted(VOID);  /* GHC.IE and some IS bit: the line is up */
+PUCHAR ModelDriveData(ULONG Port);     /* MODEL_DATA_SECTORS * LogicalBytes */
+
+/* The interrupt the driver connected (IoConnectInterrupt is the model's):
+ * delivered from ModelAdvanceUs while asserted. */
+extern BOOLEAN ModelDeliverInterrupts;
+
+#endif
