@@ -45,6 +45,10 @@ BOOLEAN ShellParseU64(PCSTR Text, ULONG64 *Value);
 /* Finds "key=..." among Argv[1..]; returns the value text or NULL. */
 PCSTR ShellGetKeyArg(INT Argc, PCHAR *Argv, PCSTR Key);
 
+/* TRUE once Ctrl-C was typed during the running command: a long command
+ * (bench) checks it each pass and stops early (kernel/shell/input.c). */
+BOOLEAN ShellInterrupted(VOID);
+
 /* Runs one command line (used by autorun and tests).  Returns the
  * handler's result, or 1 for an unknown command. */
 INT ShellExecute(PCHAR Line);

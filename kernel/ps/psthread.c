@@ -39,8 +39,12 @@ static VOID PspNameFor(PKSTART_ROUTINE StartRoutine, PCHAR Name, SIZE_T Size)
     PCSTR Image = NULL;
     PCSTR Symbol = KeLookupSymbol((ULONG64)StartRoutine, &Offset, &Image);
 
-    if (Image && RtlAsciiCompare(Image, "ntoskrnl", TRUE) != 0)
+    if (Image && RtlAsciiCompare(Image, "ntoskrnl", TRUE) != 0) {
         RtlAsciiCopy(Name, Size, Image);
+        SIZE_T n = RtlAsciiLength(Name);
+        if (n > 4 && RtlAsciiCompare(Name + n - 4, ".sys", TRUE) == 0)
+            Name[n - 4] = 0;
+    }
     else if (Symbol)
         RtlAsciiCopy(Name, Size, Symbol);
     else
