@@ -17,6 +17,7 @@
 #include <ntstatus.h>
 #include <wdm/ke.h>
 #include <wdm/mm.h>
+#include <wdm/ex.h>
 
 typedef SHORT CSHORT;
 typedef ULONG_PTR KAFFINITY;
@@ -955,6 +956,22 @@ VOID IoUnregisterShutdownNotification(PDEVICE_OBJECT DeviceObject);
  * ("disk=1 serial=\"QM00003\""), Why says what it means for the data.
  * ntstor's form of NT's IoRaiseInformationalHardError.  <= DISPATCH_LEVEL. */
 VOID IoReportHardError(NTSTATUS ErrorStatus, PCSTR What, PCSTR Why);
+/* ---- work items (kernel/io/workitem.c) ----
+ * Run Routine(DeviceObject, Context) at PASSIVE_LEVEL on a system worker
+ * thread (wdm/ex.h).  While an item is queued or running it holds a
+ * reference on DeviceObject, and the driver's image stays loaded: an
+ * unload waits for it after DriverUnload, as NT's does.  Allocate and
+ * queue at IRQL <= DISPATCH_LEVEL; queueing an item already queued
+ * bug-checks INVALID_WORK_QUEUE_ITEM.  Free it when it is not queued (the
+ * routine itself may free it). */
+typedef struct _IO_WORKITEM IO_WORKITEM, *PIO_WORKITEM;
+typedef VOID IO_WORKITEM_ROUTINE(PDEVICE_OBJECT DeviceObject, PVOID Context);
+typedef IO_WORKITEM_ROUTINE *PIO_WORKITEM_ROUTINE;
+PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject);
+VOID IoFreeWorkItem(PIO_WORKITEM IoWorkItem);
+VOID IoQueueWorkItem(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE WorkerRoutine,
+                     WORK_QUEUE_TYPE QueueType, PVOID Context);
+
 /* The device directly below (referenced), or NULL. */
 PDEVICE_OBJECT IoGetLowerDeviceObject(PDEVICE_OBJECT DeviceObject);
 

@@ -19,6 +19,29 @@ typedef struct _OBJECT_TYPE OBJECT_TYPE, *POBJECT_TYPE;
 #define OBJ_OPENIF           0x00000080L   /* create: return the existing object of the same type */
 #define OBJ_OPENLINK         0x00000100L   /* lookup: do not follow a symbolic link in the last component */
 
+#define OBJ_KERNEL_HANDLE    0x00000200L   /* accepted; every handle is a kernel handle */
+
+/* NT's object attributes, accepted where the WDK's signatures take them
+ * (PsCreateSystemThread); only Attributes is looked at. */
+typedef struct _OBJECT_ATTRIBUTES {
+    ULONG Length;
+    HANDLE RootDirectory;
+    PUNICODE_STRING ObjectName;
+    ULONG Attributes;
+    PVOID SecurityDescriptor;
+    PVOID SecurityQualityOfService;
+} OBJECT_ATTRIBUTES, *POBJECT_ATTRIBUTES;
+
+#define InitializeObjectAttributes(p, n, a, r, s) \
+    do {                                          \
+        (p)->Length = sizeof(OBJECT_ATTRIBUTES);  \
+        (p)->RootDirectory = (r);                 \
+        (p)->Attributes = (a);                    \
+        (p)->ObjectName = (n);                    \
+        (p)->SecurityDescriptor = (s);            \
+        (p)->SecurityQualityOfService = NULL;     \
+    } while (0)
+
 /* One more pointer reference; the object must already be referenced. */
 VOID ObReferenceObject(PVOID Object);
 /* Drops a reference.  The last reference of a temporary object removes it
@@ -39,6 +62,8 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, POBJECT_TYPE Type, PVOID *Obje
 /* Closes a handle, dropping its reference.  STATUS_INVALID_HANDLE if it is
  * not open. */
 NTSTATUS ObCloseHandle(HANDLE Handle);
+/* NT's name for closing a kernel handle: ObCloseHandle. */
+NTSTATUS ZwClose(HANDLE Handle);
 /* Creates the permanent directory Path (its parent must exist), e.g. a
  * disk class driver's \Device\Harddisk<n>.  An existing name is
  * STATUS_OBJECT_NAME_COLLISION.  *Dir (optional) receives a referenced

@@ -230,4 +230,8 @@ typedef struct _IOP_HARD_ERROR {
  * that found the queue full since the last call (in the log only). */
 BOOLEAN IopTakeHardError(IOP_HARD_ERROR *Error, PULONG Lost);
 
+/* IoQueueWorkItem items of Driver queued or running (workitem.c); the
+ * unload waits for zero before the image goes. */
+LONG IopQueuedWorkItems(PDRIVER_OBJECT Driver);
+
 #endif /* NTSTOR_IO_H */

@@ -51,6 +51,105 @@ ULONG64 KeQueryClockTicks(VOID);
 /* Runs queued DPCs now if IRQL allows (used by polling loops). */
 VOID KeDrainDpcQueue(VOID);
 
+/* ---- threads and the scheduler (kernel/ke/thread.c, sched.c, swap.asm) ----
+ *
+ * Lock rule: every field below marked [D] changes only under the
+ * dispatcher lock, which on one CPU is "IRQL raised to DISPATCH_LEVEL"
+ * (KiAcquireDispatcher/KiReleaseDispatcher); the clock ISR only reads
+ * them.  A thread switch happens only at DISPATCH_LEVEL, when the thread
+ * blocks or when the IRQL drops below DISPATCH_LEVEL with a switch pending
+ * (a higher-priority thread became ready, or the quantum ended). */
+typedef enum _KTHREAD_STATE {   /* NT's numbering */
+    Initialized = 0, Ready = 1, Running = 2, Standby = 3, Terminated = 4,
+    Waiting = 5, Transition = 6, DeferredReady = 7,
+} KTHREAD_STATE;
+
+#define KI_THREAD_NAME_MAX 16
+/* NT x64's kernel stack size; one unmapped guard page below it. */
+#define KI_KERNEL_STACK_SIZE (24 * 1024)
+
+typedef struct _KTHREAD {
+    DISPATCHER_HEADER Header;       /* ThreadObject: signalled when it ends */
+    ULONG64 SavedRsp;               /* while switched out (swap.asm) */
+    PVOID StackBase;                /* highest address + 1; NULL: not ours */
+    PVOID StackLimit;               /* lowest usable address */
+    LIST_ENTRY ReadyListEntry;      /* [D] in a ready queue while Ready */
+    LIST_ENTRY ThreadListEntry;     /* [D] KiThreadListHead: every live thread */
+    LIST_ENTRY MutantListHead;      /* [D] KMUTEXes this thread owns */
+    KWAIT_BLOCK WaitBlock[THREAD_WAIT_OBJECTS + 1];   /* the last: the timer */
+    PKWAIT_BLOCK WaitBlockList;     /* [D] blocks of the current wait */
+    KTIMER Timer;                   /* wait timeouts, KeDelayExecutionThread */
+    NTSTATUS WaitStatus;            /* [D] what the wait returns */
+    KIRQL WaitIrql;                 /* IRQL of the waiter, restored after */
+    UCHAR State;                    /* [D] KTHREAD_STATE */
+    UCHAR WaitReason;               /* [D] KWAIT_REASON while Waiting */
+    UCHAR WaitType;                 /* [D] WAIT_TYPE while Waiting */
+    CHAR Priority;                  /* [D] 0..31 */
+    LONG Quantum;                   /* clock ticks left of its turn */
+    ULONG Id;
+    ULONG FastMutexCount;           /* fast mutexes held (ExAcquireFastMutex) */
+    ULONG64 CycleTime;              /* TSC ticks run (ISRs and DPCs included) */
+    ULONG64 ContextSwitches;        /* times switched in */
+    PKSTART_ROUTINE StartRoutine;
+    PVOID StartContext;
+    /* Called (at DISPATCH_LEVEL, on another thread) once the thread has
+     * terminated and its stack is no longer in use: frees the stack and
+     * drops the scheduler's reference.  NULL for static threads. */
+    VOID (*ReapRoutine)(struct _KTHREAD *Thread);
+    NTSTATUS ExitStatus;
+    CHAR Name[KI_THREAD_NAME_MAX];
+} KTHREAD;
+
+/* Per-CPU state.  One CPU today: KeGetCurrentPrcb is the one accessor,
+ * so a second CPU is a second KPRCB and a GS-based accessor. */
+typedef struct _KPRCB {
+    PKTHREAD CurrentThread;         /* [D] */
+    PKTHREAD IdleThread;
+    PKTHREAD DeadThread;            /* [D] terminated, to reap after the switch */
+    LIST_ENTRY ReadyListHead[MAXIMUM_PRIORITY];   /* [D] */
+    volatile ULONG ReadySummary;    /* [D] bit p: ReadyListHead[p] not empty */
+    volatile BOOLEAN DispatchPending;   /* a switch to consider when IRQL drops */
+    volatile BOOLEAN QuantumEnd;    /* the clock took the current thread's turn */
+    ULONG64 SwitchTsc;              /* TSC of the last switch (CPU time) */
+    ULONG64 ContextSwitches;
+} KPRCB, *PKPRCB;
+
+PKPRCB KeGetCurrentPrcb(VOID);
+
+/* Boot: turns the running boot context into the first thread (Name) and
+ * creates the idle thread.  After MmInitSystem, before KeInitTime. */
+VOID KeInitThreads(PCSTR BootThreadName);
+/* Creates a thread that starts at PASSIVE_LEVEL in StartRoutine and is
+ * made ready at once.  Stack with a guard page.  Thread is the caller's
+ * memory (Ps embeds it in its object); Reap is called when the thread has
+ * ended (see KTHREAD.ReapRoutine).  PASSIVE_LEVEL. */
+NTSTATUS KeInitializeThread(PKTHREAD Thread, PCSTR Name, KPRIORITY Priority,
+                            PKSTART_ROUTINE StartRoutine, PVOID StartContext,
+                            VOID (*Reap)(PKTHREAD Thread));
+/* Frees the stack KeInitializeThread allocated (from a ReapRoutine). */
+VOID KeFreeThreadStack(PKTHREAD Thread);
+__attribute__((noreturn)) VOID KeTerminateThread(NTSTATUS ExitStatus);
+VOID KeSetThreadName(PKTHREAD Thread, PCSTR Name);
+
+/* A snapshot of one thread for the shell's `threads`. */
+typedef struct _KTHREAD_INFO {
+    ULONG Id;
+    CHAR Name[KI_THREAD_NAME_MAX];
+    UCHAR State, WaitReason, WaitType;
+    CHAR Priority;
+    ULONG WaitObjects;              /* objects waited on (timeout excluded) */
+    PVOID WaitObject[THREAD_WAIT_OBJECTS];
+    UCHAR WaitObjectType[THREAD_WAIT_OBJECTS];
+    BOOLEAN WaitTimeout;            /* the wait has a timeout */
+    ULONG64 CpuUs;
+    ULONG64 ContextSwitches;
+    PKTHREAD Thread;
+} KTHREAD_INFO;
+ULONG KeQueryThreads(KTHREAD_INFO *Info, ULONG Max);
+PCSTR KeThreadStateName(UCHAR State);
+PCSTR KeWaitReasonName(UCHAR Reason);
+PCSTR KeObjectTypeName(UCHAR Type);
+
 /* Symbol lookup for backtraces.  Images (kernel, drivers) register their
  * symbol tables; lookup returns the name and offset of the nearest symbol at
  * or below Address, or NULL. */

@@ -48,6 +48,10 @@ PCSTR ShellGetKeyArg(INT Argc, PCHAR *Argv, PCSTR Key);
  * count, more than 2^32-1, past the end or past LBA 2^48), NULL if they do. */
 PCSTR ShellRangeWhy(ULONG64 Lba, ULONG64 Count, ULONG64 Sectors);
 
+/* TRUE once Ctrl-C was typed during the running command: a long command
+ * (bench) checks it each pass and stops early (kernel/shell/input.c). */
+BOOLEAN ShellInterrupted(VOID);
+
 /* Runs one command line (used by autorun and tests).  Returns the
  * handler's result, or 1 for an unknown command. */
 INT ShellExecute(PCHAR Line);

@@ -30,11 +30,6 @@ typedef struct _IOP_CLIENT_EXTENSION {
     /* the driver's bytes follow, 16-byte aligned */
 } __attribute__((aligned(16))) IOP_CLIENT_EXTENSION, *PIOP_CLIENT_EXTENSION;
 
-static inline PIOP_DRIVER_EXTENSION IopDriverExtension(PDRIVER_OBJECT Driver)
-{
-    return CONTAINING_RECORD(Driver->DriverExtension, IOP_DRIVER_EXTENSION, Public);
-}
-
 NTSTATUS IopCreateDriverObject(PCUNICODE_STRING ServiceName, PDRIVER_OBJECT *Driver)
 {
     ULONG BodySize, NameOffset, ServiceOffset, FullBytes;

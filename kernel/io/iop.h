@@ -31,6 +31,14 @@ VOID IopInitInterrupts(VOID);
 typedef struct _IOP_DRIVER_EXTENSION {
     DRIVER_EXTENSION Public;
     LIST_ENTRY ClientExtensions;    /* IOP_CLIENT_EXTENSION.Link, under IopDatabaseLock */
+    /* IoQueueWorkItem items queued or running for the driver's devices
+     * (atomic).  The unload waits for zero before the image goes. */
+    volatile LONG QueuedWorkItems;
 } IOP_DRIVER_EXTENSION, *PIOP_DRIVER_EXTENSION;
+
+static inline PIOP_DRIVER_EXTENSION IopDriverExtension(PDRIVER_OBJECT Driver)
+{
+    return CONTAINING_RECORD(Driver->DriverExtension, IOP_DRIVER_EXTENSION, Public);
+}
 
 #endif

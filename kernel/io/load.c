@@ -540,6 +540,16 @@ NTSTATUS IopUnloadDriver(PCUNICODE_STRING ServiceName)
 
     entry->Driver->Flags |= DRVO_UNLOAD_INVOKED;
     entry->Driver->DriverUnload(entry->Driver);
+    /* A work item queued before or during DriverUnload still runs the
+     * image's code: the image stays until it has (workitem.c). */
+    if (IopQueuedWorkItems(entry->Driver)) {
+        DbgPrint("driver %s: waiting for %ld queued work item(s)\n", name,
+                 (long)IopQueuedWorkItems(entry->Driver));
+        while (IopQueuedWorkItems(entry->Driver)) {
+            LARGE_INTEGER poll = { .QuadPart = -10000 };    /* 1 ms */
+            KeDelayExecutionThread(KernelMode, FALSE, &poll);
+        }
+    }
     left = IopCountDevices(entry->Driver);
     if (left) {
         /* Its dispatch routines are still reachable: the image must stay. */

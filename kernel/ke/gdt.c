@@ -69,6 +69,15 @@ BOOLEAN KiFindStack(ULONG64 Address, PULONG64 Low, PULONG64 High)
             return TRUE;
         }
     }
+    /* A thread's stack (sched.c): the running one is where a backtrace
+     * starts. */
+    PKTHREAD Thread = KeGetCurrentPrcb()->CurrentThread;
+    if (Thread && Thread->StackBase && Address >= (ULONG64)Thread->StackLimit &&
+        Address < (ULONG64)Thread->StackBase) {
+        *Low = (ULONG64)Thread->StackLimit;
+        *High = (ULONG64)Thread->StackBase;
+        return TRUE;
+    }
     return FALSE;
 }
 

@@ -1,13 +1,15 @@
 /* init.c - kernel initialization, in the order each layer needs the one
  * below it: console, CPU tables, memory, ACPI and interrupt controllers,
- * time, PCI, then the NT executive (objects, configuration, I/O, PnP) and
- * finally the shell. */
+ * threads, time, PCI, then the NT executive (objects, thread objects and
+ * worker threads, configuration, I/O, PnP) and finally the shell, which
+ * runs on the boot thread. */
 #include <ntos.h>
 #include <shell.h>
 #include <ob.h>
 #include <cfg.h>
 #include <io.h>
 #include <pnp.h>
+#include <ps.h>
 
 extern ULONG64 KiEntryTsc;
 
@@ -97,11 +99,16 @@ VOID KiSystemInit(ULONG64 BootInfoPhys)
     if (!NT_SUCCESS(status))
         DbgPrint("init: ACPI unavailable (%s): no IOAPIC, power-off falls back", RtlNtStatusName(status));
     HalInitInterrupts();
+    /* From here this code is a thread ("shell": it goes on to run the
+     * shell), and waits block it instead of halting the CPU. */
+    KeInitThreads("shell");
     KeInitTime();
     __asm__ volatile("sti");
     HalPciEnumerate();
 
     ObInitSystem();
+    PsInitSystem();
+    ExInitWorkerThreads();
     const ntstor_boot_file *cfg = KiFindBootFile("\\ntstor\\system.cfg");
     if (cfg) {
         CmInitSystem(KiBootFileData(cfg), cfg->size);

@@ -167,13 +167,17 @@ VOID KiInterruptDispatch(PKTRAP_FRAME TrapFrame)
     HalEndOfInterrupt();
     KiSetIrql(Old);
 
-    /* Back to code below DISPATCH_LEVEL: run what the ISRs queued, as the
-     * DISPATCH software interrupt would.  Interrupts stay off between the
+    /* Back to code below DISPATCH_LEVEL: run what the ISRs queued, and a
+     * thread switch they caused, as the DISPATCH software interrupt would.  Interrupts stay off between the
      * last check and the return (iretq restores IF). */
-    while (Old < DISPATCH_LEVEL && KiDpcPending()) {
+    while (Old < DISPATCH_LEVEL && (KiDpcPending() || KiSwitchPending())) {
         KiSetIrql(DISPATCH_LEVEL);
         KiEnable();
         KiRetireDpcList();
+        /* Preemption: the interrupted thread's trap frame stays on its
+         * stack, and it returns through it when it runs again (sched.c). */
+        if (KiSwitchPending())
+            KiDispatchPending();
         KiDisable();
         KiSetIrql(Old);
     }

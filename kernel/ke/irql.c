@@ -17,7 +17,8 @@
  *
  * DISPATCH_LEVEL and below leave CR8 at 0, so the commonest changes
  * (spin locks: PASSIVE <-> DISPATCH) cost no CR8 write.  Lowering below
- * DISPATCH_LEVEL runs queued DPCs, as NT's software DISPATCH interrupt does. */
+ * DISPATCH_LEVEL runs queued DPCs and then a pending thread switch, as
+ * NT's software DISPATCH interrupt does. */
 #include "ki.h"
 
 volatile KIRQL KiCurrentIrql = PASSIVE_LEVEL;
@@ -89,10 +90,15 @@ VOID KeLowerIrql(KIRQL NewIrql)
      * between the check and the lowering cannot be stranded. */
     ULONG64 Flags = KiDisableInterrupts();
     KiSetIrql(NewIrql);
-    while (NewIrql < DISPATCH_LEVEL && KiDpcPending()) {
+    while (NewIrql < DISPATCH_LEVEL && (KiDpcPending() || KiSwitchPending())) {
         KiSetIrql(DISPATCH_LEVEL);
         KiRestoreInterrupts(Flags);
         KiRetireDpcList();
+        /* A thread readied by a DPC or by the code that held the level may
+         * preempt this one now (sched.c); we resume here when it is our
+         * turn again. */
+        if (KiSwitchPending())
+            KiDispatchPending();
         KiDisable();
         KiSetIrql(NewIrql);
     }

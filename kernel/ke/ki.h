@@ -83,6 +83,52 @@ VOID KiRetireDpcList(VOID);
  * From the clock ISR: queues the DPC of every expired KTIMER. */
 VOID KiTimerExpiry(VOID);
 
+/* ---- the dispatcher (kernel/ke/sched.c, wait.c) ----
+ * The dispatcher lock: raise to DISPATCH_LEVEL (one CPU: nothing else runs
+ * below it, and ISRs never touch dispatcher state).  Taking it above
+ * DISPATCH_LEVEL bug-checks IRQL_NOT_LESS_OR_EQUAL (P3 = 5): a caller at
+ * device IRQL would corrupt the lists the code it interrupted is editing.
+ * Release lowers the IRQL, which runs DPCs and switches threads if one is
+ * pending. */
+KIRQL KiAcquireDispatcher(PVOID Object);
+VOID KiReleaseDispatcher(KIRQL OldIrql);
+static inline BOOLEAN KiDispatcherHeld(void) { return KiCurrentIrql >= DISPATCH_LEVEL; }
+VOID KiInitializeHeader(PDISPATCHER_HEADER Header, UCHAR Type, LONG SignalState);
+/* After Header became signalled: satisfies the waits it can.  [D] */
+VOID KiWaitTest(PDISPATCHER_HEADER Header);
+/* Ends Thread's wait with Status: unlinks its wait blocks, cancels its
+ * timeout, makes it ready.  [D] */
+VOID KiUnwaitThread(PKTHREAD Thread, NTSTATUS Status);
+/* Makes Thread ready; asks for a switch if it should preempt.  [D] */
+VOID KiReadyThread(PKTHREAD Thread);
+/* The current thread has set its State (Waiting, Terminated): runs the
+ * next thread; returns, at DISPATCH_LEVEL, when this thread runs again,
+ * with its WaitStatus.  [D] */
+NTSTATUS KiSwapThread(VOID);
+/* With the IRQL about to drop below DISPATCH_LEVEL (called at
+ * DISPATCH_LEVEL): switches if a preemption or quantum end is pending. */
+VOID KiDispatchPending(VOID);
+static inline BOOLEAN KiSwitchPending(void);
+/* From the clock ISR: charges the tick to the current thread's quantum. */
+VOID KiClockTick(VOID);
+/* Mutex bookkeeping on thread exit (mutex.c). [D] */
+VOID KiAcquireMutantOwnership(PKMUTANT Mutant, PKTHREAD Thread);
+/* Timers (timer.c): arm/cancel with the dispatcher lock held. */
+BOOLEAN KiSetTimerLocked(PKTIMER Timer, ULONG64 DueTime, LONG Period, PKDPC Dpc);
+BOOLEAN KiCancelTimerLocked(PKTIMER Timer);
+/* Stack of a new thread (stack.c; the host tests have their own). */
+NTSTATUS KiAllocateKernelStack(PVOID *Base, PVOID *Limit);
+VOID KiFreeKernelStack(PVOID Base, PVOID Limit);
+/* Context switch (swap.asm): saves the callee-saved registers and RFLAGS
+ * on the current stack, stores RSP in *SaveRsp, loads NewRsp and pops the
+ * same set from it.  KiThreadStartup is the first return address on a new
+ * thread's stack: it calls R12(R13) with the ABI's alignment. */
+VOID KiSwapContext(ULONG64 *SaveRsp, ULONG64 NewRsp);
+VOID KiThreadStartup(VOID);
+
+extern KPRCB KiPrcb0;
+static inline BOOLEAN KiSwitchPending(void) { return KiPrcb0.DispatchPending; }
+
 /* ---- traps (kernel/ke/trap.asm, trap.c, interrupt.c) ---- */
 /* Table of the 256 NASM entry stubs, in vector order. */
 extern const ULONG64 KiTrapStubTable[256];

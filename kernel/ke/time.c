@@ -1,6 +1,6 @@
 /* time.c - the time base: the TSC, calibrated once at boot against the HPET
  * or the ACPI PM timer (hw/, HalCalibrationStall), and the periodic clock
- * interrupt that wakes waits (event.c).
+ * interrupt that drives timers (timer.c) and quanta (sched.c).
  *
  * Conversions use fixed-point factors computed once, so the hot paths
  * (KeQueryTimeUs in every benchmarked I/O) are one multiply and a shift,
@@ -121,12 +121,14 @@ static ULONG64 KiTscFromCpuid(PCSTR *Source)
     return 0;
 }
 
-/* The clock interrupt: its arrival is what ends a HLT in a wait. */
+/* The clock interrupt: ends the idle thread's HLT, expires timers and
+ * quanta. */
 static BOOLEAN KiClockIsr(PVOID Context)
 {
     KiClockTicks++;
     KiClockRunning = TRUE;
-    KiTimerExpiry();            /* timer.c: queue the DPCs of expired KTIMERs */
+    KiTimerExpiry();            /* timer.c: queue the expiry DPC when a KTIMER is due */
+    KiClockTick();              /* sched.c: the running thread's quantum */
     return TRUE;
 }
 

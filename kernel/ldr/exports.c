@@ -30,14 +30,20 @@
     X(CmQueryValueUlong)                       \
     X(CmQueryValueUlong64)                     \
     X(DbgPrint)                                \
+    X(ExAcquireFastMutex)                      \
     X(ExAllocatePoolWithTag)                   \
     X(ExAllocatePoolZero)                      \
     X(ExFreePool)                              \
     X(ExFreePoolWithTag)                       \
+    X(ExInitializeFastMutex)                   \
+    X(ExQueueWorkItem)                         \
+    X(ExReleaseFastMutex)                      \
+    X(ExTryToAcquireFastMutex)                 \
     X(IoAcquireCancelSpinLock)                 \
     X(IoAllocateDriverObjectExtension)         \
     X(IoAllocateIrp)                           \
     X(IoAllocateMdl)                           \
+    X(IoAllocateWorkItem)                      \
     X(IoAttachDeviceToDeviceStack)             \
     X(IoBuildAsynchronousFsdRequest)           \
     X(IoBuildDeviceIoControlRequest)           \
@@ -55,6 +61,7 @@
     X(IoDisconnectInterrupt)                   \
     X(IoFreeIrp)                               \
     X(IoFreeMdl)                               \
+    X(IoFreeWorkItem)                          \
     X(IoGetAttachedDevice)                     \
     X(IoGetAttachedDeviceReference)            \
     X(IoGetConfigurationInformation)           \
@@ -67,6 +74,7 @@
     X(IoInvalidateDeviceRelations)             \
     X(IoIsPollable)                            \
     X(IoPollDevice)                            \
+    X(IoQueueWorkItem)                         \
     X(IoRegisterPollRoutine)                   \
     X(IoRegisterShutdownNotification)          \
     X(IoReleaseCancelSpinLock)                 \
@@ -83,23 +91,33 @@
     X(KeBugCheckEx)                            \
     X(KeCancelTimer)                           \
     X(KeClearEvent)                            \
+    X(KeDelayExecutionThread)                  \
     X(KeGetCurrentIrql)                        \
+    X(KeGetCurrentThread)                      \
     X(KeInitializeDeviceQueue)                 \
     X(KeInitializeDpc)                         \
     X(KeInitializeEvent)                       \
+    X(KeInitializeMutex)                       \
+    X(KeInitializeSemaphore)                   \
     X(KeInitializeSpinLock)                    \
     X(KeInitializeTimer)                       \
+    X(KeInitializeTimerEx)                     \
     X(KeInsertByKeyDeviceQueue)                \
     X(KeInsertDeviceQueue)                     \
     X(KeInsertQueueDpc)                        \
     X(KeLowerIrql)                             \
     X(KeQueryInterruptTime)                    \
     X(KeQueryPerformanceCounter)               \
+    X(KeQueryPriorityThread)                   \
     X(KeRaiseIrql)                             \
     X(KeRaiseIrqlToDpcLevel)                   \
     X(KeReadStateEvent)                        \
+    X(KeReadStateMutex)                        \
+    X(KeReadStateSemaphore)                    \
     X(KeReadStateTimer)                        \
     X(KeReleaseInterruptSpinLock)              \
+    X(KeReleaseMutex)                          \
+    X(KeReleaseSemaphore)                      \
     X(KeReleaseSpinLock)                       \
     X(KeReleaseSpinLockFromDpcLevel)           \
     X(KeRemoveByKeyDeviceQueue)                \
@@ -108,11 +126,13 @@
     X(KeRemoveQueueDpc)                        \
     X(KeResetEvent)                            \
     X(KeSetEvent)                              \
+    X(KeSetPriorityThread)                     \
     X(KeSetTimer)                              \
     X(KeSetTimerEx)                            \
     X(KeStallExecutionProcessor)               \
     X(KeSynchronizeExecution)                  \
     X(KeTestSpinLock)                          \
+    X(KeWaitForMultipleObjects)                \
     X(KeWaitForSingleObject)                   \
     X(MmAllocateContiguousMemorySpecifyCache)  \
     X(MmBuildMdlForNonPagedPool)               \
@@ -130,6 +150,11 @@
     X(ObReferenceObject)                       \
     X(ObReferenceObjectByHandle)               \
     X(ObReferenceObjectByName)                 \
+    X(PsCreateSystemThread)                    \
+    X(PsGetCurrentThread)                      \
+    X(PsGetCurrentThreadId)                    \
+    X(PsTerminateSystemThread)                 \
+    X(PsThreadType)                            \
     X(RtlAppendUnicodeStringToString)          \
     X(RtlAppendUnicodeToString)                \
     X(RtlAsciiToUnicodeString)                 \
@@ -147,6 +172,7 @@
     X(RtlStringCbVPrintfA)                     \
     X(RtlUnicodeToAscii)                       \
     X(RtlUpcaseUnicodeChar)                    \
+    X(ZwClose)                                 \
     X(memcmp)                                  \
     X(memcpy)                                  \
     X(memmove)                                 \

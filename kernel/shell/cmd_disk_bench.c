@@ -349,7 +349,7 @@ static VOID BenchRun(BENCH *b)
         if (pollTop && busy)
             IoPollDevice(pollTop);
         nowUs = KeQueryTimeUs();
-        if (issuing && (nowUs >= endUs || b->Errors))
+        if (issuing && (nowUs >= endUs || b->Errors || ShellInterrupted()))
             issuing = FALSE;
         if (!issuing && busy == 0)
             break;

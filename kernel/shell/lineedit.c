@@ -15,15 +15,11 @@
 static CHAR History[HISTORY_DEPTH][SHELL_LINE_MAX];
 static ULONG HistoryCount;      /* total lines ever added */
 
+/* Blocks the shell thread until a key comes (input.c): other threads
+ * run, and with none ready the CPU idles. */
 static INT ReadKey(VOID)
 {
-    INT c;
-    while ((c = ConPollChar()) < 0) {
-        /* Sleep until the next interrupt (the periodic timer at worst):
-         * keeps QEMU idle while the prompt waits. */
-        __asm__ volatile("sti; hlt" ::: "memory");
-    }
-    return c;
+    return ShellGetKey();
 }
 
 static VOID Echo(PCSTR s, SIZE_T n)

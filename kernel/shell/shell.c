@@ -70,7 +70,12 @@ INT ShellExecute(PCHAR Line)
         return ShellErrorF(STATUS_INVALID_PARAMETER, "unknown command; try help", "%s", argv[0]);
 
     KIRQL irql = KeGetCurrentIrql();
+    ShellBeginCommand();
     INT rc = cmd->Handler(argc, argv);
+    if (ShellEndCommand()) {
+        ConPrintf("^C\n");
+        rc = 1;
+    }
     /* A driver error no caller could return (a flush at removal, say)
      * belongs to the command during which it happened. */
     if (ShellReportHardErrors(cmd->Name))

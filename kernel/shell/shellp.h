@@ -38,5 +38,12 @@ NTSTATUS ShellReadLine(PCHAR Line);
 VOID ShellRefuseLine(PCSTR Where, NTSTATUS Status);
 VOID ShellHistoryAdd(PCSTR Line);
 const SHELL_COMMAND_DESC *ShellFindCommand(PCSTR Name);
+/* The next console key, blocking the shell thread until one comes
+ * (input.c). */
+INT ShellGetKey(VOID);
+/* Around each command: while one runs, Ctrl-C sets ShellInterrupted.
+ * End returns whether it was interrupted. */
+VOID ShellBeginCommand(VOID);
+BOOLEAN ShellEndCommand(VOID);
 
 #endif

@@ -6,6 +6,9 @@
 #include <time.h>
 #include <wdm.h>
 #include "host_support.h"
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 #define WEAK __attribute__((weak))
 
@@ -203,27 +206,29 @@ void host_run_dpcs(void)
  * running DPCs) or times out immediately. ---- */
 WEAK VOID KeInitializeEvent(PRKEVENT E, EVENT_TYPE Type, BOOLEAN State)
 {
-    E->Type = Type;
-    E->SignalState = State;
+    E->Header.Type = Type == SynchronizationEvent ? EventSynchronizationObject
+                                                  : EventNotificationObject;
+    E->Header.SignalState = State;
+    InitializeListHead(&E->Header.WaitListHead);
 }
 WEAK LONG KeSetEvent(PRKEVENT E, KPRIORITY Inc, BOOLEAN Wait)
 {
-    LONG old = E->SignalState;
-    E->SignalState = 1;
+    LONG old = E->Header.SignalState;
+    E->Header.SignalState = 1;
     return old;
 }
-WEAK VOID KeClearEvent(PRKEVENT E) { E->SignalState = 0; }
-WEAK LONG KeResetEvent(PRKEVENT E) { LONG o = E->SignalState; E->SignalState = 0; return o; }
-WEAK LONG KeReadStateEvent(PRKEVENT E) { return E->SignalState; }
+WEAK VOID KeClearEvent(PRKEVENT E) { E->Header.SignalState = 0; }
+WEAK LONG KeResetEvent(PRKEVENT E) { LONG o = E->Header.SignalState; E->Header.SignalState = 0; return o; }
+WEAK LONG KeReadStateEvent(PRKEVENT E) { return E->Header.SignalState; }
 WEAK NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON R, KPROCESSOR_MODE M,
                                     BOOLEAN Alertable, PLARGE_INTEGER Timeout)
 {
     PKEVENT E = Object;
     host_run_dpcs();
-    if (!E->SignalState)
+    if (!E->Header.SignalState)
         return STATUS_TIMEOUT;
-    if (E->Type == SynchronizationEvent)
-        E->SignalState = 0;
+    if (E->Header.Type == EventSynchronizationObject)
+        E->Header.SignalState = 0;
     return STATUS_SUCCESS;
 }
 
@@ -237,3 +242,29 @@ WEAK ULONGLONG KeQueryInterruptTime(VOID)
 WEAK ULONG64 KeQueryTimeUs(VOID);
 WEAK ULONG64 KeQueryTimeUs(VOID) { return KeQueryInterruptTime() / 10; }
 WEAK VOID KeStallExecutionProcessor(ULONG Us) { (void)Us; }
+WEAK ULONG64 KeReadTsc(VOID);
+WEAK ULONG64 KeReadTsc(VOID) { return KeQueryInterruptTime(); }
+WEAK ULONG64 KeQueryTscFrequency(VOID);
+WEAK ULONG64 KeQueryTscFrequency(VOID) { return 10000000ULL; }
+
+/* ---- thread stacks (kernel/ke/stack.c maps pages; the host mallocs) ---- */
+NTSTATUS KiAllocateKernelStack(PVOID *Base, PVOID *Limit);
+VOID KiFreeKernelStack(PVOID Base, PVOID Limit);
+#define HOST_STACK_SIZE (256 * 1024)    /* ASan frames are large */
+WEAK NTSTATUS KiAllocateKernelStack(PVOID *Base, PVOID *Limit)
+{
+    PUCHAR p = aligned_alloc(16, HOST_STACK_SIZE);
+    if (!p)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    *Limit = p;
+    *Base = p + HOST_STACK_SIZE;
+    return STATUS_SUCCESS;
+}
+WEAK VOID KiFreeKernelStack(PVOID Base, PVOID Limit)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    /* Frames of the dead thread may still be poisoned. */
+    __asan_unpoison_memory_region(Limit, HOST_STACK_SIZE);
+#endif
+    free(Limit);
+}

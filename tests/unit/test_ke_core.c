@@ -1,5 +1,6 @@
 /* test_ke_core.c - IRQL, the vector <-> IRQL mapping, spin locks, DPCs,
- * the device interrupt path and event waits (kernel/ke/), run in user mode
+ * the device interrupt path and event waits (kernel/ke/; the scheduler has
+ * its own test, test_ke_sched.c), run in user mode
  * with the privileged instructions simulated (ki.h, NTSTOR_HOST_TEST):
  * KiHostRflags stands for RFLAGS.IF, KiHostCr8 for the APIC task priority,
  * KiHostHalt for "sti; hlt" returning after an interrupt. */
@@ -18,7 +19,9 @@ volatile BOOLEAN KiClockRunning = TRUE;
 static ULONG eoi_count;
 VOID HalEndOfInterrupt(VOID) { eoi_count++; }
 
-/* What a halt does: by default nothing (time passes on the host clock). */
+/* What a halt does (in the idle thread, once the test thread blocks): the
+ * hook, then a clock tick - the 1 ms clock's KiTimerExpiry and KiClockTick
+ * at CLOCK_LEVEL - while time passes on the host clock. */
 static void (*halt_hook)(void);
 static ULONG halt_count;
 VOID KiHostHalt(VOID)
@@ -26,6 +29,11 @@ VOID KiHostHalt(VOID)
     halt_count++;
     if (halt_hook)
         halt_hook();
+    KIRQL old = KiCurrentIrql;
+    KiSetIrql(CLOCK_LEVEL);
+    KiTimerExpiry();
+    KiClockTick();
+    KiSetIrql(old);
 }
 
 #define EXPECT_BUGCHECK(code, stmt)                          \
@@ -524,5 +532,8 @@ int main(void)
         T(test_wait_woken_by_dpc),
         T(test_wait_above_passive_bugchecks),
     };
+    /* Waits block the calling thread: this process's main stack becomes
+     * the first thread, as the boot stack does in the kernel. */
+    KeInitThreads("main");
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

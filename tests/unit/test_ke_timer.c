@@ -1,6 +1,7 @@
 /* test_ke_timer.c - kernel timers (kernel/ke/timer.c) on the host: a clock
  * the test moves by hand stands for KeQueryInterruptTime and the test calls
- * KiTimerExpiry as the 1 ms clock tick would.  Relative and absolute due
+ * KiTimerExpiry as the 1 ms clock tick would (at PASSIVE_LEVEL, so the
+ * expiry DPC it queues runs at once).  Relative and absolute due
  * times, one-shot and periodic, cancel, re-set, expiry order, the DPC
  * queued on expiry (host_support's DPC queue) with the timer as argument. */
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 ULONG64 KiHostRflags = KI_EFLAGS_IF;
 ULONG64 KiHostCr8;
 VOID KiHostHalt(VOID) { }
+volatile BOOLEAN KiClockRunning = TRUE;
 
 static ULONG64 now;     /* 100 ns units */
 ULONGLONG KeQueryInterruptTime(VOID) { return now; }
@@ -186,23 +188,29 @@ static void test_expiry_order_and_dpc_queue(void **state)
     assert_int_equal(nfired, 4);
     assert_ptr_equal(fired[3], (PVOID)10);
 
-    /* Expiry queues the DPC; it runs later (at IRQL < DISPATCH): a DPC still
-     * queued is not queued twice when a periodic timer fires again. */
+    /* The clock ISR only queues the expiry DPC; timers are handled when it
+     * runs (IRQL below DISPATCH_LEVEL).  Two ticks while it is held off
+     * fire a periodic timer once, and its DPC once. */
     KTIMER p;
     KDPC dp;
     LARGE_INTEGER due = { .QuadPart = -(LONGLONG)(1 * MS) };
+    KIRQL old;
     KeInitializeTimer(&p);
     KeInitializeDpc(&dp, record_dpc, (PVOID)20);
     KeSetTimerEx(&p, due, 1, &dp);
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
     now += 1 * MS;
     KiTimerExpiry();
-    assert_true(dp.Inserted);
-    assert_ptr_equal(dp.SystemArgument1, &p);
+    now += 1 * MS;
+    KiTimerExpiry();
     assert_int_equal(nfired, 4);
-    now += 1 * MS;
-    KiTimerExpiry();
-    host_run_dpcs();
+    assert_false(KeReadStateTimer(&p));
+    KeLowerIrql(old);
     assert_int_equal(nfired, 5);
+    assert_ptr_equal(fired[4], (PVOID)20);
+    assert_true(KeReadStateTimer(&p));
+    assert_true(p.Inserted);
+    assert_true(p.DueTime > now);                   /* missed period skipped */
     KeCancelTimer(&p);
 
     /* A timer without a DPC is only signalled. */
