@@ -433,9 +433,9 @@ VOID AhciPollOnce(PAHCI_PORT Port)
  * AHCI_POLL_DEADLINE_LOOKS-th the deadlines.
  *
  * DESIGN.md's fault rule holds on this path too: PxIS is read before any
- * command is credited or any new one handed to the HBA (the doorbell of
- * slots prepared since the last look included), so nothing is issued to a
- * device that reported an error and recovery decides what finished.
+ * new command is handed to the HBA (the doorbell of slots prepared since
+ * the last look included), so nothing is issued to a device that reported
+ * an error, and recovery decides what finished.
  * (Issuing into that window made QEMU refuse reused tags and let a stale
  * completion clear a new command's PxSACT bit: a write acknowledged that
  * never reached the disk.)  What finished is reaped with the value just
@@ -468,15 +468,12 @@ VOID AhciPollLook(PAHCI_PORT Port)
             AhciProcessPort(Port, is);
         return;
     }
-    /* Something to credit or to ring: the device's error state first. */
-    ULONG is = AhciRead(Port->Regs, AHCI_PxIS) & AhciPolledIsMask(Port);
-    if (is) {
-        AhciWrite(Port->Regs, AHCI_PxIS, is);
-        AhciProcessPort(Port, is);
-        return;
-    }
     InitializeListHead(&done);
     KeAcquireSpinLock(&Port->Lock, &irql);
+    /* Crediting needs no PxIS: a command the device failed keeps its PxCI
+     * or PxSACT bit (AHCI 6.2.2: the HBA stops; SATA 13.6.3.5: an NCQ
+     * error sets no ACT bit for the failed tag), and a non-queued one's D2H
+     * FIS is checked in AhciReapLocked. */
     if (Port->Issued && finished) {
         if (Port->Issued != issued || Port->NcqIssued != ncq || Port->Commands != commands ||
             Port->Deferred != deferred) {
@@ -484,6 +481,17 @@ VOID AhciPollLook(PAHCI_PORT Port)
             active = sent ? AhciReadActive(Port, sent, Port->NcqIssued & sent) : 0;
         }
         AhciReapLocked(Port, 0, active, FALSE, &done);
+    }
+    /* Handing the device anything new does: its error state first.  (At
+     * queue depth 1 nothing waits when the only command is reaped, so the
+     * polled QD1 path reads no PxIS.) */
+    if (Port->Deferred || Port->Held || !IsListEmpty(&Port->Pending)) {
+        ULONG is = AhciRead(Port->Regs, AHCI_PxIS) & AhciPolledIsMask(Port);
+        if (is) {
+            AhciWrite(Port->Regs, AHCI_PxIS, is);
+            if (is & AHCI_PxIS_FATAL)
+                AhciRecoverPort(Port, is, 0, &done);
+        }
     }
     AhciStartPending(Port, &done);
     AhciRingDoorbell(Port);
