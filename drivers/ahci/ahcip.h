@@ -82,6 +82,11 @@
 #define AHCI_POLL_IS_LOOKS              64
 #define AHCI_POLL_DEADLINE_LOOKS        1024
 
+/* Linux board_ahci_sb600: max_sectors 255 (quirk max-255-sectors). */
+#define AHCI_SECT255_MAX_SECTORS        255
+/* 3.1.1: an HBA without S64A reaches the first 4 GiB. */
+#define AHCI_DMA_LIMIT_32BIT            0x100000000ull
+
 /* Bounce buffers (bounce.c) for an HBA without S64A: per slot, below 4 GiB;
  * such a port's maximum transfer is cut to one slot's share. */
 #define AHCI_BOUNCE_SLOT_BYTES  (128 * 1024)
@@ -168,7 +173,14 @@ struct _AHCI_PORT {
     volatile ULONG PendingIs;   /* PxIS bits the ISR saw, for the DPC */
     ULONG PollLooks;            /* AhciPollLook calls, paces its PxIS/deadline checks */
     ULONG64 Commands, Errors;
-    ULONG Quirks;
+    ULONG Quirks;               /* NTSTOR_AHCI_QUIRK_* of this port (AhciQuirkApply) */
+    /* PxIS bits that mean the port halted and needs recovery: AHCI 6.1's
+     * fatal set, less IFS on an HBA that raises it spuriously (quirk
+     * ignore-ifs).  Set at init, read where the constant was. */
+    ULONG FatalIs;
+    /* One past the highest bus address the HBA reaches (3.1.1 S64A; quirks
+     * no-64bit, dma-43bit); ~0 when it reaches everything. */
+    ULONG64 DmaLimit;
 
     PVOID Dma;                  /* AHCI_DMA_SIZE bytes, see AHCI_DMA_* */
     ULONG64 DmaPa;
@@ -190,6 +202,15 @@ struct _AHCI_CONTROLLER {
     PDEVICE_OBJECT LowerDevice;
     PDEVICE_OBJECT PciPdo;
     BOOLEAN Started;
+
+    /* The PCI function (config header, read at start): the quirk table's
+     * key and what hwreport prints. */
+    USHORT VendorId, DeviceId, SubVendorId, SubSystemId;
+    UCHAR Revision;
+    ULONG ClassCode;            /* base << 16 | sub << 8 | prog-if */
+    ULONG Quirks;               /* controller-wide NTSTOR_AHCI_QUIRK_* (quirks.c) */
+    ULONG PortMask;             /* quirk phantom-ports: the ports the silicon has */
+    ULONG64 DmaLimit;           /* see AHCI_PORT.DmaLimit */
 
     volatile UCHAR *Abar;
     PHYSICAL_ADDRESS AbarPa;
@@ -318,7 +339,7 @@ static inline VOID AhciPortLayout(PAHCI_PORT Port, PUCHAR Base, ULONG64 BasePa)
  * Any IRQL, lock held or not. */
 static inline BOOLEAN AhciErrorPending(PAHCI_PORT Port)
 {
-    return (__atomic_load_n(&Port->PendingIs, __ATOMIC_RELAXED) & AHCI_PxIS_FATAL) != 0;
+    return (__atomic_load_n(&Port->PendingIs, __ATOMIC_RELAXED) & Port->FatalIs) != 0;
 }
 
 /* PxSSTS says a device is there: PHY up (DET=3), or a link in a power
@@ -338,6 +359,23 @@ NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated);
 VOID AhciHbaStop(PAHCI_CONTROLLER Ctrl);
 VOID AhciConnectInterrupts(PAHCI_CONTROLLER Ctrl);
 VOID AhciDisconnectInterrupts(PAHCI_CONTROLLER Ctrl);
+
+/* ---- quirks.c ---- */
+/* Sets Quirk on the port (or the controller when Port is NULL) and logs
+ * it by name with Why, the first time only.  TRUE if it was new.  The one
+ * place a quirk is applied and logged. */
+BOOLEAN AhciQuirkApply(PAHCI_CONTROLLER Ctrl, PAHCI_PORT Port, ULONG Quirk, PCSTR Why);
+/* AddDevice: may the driver take this PCI function (its first 64 bytes of
+ * config space)?  AHCI class, or an ID the table binds whose BAR5 is a
+ * memory BAR.  *Why says why, for the log. */
+BOOLEAN AhciBindAllowed(const UCHAR *Config, PCSTR *Why);
+/* Start, before the HBA reset: the table's entries for the function's
+ * IDs (Ctrl->VendorId/DeviceId/ClassCode read already). */
+VOID AhciQuirksController(PAHCI_CONTROLLER Ctrl);
+/* After PI is known: the phantom ports masked. */
+VOID AhciQuirksPorts(PAHCI_CONTROLLER Ctrl);
+/* After IDENTIFY: the table's disk entries (by model). */
+VOID AhciQuirksDevice(PAHCI_PORT Port);
 
 /* ---- mode.c ---- */
 /* PCI configuration space of the controller through its PDO

@@ -14,7 +14,7 @@ static NTSTATUS AhciGetInfo(PAHCI_PORT Port, PIRP Irp, ULONG OutLength)
     info->Port = Port->Index;
     info->Mode = Port->Mode;
     info->NcqDepth = Port->UseNcq ? Port->QueueDepth : 0;
-    info->Quirks = Port->Quirks;
+    info->Quirks = Port->Quirks | Port->Controller->Quirks;
     info->SectorSize = Port->Device.SectorSize;
     info->MaxTransferBytes = Port->Device.MaxTransferSectors * Port->Device.SectorSize;
     info->Sectors = Port->Device.Sectors;

@@ -177,10 +177,9 @@ BOOLEAN AhciPortClearBusy(PAHCI_PORT Port)
         if (AhciWaitRegister(Port->Regs, AHCI_PxCMD, AHCI_PxCMD_CLO, 0, AHCI_PORT_STOP_TIMEOUT_MS) &&
             !(AhciRead(Port->Regs, AHCI_PxTFD) & busy))
             return TRUE;
-    } else if (!(Port->Quirks & NTSTOR_AHCI_QUIRK_NO_CLO)) {
-        Port->Quirks |= NTSTOR_AHCI_QUIRK_NO_CLO;
-        DbgPrint("ahci%u: port %u: quirk no-clo: HBA lacks CAP.SCLO, COMRESET clears BSY\n",
-                 Port->Controller->Number, Port->Index);
+    } else {
+        AhciQuirkApply(Port->Controller, Port, NTSTOR_AHCI_QUIRK_NO_CLO,
+                       "HBA lacks CAP.SCLO, COMRESET clears BSY");
     }
     return AhciPortHardReset(Port);
 }
@@ -248,8 +247,9 @@ static NTSTATUS AhciPortAllocate(PAHCI_PORT Port)
     PHYSICAL_ADDRESS low = { .QuadPart = 0 }, high, boundary = { .QuadPart = 0 };
     PUCHAR base;
 
-    /* Without S64A every structure must sit below 4 GiB (3.1.1). */
-    high.QuadPart = (Port->Controller->Cap & AHCI_CAP_S64A) ? (LONGLONG)-1 : 0xFFFFFFFFll;
+    /* Every structure within the HBA's reach: below 4 GiB without S64A
+     * (3.1.1), below 2^43 on ASM106x (quirk dma-43bit). */
+    high.QuadPart = (LONGLONG)(Port->DmaLimit - 1);
     base = MmAllocateContiguousMemorySpecifyCache(AHCI_DMA_SIZE, low, high, boundary, MmCached);
     if (!base)
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -356,17 +356,14 @@ static NTSTATUS AhciPortIdentify(PAHCI_PORT Port)
     ULONG maxSectors = AHCI_MAX_TRANSFER_BYTES / Port->Device.SectorSize;
     if (Port->Device.MaxTransferSectors > maxSectors)
         Port->Device.MaxTransferSectors = maxSectors;
-    /* QEMU's AHCI model (hw/ide/ahci.c ncq_err/ncq_finish) reports a failed
-     * NCQ command with an SDB FIS carrying ERR, no TFES, the tag left in
-     * PxSACT and bit <tag> set in PxSERR; it has no READ LOG EXT. */
-    if (Port->Device.Model[0] == 'Q' && Port->Device.Model[1] == 'E' &&
-        Port->Device.Model[2] == 'M' && Port->Device.Model[3] == 'U') {
-        Port->Quirks |= NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR;
-        DbgPrint("ahci%u: port %u: quirk ncq-error-in-serr: QEMU disk, NCQ errors are found "
-                 "by PxSERR\n", Port->Controller->Number, Port->Index);
-    }
+    /* AMD SB600/SB7xx carry at most 255 sectors a command (quirks.c). */
+    if ((Port->Controller->Quirks & NTSTOR_AHCI_QUIRK_MAX_255_SECTORS) &&
+        Port->Device.MaxTransferSectors > AHCI_SECT255_MAX_SECTORS)
+        Port->Device.MaxTransferSectors = AHCI_SECT255_MAX_SECTORS;
+    AhciQuirksDevice(Port);
     Port->UseNcq = AhciParameters.Ncq && (Port->Controller->Cap & AHCI_CAP_SNCQ) &&
-                   Port->Device.NcqDepth > 1 && Port->Device.Lba48;
+                   Port->Device.NcqDepth > 1 && Port->Device.Lba48 &&
+                   !(Port->Quirks & NTSTOR_AHCI_QUIRK_NCQ_FAILING);
     ULONG depth = Port->Controller->NumSlots;
     if (depth > AhciParameters.MaxQueueDepth)
         depth = AhciParameters.MaxQueueDepth;
@@ -374,11 +371,14 @@ static NTSTATUS AhciPortIdentify(PAHCI_PORT Port)
         depth = Port->Device.NcqDepth;
     Port->QueueDepth = depth;
     if (!Port->UseNcq) {
-        Port->Quirks |= NTSTOR_AHCI_QUIRK_NO_NCQ;
+        AhciQuirkApply(Port->Controller, Port, NTSTOR_AHCI_QUIRK_NO_NCQ,
+                       !AhciParameters.Ncq ? "Parameters\\Ncq=0" :
+                       !(Port->Controller->Cap & AHCI_CAP_SNCQ) ? "HBA without CAP.SNCQ" :
+                       (Port->Quirks & NTSTOR_AHCI_QUIRK_NCQ_FAILING) ? "queued commands kept failing" :
+                       "disk without NCQ (or 48-bit LBA)");
         Port->Device.NcqDepth = 0;
     }
     if (!(Port->Controller->Cap & AHCI_CAP_S64A)) {
-        Port->Quirks |= NTSTOR_AHCI_QUIRK_NO_64BIT;
         if (NT_SUCCESS(AhciBounceAllocate(Port))) {
             ULONG bounceSectors = AHCI_BOUNCE_SLOT_BYTES / Port->Device.SectorSize;
             if (Port->Device.MaxTransferSectors > bounceSectors)
@@ -406,6 +406,11 @@ NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index)
     port->Index = Index;
     port->Regs = Ctrl->Abar + AHCI_PORT_OFFSET(Index);
     port->Mode = NtstorAhciModePoll;
+    port->FatalIs = AHCI_PxIS_FATAL;
+    if (Ctrl->Quirks & NTSTOR_AHCI_QUIRK_IGNORE_IFS)
+        port->FatalIs &= ~AHCI_PxIS_IFS;
+    port->DmaLimit = !(Ctrl->Cap & AHCI_CAP_S64A) ? AHCI_DMA_LIMIT_32BIT :
+                     Ctrl->DmaLimit ? Ctrl->DmaLimit : ~0ull;
     KeInitializeSpinLock(&port->Lock);
     InitializeListHead(&port->Pending);
     Ctrl->Ports[Index] = port;

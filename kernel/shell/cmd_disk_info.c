@@ -49,7 +49,7 @@ static INT CmdDisks(INT Argc, PCHAR *Argv)
         RtlStringCbPrintfA(num, sizeof(num), "%u", n);
         if (!DiskShellOpen("disks", num, FALSE, &d))
             continue;
-        CHAR quirks[96], model[RTL_ESCAPED_SIZE(sizeof(d.Ahci.Model))];
+        CHAR quirks[256], model[RTL_ESCAPED_SIZE(sizeof(d.Ahci.Model))];
         CHAR serial[RTL_ESCAPED_SIZE(sizeof(d.Info.Serial))];
         DiskFormatQuirks(d.HaveAhci ? d.Ahci.Quirks : 0, quirks, sizeof(quirks));
         BOOLEAN ataModel = d.HaveAhci && d.Ahci.Model[0];    /* IDENTIFY's 40, not INQUIRY's 16 */

@@ -959,3 +959,9 @@ VOID ModelForceSlumber(ULONG Port)
 }
 
 VOID ModelSetBusyMs(ULONG Port, ULONG Ms) { M.P[Port].D.Cfg.BusyMs = Ms; }
+
+VOID ModelSpuriousIfs(ULONG Port)
+{
+    M.P[Port].IsStored |= AHCI_PxIS_IFS;
+    UpdateIs();
+}

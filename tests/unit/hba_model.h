@@ -86,6 +86,9 @@ VOID ModelUnplug(ULONG Port);
 VOID ModelPlug(ULONG Port, const MODEL_DRIVE_CONFIG *Drive);
 VOID ModelForceSlumber(ULONG Port);
 VOID ModelSetBusyMs(ULONG Port, ULONG Ms);  /* for the next reset */
+/* JMicron JMB36x: PxIS.IFS raised with no error behind it and the HBA
+ * still running (Linux AHCI_HFLAG_IGN_IRQ_IF_ERR). */
+VOID ModelSpuriousIfs(ULONG Port);
 
 /* What the model saw. */
 typedef struct _MODEL_STATS {

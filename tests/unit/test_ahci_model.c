@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <string.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <cmocka.h>
 #include "ahcip.h"
 #include "ahci_sim.h"
@@ -306,6 +307,153 @@ static void test_p5_signature_mid_high_only(void **state)
     Stop();
 }
 
+/* ---- pitfall 6: binding and the quirk table ---- */
+
+/* The config header of the model's profile, with BAR5 (ABAR) set or not. */
+static VOID ProfileConfig(MODEL_PROFILE Profile, BOOLEAN Abar, UCHAR *Cfg)
+{
+    MODEL_OPTIONS o = { .Profile = Profile, .Ports = 1 };
+    ModelInit(&o, NULL);
+    memcpy(Cfg, ModelConfigSpace(), 64);
+    ULONG bar5 = Abar ? 0xFEB00000 : 0;
+    memcpy(Cfg + 0x24, &bar5, 4);
+    ModelFree();
+}
+
+static void test_p6_bind_by_class_and_id(void **state)
+{
+    UCHAR cfg[64];
+    PCSTR why = NULL;
+
+    /* Every profile's AHCI function is taken, the IDE-class JMB361 too. */
+    for (int p = 0; p < ModelProfileCount; p++) {
+        ProfileConfig((MODEL_PROFILE)p, TRUE, cfg);
+        assert_true(AhciBindAllowed(cfg, &why));
+    }
+    /* JMicron's PATA function: same ID, IDE class, no ABAR. */
+    ProfileConfig(ModelJmb361, FALSE, cfg);
+    assert_false(AhciBindAllowed(cfg, &why));
+    /* Intel in RAID mode (8086:2822, class 010400): bound by ID. */
+    ProfileConfig(ModelIntelPch, TRUE, cfg);
+    cfg[2] = 0x22; cfg[3] = 0x28; cfg[9] = 0x00; cfg[10] = 0x04; cfg[11] = 0x01;
+    assert_true(AhciBindAllowed(cfg, &why));
+    /* An unknown RAID card (an LSI ID) and an unknown IDE controller: left alone. */
+    cfg[0] = 0x00; cfg[1] = 0x10; cfg[2] = 0x79; cfg[3] = 0x00;
+    assert_false(AhciBindAllowed(cfg, &why));
+    cfg[0] = 0x86; cfg[1] = 0x80; cfg[2] = 0x20; cfg[3] = 0x29; cfg[10] = 0x01; cfg[9] = 0x8A;
+    assert_false(AhciBindAllowed(cfg, &why));
+}
+
+/* The driver takes by ID only what the PnP manager offers it: system.cfg's
+ * Match names those IDs (NT's INF model). */
+static void test_p6_system_cfg_offers_bound_ids(void **state)
+{
+    static const char *const ids[] = {
+        "PCI\\CC_010601", "PCI\\VEN_8086&DEV_2822", "PCI\\VEN_8086&DEV_282A",
+        "PCI\\VEN_197B&DEV_2361", "PCI\\VEN_197B&DEV_2363", "PCI\\VEN_1B4B&DEV_9123",
+        "PCI\\VEN_1002&DEV_4392", "PCI\\VEN_1022&DEV_7802",
+    };
+    FILE *f = fopen("tools/system.cfg", "r");
+    char line[4096], match[4096] = "";
+    BOOLEAN inAhci = FALSE;
+
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f)) {
+        if (line[0] == '[')
+            inAhci = strncmp(line, "[Services\\ahci]", 15) == 0;
+        else if (inAhci && strncmp(line, "Match", 5) == 0)
+            strcpy(match, line);
+    }
+    fclose(f);
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+        assert_non_null(strstr(match, ids[i]));
+}
+
+static ULONG QuirksOf(ULONG Port)
+{
+    return ctrl.Quirks | (ctrl.Ports[Port] ? ctrl.Ports[Port]->Quirks : 0);
+}
+
+static void test_p6_profile_quirks(void **state)
+{
+    MODEL_DRIVE_CONFIG d[8] = { Disk(), Disk() };
+    MODEL_OPTIONS o = { .Ports = 2, .LinkUpAtStart = TRUE };
+
+    /* Intel (QEMU's ICH9 too): PCS port enables, nothing else. */
+    o.Profile = ModelIch9Qemu;
+    assert_int_equal(Start(&o, d, NtstorAhciModePoll), STATUS_SUCCESS);
+    assert_int_equal(ctrl.Quirks, NTSTOR_AHCI_QUIRK_INTEL_PCS);
+    Stop();
+
+    /* AMD SB600: S64A ignored (bounced), 255 sectors a command. */
+    o.Profile = ModelAmdSb600;
+    assert_int_equal(Start(&o, d, NtstorAhciModePoll), STATUS_SUCCESS);
+    assert_true(QuirksOf(0) & NTSTOR_AHCI_QUIRK_NO_64BIT);
+    assert_true(QuirksOf(0) & NTSTOR_AHCI_QUIRK_MAX_255_SECTORS);
+    assert_false(ctrl.Cap & AHCI_CAP_S64A);
+    assert_int_equal(ctrl.Ports[0]->DmaLimit, AHCI_DMA_LIMIT_32BIT);
+    assert_true(ctrl.Ports[0]->Device.MaxTransferSectors <= 255);
+    assert_int_equal(State(0), AhciPortReady);
+    Stop();
+
+    /* ASM1062: 43 address bits. */
+    o.Profile = ModelAsm1062;
+    assert_int_equal(Start(&o, d, NtstorAhciModePoll), STATUS_SUCCESS);
+    assert_true(QuirksOf(0) & NTSTOR_AHCI_QUIRK_DMA_43BIT);
+    assert_int_equal(ctrl.Ports[0]->DmaLimit, 1ull << 43);
+    Stop();
+
+    /* ASM1166: six ports, PI says eight. */
+    o.Profile = ModelAsm1166;
+    o.Ports = 6;
+    assert_int_equal(Start(&o, d, NtstorAhciModePoll), STATUS_SUCCESS);
+    assert_int_equal(ctrl.PortsImplemented, 0x3F);
+    assert_true(ctrl.Quirks & NTSTOR_AHCI_QUIRK_PHANTOM_PORTS);
+    assert_null(ctrl.Ports[6]);
+    assert_null(ctrl.Ports[7]);
+    assert_int_equal(State(0), AhciPortReady);
+    Stop();
+
+    /* JMB361: one port, IDE class, spurious IFS ignored. */
+    o.Profile = ModelJmb361;
+    o.Ports = 1;
+    assert_int_equal(Start(&o, d, NtstorAhciModePoll), STATUS_SUCCESS);
+    assert_int_equal(ctrl.PortsImplemented, 0x1);
+    assert_true(ctrl.Quirks & NTSTOR_AHCI_QUIRK_IGNORE_IFS);
+    assert_true(ctrl.Quirks & NTSTOR_AHCI_QUIRK_BOUND_BY_ID);
+    assert_false(ctrl.Ports[0]->FatalIs & AHCI_PxIS_IFS);
+    Stop();
+
+    /* Marvell 88SE91xx: the hidden port is not set up. */
+    o.Profile = ModelMarvell91xx;
+    o.Ports = 2;
+    assert_int_equal(Start(&o, d, NtstorAhciModePoll), STATUS_SUCCESS);
+    assert_int_equal(ctrl.PortsImplemented, 0x3);
+    assert_null(ctrl.Ports[2]);
+    Stop();
+}
+
+/* JMicron raises PxIS.IFS with nothing wrong: no recovery, no COMRESET. */
+static void test_p6_jmicron_spurious_ifs(void **state)
+{
+    MODEL_OPTIONS o = { .Profile = ModelJmb361, .Ports = 1, .LinkUpAtStart = TRUE };
+    MODEL_DRIVE_CONFIG d[1] = { Disk() };
+    static UCHAR buf[4096] __attribute__((aligned(4096)));
+
+    assert_int_equal(Start(&o, d, NtstorAhciModeIntx), STATUS_SUCCESS);
+    host_run_dpcs();
+    ULONG resets = ModelStats.Comresets[0];
+    ctrl.Ports[0]->Errors = 0;
+    ModelSpuriousIfs(0);
+    ModelAdvanceUs(10);
+    host_run_dpcs();
+    assert_int_equal(ctrl.Ports[0]->Errors, 0);
+    assert_int_equal(ModelStats.Comresets[0], resets);
+    assert_int_equal(ReadSrb(0, 0, buf, 8), SRB_STATUS_SUCCESS);
+    assert_int_equal(ctrl.Ports[0]->Errors, 0);
+    Stop();
+}
+
 /* ---- pitfall 7: HBA init ---- */
 static void test_p7_ae_takes_several_writes(void **state)
 {
@@ -428,6 +576,10 @@ int main(void)
         cmocka_unit_test(test_p3_slumber_is_present),
         cmocka_unit_test(test_p5_puis_spin_up),
         cmocka_unit_test(test_p5_signature_mid_high_only),
+        cmocka_unit_test(test_p6_bind_by_class_and_id),
+        cmocka_unit_test(test_p6_system_cfg_offers_bound_ids),
+        cmocka_unit_test(test_p6_profile_quirks),
+        cmocka_unit_test(test_p6_jmicron_spurious_ifs),
         cmocka_unit_test(test_p7_ae_takes_several_writes),
         cmocka_unit_test(test_p7_pi_restored_after_reset),
         cmocka_unit_test(test_p7_pi_zero_rebuilt_from_np),
