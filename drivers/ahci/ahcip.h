@@ -75,6 +75,12 @@
  * deadline (SRB TimeOutValue) that ends in recovery, this bounds the rest. */
 #define AHCI_QUIESCE_TIMEOUT_MS         60000
 #define AHCI_MAX_RETRIES                3       /* innocent commands re-issued after recovery */
+/* NCQ off for a port whose queued commands keep failing without the drive
+ * saying which (timeouts, no log page 10h): storahci gives NCQ one chance,
+ * so the second such failure within libata-eh's speed-down window
+ * (ATA_EH_SPDN, 10 minutes) turns it off (quirk ncq-failing). */
+#define AHCI_NCQ_FAILURES_OFF           2
+#define AHCI_NCQ_FAILURE_WINDOW_MS      (10 * 60 * 1000)
 /* Bit 31 of PendingIs (CPDS, never enabled): the ISR saw the port. */
 #define AHCI_PENDING_IS_SEEN            0x80000000u
 /* Polling (AhciPollLook): looks with nothing finished between reads of
@@ -174,6 +180,9 @@ struct _AHCI_PORT {
     ULONG PollLooks;            /* AhciPollLook calls, paces its PxIS/deadline checks */
     ULONG64 Commands, Errors;
     ULONG Quirks;               /* NTSTOR_AHCI_QUIRK_* of this port (AhciQuirkApply) */
+    ULONG NcqFailures;          /* unexplained NCQ failures since NcqFailureAt (error.c) */
+    ULONG64 NcqFailureAt;
+    ULONG64 HbaResets;          /* HBA resets this port's recovery needed (stuck engine) */
     /* PxIS bits that mean the port halted and needs recovery: AHCI 6.1's
      * fatal set, less IFS on an HBA that raises it spuriously (quirk
      * ignore-ifs).  Set at init, read where the constant was. */
@@ -356,6 +365,9 @@ static inline BOOLEAN AhciLinkPresent(ULONG Ssts)
 
 /* ---- hba.c ---- */
 NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated);
+/* 10.4.3 GHC.HR with AE, CAP, PI and the Intel PCS enables kept.  Every
+ * port's registers are back at their reset values afterwards. */
+NTSTATUS AhciHbaReset(PAHCI_CONTROLLER Ctrl);
 VOID AhciHbaStop(PAHCI_CONTROLLER Ctrl);
 VOID AhciConnectInterrupts(PAHCI_CONTROLLER Ctrl);
 VOID AhciDisconnectInterrupts(PAHCI_CONTROLLER Ctrl);
@@ -404,6 +416,9 @@ KDEFERRED_ROUTINE AhciWatchdogDpc;
 
 /* ---- port.c ---- */
 NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index);
+/* Engine stopped: command list and FIS base, PxIE off, PxSERR/PxIS
+ * cleared, FIS reception on (10.1.2).  At init and after an HBA reset. */
+VOID AhciPortProgram(PAHCI_PORT Port);
 VOID AhciPortFree(PAHCI_PORT Port);
 BOOLEAN AhciPortStopEngine(PAHCI_PORT Port);
 /* 10.3.1: sets FRE and ST only with BSY/DRQ clear and the link present;

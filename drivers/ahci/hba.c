@@ -80,7 +80,7 @@ static VOID AhciIntelPcs(PAHCI_CONTROLLER Ctrl)
  * and the firmware-written CAP and PI (HwInit, write-once): Linux's
  * ahci_save_initial_config / ahci_restore_initial_config keep them across
  * it.  PI == 0 (firmware that never set it) is rebuilt from CAP.NP. */
-static NTSTATUS AhciHbaReset(PAHCI_CONTROLLER Ctrl)
+NTSTATUS AhciHbaReset(PAHCI_CONTROLLER Ctrl)
 {
     volatile UCHAR *abar = Ctrl->Abar;
     ULONG cap, pi;

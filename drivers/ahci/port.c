@@ -242,6 +242,18 @@ BOOLEAN AhciPortCheckLink(PAHCI_PORT Port)
     return FALSE;
 }
 
+VOID AhciPortProgram(PAHCI_PORT Port)
+{
+    AhciWrite(Port->Regs, AHCI_PxCLB, (ULONG)(Port->DmaPa + AHCI_DMA_CMD_LIST));
+    AhciWrite(Port->Regs, AHCI_PxCLBU, (ULONG)((Port->DmaPa + AHCI_DMA_CMD_LIST) >> 32));
+    AhciWrite(Port->Regs, AHCI_PxFB, (ULONG)(Port->DmaPa + AHCI_DMA_RFIS));
+    AhciWrite(Port->Regs, AHCI_PxFBU, (ULONG)((Port->DmaPa + AHCI_DMA_RFIS) >> 32));
+    AhciWrite(Port->Regs, AHCI_PxIE, 0);
+    AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
+    AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
+    AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) | AHCI_PxCMD_FRE);
+}
+
 static NTSTATUS AhciPortAllocate(PAHCI_PORT Port)
 {
     PHYSICAL_ADDRESS low = { .QuadPart = 0 }, high, boundary = { .QuadPart = 0 };
@@ -426,14 +438,7 @@ NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index)
         AhciPortSetState(port, AhciPortFailed);
         return status;
     }
-    AhciWrite(port->Regs, AHCI_PxCLB, (ULONG)(port->DmaPa + AHCI_DMA_CMD_LIST));
-    AhciWrite(port->Regs, AHCI_PxCLBU, (ULONG)((port->DmaPa + AHCI_DMA_CMD_LIST) >> 32));
-    AhciWrite(port->Regs, AHCI_PxFB, (ULONG)(port->DmaPa + AHCI_DMA_RFIS));
-    AhciWrite(port->Regs, AHCI_PxFBU, (ULONG)((port->DmaPa + AHCI_DMA_RFIS) >> 32));
-    AhciWrite(port->Regs, AHCI_PxIE, 0);
-    AhciWrite(port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
-    AhciWrite(port->Regs, AHCI_PxIS, 0xFFFFFFFF);
-    AhciWrite(port->Regs, AHCI_PxCMD, AhciRead(port->Regs, AHCI_PxCMD) | AHCI_PxCMD_FRE);
+    AhciPortProgram(port);
 
     /* Staggered spin-up (10.10.1): spin the device up before talking to it. */
     if (Ctrl->Cap & AHCI_CAP_SSS)

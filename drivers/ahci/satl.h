@@ -82,6 +82,12 @@ static inline BOOLEAN SatlIsFpdma(const SATL_ATA_COMMAND *c)
 {
     return c->Protocol == SatlProtocolFpdmaIn || c->Protocol == SatlProtocolFpdmaOut;
 }
+
+/* A READ/WRITE FPDMA QUEUED rewritten as the READ/WRITE DMA (FUA) EXT
+ * it would have been without NCQ (the port turned NCQ off with the
+ * command outstanding).  Anything else is left as it is. */
+VOID SatlFpdmaToDma(PSATL_ATA_COMMAND Ata);
+
 static inline BOOLEAN SatlIsWrite(const SATL_ATA_COMMAND *c)
 {
     return c->Protocol == SatlProtocolPioOut || c->Protocol == SatlProtocolDmaOut ||

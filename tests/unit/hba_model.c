@@ -621,6 +621,9 @@ static VOID HbaReset(VOID)
         p->Sig = 0xFFFFFFFF;
         DriveReset(p);
     }
+    /* A wedged DMA engine is what an HBA reset cures (Linux libahci
+     * ahci_kick_engine's last resort; storahci's adapter reset). */
+    M.O.StuckEnginePorts = 0;
     M.Is = 0;
     M.Ghc = (M.Cap & AHCI_CAP_SAM) ? AHCI_GHC_AE : 0;
     M.AeWrites = 0;
@@ -965,3 +968,5 @@ VOID ModelSpuriousIfs(ULONG Port)
     M.P[Port].IsStored |= AHCI_PxIS_IFS;
     UpdateIs();
 }
+
+VOID ModelStickEngine(ULONG Port) { M.O.StuckEnginePorts |= 1u << Port; }

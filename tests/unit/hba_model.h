@@ -63,7 +63,8 @@ typedef struct _MODEL_OPTIONS {
     ULONG BiosBusyMs;           /* BIOS Busy after OOS */
     BOOLEAN PcsClearedByReset;  /* Intel: GHC.HR clears the PCS port enables */
     BOOLEAN KeepsRunningAfterError; /* QEMU-like: no stop on TFES */
-    ULONG StuckEnginePorts;     /* ports whose PxCMD.CR never clears until GHC.HR */
+    ULONG StuckEnginePorts;     /* ports whose PxCMD.CR never clears until GHC.HR (which
+                                   clears this) */
     BOOLEAN LinkUpAtStart;      /* firmware left the links trained */
 } MODEL_OPTIONS;
 
@@ -89,6 +90,9 @@ VOID ModelSetBusyMs(ULONG Port, ULONG Ms);  /* for the next reset */
 /* JMicron JMB36x: PxIS.IFS raised with no error behind it and the HBA
  * still running (Linux AHCI_HFLAG_IGN_IRQ_IF_ERR). */
 VOID ModelSpuriousIfs(ULONG Port);
+/* From now on clearing PxCMD.ST leaves CR set, through COMRESETs, until
+ * the next HBA reset (GHC.HR). */
+VOID ModelStickEngine(ULONG Port);
 
 /* What the model saw. */
 typedef struct _MODEL_STATS {

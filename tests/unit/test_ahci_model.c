@@ -527,6 +527,73 @@ static void test_p8_engine_start_gated(void **state)
     Stop();
 }
 
+/* The engine will not stop (CR stays set) when recovery clears ST after a
+ * failed read: COMRESET does not help, the HBA reset does.  The other
+ * port is set up again and keeps working. */
+static void test_p8_stuck_engine_escalates_to_hba_reset(void **state)
+{
+    MODEL_OPTIONS o = { .Profile = ModelIch9Qemu, .Ports = 2, .LinkUpAtStart = TRUE };
+    MODEL_DRIVE_CONFIG d[2] = { Disk(), Disk() };
+    static UCHAR buf[4096] __attribute__((aligned(4096)));
+
+    d[0].NcqDepth = 0;
+    assert_int_equal(Start(&o, d, NtstorAhciModePoll), STATUS_SUCCESS);
+    assert_int_equal(ModelStats.HbaResets, 1);
+    ModelFailLba(0, 3, 1);
+    ModelStickEngine(0);
+    assert_int_equal(ReadSrb(0, 0, buf, 8), SRB_STATUS_ERROR);
+    assert_int_equal(ModelStats.HbaResets, 2);
+    assert_int_equal(ctrl.Ports[0]->HbaResets, 1);
+    assert_int_equal(State(0), AhciPortReady);
+    assert_int_equal(ReadSrb(0, 8, buf, 8), SRB_STATUS_SUCCESS);
+    assert_int_equal(State(1), AhciPortReady);
+    assert_int_equal(ReadSrb(1, 0, buf, 8), SRB_STATUS_SUCCESS);
+    Stop();
+}
+
+/* A drive without log page 10h fails queued commands: the first failure
+ * is NCQ's one chance, the second turns NCQ off; the port then issues
+ * non-queued commands (and a bad sector still fails as a medium error). */
+static void test_p8_ncq_off_after_repeated_failures(void **state)
+{
+    MODEL_OPTIONS o = { .Profile = ModelIch9Qemu, .Ports = 1, .LinkUpAtStart = TRUE };
+    MODEL_DRIVE_CONFIG d[1] = { Disk() };
+    static UCHAR buf[4096] __attribute__((aligned(4096)));
+
+    d[0].Gpl = FALSE;
+    assert_int_equal(Start(&o, d, NtstorAhciModePoll), STATUS_SUCCESS);
+    assert_true(ctrl.Ports[0]->UseNcq);
+    ModelFailLba(0, 3, 0);
+    assert_int_equal(ReadSrb(0, 0, buf, 8), SRB_STATUS_ERROR);
+    assert_true(ctrl.Ports[0]->UseNcq);
+    assert_int_equal(ModelStats.NcqErrors[0], 1);
+    assert_int_equal(ReadSrb(0, 0, buf, 8), SRB_STATUS_ERROR);
+    assert_false(ctrl.Ports[0]->UseNcq);
+    assert_true(ctrl.Ports[0]->Quirks & NTSTOR_AHCI_QUIRK_NCQ_FAILING);
+    assert_int_equal(ReadSrb(0, 0, buf, 8), SRB_STATUS_ERROR);
+    assert_int_equal(ModelStats.NcqErrors[0], 2);       /* the third went non-queued */
+    assert_int_equal(ReadSrb(0, 8, buf, 8), SRB_STATUS_SUCCESS);
+    assert_int_equal(ctrl.Ports[0]->NcqIssued, 0);
+    Stop();
+}
+
+/* A drive that names the failed tag (log 10h) has a medium error, not an
+ * NCQ problem: NCQ stays on however often it happens. */
+static void test_p8_ncq_stays_on_for_named_errors(void **state)
+{
+    MODEL_OPTIONS o = { .Profile = ModelIch9Qemu, .Ports = 1, .LinkUpAtStart = TRUE };
+    MODEL_DRIVE_CONFIG d[1] = { Disk() };
+    static UCHAR buf[4096] __attribute__((aligned(4096)));
+
+    assert_int_equal(Start(&o, d, NtstorAhciModePoll), STATUS_SUCCESS);
+    ModelFailLba(0, 3, 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(ReadSrb(0, 0, buf, 8), SRB_STATUS_ERROR);
+    assert_true(ctrl.Ports[0]->UseNcq);
+    assert_int_equal(ModelStats.NcqErrors[0], 4);
+    Stop();
+}
+
 /* ---- pitfall 9: the NCQ error path with READ LOG EXT 10h ---- */
 static void test_p9_ncq_error_log_names_tag(void **state)
 {
@@ -585,6 +652,9 @@ int main(void)
         cmocka_unit_test(test_p7_pi_zero_rebuilt_from_np),
         cmocka_unit_test(test_p7_intel_pcs_enables),
         cmocka_unit_test(test_p8_engine_start_gated),
+        cmocka_unit_test(test_p8_stuck_engine_escalates_to_hba_reset),
+        cmocka_unit_test(test_p8_ncq_off_after_repeated_failures),
+        cmocka_unit_test(test_p8_ncq_stays_on_for_named_errors),
         cmocka_unit_test(test_p9_ncq_error_log_names_tag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
