@@ -17,6 +17,10 @@
  * in and out).  Send it to the PDO (\Device\Ahci<n>\Port<p>, opened with
  * IoGetDeviceObjectPointer) or through the disk driver. */
 #define IOCTL_NTSTOR_AHCI_RAW_BENCH CTL_CODE(FILE_DEVICE_CONTROLLER, 0x0A02, METHOD_BUFFERED, FILE_ANY_ACCESS)
+/* The driver's debug output on or off at run time (NTSTOR_AHCI_SET_DEBUG in,
+ * the same out with the previous setting).  Driver-wide; send it to a
+ * controller FDO (\Device\Ahci<n>) or a disk PDO. */
+#define IOCTL_NTSTOR_AHCI_SET_DEBUG CTL_CODE(FILE_DEVICE_CONTROLLER, 0x0A03, METHOD_BUFFERED, FILE_ANY_ACCESS)
 
 typedef enum _NTSTOR_AHCI_MODE {
     NtstorAhciModePoll = 0,     /* completions found by spinning on PxCI/PxSACT */
@@ -84,7 +88,15 @@ typedef struct _NTSTOR_AHCI_INFO {
     ULONG Modes;                /* modes SET_MODE accepts: 1 << NTSTOR_AHCI_MODE */
     ULONG BouncedCommands;      /* commands carried through bounce buffers (quirk no-64bit) */
     ULONG Source;               /* NTSTOR_AHCI_MODE the controller signals (Poll: no interrupt) */
+    CHAR State[16];             /* the port's state name: "ready", "gone", ... */
+    ULONG PhysicalSectorSize;   /* bytes (IDENTIFY word 106; = SectorSize when not reported) */
+    ULONG AlignmentOffset;      /* logical sector of LBA 0 within a physical one (word 209) */
 } NTSTOR_AHCI_INFO, *PNTSTOR_AHCI_INFO;
+
+/* IOCTL_NTSTOR_AHCI_SET_DEBUG input and output. */
+typedef struct _NTSTOR_AHCI_SET_DEBUG {
+    ULONG Debug;                /* in: 0 off, 1 on; out: what it was */
+} NTSTOR_AHCI_SET_DEBUG, *PNTSTOR_AHCI_SET_DEBUG;
 
 /* IOCTL_NTSTOR_AHCI_SET_MODE input.  STATUS_NOT_SUPPORTED when the
  * controller was not given that kind of interrupt by the PnP manager.

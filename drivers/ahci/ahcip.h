@@ -111,6 +111,13 @@ typedef enum _AHCI_PORT_STATE {
 } AHCI_PORT_STATE;
 extern const char *const AhciPortStateNames[AhciPortStateCount];
 
+/* One port state change, for the port's history (hwreport). */
+#define AHCI_STATE_HISTORY 8
+typedef struct _AHCI_STATE_CHANGE {
+    UCHAR From, To;             /* AHCI_PORT_STATE */
+    ULONG Ms;                   /* KeQueryInterruptTime in ms */
+} AHCI_STATE_CHANGE, *PAHCI_STATE_CHANGE;
+
 typedef struct _AHCI_CONTROLLER AHCI_CONTROLLER, *PAHCI_CONTROLLER;
 typedef struct _AHCI_PORT AHCI_PORT, *PAHCI_PORT;
 
@@ -146,7 +153,9 @@ struct _AHCI_PORT {
     PAHCI_CONTROLLER Controller;
     ULONG Index;
     volatile UCHAR *Regs;       /* ABAR + 100h + 80h * Index */
-    AHCI_PORT_STATE State;
+    AHCI_PORT_STATE State;      /* AhciPortSetState only */
+    AHCI_STATE_CHANGE History[AHCI_STATE_HISTORY];     /* ring, the last changes */
+    ULONG HistoryCount;         /* changes ever; History[(n - 1) % 8] is the last */
     ULONG Signature;
     ATA_DEVICE_INFO Device;
 
@@ -252,7 +261,7 @@ typedef struct _AHCI_PARAMETERS {
     NTSTOR_AHCI_MODE InterruptMode;
     BOOLEAN Ncq;
     ULONG MaxQueueDepth;
-    BOOLEAN Debug;
+    BOOLEAN Debug;              /* Parameters\\Debug; IOCTL_NTSTOR_AHCI_SET_DEBUG at run time */
     /* Fault injection for tests: after start and after each interrupt
      * source change, this many times, silence the source just chosen
      * behind the driver's back (MSI Enable or INTx Disable in config

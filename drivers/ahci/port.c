@@ -13,11 +13,18 @@ const char *const AhciPortStateNames[AhciPortStateCount] = {
     [AhciPortGone] = "gone",
 };
 
+/* Every change is logged "old -> new" and kept in the port's history
+ * (9front sdiahci: debugging a port is reading its history). */
 VOID AhciPortSetState(PAHCI_PORT Port, AHCI_PORT_STATE State)
 {
-    if (Port->State != State)
-        AhciDbg("ahci%u: port %u: %s -> %s\n", Port->Controller->Number, Port->Index,
-                AhciPortStateNames[Port->State], AhciPortStateNames[State]);
+    if (Port->State != State) {
+        PAHCI_STATE_CHANGE h = &Port->History[Port->HistoryCount++ % AHCI_STATE_HISTORY];
+        DbgPrint("ahci%u: port %u: %s -> %s\n", Port->Controller->Number, Port->Index,
+                 AhciPortStateNames[Port->State], AhciPortStateNames[State]);
+        h->From = (UCHAR)Port->State;
+        h->To = (UCHAR)State;
+        h->Ms = (ULONG)(AhciNow() / 10000);
+    }
     Port->State = State;
 }
 

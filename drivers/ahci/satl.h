@@ -19,6 +19,7 @@ typedef struct _ATA_DEVICE_INFO {
     ULONG64 Sectors;                /* logical sectors (capacity) */
     ULONG SectorSize;               /* logical sector size in bytes */
     UCHAR LogicalPerPhysicalShift;  /* log2(logical sectors per physical) */
+    USHORT AlignmentOffset;         /* word 209: logical sector of LBA 0 in its physical one */
     UCHAR NcqDepth;                 /* 0 = no NCQ, else 1..32 */
     BOOLEAN Lba48;
     BOOLEAN Trim;

@@ -242,7 +242,7 @@ static VOID BuildIdentify(ULONG Index, USHORT *Id)
         Id[ATA_ID_LOGICAL_SECTOR_SIZE] = (USHORT)(d->Cfg.LogicalBytes / 2);
         Id[ATA_ID_LOGICAL_SECTOR_SIZE + 1] = (USHORT)((d->Cfg.LogicalBytes / 2) >> 16);
     }
-    Id[209] = 0x4000;
+    Id[209] = 0x4000 | d->Cfg.AlignOffset;
     Id[ATA_ID_ROTATION_RATE] = 7200;
     UCHAR *b = (UCHAR *)Id, sum = 0;
     b[510] = 0xA5;

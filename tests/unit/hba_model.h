@@ -29,6 +29,7 @@ typedef struct _MODEL_DRIVE_CONFIG {
     ULONG64 Sectors;            /* logical sectors */
     ULONG LogicalBytes;         /* 512 or 4096 (4Kn) */
     UCHAR PhysShift;            /* log2(logical per physical): 3 = 512e */
+    USHORT AlignOffset;         /* IDENTIFY word 209: LBA 0's logical offset in its physical */
     UCHAR NcqDepth;             /* 0 = no NCQ */
     BOOLEAN Gpl;                /* READ LOG EXT and log 10h */
     BOOLEAN Puis;               /* powers up in standby: needs SET FEATURES 07h */

@@ -631,6 +631,93 @@ static void test_p9_ncq_error_log_names_tag(void **state)
     Stop();
 }
 
+/* ---- sector sizes: 4Kn through the driver's real I/O path, 512e facts ---- */
+
+/* READ(10)/WRITE(10) of Blocks logical blocks of BlockBytes, polled. */
+static UCHAR RwSrb(ULONG Port, UCHAR Op, ULONG Lba, PVOID Buffer, ULONG Blocks, ULONG BlockBytes)
+{
+    AHCI_SIM_REQ *r = AhciSimRequest(Buffer, Blocks * BlockBytes, NULL, 0);
+    AhciSimCdbRw(r, Op, Lba, (USHORT)Blocks);
+    r->srb.TimeOutValue = 30;
+    r->srb.SrbFlags |= SRB_FLAGS_NTSTOR_POLL |
+                       (Op == SCSIOP_WRITE ? SRB_FLAGS_DATA_OUT : SRB_FLAGS_DATA_IN);
+    AhciSubmitSrb(ctrl.Ports[Port], &r->irp, &r->srb);
+    UCHAR st = SRB_STATUS(r->srb.SrbStatus);
+    free(r);
+    return st;
+}
+
+static void test_4kn_end_to_end(void **state)
+{
+    MODEL_OPTIONS o = { .Profile = ModelIntelPch, .Ports = 1, .LinkUpAtStart = TRUE };
+    MODEL_DRIVE_CONFIG d[1] = { Disk() };
+    static UCHAR out[8192] __attribute__((aligned(4096))), in[8192] __attribute__((aligned(4096)));
+
+    d[0].LogicalBytes = 4096;
+    d[0].Sectors = 0x40000;
+    assert_int_equal(Start(&o, d, NtstorAhciModePoll), STATUS_SUCCESS);
+    assert_int_equal(State(0), AhciPortReady);
+    assert_int_equal(ctrl.Ports[0]->Device.SectorSize, 4096);
+    assert_int_equal(ctrl.Ports[0]->Device.Sectors, 0x40000);
+    for (ULONG i = 0; i < sizeof(out); i++)
+        out[i] = (UCHAR)(i * 7 + 3);
+    assert_int_equal(RwSrb(0, SCSIOP_WRITE, 5, out, 2, 4096), SRB_STATUS_SUCCESS);
+    /* On the medium at byte 5 * 4096: the drive's sectors are 4 KiB. */
+    assert_memory_equal(ModelDriveData(0) + 5 * 4096, out, sizeof(out));
+    assert_int_equal(RwSrb(0, SCSIOP_READ, 5, in, 2, 4096), SRB_STATUS_SUCCESS);
+    assert_memory_equal(in, out, sizeof(in));
+    Stop();
+}
+
+/* A 512e disk whose LBA 0 sits at logical offset 1 of its physical sector
+ * (word 209): the facts and READ CAPACITY(16)'s exponent and lowest
+ * aligned LBA (SBC-3 5.16.2: 7, the first LBA on a physical boundary). */
+static void test_512e_physical_and_alignment(void **state)
+{
+    MODEL_OPTIONS o = { .Profile = ModelIntelPch, .Ports = 1, .LinkUpAtStart = TRUE };
+    MODEL_DRIVE_CONFIG d[1] = { Disk() };
+    static UCHAR cap[32] __attribute__((aligned(64)));
+
+    d[0].PhysShift = 3;
+    d[0].AlignOffset = 1;
+    assert_int_equal(Start(&o, d, NtstorAhciModePoll), STATUS_SUCCESS);
+    assert_int_equal(ctrl.Ports[0]->Device.SectorSize, 512);
+    assert_int_equal(ctrl.Ports[0]->Device.LogicalPerPhysicalShift, 3);
+    assert_int_equal(ctrl.Ports[0]->Device.AlignmentOffset, 1);
+    AHCI_SIM_REQ *r = AhciSimRequest(cap, sizeof(cap), NULL, 0);
+    r->srb.CdbLength = 16;
+    r->srb.Cdb[0] = 0x9E;                   /* SERVICE ACTION IN(16) */
+    r->srb.Cdb[1] = 0x10;                   /* READ CAPACITY(16) */
+    r->srb.Cdb[13] = sizeof(cap);
+    r->srb.SrbFlags |= SRB_FLAGS_NTSTOR_POLL | SRB_FLAGS_DATA_IN;
+    AhciSubmitSrb(ctrl.Ports[0], &r->irp, &r->srb);
+    assert_int_equal(SRB_STATUS(r->srb.SrbStatus), SRB_STATUS_SUCCESS);
+    assert_int_equal(cap[13] & 0xF, 3);
+    assert_int_equal(((cap[14] & 0x3F) << 8) | cap[15], 7);
+    free(r);
+    Stop();
+}
+
+/* The driver's state changes are kept as its history, "old -> new". */
+static void test_port_state_history(void **state)
+{
+    MODEL_OPTIONS o = { .Profile = ModelIch9Qemu, .Ports = 1, .LinkUpAtStart = TRUE };
+    MODEL_DRIVE_CONFIG d[1] = { Disk() };
+
+    assert_int_equal(Start(&o, d, NtstorAhciModePoll), STATUS_SUCCESS);
+    PAHCI_PORT p = ctrl.Ports[0];
+    assert_int_equal(p->HistoryCount, 2);
+    assert_int_equal(p->History[0].From, AhciPortEmpty);
+    assert_int_equal(p->History[0].To, AhciPortLinkUp);
+    assert_int_equal(p->History[1].To, AhciPortReady);
+    ModelUnplug(0);
+    assert_false(AhciPortCheckLink(p));
+    assert_int_equal(p->HistoryCount, 3);
+    assert_int_equal(p->History[2].From, AhciPortReady);
+    assert_int_equal(p->History[2].To, AhciPortGone);
+    Stop();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -656,6 +743,9 @@ int main(void)
         cmocka_unit_test(test_p8_ncq_off_after_repeated_failures),
         cmocka_unit_test(test_p8_ncq_stays_on_for_named_errors),
         cmocka_unit_test(test_p9_ncq_error_log_names_tag),
+        cmocka_unit_test(test_4kn_end_to_end),
+        cmocka_unit_test(test_512e_physical_and_alignment),
+        cmocka_unit_test(test_port_state_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
