@@ -17,6 +17,10 @@
  * in and out).  Send it to the PDO (\Device\Ahci<n>\Port<p>, opened with
  * IoGetDeviceObjectPointer) or through the disk driver. */
 #define IOCTL_NTSTOR_AHCI_RAW_BENCH CTL_CODE(FILE_DEVICE_CONTROLLER, 0x0A02, METHOD_BUFFERED, FILE_ANY_ACCESS)
+/* The driver's debug output on or off at run time (NTSTOR_AHCI_SET_DEBUG in,
+ * the same out with the previous setting).  Driver-wide; send it to a
+ * controller FDO (\Device\Ahci<n>) or a disk PDO. */
+#define IOCTL_NTSTOR_AHCI_SET_DEBUG CTL_CODE(FILE_DEVICE_CONTROLLER, 0x0A03, METHOD_BUFFERED, FILE_ANY_ACCESS)
 
 typedef enum _NTSTOR_AHCI_MODE {
     NtstorAhciModePoll = 0,     /* completions found by spinning on PxCI/PxSACT */
@@ -32,6 +36,15 @@ typedef enum _NTSTOR_AHCI_MODE {
 #define NTSTOR_AHCI_QUIRK_LOST_INTERRUPT 0x00000010 /* an interrupt went missing while running: fell back */
 #define NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR 0x00000020 /* QEMU: a failed NCQ tag shows as PxSERR bit <tag>
                                                       with SDBS, not TFES, and stays in PxSACT */
+/* From the driver's errata table (drivers/ahci/quirks.c), by PCI ID: */
+#define NTSTOR_AHCI_QUIRK_MAX_255_SECTORS 0x00000040 /* AMD SB600/SB7xx: at most 255 sectors a command */
+#define NTSTOR_AHCI_QUIRK_DMA_43BIT     0x00000080  /* ASMedia ASM106x: DMA below 2^43 only */
+#define NTSTOR_AHCI_QUIRK_PHANTOM_PORTS 0x00000100  /* PI names ports the silicon lacks: masked */
+#define NTSTOR_AHCI_QUIRK_IGNORE_IFS    0x00000200  /* JMicron: PxIS.IFS raised without an error */
+#define NTSTOR_AHCI_QUIRK_BOUND_BY_ID   0x00000400  /* RAID or IDE class code: bound by vendor/device ID */
+#define NTSTOR_AHCI_QUIRK_INTEL_PCS     0x00000800  /* Intel: PCS port enables set after every HBA reset */
+/* Found at run time: */
+#define NTSTOR_AHCI_QUIRK_NCQ_FAILING   0x00001000  /* NCQ turned off: queued commands kept failing */
 
 /* The quirks' names as the driver logs them and `disks` prints them, in bit
  * order: X(bit, "name"). */
@@ -41,7 +54,14 @@ typedef enum _NTSTOR_AHCI_MODE {
     X(NTSTOR_AHCI_QUIRK_NO_64BIT, "no-64bit")                   \
     X(NTSTOR_AHCI_QUIRK_NO_CLO, "no-clo")                       \
     X(NTSTOR_AHCI_QUIRK_LOST_INTERRUPT, "lost-interrupt")       \
-    X(NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR, "ncq-error-in-serr")
+    X(NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR, "ncq-error-in-serr")   \
+    X(NTSTOR_AHCI_QUIRK_MAX_255_SECTORS, "max-255-sectors")     \
+    X(NTSTOR_AHCI_QUIRK_DMA_43BIT, "dma-43bit")                 \
+    X(NTSTOR_AHCI_QUIRK_PHANTOM_PORTS, "phantom-ports")         \
+    X(NTSTOR_AHCI_QUIRK_IGNORE_IFS, "ignore-ifs")               \
+    X(NTSTOR_AHCI_QUIRK_BOUND_BY_ID, "bound-by-id")             \
+    X(NTSTOR_AHCI_QUIRK_INTEL_PCS, "intel-pcs")                 \
+    X(NTSTOR_AHCI_QUIRK_NCQ_FAILING, "ncq-failing")
 
 /* IOCTL_NTSTOR_AHCI_GET_INFO output. */
 typedef struct _NTSTOR_AHCI_INFO {
@@ -50,7 +70,7 @@ typedef struct _NTSTOR_AHCI_INFO {
     ULONG Port;
     ULONG Mode;                 /* NTSTOR_AHCI_MODE in use */
     ULONG NcqDepth;             /* 0 = NCQ not used, else queue depth in use */
-    ULONG Quirks;               /* NTSTOR_AHCI_QUIRK_* */
+    ULONG Quirks;               /* NTSTOR_AHCI_QUIRK_*: the port's and its controller's */
     ULONG SectorSize;
     ULONG MaxTransferBytes;
     ULONG64 Sectors;
@@ -68,7 +88,15 @@ typedef struct _NTSTOR_AHCI_INFO {
     ULONG Modes;                /* modes SET_MODE accepts: 1 << NTSTOR_AHCI_MODE */
     ULONG BouncedCommands;      /* commands carried through bounce buffers (quirk no-64bit) */
     ULONG Source;               /* NTSTOR_AHCI_MODE the controller signals (Poll: no interrupt) */
+    CHAR State[16];             /* the port's state name: "ready", "gone", ... */
+    ULONG PhysicalSectorSize;   /* bytes (IDENTIFY word 106; = SectorSize when not reported) */
+    ULONG AlignmentOffset;      /* logical sector of LBA 0 within a physical one (word 209) */
 } NTSTOR_AHCI_INFO, *PNTSTOR_AHCI_INFO;
+
+/* IOCTL_NTSTOR_AHCI_SET_DEBUG input and output. */
+typedef struct _NTSTOR_AHCI_SET_DEBUG {
+    ULONG Debug;                /* in: 0 off, 1 on; out: what it was */
+} NTSTOR_AHCI_SET_DEBUG, *PNTSTOR_AHCI_SET_DEBUG;
 
 /* IOCTL_NTSTOR_AHCI_SET_MODE input.  STATUS_NOT_SUPPORTED when the
  * controller was not given that kind of interrupt by the PnP manager.

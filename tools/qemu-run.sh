@@ -10,11 +10,14 @@
 #   --disk SPEC           extra SATA disk, repeatable.  SPEC is
 #                         FILE[:port=N][:format=raw|qcow2][:bus=ahci1][:blkdebug=CONF]
 #                             [:cache=MODE][:readonly][:serial=TEXT]
+#                             [:physical_block_size=N][:logical_block_size=N]
 #                         FILE "null" = driver=null-co,read-zeroes=on (benchmarks),
 #                         with [:size=BYTES].  port defaults to the next free one
 #                         (0-5); bus=ahci1 puts it on the second controller (--ahci2).
 #                         serial= sets the disk's ATA serial number (default QEMU's
 #                         QM000nn); at most 20 characters of [A-Za-z0-9_.-].
+#                         physical_block_size=4096 makes a 512e disk (IDENTIFY word
+#                         106), with logical_block_size=4096 too a 4Kn one.
 #   --ahci2               add a second AHCI controller (-device ahci,id=ahci1)
 #   --cdrom FILE[:port=N] ATAPI CD-ROM on the built-in controller
 #   --mem SIZE            guest memory (default: 512M)
@@ -129,7 +132,7 @@ claim() {   # claim BUS PORT
 n=0
 for spec in "${DISKS[@]}"; do
     IFS=: read -r -a parts <<<"$spec"
-    file=${parts[0]} port= format=raw bus=ide blkdebug= cache= size= readonly= serial=
+    file=${parts[0]} port= format=raw bus=ide blkdebug= cache= size= readonly= serial= blocks=
     for opt in "${parts[@]:1}"; do
         case $opt in
         port=*)     port=${opt#port=} ;;
@@ -140,6 +143,8 @@ for spec in "${DISKS[@]}"; do
         cache=*)    cache=${opt#cache=} ;;
         size=*)     size=${opt#size=} ;;
         readonly)   readonly=1 ;;
+        physical_block_size=512|physical_block_size=4096|logical_block_size=512|logical_block_size=4096)
+                    blocks+=",$opt" ;;
         serial=*)   serial=${opt#serial=}
                     [[ $serial =~ ^[A-Za-z0-9_.-]{1,20}$ ]] ||
                         die "--disk $spec: serial must be 1-20 characters of A-Z a-z 0-9 _ . -" ;;
@@ -162,7 +167,7 @@ for spec in "${DISKS[@]}"; do
     fi
     [ -z "$cache" ] || drive+=",cache=$cache"
     [ -z "$readonly" ] || drive+=",readonly=on"
-    ARGS+=(-drive "$drive" -device "ide-hd,drive=disk$n,bus=$bus.$port${serial:+,serial=$serial}")
+    ARGS+=(-drive "$drive" -device "ide-hd,drive=disk$n,bus=$bus.$port${serial:+,serial=$serial}$blocks")
     n=$((n + 1))
 done
 

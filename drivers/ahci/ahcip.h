@@ -75,12 +75,23 @@
  * deadline (SRB TimeOutValue) that ends in recovery, this bounds the rest. */
 #define AHCI_QUIESCE_TIMEOUT_MS         60000
 #define AHCI_MAX_RETRIES                3       /* innocent commands re-issued after recovery */
+/* NCQ off for a port whose queued commands keep failing without the drive
+ * saying which (timeouts, no log page 10h): storahci gives NCQ one chance,
+ * so the second such failure within libata-eh's speed-down window
+ * (ATA_EH_SPDN, 10 minutes) turns it off (quirk ncq-failing). */
+#define AHCI_NCQ_FAILURES_OFF           2
+#define AHCI_NCQ_FAILURE_WINDOW_MS      (10 * 60 * 1000)
 /* Bit 31 of PendingIs (CPDS, never enabled): the ISR saw the port. */
 #define AHCI_PENDING_IS_SEEN            0x80000000u
 /* Polling (AhciPollLook): looks with nothing finished between reads of
  * PxIS for errors (~20 us under TCG), and between deadline checks. */
 #define AHCI_POLL_IS_LOOKS              64
 #define AHCI_POLL_DEADLINE_LOOKS        1024
+
+/* Linux board_ahci_sb600: max_sectors 255 (quirk max-255-sectors). */
+#define AHCI_SECT255_MAX_SECTORS        255
+/* 3.1.1: an HBA without S64A reaches the first 4 GiB. */
+#define AHCI_DMA_LIMIT_32BIT            0x100000000ull
 
 /* Bounce buffers (bounce.c) for an HBA without S64A: per slot, below 4 GiB;
  * such a port's maximum transfer is cut to one slot's share. */
@@ -99,6 +110,13 @@ typedef enum _AHCI_PORT_STATE {
     AhciPortStateCount
 } AHCI_PORT_STATE;
 extern const char *const AhciPortStateNames[AhciPortStateCount];
+
+/* One port state change, for the port's history (hwreport). */
+#define AHCI_STATE_HISTORY 8
+typedef struct _AHCI_STATE_CHANGE {
+    UCHAR From, To;             /* AHCI_PORT_STATE */
+    ULONG Ms;                   /* KeQueryInterruptTime in ms */
+} AHCI_STATE_CHANGE, *PAHCI_STATE_CHANGE;
 
 typedef struct _AHCI_CONTROLLER AHCI_CONTROLLER, *PAHCI_CONTROLLER;
 typedef struct _AHCI_PORT AHCI_PORT, *PAHCI_PORT;
@@ -135,7 +153,9 @@ struct _AHCI_PORT {
     PAHCI_CONTROLLER Controller;
     ULONG Index;
     volatile UCHAR *Regs;       /* ABAR + 100h + 80h * Index */
-    AHCI_PORT_STATE State;
+    AHCI_PORT_STATE State;      /* AhciPortSetState only */
+    AHCI_STATE_CHANGE History[AHCI_STATE_HISTORY];     /* ring, the last changes */
+    ULONG HistoryCount;         /* changes ever; History[(n - 1) % 8] is the last */
     ULONG Signature;
     ATA_DEVICE_INFO Device;
 
@@ -168,7 +188,17 @@ struct _AHCI_PORT {
     volatile ULONG PendingIs;   /* PxIS bits the ISR saw, for the DPC */
     ULONG PollLooks;            /* AhciPollLook calls, paces its PxIS/deadline checks */
     ULONG64 Commands, Errors;
-    ULONG Quirks;
+    ULONG Quirks;               /* NTSTOR_AHCI_QUIRK_* of this port (AhciQuirkApply) */
+    ULONG NcqFailures;          /* unexplained NCQ failures since NcqFailureAt (error.c) */
+    ULONG64 NcqFailureAt;
+    ULONG64 HbaResets;          /* HBA resets this port's recovery needed (stuck engine) */
+    /* PxIS bits that mean the port halted and needs recovery: AHCI 6.1's
+     * fatal set, less IFS on an HBA that raises it spuriously (quirk
+     * ignore-ifs).  Set at init, read where the constant was. */
+    ULONG FatalIs;
+    /* One past the highest bus address the HBA reaches (3.1.1 S64A; quirks
+     * no-64bit, dma-43bit); ~0 when it reaches everything. */
+    ULONG64 DmaLimit;
 
     PVOID Dma;                  /* AHCI_DMA_SIZE bytes, see AHCI_DMA_* */
     ULONG64 DmaPa;
@@ -190,6 +220,15 @@ struct _AHCI_CONTROLLER {
     PDEVICE_OBJECT LowerDevice;
     PDEVICE_OBJECT PciPdo;
     BOOLEAN Started;
+
+    /* The PCI function (config header, read at start): the quirk table's
+     * key and what hwreport prints. */
+    USHORT VendorId, DeviceId, SubVendorId, SubSystemId;
+    UCHAR Revision;
+    ULONG ClassCode;            /* base << 16 | sub << 8 | prog-if */
+    ULONG Quirks;               /* controller-wide NTSTOR_AHCI_QUIRK_* (quirks.c) */
+    ULONG PortMask;             /* quirk phantom-ports: the ports the silicon has */
+    ULONG64 DmaLimit;           /* see AHCI_PORT.DmaLimit */
 
     volatile UCHAR *Abar;
     PHYSICAL_ADDRESS AbarPa;
@@ -222,7 +261,7 @@ typedef struct _AHCI_PARAMETERS {
     NTSTOR_AHCI_MODE InterruptMode;
     BOOLEAN Ncq;
     ULONG MaxQueueDepth;
-    BOOLEAN Debug;
+    BOOLEAN Debug;              /* Parameters\\Debug; IOCTL_NTSTOR_AHCI_SET_DEBUG at run time */
     /* Fault injection for tests: after start and after each interrupt
      * source change, this many times, silence the source just chosen
      * behind the driver's back (MSI Enable or INTx Disable in config
@@ -318,7 +357,7 @@ static inline VOID AhciPortLayout(PAHCI_PORT Port, PUCHAR Base, ULONG64 BasePa)
  * Any IRQL, lock held or not. */
 static inline BOOLEAN AhciErrorPending(PAHCI_PORT Port)
 {
-    return (__atomic_load_n(&Port->PendingIs, __ATOMIC_RELAXED) & AHCI_PxIS_FATAL) != 0;
+    return (__atomic_load_n(&Port->PendingIs, __ATOMIC_RELAXED) & Port->FatalIs) != 0;
 }
 
 /* PxSSTS says a device is there: PHY up (DET=3), or a link in a power
@@ -335,9 +374,29 @@ static inline BOOLEAN AhciLinkPresent(ULONG Ssts)
 
 /* ---- hba.c ---- */
 NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated);
+/* 10.4.3 GHC.HR with AE, CAP, PI and the Intel PCS enables kept.  Every
+ * port's registers are back at their reset values afterwards. */
+NTSTATUS AhciHbaReset(PAHCI_CONTROLLER Ctrl);
 VOID AhciHbaStop(PAHCI_CONTROLLER Ctrl);
 VOID AhciConnectInterrupts(PAHCI_CONTROLLER Ctrl);
 VOID AhciDisconnectInterrupts(PAHCI_CONTROLLER Ctrl);
+
+/* ---- quirks.c ---- */
+/* Sets Quirk on the port (or the controller when Port is NULL) and logs
+ * it by name with Why, the first time only.  TRUE if it was new.  The one
+ * place a quirk is applied and logged. */
+BOOLEAN AhciQuirkApply(PAHCI_CONTROLLER Ctrl, PAHCI_PORT Port, ULONG Quirk, PCSTR Why);
+/* AddDevice: may the driver take this PCI function (its first 64 bytes of
+ * config space)?  AHCI class, or an ID the table binds whose BAR5 is a
+ * memory BAR.  *Why says why, for the log. */
+BOOLEAN AhciBindAllowed(const UCHAR *Config, PCSTR *Why);
+/* Start, before the HBA reset: the table's entries for the function's
+ * IDs (Ctrl->VendorId/DeviceId/ClassCode read already). */
+VOID AhciQuirksController(PAHCI_CONTROLLER Ctrl);
+/* After PI is known: the phantom ports masked. */
+VOID AhciQuirksPorts(PAHCI_CONTROLLER Ctrl);
+/* After IDENTIFY: the table's disk entries (by model). */
+VOID AhciQuirksDevice(PAHCI_PORT Port);
 
 /* ---- mode.c ---- */
 /* PCI configuration space of the controller through its PDO
@@ -366,6 +425,9 @@ KDEFERRED_ROUTINE AhciWatchdogDpc;
 
 /* ---- port.c ---- */
 NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index);
+/* Engine stopped: command list and FIS base, PxIE off, PxSERR/PxIS
+ * cleared, FIS reception on (10.1.2).  At init and after an HBA reset. */
+VOID AhciPortProgram(PAHCI_PORT Port);
 VOID AhciPortFree(PAHCI_PORT Port);
 BOOLEAN AhciPortStopEngine(PAHCI_PORT Port);
 /* 10.3.1: sets FRE and ST only with BSY/DRQ clear and the link present;

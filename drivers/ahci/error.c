@@ -77,6 +77,103 @@ static VOID AhciForgetInterrupts(PAHCI_PORT Port)
 
 static BOOLEAN AhciOneBit(ULONG v) { return v && !(v & (v - 1)); }
 
+/* 10.4.3: GHC.HR resets every port, so each is set up again: registers
+ * (AhciPortProgram), a COMRESET and wait for its disk, its engine and
+ * interrupt enables.  The other ports' issued commands were dropped by the
+ * reset and go again (no retry spent: they did nothing wrong).  Their locks
+ * are taken in index order with Locked's held: recovery is the only path
+ * that holds two port locks.  DISPATCH_LEVEL; spins for the resets (a
+ * worker's job once the kernel has work items, as AhciPortHardReset). */
+static VOID AhciHbaRecover(PAHCI_PORT Locked, PLIST_ENTRY Done)
+{
+    PAHCI_CONTROLLER ctrl = Locked->Controller;
+
+    AHCI_ASSERT_LOCKED(Locked);
+    Locked->HbaResets++;
+    AhciWrite(ctrl->Abar, AHCI_GHC, AhciRead(ctrl->Abar, AHCI_GHC) & ~AHCI_GHC_IE);
+    if (!NT_SUCCESS(AhciHbaReset(ctrl)))
+        DbgPrint("ahci%u: HBA reset failed; ports set up again anyway\n", ctrl->Number);
+    for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
+        PAHCI_PORT port = ctrl->Ports[p];
+        if (!port)
+            continue;
+        if (port != Locked)
+            KeAcquireSpinLockAtDpcLevel(&port->Lock);
+        AhciPortProgram(port);
+        BOOLEAN ready = port->State == AhciPortReady && AhciPortHardReset(port);
+        AhciWrite(port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
+        AhciWrite(port->Regs, AHCI_PxIS, 0xFFFFFFFF);
+        AhciForgetInterrupts(port);
+        if (port->Mode != NtstorAhciModePoll)
+            AhciWrite(port->Regs, AHCI_PxIE, AHCI_PxIE_DEFAULT);
+        if (port != Locked) {
+            ULONG out = port->Issued;
+            port->Issued = port->NcqIssued = port->Deferred = 0;
+            if (ready)
+                AhciPortStartEngine(port);
+            for (ULONG b = out; b; b &= b - 1) {
+                ULONG s = (ULONG)__builtin_ctz(b);
+                if (ready && port->Slots[s].Srb)
+                    AhciReissueSlot(port, s, Done);
+                else
+                    AhciCompleteSlot(port, s, SRB_STATUS_BUS_RESET, NULL, Done);
+            }
+            KeReleaseSpinLockFromDpcLevel(&port->Lock);
+        }
+    }
+    if (ctrl->Source != NtstorAhciModePoll)
+        AhciWrite(ctrl->Abar, AHCI_GHC, AHCI_GHC_AE | AHCI_GHC_IE);
+}
+
+/* 10.1.2: CR must clear within 500 ms of ST going to 0.  An engine that
+ * will not stop is escalated, as Linux (ahci_kick_engine, then libata-eh's
+ * hardreset) and storahci (port reset, then adapter reset) do: a COMRESET,
+ * which makes some HBAs let go of the list, then an HBA reset.  *Reset
+ * says whether the link was reset on the way.  FALSE if CR is still set
+ * after all of it. */
+static BOOLEAN AhciStopEngineEscalating(PAHCI_PORT Port, PBOOLEAN Reset, PLIST_ENTRY Done)
+{
+    if (AhciPortStopEngine(Port))
+        return TRUE;
+    DbgPrint("ahci%u: port %u: command engine stuck (PxCMD=%08x): COMRESET\n",
+             Port->Controller->Number, Port->Index, AhciRead(Port->Regs, AHCI_PxCMD));
+    *Reset = TRUE;
+    AhciPortHardReset(Port);
+    if (AhciPortStopEngine(Port))
+        return TRUE;
+    DbgPrint("ahci%u: port %u: command engine stuck through COMRESET (PxCMD=%08x): HBA reset\n",
+             Port->Controller->Number, Port->Index, AhciRead(Port->Regs, AHCI_PxCMD));
+    AhciHbaRecover(Port, Done);
+    if (!(AhciRead(Port->Regs, AHCI_PxCMD) & AHCI_PxCMD_CR))
+        return TRUE;
+    DbgPrint("ahci%u: port %u: command engine stuck through an HBA reset: port failed\n",
+             Port->Controller->Number, Port->Index);
+    return FALSE;
+}
+
+/* A queued command failed and the drive did not say which (no log page,
+ * or a timeout): one chance, then NCQ goes off for the port.  The commands
+ * outstanding are rewritten to their non-queued form by the caller. */
+static BOOLEAN AhciNcqFailed(PAHCI_PORT Port)
+{
+    ULONG64 now = AhciNow();
+
+    if (!Port->UseNcq)
+        return FALSE;
+    if (!Port->NcqFailures || now - Port->NcqFailureAt > AhciMs(AHCI_NCQ_FAILURE_WINDOW_MS)) {
+        Port->NcqFailures = 0;
+        Port->NcqFailureAt = now;
+    }
+    if (++Port->NcqFailures < AHCI_NCQ_FAILURES_OFF)
+        return FALSE;
+    Port->UseNcq = FALSE;
+    Port->Device.NcqDepth = 0;
+    AhciQuirkApply(Port->Controller, Port, NTSTOR_AHCI_QUIRK_NCQ_FAILING,
+                   "queued commands kept failing without the drive naming them: NCQ off");
+    AhciQuirkApply(Port->Controller, Port, NTSTOR_AHCI_QUIRK_NO_NCQ, "after ncq-failing");
+    return TRUE;
+}
+
 VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY Done)
 {
     ULONG ci = AhciRead(Port->Regs, AHCI_PxCI);
@@ -88,7 +185,7 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
     UCHAR err = (UCHAR)((tfd & AHCI_PxTFD_ERR_MASK) >> AHCI_PxTFD_ERR_SHIFT);
     ULONG active, outstanding, ncq, unsent, sent, guilty = 0, finished;
     ULONG nonQueued = Port->Issued & ~Port->NcqIssued;
-    BOOLEAN reset = FALSE, isolate = FALSE;
+    BOOLEAN reset = FALSE, isolate = FALSE, ncqOff = FALSE;
     ULONG held = 0;
     LONG tag = -1;
     SATL_SENSE sense;
@@ -117,8 +214,16 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
     outstanding = Port->Issued;
     ncq = Port->NcqIssued & outstanding;
 
-    /* 6.2.2.1/6.2.2.2: ST off, clear errors, unbusy. */
-    AhciPortStopEngine(Port);
+    /* 6.2.2.1/6.2.2.2: ST off (escalated if the engine will not stop),
+     * clear errors, unbusy. */
+    if (!AhciStopEngineEscalating(Port, &reset, Done)) {
+        AhciPortSetState(Port, AhciPortFailed);
+        for (ULONG b = Port->Issued | Port->Held; b; b &= b - 1)
+            AhciCompleteSlot(Port, (ULONG)__builtin_ctz(b), SRB_STATUS_ERROR, NULL, Done);
+        Port->Held = 0;
+        Port->InRecovery = FALSE;
+        return;
+    }
     AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
     AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
     if (TimedOut || (PortIs & (AHCI_PxIS_HBFS | AHCI_PxIS_HBDS | AHCI_PxIS_IFS)) ||
@@ -136,6 +241,8 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
             tag = AhciReadNcqErrorLog(Port, &sts, &err);
             AhciPortStopEngine(Port);
         }
+        if (tag < 0 && AhciNcqFailed(Port))
+            ncqOff = TRUE;
         /* Without it only a COMRESET ends the error state (QEMU otherwise
          * repeats ERR in the D2H FIS of the next NCQ command it accepts)
          * and only a COMRESET makes sure no taken-back command still runs. */
@@ -170,6 +277,8 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
             guilty = outstanding & sent;
     } else if (TimedOut) {
         guilty = TimedOut & outstanding;
+        if ((TimedOut & ncq) && AhciNcqFailed(Port))
+            ncqOff = TRUE;
     }
     /* Host bus and interface errors are no command's fault: retry them all. */
 
@@ -187,6 +296,10 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
     Port->Issued = 0;
     Port->NcqIssued = 0;
 
+    /* NCQ just went off: what goes again goes non-queued. */
+    if (ncqOff)
+        for (ULONG b = outstanding | Port->Held; b; b &= b - 1)
+            SatlFpdmaToDma(&Port->Slots[__builtin_ctz(b)].Ata);
     for (ULONG b = outstanding; b; b &= b - 1) {
         ULONG s = (ULONG)__builtin_ctz(b);
         PAHCI_SLOT slot = &Port->Slots[s];

@@ -79,10 +79,11 @@ VOID AhciProbeInterrupt(PAHCI_PORT Port)
                 AhciModeNames[Port->Mode]);
         return;
     }
-    DbgPrint("ahci%u: port %u: quirk forced-poll: command completed but no %s interrupt "
-             "within %u ms; trying the next kind\n", ctrl->Number, Port->Index,
-             AhciModeNames[Port->Mode], AHCI_INTERRUPT_PROBE_MS);
-    Port->Quirks |= NTSTOR_AHCI_QUIRK_FORCED_POLL;
+    DbgPrint("ahci%u: port %u: command completed but no %s interrupt within %u ms; trying "
+             "the next kind\n", ctrl->Number, Port->Index, AhciModeNames[Port->Mode],
+             AHCI_INTERRUPT_PROBE_MS);
+    AhciQuirkApply(ctrl, Port, NTSTOR_AHCI_QUIRK_FORCED_POLL,
+                   "the start-up probe's interrupt never came");
     AhciInterruptFallback(ctrl);
     if (ctrl->Source != NtstorAhciModePoll)
         AhciProbeInterrupt(Port);   /* MSI failed: INTx gets its own probe */

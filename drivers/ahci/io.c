@@ -66,7 +66,6 @@ BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, 
     PAHCI_SLOT slot = &Port->Slots[S];
     ULONG bytes = Ata->TransferBytes, prds = 0;
     ULONG64 end = 0;
-    BOOLEAN s64a = (Port->Controller->Cap & AHCI_CAP_S64A) != 0;
 
     AhciBuildFis((FIS_REG_H2D *)slot->Table->Cfis, Ata, S);
 
@@ -79,7 +78,7 @@ BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, 
             DbgPrint("ahci%u: port %u: data buffer %p not word aligned (AHCI 4.2.3.3)\n",
                      Port->Controller->Number, Port->Index, Buffer);
             return FALSE;
-        } else if (!s64a && AhciBounceBuild(Port, S, Ata, Irp, Buffer, &prds)) {
+        } else if (Port->Bounce && AhciBounceBuild(Port, S, Ata, Irp, Buffer, &prds)) {
             /* bounce.c: data above 4 GiB goes through the slot's bounce buffer. */
         } else if (Irp && Irp->MdlAddress) {
             PMDL mdl = Irp->MdlAddress;
@@ -98,7 +97,7 @@ BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, 
                 ULONG64 pa = ((ULONG64)*pfn++ << PAGE_SHIFT) + pageOff;
                 if (chunk > left)
                     chunk = left;
-                if ((!s64a && pa + chunk > 0x100000000ull) ||
+                if (pa + chunk > Port->DmaLimit ||
                     !AhciAddPrd(slot->Prdt, &prds, pa, chunk, &end))
                     goto unreachable;
                 left -= chunk;
@@ -113,7 +112,7 @@ BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, 
                 ULONG64 pa = (ULONG64)MmGetPhysicalAddress(va).QuadPart;
                 if (chunk > left)
                     chunk = left;
-                if (!pa || (!s64a && pa + chunk > 0x100000000ull) ||
+                if (!pa || pa + chunk > Port->DmaLimit ||
                     !AhciAddPrd(slot->Prdt, &prds, pa, chunk, &end))
                     goto unreachable;
                 va += chunk;
@@ -130,7 +129,7 @@ BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, 
 
 unreachable:
     DbgPrint("ahci%u: port %u: buffer of %u bytes needs more than %u PRD entries or lies above "
-             "4 GiB on an HBA without S64A (no bounce buffer)\n", Port->Controller->Number,
+             "the HBA's DMA limit (no bounce buffer)\n", Port->Controller->Number,
              Port->Index, bytes, AHCI_PRDT_ENTRIES);
     return FALSE;
 }
@@ -391,7 +390,7 @@ VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs)
     KeAcquireSpinLock(&Port->Lock, &irql);
     /* Slots prepared but not rung go to the device only if it is not in
      * an error state; otherwise recovery takes them back unsent. */
-    if (PortIs & AHCI_PxIS_FATAL) {
+    if (PortIs & Port->FatalIs) {
         AhciRecoverPort(Port, PortIs, 0, &done);
     } else {
         AhciRingDoorbell(Port);
@@ -546,7 +545,7 @@ NTSTATUS AhciExecuteInternalTimeout(PAHCI_PORT Port, const SATL_ATA_COMMAND *Ata
     AhciBuildCommand(Port, 0, Ata, NULL, NULL, TRUE);
     AhciWrite(Port->Regs, AHCI_PxCI, 1);
     while (AhciRead(Port->Regs, AHCI_PxCI) & 1) {
-        is = AhciRead(Port->Regs, AHCI_PxIS) & AHCI_PxIS_FATAL;
+        is = AhciRead(Port->Regs, AHCI_PxIS) & Port->FatalIs;
         if (is || AhciNow() > deadline)
             break;
         KeStallExecutionProcessor(1);

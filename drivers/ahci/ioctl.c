@@ -14,7 +14,7 @@ static NTSTATUS AhciGetInfo(PAHCI_PORT Port, PIRP Irp, ULONG OutLength)
     info->Port = Port->Index;
     info->Mode = Port->Mode;
     info->NcqDepth = Port->UseNcq ? Port->QueueDepth : 0;
-    info->Quirks = Port->Quirks;
+    info->Quirks = Port->Quirks | Port->Controller->Quirks;
     info->SectorSize = Port->Device.SectorSize;
     info->MaxTransferBytes = Port->Device.MaxTransferSectors * Port->Device.SectorSize;
     info->Sectors = Port->Device.Sectors;
@@ -29,6 +29,9 @@ static NTSTATUS AhciGetInfo(PAHCI_PORT Port, PIRP Irp, ULONG OutLength)
     info->LostInterrupts = Port->LostInterrupts;
     info->BouncedCommands = (ULONG)AhciBounceCount(Port);
     info->Source = Port->Controller->Source;
+    RtlStringCbPrintfA(info->State, sizeof(info->State), "%s", AhciPortStateNames[Port->State]);
+    info->PhysicalSectorSize = Port->Device.SectorSize << Port->Device.LogicalPerPhysicalShift;
+    info->AlignmentOffset = Port->Device.AlignmentOffset;
     info->Modes = 1u << NtstorAhciModePoll;
     if (Port->Controller->Msi.Object && Port->Controller->MsiCap)
         info->Modes |= 1u << NtstorAhciModeMsi;
@@ -62,6 +65,38 @@ static NTSTATUS AhciBenchIoctl(PAHCI_PORT Port, PIRP Irp, ULONG InLength, ULONG 
     return status;
 }
 
+/* Driver-wide, any IRQL up to DISPATCH_LEVEL: one BOOLEAN. */
+static NTSTATUS AhciSetDebug(PIRP Irp, ULONG InLength, ULONG OutLength)
+{
+    PNTSTOR_AHCI_SET_DEBUG d = Irp->AssociatedIrp.SystemBuffer;
+    BOOLEAN was = AhciParameters.Debug;
+
+    if (!d || InLength < sizeof(*d) || d->Debug > 1)
+        return STATUS_INVALID_PARAMETER;
+    AhciParameters.Debug = d->Debug != 0;
+    DbgPrint("ahci: debug output %s (was %s)\n", d->Debug ? "on" : "off", was ? "on" : "off");
+    if (OutLength >= sizeof(*d)) {
+        d->Debug = was;
+        Irp->IoStatus.Information = sizeof(*d);
+    }
+    return STATUS_SUCCESS;
+}
+
+/* The controller FDO (\Device\Ahci<n>) answers the controller-wide IOCTLs. */
+static NTSTATUS AhciFdoDeviceControl(PAHCI_CONTROLLER Ctrl, PIRP Irp)
+{
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    ULONG in = stack->Parameters.DeviceIoControl.InputBufferLength;
+    ULONG out = stack->Parameters.DeviceIoControl.OutputBufferLength;
+
+    switch (stack->Parameters.DeviceIoControl.IoControlCode) {
+    case IOCTL_NTSTOR_AHCI_SET_DEBUG:
+        return AhciSetDebug(Irp, in, out);
+    default:
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+}
+
 NTSTATUS AhciDispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PAHCI_PDO_EXTENSION ext = DeviceObject->DeviceExtension;
@@ -70,8 +105,17 @@ NTSTATUS AhciDispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     NTSTATUS status;
 
     Irp->IoStatus.Information = 0;
-    if (!port || port->State != AhciPortReady) {
-        status = ext->IsFdo ? STATUS_INVALID_DEVICE_REQUEST : STATUS_DEVICE_DOES_NOT_EXIST;
+    ULONG code = stack->Parameters.DeviceIoControl.IoControlCode;
+    if (ext->IsFdo) {
+        status = AhciFdoDeviceControl((PAHCI_CONTROLLER)ext, Irp);
+    } else if (port && code == IOCTL_NTSTOR_AHCI_SET_DEBUG) {
+        status = AhciSetDebug(Irp, stack->Parameters.DeviceIoControl.InputBufferLength,
+                              stack->Parameters.DeviceIoControl.OutputBufferLength);
+    } else if (port && code == IOCTL_NTSTOR_AHCI_GET_INFO) {
+        /* Facts of a port in any state: `disks` shows a gone disk's state. */
+        status = AhciGetInfo(port, Irp, stack->Parameters.DeviceIoControl.OutputBufferLength);
+    } else if (!port || port->State != AhciPortReady) {
+        status = STATUS_DEVICE_DOES_NOT_EXIST;
     } else {
         switch (stack->Parameters.DeviceIoControl.IoControlCode) {
         case IOCTL_NTSTOR_AHCI_GET_INFO:

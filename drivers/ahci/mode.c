@@ -285,8 +285,8 @@ static BOOLEAN AhciWatchPort(PAHCI_PORT Port, PBOOLEAN Lost)
     if (Port->Mode != NtstorAhciModePoll && (done & Port->WatchDone) &&
         Port->Commands == Port->WatchCommands) {
         Port->LostInterrupts++;
-        if (!(Port->Quirks & NTSTOR_AHCI_QUIRK_LOST_INTERRUPT))
-            Port->Quirks |= NTSTOR_AHCI_QUIRK_LOST_INTERRUPT;
+        AhciQuirkApply(Port->Controller, Port, NTSTOR_AHCI_QUIRK_LOST_INTERRUPT,
+                       "a completion went without its interrupt");
         DbgPrint("ahci%u: port %u: lost interrupt: slots %08x finished (PxCI=%08x PxSACT=%08x) "
                  "but no %s interrupt within %u ms\n", Port->Controller->Number, Port->Index,
                  done, AhciRead(Port->Regs, AHCI_PxCI), AhciRead(Port->Regs, AHCI_PxSACT),

@@ -13,11 +13,18 @@ const char *const AhciPortStateNames[AhciPortStateCount] = {
     [AhciPortGone] = "gone",
 };
 
+/* Every change is logged "old -> new" and kept in the port's history
+ * (9front sdiahci: debugging a port is reading its history). */
 VOID AhciPortSetState(PAHCI_PORT Port, AHCI_PORT_STATE State)
 {
-    if (Port->State != State)
-        AhciDbg("ahci%u: port %u: %s -> %s\n", Port->Controller->Number, Port->Index,
-                AhciPortStateNames[Port->State], AhciPortStateNames[State]);
+    if (Port->State != State) {
+        PAHCI_STATE_CHANGE h = &Port->History[Port->HistoryCount++ % AHCI_STATE_HISTORY];
+        DbgPrint("ahci%u: port %u: %s -> %s\n", Port->Controller->Number, Port->Index,
+                 AhciPortStateNames[Port->State], AhciPortStateNames[State]);
+        h->From = (UCHAR)Port->State;
+        h->To = (UCHAR)State;
+        h->Ms = (ULONG)(AhciNow() / 10000);
+    }
     Port->State = State;
 }
 
@@ -177,10 +184,9 @@ BOOLEAN AhciPortClearBusy(PAHCI_PORT Port)
         if (AhciWaitRegister(Port->Regs, AHCI_PxCMD, AHCI_PxCMD_CLO, 0, AHCI_PORT_STOP_TIMEOUT_MS) &&
             !(AhciRead(Port->Regs, AHCI_PxTFD) & busy))
             return TRUE;
-    } else if (!(Port->Quirks & NTSTOR_AHCI_QUIRK_NO_CLO)) {
-        Port->Quirks |= NTSTOR_AHCI_QUIRK_NO_CLO;
-        DbgPrint("ahci%u: port %u: quirk no-clo: HBA lacks CAP.SCLO, COMRESET clears BSY\n",
-                 Port->Controller->Number, Port->Index);
+    } else {
+        AhciQuirkApply(Port->Controller, Port, NTSTOR_AHCI_QUIRK_NO_CLO,
+                       "HBA lacks CAP.SCLO, COMRESET clears BSY");
     }
     return AhciPortHardReset(Port);
 }
@@ -243,13 +249,26 @@ BOOLEAN AhciPortCheckLink(PAHCI_PORT Port)
     return FALSE;
 }
 
+VOID AhciPortProgram(PAHCI_PORT Port)
+{
+    AhciWrite(Port->Regs, AHCI_PxCLB, (ULONG)(Port->DmaPa + AHCI_DMA_CMD_LIST));
+    AhciWrite(Port->Regs, AHCI_PxCLBU, (ULONG)((Port->DmaPa + AHCI_DMA_CMD_LIST) >> 32));
+    AhciWrite(Port->Regs, AHCI_PxFB, (ULONG)(Port->DmaPa + AHCI_DMA_RFIS));
+    AhciWrite(Port->Regs, AHCI_PxFBU, (ULONG)((Port->DmaPa + AHCI_DMA_RFIS) >> 32));
+    AhciWrite(Port->Regs, AHCI_PxIE, 0);
+    AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
+    AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
+    AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) | AHCI_PxCMD_FRE);
+}
+
 static NTSTATUS AhciPortAllocate(PAHCI_PORT Port)
 {
     PHYSICAL_ADDRESS low = { .QuadPart = 0 }, high, boundary = { .QuadPart = 0 };
     PUCHAR base;
 
-    /* Without S64A every structure must sit below 4 GiB (3.1.1). */
-    high.QuadPart = (Port->Controller->Cap & AHCI_CAP_S64A) ? (LONGLONG)-1 : 0xFFFFFFFFll;
+    /* Every structure within the HBA's reach: below 4 GiB without S64A
+     * (3.1.1), below 2^43 on ASM106x (quirk dma-43bit). */
+    high.QuadPart = (LONGLONG)(Port->DmaLimit - 1);
     base = MmAllocateContiguousMemorySpecifyCache(AHCI_DMA_SIZE, low, high, boundary, MmCached);
     if (!base)
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -356,17 +375,14 @@ static NTSTATUS AhciPortIdentify(PAHCI_PORT Port)
     ULONG maxSectors = AHCI_MAX_TRANSFER_BYTES / Port->Device.SectorSize;
     if (Port->Device.MaxTransferSectors > maxSectors)
         Port->Device.MaxTransferSectors = maxSectors;
-    /* QEMU's AHCI model (hw/ide/ahci.c ncq_err/ncq_finish) reports a failed
-     * NCQ command with an SDB FIS carrying ERR, no TFES, the tag left in
-     * PxSACT and bit <tag> set in PxSERR; it has no READ LOG EXT. */
-    if (Port->Device.Model[0] == 'Q' && Port->Device.Model[1] == 'E' &&
-        Port->Device.Model[2] == 'M' && Port->Device.Model[3] == 'U') {
-        Port->Quirks |= NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR;
-        DbgPrint("ahci%u: port %u: quirk ncq-error-in-serr: QEMU disk, NCQ errors are found "
-                 "by PxSERR\n", Port->Controller->Number, Port->Index);
-    }
+    /* AMD SB600/SB7xx carry at most 255 sectors a command (quirks.c). */
+    if ((Port->Controller->Quirks & NTSTOR_AHCI_QUIRK_MAX_255_SECTORS) &&
+        Port->Device.MaxTransferSectors > AHCI_SECT255_MAX_SECTORS)
+        Port->Device.MaxTransferSectors = AHCI_SECT255_MAX_SECTORS;
+    AhciQuirksDevice(Port);
     Port->UseNcq = AhciParameters.Ncq && (Port->Controller->Cap & AHCI_CAP_SNCQ) &&
-                   Port->Device.NcqDepth > 1 && Port->Device.Lba48;
+                   Port->Device.NcqDepth > 1 && Port->Device.Lba48 &&
+                   !(Port->Quirks & NTSTOR_AHCI_QUIRK_NCQ_FAILING);
     ULONG depth = Port->Controller->NumSlots;
     if (depth > AhciParameters.MaxQueueDepth)
         depth = AhciParameters.MaxQueueDepth;
@@ -374,11 +390,14 @@ static NTSTATUS AhciPortIdentify(PAHCI_PORT Port)
         depth = Port->Device.NcqDepth;
     Port->QueueDepth = depth;
     if (!Port->UseNcq) {
-        Port->Quirks |= NTSTOR_AHCI_QUIRK_NO_NCQ;
+        AhciQuirkApply(Port->Controller, Port, NTSTOR_AHCI_QUIRK_NO_NCQ,
+                       !AhciParameters.Ncq ? "Parameters\\Ncq=0" :
+                       !(Port->Controller->Cap & AHCI_CAP_SNCQ) ? "HBA without CAP.SNCQ" :
+                       (Port->Quirks & NTSTOR_AHCI_QUIRK_NCQ_FAILING) ? "queued commands kept failing" :
+                       "disk without NCQ (or 48-bit LBA)");
         Port->Device.NcqDepth = 0;
     }
     if (!(Port->Controller->Cap & AHCI_CAP_S64A)) {
-        Port->Quirks |= NTSTOR_AHCI_QUIRK_NO_64BIT;
         if (NT_SUCCESS(AhciBounceAllocate(Port))) {
             ULONG bounceSectors = AHCI_BOUNCE_SLOT_BYTES / Port->Device.SectorSize;
             if (Port->Device.MaxTransferSectors > bounceSectors)
@@ -406,6 +425,11 @@ NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index)
     port->Index = Index;
     port->Regs = Ctrl->Abar + AHCI_PORT_OFFSET(Index);
     port->Mode = NtstorAhciModePoll;
+    port->FatalIs = AHCI_PxIS_FATAL;
+    if (Ctrl->Quirks & NTSTOR_AHCI_QUIRK_IGNORE_IFS)
+        port->FatalIs &= ~AHCI_PxIS_IFS;
+    port->DmaLimit = !(Ctrl->Cap & AHCI_CAP_S64A) ? AHCI_DMA_LIMIT_32BIT :
+                     Ctrl->DmaLimit ? Ctrl->DmaLimit : ~0ull;
     KeInitializeSpinLock(&port->Lock);
     InitializeListHead(&port->Pending);
     Ctrl->Ports[Index] = port;
@@ -421,14 +445,7 @@ NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index)
         AhciPortSetState(port, AhciPortFailed);
         return status;
     }
-    AhciWrite(port->Regs, AHCI_PxCLB, (ULONG)(port->DmaPa + AHCI_DMA_CMD_LIST));
-    AhciWrite(port->Regs, AHCI_PxCLBU, (ULONG)((port->DmaPa + AHCI_DMA_CMD_LIST) >> 32));
-    AhciWrite(port->Regs, AHCI_PxFB, (ULONG)(port->DmaPa + AHCI_DMA_RFIS));
-    AhciWrite(port->Regs, AHCI_PxFBU, (ULONG)((port->DmaPa + AHCI_DMA_RFIS) >> 32));
-    AhciWrite(port->Regs, AHCI_PxIE, 0);
-    AhciWrite(port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
-    AhciWrite(port->Regs, AHCI_PxIS, 0xFFFFFFFF);
-    AhciWrite(port->Regs, AHCI_PxCMD, AhciRead(port->Regs, AHCI_PxCMD) | AHCI_PxCMD_FRE);
+    AhciPortProgram(port);
 
     /* Staggered spin-up (10.10.1): spin the device up before talking to it. */
     if (Ctrl->Cap & AHCI_CAP_SSS)

@@ -48,6 +48,11 @@ PCSTR DiskShellWhy(NTSTATUS Status);
 BOOLEAN DiskShellRange(PCSTR Command, PDISK_SHELL Disk, PCSTR LbaText, PCSTR CountText,
                        ULONG64 *Lba, ULONG64 *Count);
 PCSTR DiskShellModeName(ULONG Mode);
+/* cmd_ahci.c: the controller FDO \Device\Ahci<Ctrl> (an error line for
+ * Command on failure), and an IOCTL on it. */
+NTSTATUS AhciShellOpen(PCSTR Command, ULONG Ctrl, PHANDLE Handle);
+NTSTATUS AhciShellIoctl(HANDLE Handle, ULONG Code, PVOID In, ULONG InLength, PVOID Out,
+                        ULONG OutLength);
 /* bench raw=1 (cmd_disk_rawbench.c): the AHCI port's own polled loop. */
 INT DiskShellRawBench(PDISK_SHELL Disk, PCSTR RwText, BOOLEAN Write, BOOLEAN Random, ULONG64 Bs,
                       ULONG64 Qd, ULONG64 Seconds);

@@ -162,6 +162,7 @@ static void test_prdt_limits(void **state)
     setup_port(FALSE);
     /* Above 4 GiB on an HBA without S64A: refused, nothing issued. */
     ctrl.Cap &= ~AHCI_CAP_S64A;
+    port.DmaLimit = AHCI_DMA_LIMIT_32BIT;   /* what AhciPortInit derives from CAP */
     PFN_NUMBER high[] = { 0x100000 };
     AHCI_SIM_REQ *r = AhciSimRequest(FAKE_VA(0), 4096, high, 1);
     AhciSimCdbRw(r, SCSIOP_READ, 0, 8);
@@ -173,6 +174,7 @@ static void test_prdt_limits(void **state)
 
     /* Odd buffer address: PRD entries must be word aligned. */
     ctrl.Cap |= AHCI_CAP_S64A;
+    port.DmaLimit = ~0ull;
     PFN_NUMBER p[] = { 0x100, 0x101 };
     r = AhciSimRequest(FAKE_VA(1), 512, p, 2);
     AhciSimCdbRw(r, SCSIOP_READ, 0, 1);
@@ -501,6 +503,7 @@ static void test_bounce_above_4g(void **state)
 
     setup_port(TRUE);
     ctrl.Cap &= ~AHCI_CAP_S64A;
+    port.DmaLimit = AHCI_DMA_LIMIT_32BIT;   /* what AhciPortInit derives from CAP */
     assert_int_equal(AhciBounceAllocate(&port), STATUS_SUCCESS);
     assert_int_equal(contig_highest, 0xFFFFFFFFull);
     assert_int_equal(contig_bytes, AHCI_BOUNCE_BYTES);
@@ -605,6 +608,7 @@ static void test_bounce_slot_reuse_and_errors(void **state)
 
     setup_port(FALSE);
     ctrl.Cap &= ~AHCI_CAP_S64A;
+    port.DmaLimit = AHCI_DMA_LIMIT_32BIT;   /* what AhciPortInit derives from CAP */
     assert_int_equal(AhciBounceAllocate(&port), STATUS_SUCCESS);
 
     memset(rbuf, 0, 4096);
