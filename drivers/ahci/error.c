@@ -241,7 +241,15 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
             tag = AhciReadNcqErrorLog(Port, &sts, &err);
             AhciPortStopEngine(Port);
         }
-        if (tag < 0 && AhciNcqFailed(Port))
+        /* Unexplained only when no single command can be blamed: a
+         * failure the log page names, or the only command out (as during
+         * isolation), is that command's (a bad sector), not NCQ's -- and it
+         * explains the failure that started the isolation, so the count
+         * starts over.  Otherwise a disk with one bad sector would lose NCQ
+         * after its second read of it. */
+        if (tag >= 0 || AhciOneBit(ncq & sent))
+            Port->NcqFailures = 0;
+        else if (AhciNcqFailed(Port))
             ncqOff = TRUE;
         /* Without it only a COMRESET ends the error state (QEMU otherwise
          * repeats ERR in the D2H FIS of the next NCQ command it accepts)
