@@ -14,5 +14,6 @@
 #include <wdm/io.h>
 #include <wdm/ob.h>
 #include <wdm/cm.h>
+#include <wdm/port.h>
 
 #endif
