@@ -188,6 +188,10 @@ ULONG KbdXlatKey(PKBD_XLAT X, const KEYBOARD_INPUT_DATA *In, PUCHAR Out)
             if (u < 0x40 || u > 0x5F)
                 return 0;
             c = (UCHAR)(u - 0x40);
+            /* Ctrl-[ is ESC: alone it would swallow the next two keys as
+             * an escape sequence (found by fuzz_kbd), as the Esc key would. */
+            if (c == ESC)
+                return 0;
         }
     }
     if (c == 0)

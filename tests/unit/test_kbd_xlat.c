@@ -105,6 +105,9 @@ static void test_control_keys(void **state)
     Key(CTRL, 0); Tap(0x1E, 0); Tap(0x12, 0); Tap(0x02, 0); Key(CTRL, KEY_BREAK);
     assert_memory_equal(Out, "\x03\x15\x01\x05", 5);            /* Ctrl-1 gives nothing */
     Reset("us");
+    Key(CTRL, 0); Tap(0x1A, 0); Tap(0x2B, 0); Key(CTRL, KEY_BREAK);   /* Ctrl-[ (ESC), Ctrl-\ */
+    assert_string_equal(Out, "\x1c");
+    Reset("us");
     Tap(0x1C, 0); Tap(0x0E, 0); Tap(0x1C, KEY_E0); Tap(0x0F, 0);
     assert_string_equal(Out, "\r\x7f\r\t");
     Reset("us");
