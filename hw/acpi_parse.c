@@ -238,6 +238,13 @@ VOID HalpAcpiParseFadt(const UCHAR *Table, ULONG Length, HAL_ACPI_INFO *Info)
     ULONG flags = FADT_HAS(Length, ACPI_FADT_OFF_FLAGS, 4) ? HalpRead32(Table + ACPI_FADT_OFF_FLAGS) : 0;
 
     Info->HaveFadt = TRUE;
+    /* IAPC_BOOT_ARCH was reserved before FADT revision 3 (ACPI 2.0): an
+     * older table says nothing about an 8042 (Linux reads it the same). */
+    if (Table[ACPI_HDR_OFF_REVISION] >= ACPI_FADT_REV_BOOT_ARCH &&
+        FADT_HAS(Length, ACPI_FADT_OFF_IAPC_BOOT_ARCH, 2)) {
+        Info->HaveBootArch = TRUE;
+        Info->BootArch = HalpRead16(Table + ACPI_FADT_OFF_IAPC_BOOT_ARCH);
+    }
     if (FADT_HAS(Length, ACPI_FADT_OFF_SCI_INT, 2))
         Info->SciInterrupt = HalpRead16(Table + ACPI_FADT_OFF_SCI_INT);
     if (FADT_HAS(Length, ACPI_FADT_OFF_DSDT, 4))

@@ -24,6 +24,8 @@
 #   --smp N               CPUs (default: 1)
 #   --serial ARG          QEMU -serial argument (default: stdio with the monitor
 #                         muxed, Ctrl-A X quits), e.g. unix:/tmp/s.sock,server=on,wait=off
+#   --monitor PATH        also a human monitor on unix socket PATH (tests type on the
+#                         PS/2 keyboard with sendkey and take screendumps through it)
 #   --reboot              a guest reset restarts the machine (default: QEMU ends,
 #                         -no-reboot), as on a real PC; tools/qemu-pty-target.py
 #   --display             show a window instead of running headless
@@ -43,7 +45,7 @@ OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 IMAGE=build/ntstor.img
 BOOT_SNAPSHOT=0
 USB=0 AHCI2=0 DISPLAY_WINDOW=0 DRY_RUN=0 GDB=0 REBOOT=0
-MEM=512M SMP=1 SERIAL=stdio ACCEL=tcg OVMF_LOG=
+MEM=512M SMP=1 SERIAL=stdio ACCEL=tcg OVMF_LOG= MONITOR=
 DISKS=() CDROMS=() EXTRA=()
 
 need_arg() { [ $# -ge 2 ] || die "$1 needs an argument"; }
@@ -58,6 +60,7 @@ while [ $# -gt 0 ]; do
     --mem)      need_arg "$@"; MEM=$2; shift ;;
     --smp)      need_arg "$@"; SMP=$2; shift ;;
     --serial)   need_arg "$@"; SERIAL=$2; shift ;;
+    --monitor)  need_arg "$@"; MONITOR=$2; shift ;;
     --reboot)   REBOOT=1 ;;
     --display)  DISPLAY_WINDOW=1 ;;
     --ovmf-log) need_arg "$@"; OVMF_LOG=$2; shift ;;
@@ -96,6 +99,7 @@ else
     ARGS+=(-display none)
     [ "$SERIAL" = stdio ] && ARGS+=(-serial mon:stdio) || ARGS+=(-serial "$SERIAL")
 fi
+[ -z "$MONITOR" ] || ARGS+=(-monitor "unix:$(qesc "$MONITOR"),server=on,wait=off")
 [ -z "$OVMF_LOG" ] || ARGS+=(-debugcon "file:$OVMF_LOG" -global isa-debugcon.iobase=0x402)
 [ $GDB = 0 ] || ARGS+=(-s -S)
 

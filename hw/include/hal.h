@@ -93,6 +93,8 @@ typedef struct _HAL_ACPI_INFO {
     ULONG PmTimerBlock;         /* I/O port, 0 if none */
     BOOLEAN PmTimer32Bit;
     USHORT SciInterrupt;
+    BOOLEAN HaveBootArch;       /* FADT revision >= 3 and long enough: BootArch is meaningful */
+    USHORT BootArch;            /* IAPC_BOOT_ARCH (ACPI_BOOT_ARCH_*) */
     BOOLEAN HaveS5;             /* \_S5 found in the DSDT */
     UCHAR SlpTypA, SlpTypB;
     BOOLEAN HaveResetReg;

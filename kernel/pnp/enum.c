@@ -180,6 +180,7 @@ NTSTATUS PnpStartNodeWithService(PDEVICE_NODE Node, PCSTR Service)
         return Node->LastStatus;
     }
     Node->FunctionDriver = driver;
+    PnpAddUpperFilters(Node, Service);
     PnpSetState(Node, DeviceNodeDriversAdded);
 
     status = PnpAssignResources(Node);
@@ -439,13 +440,13 @@ VOID PnpInitSystem(VOID)
     root->State = DeviceNodeStarted;
     PnpRootNode = root;
 
-    if (NT_SUCCESS(PnpPciEnumerate(root))) {
-        /* IDs of every function first, so the log lists the whole bus
-         * before drivers start talking. */
-        PnpQueryTreeIds(root);
-        for (PDEVICE_NODE n = root->Child; n; n = n->Sibling)
-            PnpConfigureSubtree(n);
-    }
+    (VOID)PnpPciEnumerate(root);        /* failures are logged; legacy devices still come */
+    (VOID)PnpLegacyEnumerate(root);
+    /* IDs of every device first, so the log lists the whole tree before
+     * drivers start talking. */
+    PnpQueryTreeIds(root);
+    for (PDEVICE_NODE n = root->Child; n; n = n->Sibling)
+        PnpConfigureSubtree(n);
     PnpLoadRemainingBootDrivers();
     PnpLeave();
 
