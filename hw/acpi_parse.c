@@ -240,8 +240,8 @@ VOID HalpAcpiParseFadt(const UCHAR *Table, ULONG Length, HAL_ACPI_INFO *Info)
     Info->HaveFadt = TRUE;
     /* IAPC_BOOT_ARCH was reserved before FADT revision 3 (ACPI 2.0): an
      * older table says nothing about an 8042 (Linux reads it the same). */
-    if (Table[ACPI_HDR_OFF_REVISION] >= ACPI_FADT_REV_BOOT_ARCH &&
-        FADT_HAS(Length, ACPI_FADT_OFF_IAPC_BOOT_ARCH, 2)) {
+    if (FADT_HAS(Length, ACPI_FADT_OFF_IAPC_BOOT_ARCH, 2) &&
+        Table[ACPI_HDR_OFF_REVISION] >= ACPI_FADT_REV_BOOT_ARCH) {
         Info->HaveBootArch = TRUE;
         Info->BootArch = HalpRead16(Table + ACPI_FADT_OFF_IAPC_BOOT_ARCH);
     }
