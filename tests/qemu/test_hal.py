@@ -1,7 +1,8 @@
 """The hardware layer on QEMU: what `acpi` and `pci` report on q35 (ECAM,
 HPET) and on the older i440fx machine (port 0xCF8 config access, ACPI 1.0
 sized FADT, no MCFG), the PM timer when there is no HPET, and the
-power-off/reset ladders.  Values are QEMU 7.x + OVMF's."""
+power-off/reset ladders, and PCI root buses other than bus 0 (QEMU's PCI
+expander bridges).  Values are QEMU 7.x + OVMF's."""
 import re
 
 from ntstor import Machine
@@ -78,3 +79,55 @@ def test_reboot_resets_the_machine():
         m.child.sendline("reboot")
         m.expect(r"power: reset through FADT RESET_REG io:0xcf9")
         assert m.wait_exit() == 0
+
+
+def _root_bus_disk(machine_args, tmp_path, log_name):
+    """Boots with a second AHCI controller on an expander bridge's root bus
+    0x80 and returns (pci rows, disk rows, log text)."""
+    img = tmp_path / "pxb.img"
+    with open(img, "wb") as f:
+        f.truncate(16 << 20)
+    args = ["--"] + machine_args(str(img))
+    with Machine(args, log_name=log_name) as m:
+        pci = m.lines("pci", "pci")[1:]
+        disks = m.lines("disks", "disk")
+        log = m.cmd("log")
+        assert m.poweroff() == 0
+    return pci, disks, log
+
+
+def test_ahci_on_pxb_pcie_root_bus_is_found(tmp_path):
+    """q35 with a pxb-pcie (root bus 0x80), a root port, and an AHCI card
+    behind it: no bridge on bus 0 leads there, so only the scan of every
+    bus of the MCFG segment finds the card."""
+    def args(img):
+        return ["-device", "pxb-pcie,id=pxb1,bus_nr=0x80,bus=pcie.0",
+                "-device", "pcie-root-port,id=rp1,bus=pxb1,chassis=1",
+                "-device", "ahci,id=ahcix,bus=rp1",
+                "-drive", "if=none,id=pxbdisk,format=raw,file=" + img,
+                "-device", "ide-hd,drive=pxbdisk,bus=ahcix.0,serial=PXBDISK"]
+    pci, disks, log = _root_bus_disk(args, tmp_path, "hal_pxb_pcie")
+    assert "pci: segment 0 bus 80 is a root bus" in log, log
+    ahci = [f for f in pci if f["class"] == "01:06:01"]
+    assert {f["bdf"] for f in ahci} == {"00:1f.2", "81:00.0"}, pci
+    pxb_disk = [d for d in disks if d["serial"] == "PXBDISK"]
+    assert len(pxb_disk) == 1 and pxb_disk[0]["ctrl"] == "1", disks
+    assert pxb_disk[0]["sectors"] == str((16 << 20) // 512)
+
+
+def test_ahci_on_pxb_root_bus_is_found_on_i440fx(tmp_path):
+    """The same on the pc machine (pxb, no MCFG): the buses are probed
+    through port 0xCF8."""
+    def args(img):
+        return ["-machine", "pc",
+                "-device", "pxb,id=pxb1,bus_nr=0x80,bus=pci.0",
+                "-device", "ahci,id=ahcix,bus=pxb1,addr=0x3",
+                "-drive", "if=none,id=pxbdisk,format=raw,file=" + img,
+                "-device", "ide-hd,drive=pxbdisk,bus=ahcix.0,serial=PXBDISK"]
+    pci, disks, log = _root_bus_disk(args, tmp_path, "hal_pxb_i440fx")
+    assert "pci: segment 0 bus 80 is a root bus" in log, log
+    ahci = [f for f in pci if f["class"] == "01:06:01"]
+    # QEMU's pxb puts its own PCI-to-PCI bridge on bus 0x80, the card behind it.
+    assert [f["bdf"] for f in ahci if f["bus"] != "0"] == ["81:03.0"], pci
+    pxb_disk = [d for d in disks if d["serial"] == "PXBDISK"]
+    assert len(pxb_disk) == 1, disks
