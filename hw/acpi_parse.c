@@ -105,6 +105,16 @@ static const UCHAR *HalpMapTable(const HALP_ACPI_ACCESS *Access, ULONG64 Phys,
     return table;
 }
 
+/* An enabled processor entry: counted, its APIC id kept for parking. */
+static VOID HalpRecordCpu(HAL_ACPI_INFO *Info, ULONG ApicId)
+{
+    Info->CpuCount++;
+    if (Info->ApicIdCount < HAL_MAX_CPUS)
+        Info->ApicIds[Info->ApicIdCount++] = ApicId;
+    else if (Info->CpuCount == HAL_MAX_CPUS + 1)
+        DbgPrint("acpi: more than %u CPUs, the rest are not parked\n", HAL_MAX_CPUS);
+}
+
 VOID HalpAcpiParseMadt(const UCHAR *Table, ULONG Length, HAL_ACPI_INFO *Info)
 {
     ULONG p = ACPI_MADT_OFF_ENTRIES;
@@ -129,14 +139,14 @@ VOID HalpAcpiParseMadt(const UCHAR *Table, ULONG Length, HAL_ACPI_INFO *Info)
                 break;
             Info->ProcessorEntries++;
             if (HalpRead32(e + 4) & ACPI_MADT_LAPIC_ENABLED)
-                Info->CpuCount++;
+                HalpRecordCpu(Info, e[3]);      /* 5.2.12.2: APIC ID at byte 3 */
             break;
         case ACPI_MADT_LOCAL_X2APIC:
             if (len < 16)
                 break;
             Info->ProcessorEntries++;
             if (HalpRead32(e + 8) & ACPI_MADT_LAPIC_ENABLED)
-                Info->CpuCount++;
+                HalpRecordCpu(Info, HalpRead32(e + 4));     /* 5.2.12.12 */
             break;
         case ACPI_MADT_IO_APIC:
             if (len < 12)

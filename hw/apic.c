@@ -12,6 +12,13 @@ static ULONG HalpApicId;
 static ULONG64 HalpLapicTimerHz;        /* timer input after the divide-by-16 */
 
 #define HALP_LAPIC_CALIBRATION_US 10000u    /* 10 ms against HPET/PM timer */
+/* Reads of the xAPIC ICR waiting for Send Pending to clear (SDM 10.6.1).
+ * The SDM gives no figure; a register read takes at least ~100 ns, so
+ * this bounds the wait at >= 10 ms, far beyond the few microseconds a
+ * delivery takes. */
+#define HALP_ICR_IDLE_READS 100000u
+
+static ULONG HalpParkedCpus;
 
 static ULONG HalpLapicRead(ULONG Reg)
 {
@@ -69,6 +76,67 @@ static BOOLEAN HalpLapicEnable(VOID)
     return TRUE;
 }
 
+/* Sends an INIT IPI to the local APIC ApicId (SDM 10.6.1: delivery mode
+ * INIT, level assert, edge, physical destination, no shorthand).  FALSE
+ * when the id cannot be addressed or the xAPIC never reported the IPI
+ * sent. */
+static BOOLEAN HalpSendInit(ULONG ApicId)
+{
+    ULONG low = APIC_ICR_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT;
+
+    if (HalpX2Apic) {
+        /* SDM 10.12.9: one 64-bit write, the 32-bit x2APIC id in 63:32;
+         * there is no Send Pending bit to wait for. */
+        __wrmsr(X2APIC_MSR_BASE + (APIC_REG_ICR_LOW >> 4), ((ULONG64)ApicId << 32) | low);
+        return TRUE;
+    }
+    if (ApicId > APIC_XAPIC_MAX_ID)
+        return FALSE;   /* an x2APIC id: unreachable while we are in xAPIC mode */
+    HalpLapicWrite(APIC_REG_ICR_HIGH, ApicId << APIC_ICR_XAPIC_DEST_SHIFT);
+    HalpLapicWrite(APIC_REG_ICR_LOW, low);      /* the low write sends it */
+    for (ULONG i = 0; i < HALP_ICR_IDLE_READS; i++) {
+        if (!(HalpLapicRead(APIC_REG_ICR_LOW) & APIC_ICR_SEND_PENDING))
+            return TRUE;
+        _mm_pause();
+    }
+    return FALSE;
+}
+
+/* The firmware leaves the application processors in a loop of its own
+ * after ExitBootServices (edk2 MpInitLib's "AP loop": hlt, mwait or a
+ * spin, the firmware's choice); under TCG a spinning vCPU takes a host
+ * core.  INIT puts each one in wait-for-SIPI (SDM 8.4.1, 10.4.7.3), where
+ * it executes nothing and stays until an INIT-SIPI-SIPI starts it, which
+ * is what bringing up more CPUs will do anyway.  Only the MADT's enabled
+ * processors are addressed, one by one, so every IPI goes to a CPU that
+ * exists. */
+static VOID HalpParkApplicationProcessors(VOID)
+{
+    const HAL_ACPI_INFO *acpi = HalGetAcpiInfo();
+    ULONG failed = 0;
+
+    for (ULONG i = 0; i < acpi->ApicIdCount; i++) {
+        ULONG id = acpi->ApicIds[i];
+        if (id == HalpApicId)
+            continue;
+        if (HalpSendInit(id)) {
+            HalpParkedCpus++;
+        } else {
+            failed++;
+            DbgPrint("apic: cannot park CPU with APIC id %u (%s)\n", id,
+                     id > APIC_XAPIC_MAX_ID && !HalpX2Apic ? "x2APIC id in xAPIC mode"
+                                                           : "INIT IPI not sent");
+        }
+    }
+    DbgPrint("apic: cpus=%u parked=%u (INIT IPI, waiting for SIPI)%s\n", acpi->CpuCount,
+             HalpParkedCpus, failed ? "; the others keep running firmware code" : "");
+}
+
+ULONG HalQueryParkedProcessors(VOID)
+{
+    return HalpParkedCpus;
+}
+
 VOID HalInitInterrupts(VOID)
 {
     HalpDisablePic();
@@ -90,6 +158,7 @@ VOID HalInitInterrupts(VOID)
     DbgPrint("apic: %s id %u version 0x%x, spurious vector 0x%x\n",
              HalpX2Apic ? "x2APIC" : "xAPIC", HalpApicId,
              HalpLapicRead(APIC_REG_VERSION) & 0xFF, APIC_SPURIOUS_VECTOR);
+    HalpParkApplicationProcessors();
     HalpInitIoApics();
 }
 

@@ -54,6 +54,7 @@ BOOLEAN HalFbPresent(VOID);
 #define HAL_MAX_IOAPICS 8
 #define HAL_MAX_OVERRIDES 16
 #define HAL_MAX_ECAM 4
+#define HAL_MAX_CPUS 256
 
 typedef struct _HAL_IOAPIC_INFO { UCHAR Id; ULONG64 Address; ULONG GsiBase; } HAL_IOAPIC_INFO;
 /* MADT interrupt source override: ISA IRQ Source -> Gsi with polarity/trigger
@@ -109,6 +110,8 @@ typedef struct _HAL_ACPI_INFO {
     BOOLEAN UsingXsdt;
     ULONG64 DsdtAddress;
     ULONG ProcessorEntries;     /* LAPIC/x2APIC entries, enabled or not */
+    ULONG ApicIds[HAL_MAX_CPUS];    /* local APIC ids of the enabled CPUs, MADT order */
+    ULONG ApicIdCount;              /* <= CpuCount: the ids past HAL_MAX_CPUS are dropped */
 } HAL_ACPI_INFO;
 
 /* Parses all tables reachable from the RSDP, validating checksums; a table
@@ -161,6 +164,9 @@ ULONG HalIsaIrqToGsi(UCHAR Irq);
 /* The GSI for a PCI function's INTx pin, from the interrupt line firmware
  * programmed (and the MADT overrides).  0xFFFFFFFF if unknown. */
 ULONG HalPciInterruptGsi(const HAL_PCI_FUNCTION *Function);
+/* Application processors: how many the MADT lists besides this one and
+ * how many HalInitInterrupts parked with an INIT IPI. */
+ULONG HalQueryParkedProcessors(VOID);
 /* MSI message for Vector to this CPU (Intel SDM 10.11). */
 VOID HalComposeMsi(ULONG Vector, PULONG64 Address, PULONG Data);
 /* One-shot/periodic LAPIC timer on Vector, period in microseconds. */

@@ -131,3 +131,26 @@ def test_ahci_on_pxb_root_bus_is_found_on_i440fx(tmp_path):
     assert [f["bdf"] for f in ahci if f["bus"] != "0"] == ["81:03.0"], pci
     pxb_disk = [d for d in disks if d["serial"] == "PXBDISK"]
     assert len(pxb_disk) == 1, disks
+
+
+def test_smp4_parks_application_processors(tmp_path):
+    """-smp 4: the three APs are sent INIT (wait-for-SIPI) instead of being
+    left in the firmware's loop, the boot line comes, and bench runs.  How
+    much host CPU that saves is not timed here (no timed tests); `make
+    bench`-style figures with --smp 1 and 4 are in the commit log."""
+    with Machine(["--smp", "4", "--disk", "null:size=67108864"], log_name="hal_smp4") as m:
+        assert m.boot is not None
+        a = m.one("acpi", "acpi")
+        assert a["cpus"] == "4" and a["parked"] == "3", a
+        assert "apic: cpus=4 parked=3" in m.cmd("log")
+        disk = [d for d in m.lines("disks", "disk") if d["port"] == "1"]
+        assert disk, "no null-co disk on port 1"
+        b = m.one("bench disk=%s rw=randread bs=4096 qd=1 seconds=1 mode=poll" % disk[0]["n"],
+                  "bench")
+        assert int(b["ios"]) > 0
+        assert m.poweroff() == 0
+
+
+def test_smp1_parks_nothing(machine):
+    a = machine.one("acpi", "acpi")
+    assert a["cpus"] == "1" and a["parked"] == "0", a

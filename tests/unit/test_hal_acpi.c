@@ -347,6 +347,10 @@ static void test_madt_entries(void **state)
     assert_int_equal(info.LocalApicAddress, 0x1FEE00000ull);
     assert_int_equal(info.CpuCount, 2);
     assert_int_equal(info.ProcessorEntries, 3);
+    /* the enabled CPUs' APIC ids, kept for parking: the disabled LAPIC
+     * entry is not among them, the x2APIC id keeps all 32 bits */
+    assert_int_equal(info.ApicIdCount, 2);
+    assert_int_equal(info.ApicIds[1], 300);
     assert_int_equal(info.IoApicCount, 1);
 
     /* an entry whose length runs past the table */
