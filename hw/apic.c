@@ -11,7 +11,7 @@ static BOOLEAN HalpX2Apic;
 static ULONG HalpApicId;
 static ULONG64 HalpLapicTimerHz;        /* timer input after the divide-by-16 */
 
-#define HALP_LAPIC_CALIBRATION_US 10000u    /* 10 ms against HPET/PM timer */
+#define HALP_LAPIC_CALIBRATION_US 10000u    /* 10 ms of the calibrated TSC */
 /* Reads of the xAPIC ICR waiting for Send Pending to clear (SDM 10.6.1).
  * The SDM gives no figure; a register read takes at least ~100 ns, so
  * this bounds the wait at >= 10 ms, far beyond the few microseconds a
@@ -189,23 +189,23 @@ BOOLEAN HalIsX2Apic(VOID)
     return HalpX2Apic;
 }
 
-/* Counts timer ticks (after divide-by-16) over a known interval: the
- * platform timer if any, else the calibrated TSC. */
+/* Counts timer ticks (after divide-by-16) over HALP_LAPIC_CALIBRATION_US
+ * of the TSC, which KeInitTime has calibrated from the best clock there is
+ * (its source is in the log and in `timers`), so the clock interrupt and
+ * the timestamps share one reference. */
 static ULONG64 HalpCalibrateLapicTimer(VOID)
 {
     ULONG64 tscHz = KeQueryTscFrequency(), t0;
     ULONG elapsedTicks;
 
+    if (!tscHz)
+        return 0;
     HalpLapicWrite(APIC_REG_TIMER_DIVIDE, APIC_TIMER_DIVIDE_16);
     HalpLapicWrite(APIC_REG_LVT_TIMER, APIC_LVT_MASKED);
     HalpLapicWrite(APIC_REG_TIMER_INITIAL, 0xFFFFFFFFu);
-    if (!HalCalibrationStall(HALP_LAPIC_CALIBRATION_US, NULL)) {
-        if (!tscHz)
-            return 0;
-        t0 = HalpReadTsc();
-        while (HalpReadTsc() - t0 < tscHz / (1000000u / HALP_LAPIC_CALIBRATION_US))
-            _mm_pause();
-    }
+    t0 = HalpReadTsc();
+    while (HalpReadTsc() - t0 < tscHz / (1000000u / HALP_LAPIC_CALIBRATION_US))
+        _mm_pause();
     elapsedTicks = 0xFFFFFFFFu - HalpLapicRead(APIC_REG_TIMER_CURRENT);
     HalpLapicWrite(APIC_REG_TIMER_INITIAL, 0);
     return (ULONG64)elapsedTicks * (1000000u / HALP_LAPIC_CALIBRATION_US);
@@ -222,7 +222,7 @@ VOID HalStartPeriodicTimer(ULONG Vector, ULONG PeriodUs)
     if (!HalpLapicTimerHz) {
         HalpLapicTimerHz = HalpCalibrateLapicTimer();
         if (!HalpLapicTimerHz) {
-            DbgPrint("apic: timer calibration failed (no platform timer, no TSC rate)\n");
+            DbgPrint("apic: timer calibration failed (no TSC rate)\n");
             return;
         }
         DbgPrint("apic: timer %llu Hz after divide-by-16\n", (unsigned long long)HalpLapicTimerHz);

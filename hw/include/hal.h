@@ -172,9 +172,13 @@ VOID HalComposeMsi(ULONG Vector, PULONG64 Address, PULONG Data);
 /* One-shot/periodic LAPIC timer on Vector, period in microseconds. */
 VOID HalStartPeriodicTimer(ULONG Vector, ULONG PeriodUs);
 
-/* ---- platform timers (hw/hpet.c, hw/pmtimer.c) ---- */
-/* Busy-waits Us microseconds using the HPET or the ACPI PM timer; used only
- * to calibrate the TSC.  FALSE if neither timer exists. */
+/* ---- platform timers (hw/hpet.c, hw/pmtimer.c, hw/pit.c) ---- */
+typedef enum _HAL_CLOCK { HalClockHpet, HalClockPmTimer, HalClockPit } HAL_CLOCK;
+/* Busy-waits Us microseconds against Clock, the TSC delta over the wait
+ * out; used only to calibrate the TSC.  FALSE if that clock is absent or
+ * does not count.  The PIT accepts 1 us..27 ms. */
+BOOLEAN HalCalibrationStallWith(HAL_CLOCK Clock, ULONG Us, PULONG64 TscDelta);
+/* The same against the HPET, else the ACPI PM timer. */
 BOOLEAN HalCalibrationStall(ULONG Us, PULONG64 TscDelta);
 
 /* ---- power (hw/power.c) ---- */

@@ -40,6 +40,9 @@ ULONG64 KeQueryVectorCount(ULONG Vector, PULONG64 Unclaimed);
 ULONG64 KeQueryTimeUs(VOID);
 /* TSC ticks per second as calibrated. */
 ULONG64 KeQueryTscFrequency(VOID);
+/* What calibrated the TSC: hpet, pmtimer, cpuid15, pit, cpuid16, guess
+ * (1 GHz assumed), or uncalibrated (before KeInitTime). */
+PCSTR KeQueryTscSource(VOID);
 ULONG64 KeReadTsc(VOID);
 /* TSC at kernel entry, for the boot-time line. */
 extern ULONG64 KeBootTsc;

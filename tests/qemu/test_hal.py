@@ -5,7 +5,7 @@ power-off/reset ladders, and PCI root buses other than bus 0 (QEMU's PCI
 expander bridges).  Values are QEMU 7.x + OVMF's."""
 import re
 
-from ntstor import Machine
+from ntstor import Machine, make_image
 
 
 def test_q35_acpi_facts(machine):
@@ -65,12 +65,41 @@ def test_i440fx_uses_port_config_access():
         assert m.poweroff() == 0
 
 
-def test_pm_timer_calibrates_without_hpet():
-    with Machine(["--", "-machine", "hpet=off"], log_name="hal_nohpet") as m:
+def test_hpet_calibrates_the_tsc(machine):
+    t = machine.one("timers", "timers")
+    assert t["source"] == "hpet", t
+    assert "ke: TSC %s." % (int(t["tsc_hz"]) // 1000000) in machine.cmd("log")
+
+
+def test_pm_timer_calibrates_without_hpet_or_cpuid_rate():
+    # qemu64 has no CPUID 15h/16h (as no AMD CPU has), so with the HPET off
+    # only the PM timer stands between the TSC and the PIT.
+    with Machine(["--", "-machine", "hpet=off", "-cpu", "qemu64"], log_name="hal_nohpet") as m:
         assert m.one("acpi", "acpi")["hpet"] == "0x0"
-        out = m.cmd("log")
-        assert "TSC" in out and "(platform timer)" in out, out
+        assert m.one("timers", "timers")["source"] == "pmtimer"
+        assert "(source=pmtimer)" in m.cmd("log")
         assert m.poweroff() == 0
+
+
+def test_pit_calibrates_when_told(tmp_path):
+    """calibrate=pit on the kernel command line (\\ntstor\\cmdline) puts
+    the 8254 first, as on a machine with no HPET, no PM timer and no CPUID
+    rate.  Its figure must agree with the HPET's: under TCG the TSC is the
+    host's, the same in every boot."""
+    with Machine(log_name="hal_tsc_hpet") as m:
+        ref = m.one("timers", "timers")
+        assert m.poweroff() == 0
+    assert ref["source"] == "hpet", ref
+    img = make_image(str(tmp_path / "pit.img"), cmdline="calibrate=pit")
+    with Machine(["--", "-machine", "hpet=off", "-cpu", "qemu64"], image=img,
+                 log_name="hal_tsc_pit") as m:
+        t = m.one("timers", "timers")
+        log = m.cmd("log")
+        assert m.poweroff() == 0
+    assert "command line: calibrate=pit" in log, log
+    assert t["source"] == "pit", t
+    ratio = int(t["tsc_hz"]) / int(ref["tsc_hz"])
+    assert 0.97 < ratio < 1.03, (t, ref)
 
 
 def test_reboot_resets_the_machine():
