@@ -43,6 +43,10 @@ ULONG64 KeQueryTscFrequency(VOID);
 /* What calibrated the TSC: hpet, pmtimer, cpuid15, pit, cpuid16, guess
  * (1 GHz assumed), or uncalibrated (before KeInitTime). */
 PCSTR KeQueryTscSource(VOID);
+/* FALSE until KeInitTime has set the TSC's rate: times read before are
+ * at an assumed 1 GHz (the log stamps its early lines 0 and mends them). */
+BOOLEAN KeIsTscCalibrated(VOID);
+ULONG64 KeTscToUs(ULONG64 TscTicks);    /* at the calibrated rate */
 ULONG64 KeReadTsc(VOID);
 /* TSC at kernel entry, for the boot-time line. */
 extern ULONG64 KeBootTsc;

@@ -69,6 +69,18 @@ static ULONG64 KiTscSinceBoot(VOID)
     return KeReadTsc() - KeBootTsc;
 }
 
+BOOLEAN KeIsTscCalibrated(VOID)
+{
+    return KiTscCalibrated;
+}
+
+ULONG64 KeTscToUs(ULONG64 TscTicks)
+{
+    if (!KiTscToUsScale)
+        KiSetTscFrequency(KI_FALLBACK_TSC_HZ);
+    return KiScale(TscTicks, KiTscToUsScale, KI_SCALE_SHIFT);
+}
+
 ULONG64 KeQueryTscFrequency(VOID)
 {
     return KiTscFrequency;

@@ -183,3 +183,18 @@ def test_smp4_parks_application_processors(tmp_path):
 def test_smp1_parks_nothing(machine):
     a = machine.one("acpi", "acpi")
     assert a["cpus"] == "1" and a["parked"] == "0", a
+
+
+def test_log_timestamps_never_go_backwards(machine):
+    """Lines logged before the TSC was calibrated used to carry times at an
+    assumed 1 GHz, so the first calibrated stamp jumped backwards.  `log`
+    now shows every line in order, the early ones mended to real times."""
+    out = machine.cmd("log")
+    stamps = [(float(mt.group(1)), l) for l in out.splitlines()
+              for mt in [re.match(r"^\[\s*(\d+\.\d{6})\] ", l)] if mt]
+    tsc = [i for i, (_, l) in enumerate(stamps) if "ke: TSC" in l]
+    assert tsc and tsc[0] > 3, stamps[:20]
+    for (a, la), (b, lb) in zip(stamps, stamps[1:]):
+        assert b >= a, "log went backwards:\n%s\n%s" % (la, lb)
+    # the early lines were mended, not left at 0
+    assert stamps[tsc[0] - 1][0] > 0, stamps[:tsc[0] + 1]
