@@ -297,6 +297,16 @@ VOID HalpAcpiParseHpet(const UCHAR *Table, ULONG Length, HAL_ACPI_INFO *Info)
     Info->HpetAddress = HalpRead64(gas + ACPI_GAS_OFF_ADDRESS);
 }
 
+/* QEMU builds its ACPI tables itself (hw/acpi/aml-build.c) with OEM ID
+ * "BOCHS " and OEM table ID "BXPC" plus padding or the signature, for
+ * OVMF and SeaBIOS alike; firmware of real boards writes its own vendor.
+ * Only the checksummed FADT counts. */
+static BOOLEAN HalpTablesAreQemus(const UCHAR *Fadt)
+{
+    return RtlEqualMemory(Fadt + ACPI_HDR_OFF_OEMID, "BOCHS ", 6) &&
+           RtlEqualMemory(Fadt + ACPI_HDR_OFF_OEM_TABLE_ID, "BXPC", 4);
+}
+
 /* Dispatches one table found in the root table. */
 static VOID HalpParseTable(const HALP_ACPI_ACCESS *Access, ULONG64 Phys, HAL_ACPI_INFO *Info)
 {
@@ -305,6 +315,8 @@ static VOID HalpParseTable(const HALP_ACPI_ACCESS *Access, ULONG64 Phys, HAL_ACP
 
     if (!t)
         return;
+    if (HalpSignatureIs(t, ACPI_SIG_FADT) && !Info->HaveFadt)
+        Info->QemuTables = HalpTablesAreQemus(t);
     if (HalpSignatureIs(t, ACPI_SIG_MADT))
         HalpAcpiParseMadt(t, length, Info);
     else if (HalpSignatureIs(t, ACPI_SIG_MCFG))

@@ -110,6 +110,7 @@ typedef struct _HAL_ACPI_INFO {
     BOOLEAN UsingXsdt;
     ULONG64 DsdtAddress;
     ULONG ProcessorEntries;     /* LAPIC/x2APIC entries, enabled or not */
+    BOOLEAN QemuTables;         /* FADT from QEMU's table builder (OEM BOCHS/BXPC) */
     ULONG ApicIds[HAL_MAX_CPUS];    /* local APIC ids of the enabled CPUs, MADT order */
     ULONG ApicIdCount;              /* <= CpuCount: the ids past HAL_MAX_CPUS are dropped */
 } HAL_ACPI_INFO;
@@ -183,6 +184,7 @@ BOOLEAN HalCalibrationStall(ULONG Us, PULONG64 TscDelta);
 
 /* ---- power (hw/power.c) ---- */
 __attribute__((noreturn)) VOID HalPowerOff(VOID);  /* ACPI S5, then fallbacks */
+BOOLEAN HalIsQemu(VOID);   /* QEMU's ACPI tables and the CPUID hypervisor bit */
 __attribute__((noreturn)) VOID HalReboot(VOID);    /* FADT reset reg, 0xCF9, 8042, triple fault */
 
 #endif

@@ -18,6 +18,7 @@ def test_q35_acpi_facts(machine):
     assert a["s5"] == "0,0"                     # QEMU's \_S5 package
     assert a["reset"] == "io:0xcf9"
     assert a["pcat"] == "1"
+    assert a["qemu"] == "1"                     # BOCHS/BXPC tables + hypervisor bit
     tables = machine.lines("acpi", "acpi_table")
     sigs = {t["sig"] for t in tables}
     assert {"FACP", "APIC", "MCFG", "HPET", "DSDT"} <= sigs, tables
@@ -48,6 +49,32 @@ def test_log_shows_interrupt_and_timer_bringup(machine):
     assert re.search(r"apic: periodic timer vector 0x[0-9a-f]+ every \d+ us", out), out
 
 
+def test_hpet_calibrates_the_tsc(machine):
+    t = machine.one("timers", "timers")
+    assert t["source"] == "hpet", t
+    assert "ke: TSC %s." % (int(t["tsc_hz"]) // 1000000) in machine.cmd("log")
+
+
+def test_smp1_parks_nothing(machine):
+    a = machine.one("acpi", "acpi")
+    assert a["cpus"] == "1" and a["parked"] == "0", a
+
+
+def test_log_timestamps_never_go_backwards(machine):
+    """Lines logged before the TSC was calibrated used to carry times at an
+    assumed 1 GHz, so the first calibrated stamp jumped backwards.  `log`
+    now shows every line in order, the early ones mended to real times."""
+    out = machine.cmd("log")
+    stamps = [(float(mt.group(1)), l) for l in out.splitlines()
+              for mt in [re.match(r"^\[\s*(\d+\.\d{6})\] ", l)] if mt]
+    tsc = [i for i, (_, l) in enumerate(stamps) if "ke: TSC" in l]
+    assert tsc and tsc[0] > 3, stamps[:20]
+    for (a, la), (b, lb) in zip(stamps, stamps[1:]):
+        assert b >= a, "log went backwards:\n%s\n%s" % (la, lb)
+    # the early lines were mended, not left at 0
+    assert stamps[tsc[0] - 1][0] > 0, stamps[:tsc[0] + 1]
+
+
 def test_q35_poweroff_through_s5(machine):
     # Also frees the image for the machines below (QEMU locks it).
     machine.child.sendline("poweroff")
@@ -62,13 +89,8 @@ def test_i440fx_uses_port_config_access():
         assert any(r.get("id") == "8086:7010" for r in rows[1:]), rows   # PIIX3 IDE
         a = m.one("acpi", "acpi")
         assert a["ecam"] == "0x0" and a["pm1a"] == "0xb004" and a["s5"] == "0,0"
+        assert a["qemu"] == "1"
         assert m.poweroff() == 0
-
-
-def test_hpet_calibrates_the_tsc(machine):
-    t = machine.one("timers", "timers")
-    assert t["source"] == "hpet", t
-    assert "ke: TSC %s." % (int(t["tsc_hz"]) // 1000000) in machine.cmd("log")
 
 
 def test_pm_timer_calibrates_without_hpet_or_cpuid_rate():
@@ -178,23 +200,3 @@ def test_smp4_parks_application_processors(tmp_path):
                   "bench")
         assert int(b["ios"]) > 0
         assert m.poweroff() == 0
-
-
-def test_smp1_parks_nothing(machine):
-    a = machine.one("acpi", "acpi")
-    assert a["cpus"] == "1" and a["parked"] == "0", a
-
-
-def test_log_timestamps_never_go_backwards(machine):
-    """Lines logged before the TSC was calibrated used to carry times at an
-    assumed 1 GHz, so the first calibrated stamp jumped backwards.  `log`
-    now shows every line in order, the early ones mended to real times."""
-    out = machine.cmd("log")
-    stamps = [(float(mt.group(1)), l) for l in out.splitlines()
-              for mt in [re.match(r"^\[\s*(\d+\.\d{6})\] ", l)] if mt]
-    tsc = [i for i, (_, l) in enumerate(stamps) if "ke: TSC" in l]
-    assert tsc and tsc[0] > 3, stamps[:20]
-    for (a, la), (b, lb) in zip(stamps, stamps[1:]):
-        assert b >= a, "log went backwards:\n%s\n%s" % (la, lb)
-    # the early lines were mended, not left at 0
-    assert stamps[tsc[0] - 1][0] > 0, stamps[:tsc[0] + 1]

@@ -13,6 +13,7 @@
 
 #define CPUID_1_ECX_X2APIC      (1u << 21)
 #define CPUID_1_EDX_APIC        (1u << 9)
+#define CPUID_1_ECX_HYPERVISOR  (1u << 31)  /* set by hypervisors, 0 on hardware */
 
 #define APIC_REG_ID             0x020   /* xAPIC: id in bits 31:24 */
 #define APIC_REG_VERSION        0x030
