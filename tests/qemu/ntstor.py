@@ -20,9 +20,11 @@ from shellio import PROMPT, ROOT, Shell, parse_kv, unescape  # noqa: E402,F401
 BOOT_TIMEOUT = int(os.environ.get("NTSTOR_BOOT_TIMEOUT", "120"))
 
 
-def make_image(path, autorun=None, system_cfg=None):
-    """Builds a boot image with tools/mkimage.sh; autorun/system_cfg are text."""
+def make_image(path, autorun=None, system_cfg=None, cmdline=None):
+    """Builds a boot image with tools/mkimage.sh; autorun/system_cfg are text,
+    cmdline the kernel command line (\\ntstor\\cmdline)."""
     env = dict(os.environ)
+    env["CMDLINE"] = cmdline or ""
     tmp = []
     for key, text in (("AUTORUN", autorun), ("SYSTEM_CFG", system_cfg)):
         if text is None:
