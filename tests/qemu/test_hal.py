@@ -4,6 +4,7 @@ sized FADT, no MCFG), the PM timer when there is no HPET, and the
 power-off/reset ladders, and PCI root buses other than bus 0 (QEMU's PCI
 expander bridges).  Values are QEMU 7.x + OVMF's."""
 import re
+import time
 
 from ntstor import Machine, make_image
 
@@ -103,25 +104,41 @@ def test_pm_timer_calibrates_without_hpet_or_cpuid_rate():
         assert m.poweroff() == 0
 
 
+def guest_seconds_track_host(m, host_wait=3.0):
+    """The guest's clock (uptime from the calibrated TSC) against the host's
+    over a few seconds: `timers` twice, the host's time taken around each,
+    so the guest's interval must lie between the shortest and the longest
+    host interval the replies allow.  Under TCG the guest's TSC follows host
+    time, but a calibration window the host preempted can be tens of percent
+    off (seen at a load of 4 on 2 cores), so the bounds are wide: what they
+    catch is a wrong clock -- the 1 GHz guess on a 2-3 GHz host, a PIT
+    misread by a factor."""
+    s1 = time.monotonic()
+    a = m.one("timers", "timers")
+    r1 = time.monotonic()
+    time.sleep(host_wait)
+    s2 = time.monotonic()
+    b = m.one("timers", "timers")
+    r2 = time.monotonic()
+    guest = (int(b["uptime_us"]) - int(a["uptime_us"])) / 1e6
+    assert 0.6 * (s2 - r1) < guest < 1.6 * (r2 - s1), (guest, s2 - r1, r2 - s1, a, b)
+    return b
+
+
 def test_pit_calibrates_when_told(tmp_path):
     """calibrate=pit on the kernel command line (\\ntstor\\cmdline) puts
     the 8254 first, as on a machine with no HPET, no PM timer and no CPUID
-    rate.  Its figure must agree with the HPET's: under TCG the TSC is the
-    host's, the same in every boot."""
-    with Machine(log_name="hal_tsc_hpet") as m:
-        ref = m.one("timers", "timers")
-        assert m.poweroff() == 0
-    assert ref["source"] == "hpet", ref
+    rate.  Its figure is right when the guest's seconds are the host's.
+    (Comparing two boots' figures is not: under a loaded host each boot's
+    calibration window is stretched differently.)"""
     img = make_image(str(tmp_path / "pit.img"), cmdline="calibrate=pit")
     with Machine(["--", "-machine", "hpet=off", "-cpu", "qemu64"], image=img,
                  log_name="hal_tsc_pit") as m:
-        t = m.one("timers", "timers")
+        t = guest_seconds_track_host(m)
         log = m.cmd("log")
         assert m.poweroff() == 0
     assert "command line: calibrate=pit" in log, log
     assert t["source"] == "pit", t
-    ratio = int(t["tsc_hz"]) / int(ref["tsc_hz"])
-    assert 0.97 < ratio < 1.03, (t, ref)
 
 
 def test_reboot_resets_the_machine():
