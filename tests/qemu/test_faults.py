@@ -16,8 +16,8 @@ told was written), reads checking every block against the pattern.  After
 `poweroff` the host reads the image files and checks, per case:
 
   - every block bench was told was written holds the pattern (the count of
-    pattern blocks on the image equals bench's written=, and no block is
-    torn half old, half new);
+    pattern blocks on the image is bench's written=, plus at most the writes
+    reported failed, and no block is torn half old, half new);
   - no block outside the cases' regions changed;
   - every read reported good carried the right data (bad_blocks=0);
   - every failure is reported: a request that touches an always-failing
@@ -270,7 +270,11 @@ def test_fault_matrix_on_the_host(m, images):
             table.append("%-5s qd=%-2d      %-7s %-9s %-7s %-9s %d" % (
                 mode, qd, name + "/w", b["ios"], b["recoveries"], b["errors"], lost))
             assert torn == 0, (mode, qd, name, torn)
-            assert new == written, (mode, qd, name, new, written)
+            # Every acknowledged block is there; beyond them only blocks
+            # whose write was reported failed may have landed (a failure
+            # report promises nothing about the medium) -- bench stops at
+            # its first error, so at most `errors` of them.
+            assert written <= new <= written + int(b["errors"]), (mode, qd, name, new, written)
         # Reads: "lost" is a read reported good that did not carry its data.
         for name, key in (("rd3", "rd3"), ("once", "once_read")):
             b = case[key]
