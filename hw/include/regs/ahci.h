@@ -118,6 +118,8 @@
 /* What ntstor enables: completions, errors and link changes. */
 #define AHCI_PxIE_DEFAULT   (AHCI_PxIS_DHRS | AHCI_PxIS_PSS | AHCI_PxIS_DSS | AHCI_PxIS_SDBS | \
                              AHCI_PxIS_DPS | AHCI_PxIS_PCS | AHCI_PxIS_PRCS | AHCI_PxIS_ERRORS)
+/* An empty port: only its link changes (hot plug, 10.9). */
+#define AHCI_PxIE_HOTPLUG   (AHCI_PxIS_PCS | AHCI_PxIS_PRCS)
 
 /* PxCMD (3.3.7) */
 #define AHCI_PxCMD_ST       (1u << 0)   /* start: process the command list */
