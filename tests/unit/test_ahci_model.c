@@ -138,6 +138,11 @@ static VOID Stop(VOID)
     ModelFree();
 }
 
+static ULONG ReadIe(ULONG Port)
+{
+    return AhciRead(ModelAbar() + AHCI_PORT_OFFSET(Port), AHCI_PxIE);
+}
+
 static AHCI_PORT_STATE State(ULONG Port)
 {
     return ctrl.Ports[Port] ? ctrl.Ports[Port]->State : AhciPortStateCount;
@@ -276,6 +281,106 @@ static void test_p3_slumber_is_present(void **state)
     assert_true(AhciPortCheckLink(ctrl.Ports[0]));
     assert_int_equal(State(0), AhciPortReady);
     assert_int_equal(ReadSrb(0, 0, buf, 8), SRB_STATUS_SUCCESS);
+    Stop();
+}
+
+/* ---- pitfall 4: long waits in a PASSIVE_LEVEL worker ---- */
+
+/* An NCQ error on a drive without log page 10h needs a COMRESET, after
+ * which this drive stays busy 12 s.  The DPC that sees the error does
+ * only the bounded steps; the reset waits in the worker at PASSIVE_LEVEL
+ * while the port holds its requests (a new one waits in Pending, nothing
+ * is issued), then the failed read ends with its medium error and the
+ * waiting one is issued.  The old driver spun the 12 s in the DPC. */
+static void test_p4_recovery_waits_in_worker(void **state)
+{
+    MODEL_OPTIONS o = { .Profile = ModelIntelPch, .Ports = 1, .LinkUpAtStart = TRUE };
+    MODEL_DRIVE_CONFIG d[1] = { Disk() };
+    static UCHAR buf[2][4096] __attribute__((aligned(4096)));
+    AHCI_SIM_REQ *r[2];
+
+    d[0].Gpl = FALSE;
+    assert_int_equal(Start(&o, d, NtstorAhciModeIntx), STATUS_SUCCESS);
+    host_run_dpcs();
+    PAHCI_PORT port = ctrl.Ports[0];
+    ULONG resets = ModelStats.Comresets[0], runs = host_work_items_run;
+    ModelFailLba(0, 3, 1);
+    ModelSetBusyMs(0, 12000);
+    ModelStats.DispatchStallUs = 0;
+    ULONG64 t0 = ModelNowUs();
+    host_hold_work_items = TRUE;
+    for (int i = 0; i < 2; i++) {
+        r[i] = AhciSimRequest(buf[i], 4096, NULL, 0);
+        AhciSimCdbRw(r[i], SCSIOP_READ, 8 * i, 8);
+        r[i]->srb.TimeOutValue = 30;
+    }
+    AhciSubmitSrb(port, &r[0]->irp, &r[0]->srb);
+    for (int i = 0; i < 100 && !port->InRecovery; i++) {
+        ModelAdvanceUs(100);
+        host_run_dpcs();
+    }
+    /* The DPC handed the recovery over: the port holds its command. */
+    assert_true(port->InRecovery);
+    assert_int_equal(host_work_items_queued(), 1);
+    assert_int_equal(port->Issued, 0);
+    assert_int_equal(port->Rec.Outstanding, 1);
+    assert_int_equal(ReadIe(0), 0);
+    assert_true(ModelNowUs() - t0 < 1000000);
+    ULONG cmds = ModelStats.Commands[0];
+    AhciSubmitSrb(port, &r[1]->irp, &r[1]->srb);
+    ModelAdvanceUs(1000);
+    host_run_dpcs();
+    assert_false(IsListEmpty(&port->Pending));
+    assert_int_equal(port->Issued, 0);
+    assert_int_equal(ModelStats.Commands[0], cmds);
+    assert_int_equal(ncompleted, 0);
+
+    host_hold_work_items = FALSE;
+    host_run_work_items();
+    assert_int_equal(host_work_items_run, runs + 1);
+    assert_int_equal(host_work_item_irql, PASSIVE_LEVEL);
+    assert_false(port->InRecovery);
+    assert_true(ModelStats.Comresets[0] > resets);
+    assert_true(ModelNowUs() - t0 >= 12000000);       /* the wait happened ... */
+    assert_true(ModelStats.DispatchStallUs < 1000000); /* ... not at DISPATCH_LEVEL */
+    assert_int_equal(ReadIe(0), AHCI_PxIE_DEFAULT);
+    for (int i = 0; i < 1000 && ncompleted < 2; i++) {
+        ModelAdvanceUs(100);
+        host_run_dpcs();
+    }
+    assert_int_equal(ncompleted, 2);
+    /* Without log page 10h all the drive said is ABRT (SATA 13.6.3.5). */
+    assert_int_equal(SRB_STATUS(r[0]->srb.SrbStatus), SRB_STATUS_ERROR);
+    assert_int_equal(r[0]->sense[2] & 0xF, SCSI_SENSE_ABORTED_COMMAND);
+    assert_int_equal(SRB_STATUS(r[1]->srb.SrbStatus), SRB_STATUS_SUCCESS);
+    assert_true(ModelStats.DispatchStallUs < 1000000);
+    for (int i = 0; i < 2; i++)
+        free(r[i]);
+    Stop();
+}
+
+/* Polled: the submitter's loop waits for the worker (the host's
+ * KeWaitForSingleObject lets it run) instead of spinning the reset's 12 s
+ * with the lock held. */
+static void test_p4_polled_recovery_waits_for_worker(void **state)
+{
+    MODEL_OPTIONS o = { .Profile = ModelIch9Qemu, .Ports = 1, .LinkUpAtStart = TRUE };
+    MODEL_DRIVE_CONFIG d[1] = { Disk() };
+    static UCHAR buf[4096] __attribute__((aligned(4096)));
+
+    d[0].Gpl = FALSE;
+    assert_int_equal(Start(&o, d, NtstorAhciModePoll), STATUS_SUCCESS);
+    ULONG runs = host_work_items_run;
+    ModelFailLba(0, 3, 1);
+    ModelSetBusyMs(0, 12000);
+    ModelStats.DispatchStallUs = 0;
+    ULONG64 t0 = ModelNowUs();
+    assert_int_equal(ReadSrb(0, 0, buf, 8), SRB_STATUS_ERROR);
+    assert_int_equal(host_work_items_run, runs + 1);
+    assert_true(ModelNowUs() - t0 >= 12000000);
+    assert_true(ModelStats.DispatchStallUs < 1000000);
+    assert_false(ctrl.Ports[0]->InRecovery);
+    assert_int_equal(ReadSrb(0, 8, buf, 8), SRB_STATUS_SUCCESS);
     Stop();
 }
 
@@ -728,6 +833,8 @@ int main(void)
         cmocka_unit_test(test_p2_link_glitch_no_interrupt_storm),
         cmocka_unit_test(test_p3_lpm_forced_off),
         cmocka_unit_test(test_p3_slumber_is_present),
+        cmocka_unit_test(test_p4_recovery_waits_in_worker),
+        cmocka_unit_test(test_p4_polled_recovery_waits_for_worker),
         cmocka_unit_test(test_p5_puis_spin_up),
         cmocka_unit_test(test_p5_signature_mid_high_only),
         cmocka_unit_test(test_p6_bind_by_class_and_id),
