@@ -77,7 +77,7 @@ NTSTATUS IoCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 
 /* ---- the controller under test ---- */
 static AHCI_CONTROLLER ctrl;
-static DEVICE_OBJECT lower;
+static DEVICE_OBJECT lower, pciPdo;
 static union {
     CM_RESOURCE_LIST list;
     UCHAR space[sizeof(CM_RESOURCE_LIST) + 4 * sizeof(CM_PARTIAL_RESOURCE_DESCRIPTOR)];
@@ -113,6 +113,7 @@ static NTSTATUS Start(const MODEL_OPTIONS *O, const MODEL_DRIVE_CONFIG *Drives,
     ctrl.IsFdo = TRUE;
     lower.StackSize = 1;
     ctrl.LowerDevice = &lower;
+    ctrl.PciPdo = &pciPdo;      /* IoInvalidateDeviceRelations is host_support's, counted */
     KeInitializeDpc(&ctrl.Dpc, AhciDpc, &ctrl);
     KeInitializeDpc(&ctrl.WatchdogDpc, AhciWatchdogDpc, &ctrl);
     memset(&res, 0, sizeof(res));
@@ -823,6 +824,72 @@ static void test_port_state_history(void **state)
     Stop();
 }
 
+/* ---- hot plug: a disk plugged into an empty port appears (AHCI 10.9) ---- */
+
+/* Interrupt mode: the empty port's PCS raises the interrupt, the DPC asks
+ * the worker, the worker brings the disk up at PASSIVE_LEVEL and reports
+ * BusRelations so the PnP manager creates its PDO.  The old driver left
+ * the port empty ("hot plug is not handled"). */
+static void test_hotplug_disk_appears(void **state)
+{
+    MODEL_OPTIONS o = { .Profile = ModelIntelPch, .Ports = 2, .LinkUpAtStart = TRUE };
+    MODEL_DRIVE_CONFIG d[2] = { Disk() }, later = Disk();
+    static UCHAR buf[4096] __attribute__((aligned(4096)));
+
+    assert_int_equal(Start(&o, d, NtstorAhciModeIntx), STATUS_SUCCESS);
+    host_run_dpcs();
+    assert_int_equal(State(1), AhciPortEmpty);
+    assert_int_equal(ReadIe(1), AHCI_PxIE_HOTPLUG);
+    ULONG reported = host_bus_relations_invalidated, runs = host_work_items_run;
+    later.BusyMs = 3000;        /* spins up for 3 s after the link comes up */
+    ModelStats.DispatchStallUs = 0;
+    ModelPlug(1, &later);
+    for (int i = 0; i < 100 && State(1) != AhciPortReady; i++) {
+        ModelAdvanceUs(1000);
+        host_run_dpcs();
+    }
+    assert_int_equal(State(1), AhciPortReady);
+    assert_int_equal(host_work_items_run, runs + 1);
+    assert_int_equal(host_work_item_irql, PASSIVE_LEVEL);
+    assert_int_equal(host_bus_relations_invalidated, reported + 1);
+    assert_int_equal(ctrl.HotPlugs, 1);
+    assert_true(ModelStats.DispatchStallUs < 1000000);  /* the 3 s waited in the worker */
+    assert_int_equal(ReadIe(1), AHCI_PxIE_DEFAULT);
+    memset(ModelDriveData(1) + 512, 0x6B, 512);
+    assert_int_equal(ReadSrb(1, 0, buf, 8), SRB_STATUS_SUCCESS);
+    assert_int_equal(buf[512], 0x6B);
+    /* The disk that was there all along did not notice. */
+    assert_int_equal(State(0), AhciPortReady);
+    assert_int_equal(ReadSrb(0, 0, buf, 8), SRB_STATUS_SUCCESS);
+    Stop();
+}
+
+/* Polled controller: no interrupt comes, the watchdog sees PxIS.PCS on the
+ * empty port; a link glitch with nothing behind it brings nothing up. */
+static void test_hotplug_polled_watchdog(void **state)
+{
+    MODEL_OPTIONS o = { .Profile = ModelIch9Qemu, .Ports = 2, .LinkUpAtStart = TRUE };
+    MODEL_DRIVE_CONFIG d[2] = { Disk() }, later = Disk();
+    static UCHAR buf[4096] __attribute__((aligned(4096)));
+
+    assert_int_equal(Start(&o, d, NtstorAhciModePoll), STATUS_SUCCESS);
+    assert_int_equal(ReadIe(1), 0);
+    ULONG reported = host_bus_relations_invalidated;
+    ModelLinkGlitch(1);         /* DIAG.N/X with no device: nothing to bring up */
+    KeInsertQueueDpc(&ctrl.WatchdogDpc, NULL, NULL);
+    host_run_dpcs();
+    assert_int_equal(State(1), AhciPortEmpty);
+    assert_int_equal(host_bus_relations_invalidated, reported);
+    ModelPlug(1, &later);
+    ModelAdvanceUs(100000);     /* trained, DIAG.X set */
+    KeInsertQueueDpc(&ctrl.WatchdogDpc, NULL, NULL);
+    host_run_dpcs();
+    assert_int_equal(State(1), AhciPortReady);
+    assert_int_equal(host_bus_relations_invalidated, reported + 1);
+    assert_int_equal(ReadSrb(1, 0, buf, 8), SRB_STATUS_SUCCESS);
+    Stop();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -853,6 +920,8 @@ int main(void)
         cmocka_unit_test(test_4kn_end_to_end),
         cmocka_unit_test(test_512e_physical_and_alignment),
         cmocka_unit_test(test_port_state_history),
+        cmocka_unit_test(test_hotplug_disk_appears),
+        cmocka_unit_test(test_hotplug_polled_watchdog),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
