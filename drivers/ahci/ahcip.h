@@ -486,8 +486,8 @@ BOOLEAN AhciPortComreset(PAHCI_PORT Port);
 BOOLEAN AhciPortWaitReady(PAHCI_PORT Port, ULONG Ms);
 /* The reset ladder of one port, engine stopped: COMRESET + debounce + wait
  * for the device, up to AHCI_RESET_TRIES times with the 10/10/35 s
- * schedule, the last at Gen1.  Up to ~60 s: a PASSIVE_LEVEL worker's job
- * once the kernel has work items (today it spins where it is called). */
+ * schedule, the last at Gen1.  Up to ~60 s: PASSIVE_LEVEL (start, the
+ * worker); at DISPATCH_LEVEL only when a controller has no work item. */
 BOOLEAN AhciPortHardReset(PAHCI_PORT Port);
 /* BSY/DRQ down: CLO (3.3.7), bounded by 500 ms, when the HBA has it.
  * Engine stopped.  FALSE if the device is still busy. */

@@ -401,7 +401,7 @@ VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs)
                            TRUE, &done);
     }
     if (PortIs & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS))
-        DbgPrint("ahci%u: port %u: link change (PxIS=%08x SSTS=%08x); hot plug is not handled\n",
+        DbgPrint("ahci%u: port %u: link change (PxIS=%08x SSTS=%08x) with the disk still there\n",
                  Port->Controller->Number, Port->Index, PortIs,
                  AhciRead(Port->Regs, AHCI_PxSSTS));
     AhciStartPending(Port, &done);
