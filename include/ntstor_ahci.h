@@ -21,6 +21,11 @@
  * the same out with the previous setting).  Driver-wide; send it to a
  * controller FDO (\Device\Ahci<n>) or a disk PDO. */
 #define IOCTL_NTSTOR_AHCI_SET_DEBUG CTL_CODE(FILE_DEVICE_CONTROLLER, 0x0A03, METHOD_BUFFERED, FILE_ANY_ACCESS)
+/* Every HBA and port register as read now, with the PCI IDs and each
+ * port's state and history (NTSTOR_AHCI_REGS out).  Sent to a controller
+ * FDO (\Device\Ahci<n>); reads only (AHCI 3.x: no register read has a side
+ * effect), any time, so a bug report can carry them. */
+#define IOCTL_NTSTOR_AHCI_GET_REGS CTL_CODE(FILE_DEVICE_CONTROLLER, 0x0A04, METHOD_BUFFERED, FILE_ANY_ACCESS)
 
 typedef enum _NTSTOR_AHCI_MODE {
     NtstorAhciModePoll = 0,     /* completions found by spinning on PxCI/PxSACT */
@@ -92,6 +97,38 @@ typedef struct _NTSTOR_AHCI_INFO {
     ULONG PhysicalSectorSize;   /* bytes (IDENTIFY word 106; = SectorSize when not reported) */
     ULONG AlignmentOffset;      /* logical sector of LBA 0 within a physical one (word 209) */
 } NTSTOR_AHCI_INFO, *PNTSTOR_AHCI_INFO;
+
+/* IOCTL_NTSTOR_AHCI_GET_REGS output: one port (AHCI 3.3, offsets 00h-44h). */
+#define NTSTOR_AHCI_HISTORY 8
+typedef struct _NTSTOR_AHCI_PORT_REGS {
+    ULONG Present;              /* the driver set this port up (PI, less phantom ports) */
+    ULONG Clb, Clbu, Fb, Fbu, Is, Ie, Cmd, Reserved0, Tfd, Sig, Ssts, Sctl, Serr, Sact, Ci,
+          Sntf, Fbs, Devslp;    /* PxCLB .. PxDEVSLP in register order */
+    CHAR State[16];             /* the driver's port state: "ready", "empty", ... */
+    ULONG InRecovery;           /* a recovery owns the port now */
+    ULONG Quirks;               /* NTSTOR_AHCI_QUIRK_* of the port */
+    ULONG64 Commands, Errors, LostInterrupts, HbaResets;
+    ULONG HistoryCount;         /* state changes ever; the last (up to 8) follow, oldest first */
+    struct {
+        CHAR From[16], To[16];
+        ULONG Ms;               /* KeQueryInterruptTime in ms when it happened */
+    } History[NTSTOR_AHCI_HISTORY];
+} NTSTOR_AHCI_PORT_REGS, *PNTSTOR_AHCI_PORT_REGS;
+
+/* ... and the controller (AHCI 3.1, offsets 00h-28h) with its PCI IDs. */
+typedef struct _NTSTOR_AHCI_REGS {
+    ULONG Size;                 /* sizeof(NTSTOR_AHCI_REGS) */
+    ULONG Controller;
+    USHORT VendorId, DeviceId, SubVendorId, SubSystemId;
+    ULONG Revision;
+    ULONG ClassCode;            /* base << 16 | sub << 8 | prog-if */
+    ULONG Cap, Ghc, Is, Pi, Vs, CccCtl, CccPorts, EmLoc, EmCtl, Cap2, Bohc;  /* in register order */
+    ULONG Quirks;               /* controller-wide NTSTOR_AHCI_QUIRK_* */
+    ULONG Source;               /* NTSTOR_AHCI_MODE the function signals */
+    ULONG64 Interrupts;
+    ULONG64 HotPlugs;           /* disks brought up after start */
+    NTSTOR_AHCI_PORT_REGS Ports[32];
+} NTSTOR_AHCI_REGS, *PNTSTOR_AHCI_REGS;
 
 /* IOCTL_NTSTOR_AHCI_SET_DEBUG input and output. */
 typedef struct _NTSTOR_AHCI_SET_DEBUG {

@@ -6,7 +6,13 @@
  * Locking: each port's Lock (a spin lock, so DISPATCH_LEVEL) guards its
  * slots, Issued/NcqIssued bitmaps and Pending queue.  The ISR touches only
  * registers and the PendingIs words (atomic OR), never the slots.  IRPs
- * are completed with no lock held. */
+ * are completed with no lock held.
+ *
+ * Long waits (the reset ladder's 10/10/35 s, an HBA reset, a hot-plugged
+ * disk's bring-up) run in the controller's PASSIVE_LEVEL worker (worker.c,
+ * IoQueueWorkItem), never at DISPATCH_LEVEL with a lock held: a port in
+ * such a recovery is InRecovery with its commands taken back (Rec), and
+ * every other path leaves it alone until the worker hands it back. */
 #ifndef NTSTOR_AHCI_DRV_H
 #define NTSTOR_AHCI_DRV_H
 
@@ -75,6 +81,9 @@
  * deadline (SRB TimeOutValue) that ends in recovery, this bounds the rest. */
 #define AHCI_QUIESCE_TIMEOUT_MS         60000
 #define AHCI_MAX_RETRIES                3       /* innocent commands re-issued after recovery */
+/* A PASSIVE_LEVEL poller whose port is in the worker's recovery sleeps in
+ * slices of this long between looks (it is also woken when it ends). */
+#define AHCI_RECOVERY_WAIT_SLICE_MS     100
 /* NCQ off for a port whose queued commands keep failing without the drive
  * saying which (timeouts, no log page 10h): storahci gives NCQ one chance,
  * so the second such failure within libata-eh's speed-down window
@@ -129,6 +138,25 @@ typedef struct _AHCI_IRQ {
     PKINTERRUPT Object;         /* connected, or NULL */
 } AHCI_IRQ;
 
+/* One recovery, from the error to the requeue (error.c).  Written under
+ * the port lock; while the worker owns the port (InRecovery, RecoveryIdle
+ * clear) only the worker touches it. */
+typedef struct _AHCI_RECOVERY {
+    ULONG PortIs;               /* the PxIS bits that started it (0: a timeout) */
+    ULONG TimedOut;             /* slots past their deadline */
+    ULONG Serr, Ccs;            /* PxSERR, PxCMD.CCS when it began */
+    UCHAR Sts, Err;             /* the task file the guilty command is blamed with */
+    ULONG Outstanding;          /* slots taken back: recovery decides each one's fate */
+    ULONG Ncq;                  /* ... of them queued (FPDMA) */
+    ULONG NonQueued;            /* ... of them non-queued */
+    ULONG Unsent;               /* ... never rung to the HBA: no retry spent */
+    LONG Tag;                   /* the failed tag log page 10h named, or -1 */
+    BOOLEAN Reset;              /* the link was reset on the way */
+    BOOLEAN Failed;             /* the engine would not stop even after an HBA reset */
+    BOOLEAN BusReset;           /* SRB_FUNCTION_RESET_*: every command ends BUS_RESET */
+    BOOLEAN Frozen;             /* handed to the worker: PxIE off until it ends */
+} AHCI_RECOVERY, *PAHCI_RECOVERY;
+
 typedef struct _AHCI_SLOT {
     PIRP Irp;                   /* NULL for internal commands */
     PSCSI_REQUEST_BLOCK Srb;
@@ -173,7 +201,13 @@ struct _AHCI_PORT {
     AHCI_SLOT Slots[AHCI_MAX_SLOTS];
     BOOLEAN UseNcq;
     NTSTOR_AHCI_MODE Mode;
+    /* Recovery owns the port: nothing is issued, reaped or link-checked
+     * by anyone else.  Inline (lock held throughout) or in the worker. */
     BOOLEAN InRecovery;
+    AHCI_RECOVERY Rec;
+    /* Signalled while the worker does not own the port; a PASSIVE_LEVEL
+     * poller waits on it instead of spinning (io.c AhciWaitRecovery). */
+    KEVENT RecoveryIdle;
     /* No new issue while nonzero: how many owners hold the port quiesced
      * (a mode change at PASSIVE_LEVEL or the raw bench, and the
      * watchdog's fallback switching the source under them; a gone device
@@ -254,6 +288,19 @@ struct _AHCI_CONTROLLER {
     BOOLEAN InjectNow;          /* the watchdog asks AhciSetInterruptSource to silence */
 
     PAHCI_PORT Ports[AHCI_MAX_PORTS];
+
+    /* The controller's worker (worker.c): one work item, queued when a
+     * port asks for it and not already queued; it serves every asking
+     * port before it returns (libata's one EH thread per host).
+     * WorkLock guards the four fields below; it nests inside a port lock. */
+    KSPIN_LOCK WorkLock;
+    PIO_WORKITEM WorkItem;      /* NULL: no worker, long steps run where they are asked */
+    ULONG WorkRecover;          /* ports whose recovery waits for the worker */
+    ULONG WorkPlug;             /* empty ports whose link changed (hot plug) */
+    BOOLEAN WorkQueued;         /* the item is queued or running */
+    BOOLEAN Stopping;           /* AhciHbaStop: no new work */
+    KEVENT WorkIdle;            /* signalled while the item is neither queued nor running */
+    ULONG64 HotPlugs;           /* disks brought up after start */
 };
 
 /* Driver-wide settings from RegistryPath\Parameters. */
@@ -439,12 +486,25 @@ BOOLEAN AhciPortComreset(PAHCI_PORT Port);
 BOOLEAN AhciPortWaitReady(PAHCI_PORT Port, ULONG Ms);
 /* The reset ladder of one port, engine stopped: COMRESET + debounce + wait
  * for the device, up to AHCI_RESET_TRIES times with the 10/10/35 s
- * schedule, the last at Gen1.  Up to ~60 s: a PASSIVE_LEVEL worker's job
- * once the kernel has work items (today it spins where it is called). */
+ * schedule, the last at Gen1.  Up to ~60 s: PASSIVE_LEVEL (start, the
+ * worker); at DISPATCH_LEVEL only when a controller has no work item. */
 BOOLEAN AhciPortHardReset(PAHCI_PORT Port);
+/* BSY/DRQ down: CLO (3.3.7), bounded by 500 ms, when the HBA has it.
+ * Engine stopped.  FALSE if the device is still busy. */
+BOOLEAN AhciPortClo(PAHCI_PORT Port);
+/* AhciPortClo, else the reset ladder (up to ~60 s: PASSIVE_LEVEL). */
 BOOLEAN AhciPortClearBusy(PAHCI_PORT Port);
+/* Brings up the device behind a port whose engine is stopped and whose
+ * registers are programmed (AhciPortProgram): link, BSY, signature,
+ * IDENTIFY; the port ends Empty, Unsupported, Failed or Ready.  Waits up
+ * to ~60 s: PASSIVE_LEVEL (start, or the worker after a hot plug). */
+NTSTATUS AhciPortBringUp(PAHCI_PORT Port);
 VOID AhciPortSetState(PAHCI_PORT Port, AHCI_PORT_STATE State);
 VOID AhciPortSetMode(PAHCI_PORT Port, NTSTOR_AHCI_MODE Mode);
+/* PxIE as the port's state wants it: a ready port its Mode's (none when
+ * polled); an empty one PCS/PRCS while the controller signals interrupts
+ * (hot plug, AHCI 10.9); anything else none. */
+VOID AhciPortEnableInterrupts(PAHCI_PORT Port);
 /* After a PhyRdy/connect change (or from the watchdog): TRUE while PxSSTS
  * still shows the device with its PHY up.  Otherwise the port becomes
  * AhciPortGone, its engine stops and every issued and pending request
@@ -465,8 +525,13 @@ NTSTATUS AhciExecuteInternalTimeout(PAHCI_PORT Port, const SATL_ATA_COMMAND *Ata
  * and pending IRPs;
  * completes the IRPs with no lock held.  From the DPC and polling loops. */
 VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs);
-/* Spins until the port has nothing issued or pending (polled mode). */
+/* Spins until the port has nothing issued or pending (polled mode).  A
+ * port in the worker's recovery is waited for at PASSIVE_LEVEL; above it
+ * the loop returns (the worker and the watchdog finish the requests). */
 VOID AhciPollPort(PAHCI_PORT Port);
+/* The port is in the worker's recovery: at PASSIVE_LEVEL wait for it (a
+ * slice at most) and TRUE; above it FALSE at once (nothing to wait with). */
+BOOLEAN AhciWaitRecovery(PAHCI_PORT Port);
 /* One polled look: PxIS errors acknowledged, then AhciProcessPort. */
 VOID AhciPollOnce(PAHCI_PORT Port);
 /* The cheap look polling repeats (one register read; PxIS and deadlines
@@ -498,10 +563,33 @@ VOID AhciCompleteSrb(PIRP Irp, PSCSI_REQUEST_BLOCK Srb, UCHAR SrbStatus, const S
 VOID AhciFinishIrps(PLIST_ENTRY Done);
 
 /* ---- error.c ---- */
-/* Called with the port lock held after a fatal PxIS or a timeout. */
+/* Called with the port lock held after a fatal PxIS or a timeout; never
+ * while the port is InRecovery.  The bounded steps run here; what needs
+ * a reset or the log page goes to the worker (the port stays InRecovery
+ * until AhciRecoverWorker ends it). */
 VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY Done);
-/* SRB_FUNCTION_RESET_*: COMRESET; issued commands end SRB_STATUS_BUS_RESET. */
+/* The worker's part of a recovery AhciRecoverPort handed over.
+ * PASSIVE_LEVEL, no lock held. */
+VOID AhciRecoverWorker(PAHCI_PORT Port);
+/* SRB_FUNCTION_RESET_*: COMRESET (in the worker; waited for at
+ * PASSIVE_LEVEL); issued commands end SRB_STATUS_BUS_RESET. */
 VOID AhciResetPort(PAHCI_PORT Port);
+
+/* ---- worker.c ---- */
+/* At start (PASSIVE_LEVEL): the work item (none: long steps run where
+ * they are asked, as before the kernel had threads). */
+VOID AhciWorkerInit(PAHCI_CONTROLLER Ctrl);
+/* At stop (PASSIVE_LEVEL): no new work; waits for the worker to finish. */
+VOID AhciWorkerStop(PAHCI_CONTROLLER Ctrl);
+/* Asks the worker to finish Port's recovery (Plug FALSE) or to look at
+ * an empty port whose link changed (Plug TRUE).  Any IRQL <= DISPATCH_LEVEL,
+ * port lock held or not.  FALSE when there is no worker (none allocated,
+ * or the controller is stopping). */
+BOOLEAN AhciRequestWork(PAHCI_PORT Port, BOOLEAN Plug);
+/* TRUE while some port of the controller is in the worker's recovery:
+ * whoever would drain every port (a source switch from the watchdog at
+ * DISPATCH_LEVEL) must wait for a later tick. */
+BOOLEAN AhciControllerInRecovery(PAHCI_CONTROLLER Ctrl);
 
 /* ---- intr.c ---- */
 KSERVICE_ROUTINE AhciIsr;

@@ -221,6 +221,7 @@ NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
     }
 
     Ctrl->DmaLimit = ~0ull;
+    AhciWorkerInit(Ctrl);
     AhciReadPciIds(Ctrl);
     AhciQuirksController(Ctrl);
     Ctrl->Cap2 = AhciRead(Ctrl->Abar, AHCI_CAP2);
@@ -311,6 +312,7 @@ NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
     return STATUS_SUCCESS;
 
 fail:
+    AhciWorkerStop(Ctrl);
     MmUnmapIoSpace((PVOID)Ctrl->Abar, Ctrl->AbarLength);
     Ctrl->Abar = NULL;
     return status;
@@ -324,6 +326,8 @@ VOID AhciHbaStop(PAHCI_CONTROLLER Ctrl)
         return;
     KeCancelTimer(&Ctrl->Watchdog);
     KeRemoveQueueDpc(&Ctrl->WatchdogDpc);
+    /* A recovery in the worker owns its port's commands: it ends first. */
+    AhciWorkerStop(Ctrl);
     AhciWrite(Ctrl->Abar, AHCI_GHC, AhciRead(Ctrl->Abar, AHCI_GHC) & ~AHCI_GHC_IE);
     for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
         PAHCI_PORT port = Ctrl->Ports[p];

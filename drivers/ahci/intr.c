@@ -40,9 +40,18 @@ VOID AhciDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID Syst
 
     for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
         PAHCI_PORT port = ctrl->Ports[p];
-        if (!port || !port->PendingIs)
+        /* A port the worker recovers is left alone, its bits too: its
+         * COMRESET raises PCS/PRCS, which are no departing disk, and the
+         * recovery forgets them when it ends. */
+        if (!port || !port->PendingIs || port->InRecovery)
             continue;
         ULONG pxis = __atomic_exchange_n(&port->PendingIs, 0, __ATOMIC_RELAXED) & ~AHCI_PENDING_IS_SEEN;
+        /* A link change on an empty port: a disk may have been plugged in
+         * (10.9); the worker brings it up. */
+        if ((pxis & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS)) && port->State == AhciPortEmpty) {
+            AhciRequestWork(port, TRUE);
+            continue;
+        }
         /* The link changed: if the disk went away, its requests fail here. */
         if ((pxis & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS)) && port->State == AhciPortReady &&
             !AhciPortCheckLink(port))

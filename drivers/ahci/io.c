@@ -391,7 +391,9 @@ VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs)
     /* Slots prepared but not rung go to the device only if it is not in
      * an error state; otherwise recovery takes them back unsent. */
     if (PortIs & Port->FatalIs) {
-        AhciRecoverPort(Port, PortIs, 0, &done);
+        /* (A port in recovery already: the bits are the recovery's.) */
+        if (!Port->InRecovery)
+            AhciRecoverPort(Port, PortIs, 0, &done);
     } else {
         AhciRingDoorbell(Port);
         if (Port->Issued)
@@ -399,7 +401,7 @@ VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs)
                            TRUE, &done);
     }
     if (PortIs & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS))
-        DbgPrint("ahci%u: port %u: link change (PxIS=%08x SSTS=%08x); hot plug is not handled\n",
+        DbgPrint("ahci%u: port %u: link change (PxIS=%08x SSTS=%08x) with the disk still there\n",
                  Port->Controller->Number, Port->Index, PortIs,
                  AhciRead(Port->Regs, AHCI_PxSSTS));
     AhciStartPending(Port, &done);
@@ -449,7 +451,11 @@ VOID AhciPollLook(PAHCI_PORT Port)
     KIRQL irql;
 
     if (!issued) {
-        if (Port->Held || (!IsListEmpty(&Port->Pending) && !Port->Quiesced))
+        /* Recovery took the commands back (Issued is 0 meanwhile): a
+         * poller waits for the worker rather than spin against it. */
+        if (Port->InRecovery)
+            AhciWaitRecovery(Port);
+        else if (Port->Held || (!IsListEmpty(&Port->Pending) && !Port->Quiesced))
             AhciProcessPort(Port, 0);   /* starts what waits */
         return;
     }
@@ -488,7 +494,7 @@ VOID AhciPollLook(PAHCI_PORT Port)
         ULONG is = AhciRead(Port->Regs, AHCI_PxIS) & AhciPolledIsMask(Port);
         if (is) {
             AhciWrite(Port->Regs, AHCI_PxIS, is);
-            if (is & AHCI_PxIS_FATAL)
+            if ((is & AHCI_PxIS_FATAL) && !Port->InRecovery)
                 AhciRecoverPort(Port, is, 0, &done);
         }
     }
@@ -501,12 +507,28 @@ VOID AhciPollLook(PAHCI_PORT Port)
 /* Spins until the port has nothing issued (or nothing it may issue). */
 VOID AhciPollPort(PAHCI_PORT Port)
 {
-    while (Port->Issued || Port->Held || (!IsListEmpty(&Port->Pending) && !Port->Quiesced)) {
+    while (Port->Issued || Port->Held || Port->InRecovery ||
+           (!IsListEmpty(&Port->Pending) && !Port->Quiesced)) {
         ULONG64 commands = Port->Commands;
+        /* DISPATCH_LEVEL cannot wait for the worker, and spinning here
+         * would keep it from running: the worker completes or re-issues
+         * the commands, the watchdog reaps what nobody polls. */
+        if (Port->InRecovery && !Port->Issued && !AhciWaitRecovery(Port))
+            return;
         AhciPollLook(Port);
         if (Port->Commands == commands)
             __asm__ volatile("pause");
     }
+}
+
+BOOLEAN AhciWaitRecovery(PAHCI_PORT Port)
+{
+    LARGE_INTEGER slice = { .QuadPart = -(LONGLONG)AhciMs(AHCI_RECOVERY_WAIT_SLICE_MS) };
+
+    if (KeGetCurrentIrql() >= DISPATCH_LEVEL)
+        return FALSE;
+    KeWaitForSingleObject(&Port->RecoveryIdle, Executive, KernelMode, FALSE, &slice);
+    return TRUE;
 }
 
 VOID AhciFailAll(PAHCI_PORT Port, UCHAR SrbStatus)

@@ -1,6 +1,14 @@
 /* ioctl.c - IRP_MJ_DEVICE_CONTROL on a disk PDO: ntstor's GET_INFO,
- * SET_MODE and RAW_BENCH (include/ntstor_ahci.h) and IOCTL_SCSI_GET_ADDRESS. */
+ * SET_MODE and RAW_BENCH (include/ntstor_ahci.h) and IOCTL_SCSI_GET_ADDRESS;
+ * on the controller FDO: SET_DEBUG and GET_REGS. */
 #include "ahcip.h"
+#include <stddef.h>
+
+/* AhciGetRegs copies the register blocks dword by dword into these. */
+_Static_assert(offsetof(NTSTOR_AHCI_REGS, Bohc) - offsetof(NTSTOR_AHCI_REGS, Cap) == AHCI_BOHC,
+               "NTSTOR_AHCI_REGS CAP..BOHC follow AHCI 3.1");
+_Static_assert(offsetof(NTSTOR_AHCI_PORT_REGS, Devslp) - offsetof(NTSTOR_AHCI_PORT_REGS, Clb) ==
+               AHCI_PxDEVSLP, "NTSTOR_AHCI_PORT_REGS PxCLB..PxDEVSLP follow AHCI 3.3");
 
 static NTSTATUS AhciGetInfo(PAHCI_PORT Port, PIRP Irp, ULONG OutLength)
 {
@@ -82,6 +90,62 @@ static NTSTATUS AhciSetDebug(PIRP Irp, ULONG InLength, ULONG OutLength)
     return STATUS_SUCCESS;
 }
 
+/* Reads only; any IRQL up to DISPATCH_LEVEL.  A port in the middle of a
+ * recovery is read as it is: that is what a bug report wants. */
+static NTSTATUS AhciGetRegs(PAHCI_CONTROLLER Ctrl, PIRP Irp, ULONG OutLength)
+{
+    PNTSTOR_AHCI_REGS r = Irp->AssociatedIrp.SystemBuffer;
+
+    if (!r || OutLength < sizeof(*r))
+        return STATUS_BUFFER_TOO_SMALL;
+    if (!Ctrl->Abar)
+        return STATUS_DEVICE_NOT_READY;
+    RtlZeroMemory(r, sizeof(*r));
+    r->Size = sizeof(*r);
+    r->Controller = Ctrl->Number;
+    r->VendorId = Ctrl->VendorId;
+    r->DeviceId = Ctrl->DeviceId;
+    r->SubVendorId = Ctrl->SubVendorId;
+    r->SubSystemId = Ctrl->SubSystemId;
+    r->Revision = Ctrl->Revision;
+    r->ClassCode = Ctrl->ClassCode;
+    /* CAP .. BOHC are consecutive dwords (3.1), as are the struct's. */
+    for (ULONG off = AHCI_CAP; off <= AHCI_BOHC; off += 4)
+        (&r->Cap)[off / 4] = AhciRead(Ctrl->Abar, off);
+    r->Quirks = Ctrl->Quirks;
+    r->Source = Ctrl->Source;
+    r->Interrupts = Ctrl->InterruptCount;
+    r->HotPlugs = Ctrl->HotPlugs;
+    for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
+        PAHCI_PORT port = Ctrl->Ports[p];
+        PNTSTOR_AHCI_PORT_REGS pr = &r->Ports[p];
+        if (!port)
+            continue;
+        pr->Present = 1;
+        for (ULONG off = AHCI_PxCLB; off <= AHCI_PxDEVSLP; off += 4)
+            (&pr->Clb)[off / 4] = AhciRead(port->Regs, off);
+        RtlStringCbPrintfA(pr->State, sizeof(pr->State), "%s", AhciPortStateNames[port->State]);
+        pr->InRecovery = port->InRecovery;
+        pr->Quirks = port->Quirks;
+        pr->Commands = port->Commands;
+        pr->Errors = port->Errors;
+        pr->LostInterrupts = port->LostInterrupts;
+        pr->HbaResets = port->HbaResets;
+        pr->HistoryCount = port->HistoryCount;
+        ULONG n = port->HistoryCount < AHCI_STATE_HISTORY ? port->HistoryCount : AHCI_STATE_HISTORY;
+        for (ULONG i = 0; i < n; i++) {
+            PAHCI_STATE_CHANGE h = &port->History[(port->HistoryCount - n + i) % AHCI_STATE_HISTORY];
+            RtlStringCbPrintfA(pr->History[i].From, sizeof(pr->History[i].From), "%s",
+                               AhciPortStateNames[h->From]);
+            RtlStringCbPrintfA(pr->History[i].To, sizeof(pr->History[i].To), "%s",
+                               AhciPortStateNames[h->To]);
+            pr->History[i].Ms = h->Ms;
+        }
+    }
+    Irp->IoStatus.Information = sizeof(*r);
+    return STATUS_SUCCESS;
+}
+
 /* The controller FDO (\Device\Ahci<n>) answers the controller-wide IOCTLs. */
 static NTSTATUS AhciFdoDeviceControl(PAHCI_CONTROLLER Ctrl, PIRP Irp)
 {
@@ -92,6 +156,8 @@ static NTSTATUS AhciFdoDeviceControl(PAHCI_CONTROLLER Ctrl, PIRP Irp)
     switch (stack->Parameters.DeviceIoControl.IoControlCode) {
     case IOCTL_NTSTOR_AHCI_SET_DEBUG:
         return AhciSetDebug(Irp, in, out);
+    case IOCTL_NTSTOR_AHCI_GET_REGS:
+        return AhciGetRegs(Ctrl, Irp, out);
     default:
         return STATUS_INVALID_DEVICE_REQUEST;
     }

@@ -97,9 +97,18 @@ BOOLEAN AhciQuiescePort(PAHCI_PORT Port)
     KeAcquireSpinLock(&Port->Lock, &irql);
     Port->Quiesced++;
     KeReleaseSpinLock(&Port->Lock, irql);
-    /* Held slots (error.c) are requests already taken: they drain too. */
-    while (Port->Issued || Port->Held) {
-        AhciPollOnce(Port);
+    /* Held slots (error.c) are requests already taken: they drain too,
+     * and so do those a recovery in the worker holds. */
+    while (Port->Issued || Port->Held || Port->InRecovery) {
+        if (Port->InRecovery && !Port->Issued) {
+            if (!AhciWaitRecovery(Port)) {
+                DbgPrint("ahci%u: port %u: not drained: in recovery (DISPATCH_LEVEL cannot "
+                         "wait for it)\n", Port->Controller->Number, Port->Index);
+                return FALSE;
+            }
+        } else {
+            AhciPollOnce(Port);
+        }
         if (AhciNow() > deadline) {
             DbgPrint("ahci%u: port %u: still %08x issued after %u ms of draining\n",
                      Port->Controller->Number, Port->Index, Port->Issued,
@@ -282,6 +291,11 @@ static BOOLEAN AhciWatchPort(PAHCI_PORT Port, PBOOLEAN Lost)
     done = issued & ~active;
     /* Finished at the last tick too, and nothing was reaped since: the
      * interrupt that should have reported it never came. */
+    /* A polled port nobody polls (its submitter could not wait out a
+     * recovery at DISPATCH_LEVEL): reaped here, no fault of anyone's. */
+    if (Port->Mode == NtstorAhciModePoll && (done & Port->WatchDone) &&
+        Port->Commands == Port->WatchCommands)
+        act = TRUE;
     if (Port->Mode != NtstorAhciModePoll && (done & Port->WatchDone) &&
         Port->Commands == Port->WatchCommands) {
         Port->LostInterrupts++;
@@ -317,7 +331,8 @@ VOID AhciWatchdogDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1,
         return;
     /* Parameters\TestLoseInterruptsAfter: the loss meets the I/O running now. */
     if (ctrl->InjectLoss && AhciParameters.TestLoseInterruptsAfter &&
-        ctrl->Source != NtstorAhciModePoll && AhciControllerCommands(ctrl) >= ctrl->InjectAt) {
+        ctrl->Source != NtstorAhciModePoll && AhciControllerCommands(ctrl) >= ctrl->InjectAt &&
+        !AhciControllerInRecovery(ctrl)) {
         ctrl->InjectNow = TRUE;
         AhciSetInterruptSource(ctrl, ctrl->Source);
     }
@@ -333,6 +348,13 @@ VOID AhciWatchdogDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1,
             AhciPortCheckLink(port);
             continue;
         }
+        /* An empty port whose link changed (polled mode raises no
+         * interrupt for it): a disk may have arrived (10.9). */
+        if (port && port->State == AhciPortEmpty &&
+            (AhciRead(port->Regs, AHCI_PxIS) & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS))) {
+            AhciRequestWork(port, TRUE);
+            continue;
+        }
         if (!AhciPortDriven(port) || port->Quiesced || port->InRecovery)
             continue;
         KeAcquireSpinLockAtDpcLevel(&port->Lock);
@@ -341,6 +363,8 @@ VOID AhciWatchdogDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1,
         if (act)
             AhciPollOnce(port);
     }
-    if (lost && ctrl->Source != NtstorAhciModePoll)
+    /* The switch drains every port, which a port in the worker's recovery
+     * cannot do at DISPATCH_LEVEL: a later tick sees the loss again. */
+    if (lost && ctrl->Source != NtstorAhciModePoll && !AhciControllerInRecovery(ctrl))
         AhciInterruptFallback(ctrl);
 }

@@ -171,24 +171,27 @@ BOOLEAN AhciPortHardReset(PAHCI_PORT Port)
     return FALSE;
 }
 
-/* BSY/DRQ stuck: command list override if the HBA has it (3.3.7 CLO),
- * otherwise the reset ladder.  Engine must be stopped. */
-BOOLEAN AhciPortClearBusy(PAHCI_PORT Port)
+/* BSY/DRQ stuck: command list override if the HBA has it (3.3.7 CLO).
+ * Engine must be stopped.  Bounded (500 ms): recovery runs it inline. */
+BOOLEAN AhciPortClo(PAHCI_PORT Port)
 {
     ULONG busy = AHCI_PxTFD_STS_BSY | AHCI_PxTFD_STS_DRQ;
 
     if (!(AhciRead(Port->Regs, AHCI_PxTFD) & busy))
         return TRUE;
-    if (Port->Controller->Cap & AHCI_CAP_SCLO) {
-        AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) | AHCI_PxCMD_CLO);
-        if (AhciWaitRegister(Port->Regs, AHCI_PxCMD, AHCI_PxCMD_CLO, 0, AHCI_PORT_STOP_TIMEOUT_MS) &&
-            !(AhciRead(Port->Regs, AHCI_PxTFD) & busy))
-            return TRUE;
-    } else {
+    if (!(Port->Controller->Cap & AHCI_CAP_SCLO)) {
         AhciQuirkApply(Port->Controller, Port, NTSTOR_AHCI_QUIRK_NO_CLO,
                        "HBA lacks CAP.SCLO, COMRESET clears BSY");
+        return FALSE;
     }
-    return AhciPortHardReset(Port);
+    AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) | AHCI_PxCMD_CLO);
+    return AhciWaitRegister(Port->Regs, AHCI_PxCMD, AHCI_PxCMD_CLO, 0, AHCI_PORT_STOP_TIMEOUT_MS) &&
+           !(AhciRead(Port->Regs, AHCI_PxTFD) & busy);
+}
+
+BOOLEAN AhciPortClearBusy(PAHCI_PORT Port)
+{
+    return AhciPortClo(Port) || AhciPortHardReset(Port);
 }
 
 /* Interrupt mode of one port = whether its PxIE is on (the HBA raises IS
@@ -200,6 +203,17 @@ VOID AhciPortSetMode(PAHCI_PORT Port, NTSTOR_AHCI_MODE Mode)
                  AhciModeNames[Port->Mode], AhciModeNames[Mode]);
     Port->Mode = Mode;
     AhciWrite(Port->Regs, AHCI_PxIE, Mode == NtstorAhciModePoll ? 0 : AHCI_PxIE_DEFAULT);
+}
+
+VOID AhciPortEnableInterrupts(PAHCI_PORT Port)
+{
+    ULONG ie = 0;
+
+    if (Port->State == AhciPortReady && Port->Mode != NtstorAhciModePoll)
+        ie = AHCI_PxIE_DEFAULT;
+    else if (Port->State == AhciPortEmpty && Port->Controller->Source != NtstorAhciModePoll)
+        ie = AHCI_PxIE_HOTPLUG;
+    AhciWrite(Port->Regs, AHCI_PxIE, ie);
 }
 
 /* AHCI 10.9 (hot plug): PxIS.PRCS/PCS say the link changed; PxSSTS.DET
@@ -416,7 +430,6 @@ NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index)
 {
     PAHCI_PORT port;
     NTSTATUS status;
-    ULONG ssts;
 
     port = ExAllocatePoolZero(NonPagedPool, sizeof(*port), AHCI_TAG);
     if (!port)
@@ -432,6 +445,7 @@ NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index)
                      Ctrl->DmaLimit ? Ctrl->DmaLimit : ~0ull;
     KeInitializeSpinLock(&port->Lock);
     InitializeListHead(&port->Pending);
+    KeInitializeEvent(&port->RecoveryIdle, NotificationEvent, TRUE);
     Ctrl->Ports[Index] = port;
 
     /* 10.1.2: the port must be idle before its memory is programmed. */
@@ -447,57 +461,72 @@ NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index)
     }
     AhciPortProgram(port);
 
+    return AhciPortBringUp(port);
+}
+
+/* Empty ports keep PCS/PRCS enabled in the interrupt modes: a disk
+ * plugged in later raises them (10.9), and the worker brings it up. */
+NTSTATUS AhciPortBringUp(PAHCI_PORT Port)
+{
+    PAHCI_CONTROLLER ctrl = Port->Controller;
+    NTSTATUS status;
+    ULONG ssts;
+
+    ASSERT(KeGetCurrentIrql() == PASSIVE_LEVEL);     /* the reset ladder waits up to ~60 s */
     /* Staggered spin-up (10.10.1): spin the device up before talking to it. */
-    if (Ctrl->Cap & AHCI_CAP_SSS)
-        AhciWrite(port->Regs, AHCI_PxCMD, AhciRead(port->Regs, AHCI_PxCMD) | AHCI_PxCMD_SUD);
+    if (ctrl->Cap & AHCI_CAP_SSS)
+        AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) | AHCI_PxCMD_SUD);
 
     /* A link the firmware left up is kept (no COMRESET), but its power
      * management is restricted to active (3.3.11 IPM=3) and the device
      * must come ready; anything else goes through the reset ladder. */
-    ssts = AhciRead(port->Regs, AHCI_PxSSTS);
+    ssts = AhciRead(Port->Regs, AHCI_PxSSTS);
     BOOLEAN ready = FALSE;
     if (AhciLinkPresent(ssts)) {
-        ULONG sctl = AhciRead(port->Regs, AHCI_PxSCTL) & ~(AHCI_PxSCTL_DET_MASK | AHCI_PxSCTL_IPM_MASK);
-        AhciWrite(port->Regs, AHCI_PxSCTL, sctl | AHCI_PxSCTL_IPM_NOPARTIAL_NOSLUMBER);
+        ULONG sctl = AhciRead(Port->Regs, AHCI_PxSCTL) & ~(AHCI_PxSCTL_DET_MASK | AHCI_PxSCTL_IPM_MASK);
+        AhciWrite(Port->Regs, AHCI_PxSCTL, sctl | AHCI_PxSCTL_IPM_NOPARTIAL_NOSLUMBER);
         if ((ssts & AHCI_PxSSTS_DET_MASK) != AHCI_PxSSTS_DET_PHY)
-            AhciPortCheckLink(port);    /* wakes a slumbering link */
-        ready = AhciPortWaitReady(port, AHCI_RESET_TRY1_MS);
+            AhciPortCheckLink(Port);    /* wakes a slumbering link */
+        ready = AhciPortWaitReady(Port, AHCI_RESET_TRY1_MS);
     }
     if (!ready)
-        ready = AhciPortHardReset(port);
-    ssts = AhciRead(port->Regs, AHCI_PxSSTS);
+        ready = AhciPortHardReset(Port);
+    ssts = AhciRead(Port->Regs, AHCI_PxSSTS);
     if (!ready && !AhciLinkPresent(ssts)) {
-        AhciPortSetState(port, AhciPortEmpty);
+        AhciPortSetState(Port, AhciPortEmpty);
+        AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
+        AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
+        AhciPortEnableInterrupts(Port);
         return STATUS_SUCCESS;
     }
-    AhciPortSetState(port, AhciPortLinkUp);
-    AhciWrite(port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
+    AhciPortSetState(Port, AhciPortLinkUp);
+    AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
     if (!ready) {
         DbgPrint("ahci%u: port %u: device stays busy (TFD=%08x) through %u resets\n",
-                 Ctrl->Number, Index, AhciRead(port->Regs, AHCI_PxTFD), AHCI_RESET_TRIES);
-        AhciPortSetState(port, AhciPortFailed);
+                 ctrl->Number, Port->Index, AhciRead(Port->Regs, AHCI_PxTFD), AHCI_RESET_TRIES);
+        AhciPortSetState(Port, AhciPortFailed);
         return STATUS_IO_TIMEOUT;
     }
-    port->Signature = AhciRead(port->Regs, AHCI_PxSIG);
-    if (AHCI_SIG_CLASS(port->Signature) != AHCI_SIG_CLASS(AHCI_SIG_ATA)) {
-        DbgPrint("ahci%u: port %u: %s device (signature %08x) not driven\n", Ctrl->Number, Index,
-                 AHCI_SIG_CLASS(port->Signature) == AHCI_SIG_CLASS(AHCI_SIG_ATAPI) ? "ATAPI" :
-                 AHCI_SIG_CLASS(port->Signature) == AHCI_SIG_CLASS(AHCI_SIG_PM) ? "port multiplier" :
-                 AHCI_SIG_CLASS(port->Signature) == AHCI_SIG_CLASS(AHCI_SIG_SEMB) ? "SEMB" : "unknown",
-                 port->Signature);
-        AhciPortSetState(port, AhciPortUnsupported);
+    Port->Signature = AhciRead(Port->Regs, AHCI_PxSIG);
+    if (AHCI_SIG_CLASS(Port->Signature) != AHCI_SIG_CLASS(AHCI_SIG_ATA)) {
+        DbgPrint("ahci%u: port %u: %s device (signature %08x) not driven\n", ctrl->Number, Port->Index,
+                 AHCI_SIG_CLASS(Port->Signature) == AHCI_SIG_CLASS(AHCI_SIG_ATAPI) ? "ATAPI" :
+                 AHCI_SIG_CLASS(Port->Signature) == AHCI_SIG_CLASS(AHCI_SIG_PM) ? "port multiplier" :
+                 AHCI_SIG_CLASS(Port->Signature) == AHCI_SIG_CLASS(AHCI_SIG_SEMB) ? "SEMB" : "unknown",
+                 Port->Signature);
+        AhciPortSetState(Port, AhciPortUnsupported);
         return STATUS_SUCCESS;
     }
 
-    AhciPortStartEngine(port);
-    status = AhciPortIdentify(port);
+    AhciPortStartEngine(Port);
+    status = AhciPortIdentify(Port);
     if (!NT_SUCCESS(status)) {
-        AhciPortSetState(port, AhciPortFailed);
+        AhciPortSetState(Port, AhciPortFailed);
         return status;
     }
-    AhciPortSetState(port, AhciPortReady);
-    AhciWrite(port->Regs, AHCI_PxIS, 0xFFFFFFFF);
-    if (Ctrl->Source != NtstorAhciModePoll)
-        AhciPortSetMode(port, Ctrl->Source);
+    AhciPortSetState(Port, AhciPortReady);
+    AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
+    if (ctrl->Source != NtstorAhciModePoll)
+        AhciPortSetMode(Port, ctrl->Source);
     return STATUS_SUCCESS;
 }

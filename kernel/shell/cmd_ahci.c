@@ -1,12 +1,12 @@
 /* cmd_ahci.c - `ahci debug on|off [ctrl]`: the AHCI port driver's debug
  * output switched at run time (9front sdiahci's per-controller debug), by
- * IOCTL_NTSTOR_AHCI_SET_DEBUG on the controller FDO \Device\Ahci<n>.
+ * IOCTL_NTSTOR_AHCI_SET_DEBUG on the controller FDO \Device\Ahci<n>;
+ * `ahci regs [ctrl] [port]`: its registers decoded (cmd_ahci_regs.c).
  *
  *   ntstor> ahci debug on
  *   ahci ctrl=0 debug=1 was=0 */
 #include "cmd_disk.h"
 
-/* Opens \Device\Ahci<Ctrl>; prints the error line for Command on failure. */
 NTSTATUS AhciShellOpen(PCSTR Command, ULONG Ctrl, PHANDLE Handle)
 {
     CHAR ascii[32];
@@ -19,7 +19,7 @@ NTSTATUS AhciShellOpen(PCSTR Command, ULONG Ctrl, PHANDLE Handle)
     RtlAsciiToUnicodeString(&path, ascii);
     status = NtCreateFile(Handle, GENERIC_READ, &path, &iosb, FILE_SHARE_READ | FILE_SHARE_WRITE,
                           FILE_SYNCHRONOUS_IO_NONALERT);
-    if (!NT_SUCCESS(status))
+    if (!NT_SUCCESS(status) && Command)
         ShellErrorF(status, status == STATUS_OBJECT_NAME_NOT_FOUND ? "no such controller" : NULL,
                     "%s ctrl=%u", Command, Ctrl);
     return status;
@@ -56,11 +56,24 @@ static INT CmdAhciDebug(INT Argc, PCHAR *Argv)
     return 0;
 }
 
+static INT CmdAhciRegs(INT Argc, PCHAR *Argv)
+{
+    ULONG64 ctrl = 0, port = 0;
+
+    if (Argc > 2 && (!ShellParseU64(Argv[2], &ctrl) || ctrl > 0xFFFF))
+        return ShellErrorF(STATUS_INVALID_PARAMETER, "expected a controller number", "ahci regs");
+    if (Argc > 3 && (!ShellParseU64(Argv[3], &port) || port > 31))
+        return ShellErrorF(STATUS_INVALID_PARAMETER, "expected a port number (0-31)", "ahci regs");
+    return AhciShellPrintRegs("ahci regs", (ULONG)ctrl, Argc > 3 ? (LONG)port : -1);
+}
+
 static INT CmdAhci(INT Argc, PCHAR *Argv)
 {
     if (Argc > 1 && !RtlAsciiCompare(Argv[1], "debug", TRUE))
         return CmdAhciDebug(Argc, Argv);
-    return ShellErrorF(STATUS_INVALID_PARAMETER, "expected debug", "ahci");
+    if (Argc > 1 && !RtlAsciiCompare(Argv[1], "regs", TRUE))
+        return CmdAhciRegs(Argc, Argv);
+    return ShellErrorF(STATUS_INVALID_PARAMETER, "expected debug or regs", "ahci");
 }
-SHELL_COMMAND(ahci, CmdAhci, "ahci debug on|off [ctrl]",
-              "the AHCI driver's debug output, switched at run time");
+SHELL_COMMAND(ahci, CmdAhci, "ahci debug on|off [ctrl] | ahci regs [ctrl] [port]",
+              "the AHCI driver's debug output, switched at run time; its registers, decoded");

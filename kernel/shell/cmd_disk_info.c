@@ -10,8 +10,7 @@
  *   disks count=1 */
 #include "cmd_disk.h"
 
-/* "no-64bit,forced-poll" or "-". */
-static VOID DiskFormatQuirks(ULONG Quirks, PCHAR Text, SIZE_T TextSize)
+VOID DiskFormatQuirks(ULONG Quirks, PCHAR Text, SIZE_T TextSize)
 {
     SIZE_T len = 0;
     Text[0] = 0;

@@ -104,7 +104,14 @@ ULONGLONG KeQueryInterruptTime(VOID) { return M.Now; }
 ULONG64 KeQueryTimeUs(VOID) { return M.Now / 10; }
 ULONG64 ModelNowUs(VOID) { return M.Now / 10; }
 static VOID ModelTick(VOID);
-VOID KeStallExecutionProcessor(ULONG Us) { ModelAdvanceUs(Us ? Us : 1); }
+/* Spinning at DISPATCH_LEVEL or above is counted: pitfall 4's long waits
+ * must not happen there. */
+VOID KeStallExecutionProcessor(ULONG Us)
+{
+    if (KeGetCurrentIrql() >= DISPATCH_LEVEL)
+        ModelStats.DispatchStallUs += Us ? Us : 1;
+    ModelAdvanceUs(Us ? Us : 1);
+}
 
 /* ---- interrupts: the model is the interrupt controller ---- */
 NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE ServiceRoutine,

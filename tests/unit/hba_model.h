@@ -106,6 +106,7 @@ typedef struct _MODEL_STATS {
     ULONG Commands[MODEL_MAX_PORTS];
     ULONG IsrCalls;
     ULONG StormCalls;           /* ISR calls that left the line asserted */
+    ULONG64 DispatchStallUs;    /* virtual time spun at DISPATCH_LEVEL or above */
 } MODEL_STATS;
 extern MODEL_STATS ModelStats;
 

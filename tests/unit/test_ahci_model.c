@@ -77,7 +77,7 @@ NTSTATUS IoCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 
 /* ---- the controller under test ---- */
 static AHCI_CONTROLLER ctrl;
-static DEVICE_OBJECT lower;
+static DEVICE_OBJECT lower, pciPdo;
 static union {
     CM_RESOURCE_LIST list;
     UCHAR space[sizeof(CM_RESOURCE_LIST) + 4 * sizeof(CM_PARTIAL_RESOURCE_DESCRIPTOR)];
@@ -113,6 +113,7 @@ static NTSTATUS Start(const MODEL_OPTIONS *O, const MODEL_DRIVE_CONFIG *Drives,
     ctrl.IsFdo = TRUE;
     lower.StackSize = 1;
     ctrl.LowerDevice = &lower;
+    ctrl.PciPdo = &pciPdo;      /* IoInvalidateDeviceRelations is host_support's, counted */
     KeInitializeDpc(&ctrl.Dpc, AhciDpc, &ctrl);
     KeInitializeDpc(&ctrl.WatchdogDpc, AhciWatchdogDpc, &ctrl);
     memset(&res, 0, sizeof(res));
@@ -136,6 +137,11 @@ static VOID Stop(VOID)
 {
     AhciHbaStop(&ctrl);
     ModelFree();
+}
+
+static ULONG ReadIe(ULONG Port)
+{
+    return AhciRead(ModelAbar() + AHCI_PORT_OFFSET(Port), AHCI_PxIE);
 }
 
 static AHCI_PORT_STATE State(ULONG Port)
@@ -276,6 +282,106 @@ static void test_p3_slumber_is_present(void **state)
     assert_true(AhciPortCheckLink(ctrl.Ports[0]));
     assert_int_equal(State(0), AhciPortReady);
     assert_int_equal(ReadSrb(0, 0, buf, 8), SRB_STATUS_SUCCESS);
+    Stop();
+}
+
+/* ---- pitfall 4: long waits in a PASSIVE_LEVEL worker ---- */
+
+/* An NCQ error on a drive without log page 10h needs a COMRESET, after
+ * which this drive stays busy 12 s.  The DPC that sees the error does
+ * only the bounded steps; the reset waits in the worker at PASSIVE_LEVEL
+ * while the port holds its requests (a new one waits in Pending, nothing
+ * is issued), then the failed read ends with its medium error and the
+ * waiting one is issued.  The old driver spun the 12 s in the DPC. */
+static void test_p4_recovery_waits_in_worker(void **state)
+{
+    MODEL_OPTIONS o = { .Profile = ModelIntelPch, .Ports = 1, .LinkUpAtStart = TRUE };
+    MODEL_DRIVE_CONFIG d[1] = { Disk() };
+    static UCHAR buf[2][4096] __attribute__((aligned(4096)));
+    AHCI_SIM_REQ *r[2];
+
+    d[0].Gpl = FALSE;
+    assert_int_equal(Start(&o, d, NtstorAhciModeIntx), STATUS_SUCCESS);
+    host_run_dpcs();
+    PAHCI_PORT port = ctrl.Ports[0];
+    ULONG resets = ModelStats.Comresets[0], runs = host_work_items_run;
+    ModelFailLba(0, 3, 1);
+    ModelSetBusyMs(0, 12000);
+    ModelStats.DispatchStallUs = 0;
+    ULONG64 t0 = ModelNowUs();
+    host_hold_work_items = TRUE;
+    for (int i = 0; i < 2; i++) {
+        r[i] = AhciSimRequest(buf[i], 4096, NULL, 0);
+        AhciSimCdbRw(r[i], SCSIOP_READ, 8 * i, 8);
+        r[i]->srb.TimeOutValue = 30;
+    }
+    AhciSubmitSrb(port, &r[0]->irp, &r[0]->srb);
+    for (int i = 0; i < 100 && !port->InRecovery; i++) {
+        ModelAdvanceUs(100);
+        host_run_dpcs();
+    }
+    /* The DPC handed the recovery over: the port holds its command. */
+    assert_true(port->InRecovery);
+    assert_int_equal(host_work_items_queued(), 1);
+    assert_int_equal(port->Issued, 0);
+    assert_int_equal(port->Rec.Outstanding, 1);
+    assert_int_equal(ReadIe(0), 0);
+    assert_true(ModelNowUs() - t0 < 1000000);
+    ULONG cmds = ModelStats.Commands[0];
+    AhciSubmitSrb(port, &r[1]->irp, &r[1]->srb);
+    ModelAdvanceUs(1000);
+    host_run_dpcs();
+    assert_false(IsListEmpty(&port->Pending));
+    assert_int_equal(port->Issued, 0);
+    assert_int_equal(ModelStats.Commands[0], cmds);
+    assert_int_equal(ncompleted, 0);
+
+    host_hold_work_items = FALSE;
+    host_run_work_items();
+    assert_int_equal(host_work_items_run, runs + 1);
+    assert_int_equal(host_work_item_irql, PASSIVE_LEVEL);
+    assert_false(port->InRecovery);
+    assert_true(ModelStats.Comresets[0] > resets);
+    assert_true(ModelNowUs() - t0 >= 12000000);       /* the wait happened ... */
+    assert_true(ModelStats.DispatchStallUs < 1000000); /* ... not at DISPATCH_LEVEL */
+    assert_int_equal(ReadIe(0), AHCI_PxIE_DEFAULT);
+    for (int i = 0; i < 1000 && ncompleted < 2; i++) {
+        ModelAdvanceUs(100);
+        host_run_dpcs();
+    }
+    assert_int_equal(ncompleted, 2);
+    /* Without log page 10h all the drive said is ABRT (SATA 13.6.3.5). */
+    assert_int_equal(SRB_STATUS(r[0]->srb.SrbStatus), SRB_STATUS_ERROR);
+    assert_int_equal(r[0]->sense[2] & 0xF, SCSI_SENSE_ABORTED_COMMAND);
+    assert_int_equal(SRB_STATUS(r[1]->srb.SrbStatus), SRB_STATUS_SUCCESS);
+    assert_true(ModelStats.DispatchStallUs < 1000000);
+    for (int i = 0; i < 2; i++)
+        free(r[i]);
+    Stop();
+}
+
+/* Polled: the submitter's loop waits for the worker (the host's
+ * KeWaitForSingleObject lets it run) instead of spinning the reset's 12 s
+ * with the lock held. */
+static void test_p4_polled_recovery_waits_for_worker(void **state)
+{
+    MODEL_OPTIONS o = { .Profile = ModelIch9Qemu, .Ports = 1, .LinkUpAtStart = TRUE };
+    MODEL_DRIVE_CONFIG d[1] = { Disk() };
+    static UCHAR buf[4096] __attribute__((aligned(4096)));
+
+    d[0].Gpl = FALSE;
+    assert_int_equal(Start(&o, d, NtstorAhciModePoll), STATUS_SUCCESS);
+    ULONG runs = host_work_items_run;
+    ModelFailLba(0, 3, 1);
+    ModelSetBusyMs(0, 12000);
+    ModelStats.DispatchStallUs = 0;
+    ULONG64 t0 = ModelNowUs();
+    assert_int_equal(ReadSrb(0, 0, buf, 8), SRB_STATUS_ERROR);
+    assert_int_equal(host_work_items_run, runs + 1);
+    assert_true(ModelNowUs() - t0 >= 12000000);
+    assert_true(ModelStats.DispatchStallUs < 1000000);
+    assert_false(ctrl.Ports[0]->InRecovery);
+    assert_int_equal(ReadSrb(0, 8, buf, 8), SRB_STATUS_SUCCESS);
     Stop();
 }
 
@@ -757,6 +863,72 @@ static void test_port_state_history(void **state)
     Stop();
 }
 
+/* ---- hot plug: a disk plugged into an empty port appears (AHCI 10.9) ---- */
+
+/* Interrupt mode: the empty port's PCS raises the interrupt, the DPC asks
+ * the worker, the worker brings the disk up at PASSIVE_LEVEL and reports
+ * BusRelations so the PnP manager creates its PDO.  The old driver left
+ * the port empty ("hot plug is not handled"). */
+static void test_hotplug_disk_appears(void **state)
+{
+    MODEL_OPTIONS o = { .Profile = ModelIntelPch, .Ports = 2, .LinkUpAtStart = TRUE };
+    MODEL_DRIVE_CONFIG d[2] = { Disk() }, later = Disk();
+    static UCHAR buf[4096] __attribute__((aligned(4096)));
+
+    assert_int_equal(Start(&o, d, NtstorAhciModeIntx), STATUS_SUCCESS);
+    host_run_dpcs();
+    assert_int_equal(State(1), AhciPortEmpty);
+    assert_int_equal(ReadIe(1), AHCI_PxIE_HOTPLUG);
+    ULONG reported = host_bus_relations_invalidated, runs = host_work_items_run;
+    later.BusyMs = 3000;        /* spins up for 3 s after the link comes up */
+    ModelStats.DispatchStallUs = 0;
+    ModelPlug(1, &later);
+    for (int i = 0; i < 100 && State(1) != AhciPortReady; i++) {
+        ModelAdvanceUs(1000);
+        host_run_dpcs();
+    }
+    assert_int_equal(State(1), AhciPortReady);
+    assert_int_equal(host_work_items_run, runs + 1);
+    assert_int_equal(host_work_item_irql, PASSIVE_LEVEL);
+    assert_int_equal(host_bus_relations_invalidated, reported + 1);
+    assert_int_equal(ctrl.HotPlugs, 1);
+    assert_true(ModelStats.DispatchStallUs < 1000000);  /* the 3 s waited in the worker */
+    assert_int_equal(ReadIe(1), AHCI_PxIE_DEFAULT);
+    memset(ModelDriveData(1) + 512, 0x6B, 512);
+    assert_int_equal(ReadSrb(1, 0, buf, 8), SRB_STATUS_SUCCESS);
+    assert_int_equal(buf[512], 0x6B);
+    /* The disk that was there all along did not notice. */
+    assert_int_equal(State(0), AhciPortReady);
+    assert_int_equal(ReadSrb(0, 0, buf, 8), SRB_STATUS_SUCCESS);
+    Stop();
+}
+
+/* Polled controller: no interrupt comes, the watchdog sees PxIS.PCS on the
+ * empty port; a link glitch with nothing behind it brings nothing up. */
+static void test_hotplug_polled_watchdog(void **state)
+{
+    MODEL_OPTIONS o = { .Profile = ModelIch9Qemu, .Ports = 2, .LinkUpAtStart = TRUE };
+    MODEL_DRIVE_CONFIG d[2] = { Disk() }, later = Disk();
+    static UCHAR buf[4096] __attribute__((aligned(4096)));
+
+    assert_int_equal(Start(&o, d, NtstorAhciModePoll), STATUS_SUCCESS);
+    assert_int_equal(ReadIe(1), 0);
+    ULONG reported = host_bus_relations_invalidated;
+    ModelLinkGlitch(1);         /* DIAG.N/X with no device: nothing to bring up */
+    KeInsertQueueDpc(&ctrl.WatchdogDpc, NULL, NULL);
+    host_run_dpcs();
+    assert_int_equal(State(1), AhciPortEmpty);
+    assert_int_equal(host_bus_relations_invalidated, reported);
+    ModelPlug(1, &later);
+    ModelAdvanceUs(100000);     /* trained, DIAG.X set */
+    KeInsertQueueDpc(&ctrl.WatchdogDpc, NULL, NULL);
+    host_run_dpcs();
+    assert_int_equal(State(1), AhciPortReady);
+    assert_int_equal(host_bus_relations_invalidated, reported + 1);
+    assert_int_equal(ReadSrb(1, 0, buf, 8), SRB_STATUS_SUCCESS);
+    Stop();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -767,6 +939,8 @@ int main(void)
         cmocka_unit_test(test_p2_link_glitch_no_interrupt_storm),
         cmocka_unit_test(test_p3_lpm_forced_off),
         cmocka_unit_test(test_p3_slumber_is_present),
+        cmocka_unit_test(test_p4_recovery_waits_in_worker),
+        cmocka_unit_test(test_p4_polled_recovery_waits_for_worker),
         cmocka_unit_test(test_p5_puis_spin_up),
         cmocka_unit_test(test_p5_signature_mid_high_only),
         cmocka_unit_test(test_p6_bind_by_class_and_id),
@@ -786,6 +960,8 @@ int main(void)
         cmocka_unit_test(test_4kn_end_to_end),
         cmocka_unit_test(test_512e_physical_and_alignment),
         cmocka_unit_test(test_port_state_history),
+        cmocka_unit_test(test_hotplug_disk_appears),
+        cmocka_unit_test(test_hotplug_polled_watchdog),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
