@@ -511,6 +511,19 @@ VOID AhciPortEnableInterrupts(PAHCI_PORT Port);
  * ends SRB_STATUS_NO_DEVICE (STATUS_DEVICE_DOES_NOT_EXIST); new ones are
  * refused the same way.  DISPATCH_LEVEL or below, port lock not held. */
 BOOLEAN AhciPortCheckLink(PAHCI_PORT Port);
+/* Lock held.  The port takes no more commands: State (AhciPortFailed or
+ * AhciPortGone) for good, one Quiesced hold no resume lifts, PxIE off, and
+ * every request on it ends with SrbStatus -- issued, held, the slots in
+ * Also (taken back by a recovery) and pending.  The one way a port stops
+ * for good, so none of them is left for a stopped engine: with PxCMD.ST
+ * clear the HBA ignores PxCI, which then reads 0 and would credit every
+ * command written to it as done (AHCI 3.3.14). */
+VOID AhciPortGiveUp(PAHCI_PORT Port, AHCI_PORT_STATE State, UCHAR SrbStatus, ULONG Also,
+                    PLIST_ENTRY Done);
+/* Lock held.  After a reset: restart the engine, or, if it will not start
+ * (device still busy, or gone), give the port up (AhciPortGiveUp) with the
+ * slots in Also.  TRUE when the engine runs. */
+BOOLEAN AhciPortRestartOrGiveUp(PAHCI_PORT Port, ULONG Also, PLIST_ENTRY Done);
 
 /* ---- io.c ---- */
 NTSTATUS AhciSubmitSrb(PAHCI_PORT Port, PIRP Irp, PSCSI_REQUEST_BLOCK Srb);

@@ -151,18 +151,26 @@ static VOID AhciHbaRecover(PAHCI_PORT Failing, PLIST_ENTRY Done)
         ULONG p = (ULONG)__builtin_ctz(b);
         PAHCI_PORT port = ctrl->Ports[p];
         KeAcquireSpinLock(&port->Lock, &irql);
-        if (ready & (1u << p))
-            AhciPortStartEngine(port);
-        for (ULONG o = port->Rec.Outstanding; o; o &= o - 1) {
-            ULONG s = (ULONG)__builtin_ctz(o);
-            if ((ready & (1u << p)) && port->Slots[s].Srb)
-                AhciReissueSlot(port, s, Done);
-            else
-                AhciCompleteSlot(port, s, SRB_STATUS_BUS_RESET, NULL, Done);
-        }
+        ULONG outstanding = port->Rec.Outstanding;
         port->Rec.Outstanding = 0;
         AhciRecoverEnd(port);
-        AhciStartPending(port, Done);
+        if (!(ready & (1u << p))) {
+            /* Its reset ladder failed: nothing more for it, pending
+             * requests included. */
+            for (ULONG o = outstanding; o; o &= o - 1)
+                AhciCompleteSlot(port, (ULONG)__builtin_ctz(o), SRB_STATUS_BUS_RESET, NULL, Done);
+            if (port->State == AhciPortReady)
+                AhciPortGiveUp(port, AhciPortFailed, SRB_STATUS_ERROR, 0, Done);
+        } else if (AhciPortRestartOrGiveUp(port, outstanding, Done)) {
+            for (ULONG o = outstanding; o; o &= o - 1) {
+                ULONG s = (ULONG)__builtin_ctz(o);
+                if (port->Slots[s].Srb)
+                    AhciReissueSlot(port, s, Done);
+                else
+                    AhciCompleteSlot(port, s, SRB_STATUS_BUS_RESET, NULL, Done);
+            }
+            AhciStartPending(port, Done);
+        }
         KeReleaseSpinLock(&port->Lock, irql);
     }
     if (ctrl->Source != NtstorAhciModePoll)
@@ -435,8 +443,9 @@ static VOID AhciRecoverRequeue(PAHCI_PORT Port, ULONG Guilty, BOOLEAN Isolate, B
     /* Bits collected while the worker had the port belong to the recovery. */
     if (rec->Reset || rec->Frozen)
         AhciForgetInterrupts(Port);
-    AhciPortStartEngine(Port);
     rec->Outstanding = 0;
+    if (!AhciPortRestartOrGiveUp(Port, outstanding, Done))
+        return;
 
     if (rec->BusReset) {
         for (ULONG b = outstanding | Port->Held; b; b &= b - 1)
@@ -507,11 +516,10 @@ static VOID AhciRecoverFinish(PAHCI_PORT Port, PLIST_ENTRY Done)
 
     AHCI_ASSERT_LOCKED(Port);
     if (Port->Rec.Failed) {
-        AhciPortSetState(Port, AhciPortFailed);
-        for (ULONG b = Port->Rec.Outstanding | Port->Held; b; b &= b - 1)
-            AhciCompleteSlot(Port, (ULONG)__builtin_ctz(b), SRB_STATUS_ERROR, NULL, Done);
+        /* Pending requests too: nothing may reach a port whose engine is
+         * off (they used to stay queued for the next AhciStartPending). */
+        AhciPortGiveUp(Port, AhciPortFailed, SRB_STATUS_ERROR, Port->Rec.Outstanding, Done);
         Port->Rec.Outstanding = 0;
-        Port->Held = 0;
     } else {
         ULONG guilty = AhciRecoverBlame(Port, &isolate, &ncqOff);
         AhciRecoverRequeue(Port, guilty, isolate, ncqOff, Done);

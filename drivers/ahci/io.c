@@ -292,6 +292,15 @@ NTSTATUS AhciSubmitSrb(PAHCI_PORT Port, PIRP Irp, PSCSI_REQUEST_BLOCK Srb)
     Srb->SrbStatus = SRB_STATUS_PENDING;
     IoMarkIrpPending(Irp);
     KeAcquireSpinLock(&Port->Lock, &irql);
+    /* Given up (AhciPortGiveUp) between pdo.c's state check and the lock:
+     * nothing will ever issue it, so it ends here. */
+    if (Port->State != AhciPortReady) {
+        AhciCompleteSrb(Irp, Srb, Port->State == AhciPortGone ? SRB_STATUS_NO_DEVICE
+                                                              : SRB_STATUS_ERROR, NULL, 0, &done);
+        KeReleaseSpinLock(&Port->Lock, irql);
+        AhciFinishIrps(&done);
+        return STATUS_PENDING;
+    }
     InsertTailList(&Port->Pending, &Irp->Tail.Overlay.ListEntry);
     AhciStartPending(Port, &done);
     /* Nothing else in flight: no look would come sooner than a wait for
@@ -327,10 +336,13 @@ static VOID AhciReapLocked(PAHCI_PORT Port, ULONG PortIs, ULONG Active, BOOLEAN 
     finished &= ~Port->Deferred;
 
     /* A non-queued command whose D2H FIS says ERR failed, even where the
-     * HBA cleared its PxCI bit (QEMU does, hw/ide/ahci.c ahci_cmd_done)
-     * and polling never saw TFES. */
+     * HBA cleared its PxCI bit (QEMU does, hw/ide/ahci.c ahci_cmd_done).
+     * The FIS area can be overwritten by a later FIS before this look, so
+     * PxIS.TFES is read too (one register read per non-queued completion
+     * only; NCQ completions need none: a failed tag keeps its PxSACT bit). */
     if ((finished & ~Port->NcqIssued) &&
-        (Port->Rfis[AHCI_RFIS_RFIS + 2] & (ATA_STS_ERR | ATA_STS_DF))) {
+        ((Port->Rfis[AHCI_RFIS_RFIS + 2] & (ATA_STS_ERR | ATA_STS_DF)) ||
+         ((PortIs | AhciRead(Port->Regs, AHCI_PxIS)) & AHCI_PxIS_TFES))) {
         AhciRecoverPort(Port, PortIs | AHCI_PxIS_TFES, 0, Done);
         finished = 0;
     }

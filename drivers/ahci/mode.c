@@ -135,6 +135,23 @@ VOID AhciResumePort(PAHCI_PORT Port)
         AhciPollPort(Port);
 }
 
+/* A drained port whose interrupt source or mode changes starts with a
+ * clean PxIS -- but an error among the bits is not dropped with them (an
+ * HBA that halted on it would then be handed new commands when the port
+ * resumes): it goes to the DPC as if the ISR had seen it, and
+ * AhciStartPending holds back until recovery has run. */
+static VOID AhciAckQuiescedPort(PAHCI_PORT Port)
+{
+    ULONG is = AhciRead(Port->Regs, AHCI_PxIS);
+
+    AhciWrite(Port->Regs, AHCI_PxIS, is);
+    if (is & Port->FatalIs) {
+        __atomic_fetch_or(&Port->PendingIs, (is & Port->FatalIs) | AHCI_PENDING_IS_SEEN,
+                          __ATOMIC_RELAXED);
+        KeInsertQueueDpc(&Port->Controller->Dpc, NULL, NULL);
+    }
+}
+
 ULONG64 AhciControllerCommands(PAHCI_CONTROLLER Ctrl)
 {
     ULONG64 n = 0;
@@ -211,7 +228,7 @@ NTSTATUS AhciSetInterruptSource(PAHCI_CONTROLLER Ctrl, NTSTOR_AHCI_MODE Source)
                 port->Mode = Source;
             continue;
         }
-        AhciWrite(port->Regs, AHCI_PxIS, AhciRead(port->Regs, AHCI_PxIS));
+        AhciAckQuiescedPort(port);
         if (port->Mode != NtstorAhciModePoll)
             AhciPortSetMode(port, Source);
     }
@@ -247,7 +264,7 @@ NTSTATUS AhciSetPortMode(PAHCI_PORT Port, NTSTOR_AHCI_MODE Mode)
         if (!AhciQuiescePort(Port))
             status = STATUS_IO_TIMEOUT;
         else {
-            AhciWrite(Port->Regs, AHCI_PxIS, AhciRead(Port->Regs, AHCI_PxIS));
+            AhciAckQuiescedPort(Port);
             AhciPortSetMode(Port, Mode);
             AhciWrite(ctrl->Abar, AHCI_GHC, AhciRead(ctrl->Abar, AHCI_GHC) | AHCI_GHC_IE);
         }

@@ -219,6 +219,39 @@ VOID AhciPortEnableInterrupts(PAHCI_PORT Port)
 /* AHCI 10.9 (hot plug): PxIS.PRCS/PCS say the link changed; PxSSTS.DET
  * says whether a device is still there.  A disk that came back is not
  * taken up again (no re-identify): its PDO stays and keeps failing. */
+VOID AhciPortGiveUp(PAHCI_PORT Port, AHCI_PORT_STATE State, UCHAR SrbStatus, ULONG Also,
+                    PLIST_ENTRY Done)
+{
+    AHCI_ASSERT_LOCKED(Port);
+    if (Port->State != AhciPortGone && Port->State != AhciPortFailed)
+        Port->Quiesced++;   /* for good: no resume issues to it again */
+    AhciPortSetState(Port, State);
+    AhciWrite(Port->Regs, AHCI_PxIE, 0);
+    Port->Deferred = 0;
+    for (ULONG b = Port->Issued | Port->Held | Also; b; b &= b - 1)
+        AhciCompleteSlot(Port, (ULONG)__builtin_ctz(b), SrbStatus, NULL, Done);
+    while (!IsListEmpty(&Port->Pending)) {
+        PIRP irp = CONTAINING_RECORD(RemoveHeadList(&Port->Pending), IRP, Tail.Overlay.ListEntry);
+        AhciCompleteSrb(irp, IoGetCurrentIrpStackLocation(irp)->Parameters.Scsi.Srb, SrbStatus,
+                        NULL, 0, Done);
+    }
+}
+
+BOOLEAN AhciPortRestartOrGiveUp(PAHCI_PORT Port, ULONG Also, PLIST_ENTRY Done)
+{
+    BOOLEAN link;
+
+    AHCI_ASSERT_LOCKED(Port);
+    if (AhciPortStartEngine(Port))
+        return TRUE;
+    link = AhciLinkPresent(AhciRead(Port->Regs, AHCI_PxSSTS));
+    DbgPrint("ahci%u: port %u: engine does not start after the reset (%s): its requests fail\n",
+             Port->Controller->Number, Port->Index, link ? "device busy" : "device gone");
+    AhciPortGiveUp(Port, link ? AhciPortFailed : AhciPortGone,
+                   link ? SRB_STATUS_ERROR : SRB_STATUS_NO_DEVICE, Also, Done);
+    return FALSE;
+}
+
 BOOLEAN AhciPortCheckLink(PAHCI_PORT Port)
 {
     ULONG ssts = AhciRead(Port->Regs, AHCI_PxSSTS);
@@ -239,27 +272,26 @@ BOOLEAN AhciPortCheckLink(PAHCI_PORT Port)
         }
         return TRUE;
     }
+    LIST_ENTRY done;
+    InitializeListHead(&done);
     KeAcquireSpinLock(&Port->Lock, &irql);
     BOOLEAN first = Port->State != AhciPortGone;
     ULONG issued = Port->Issued;
     /* New requests are refused (pdo.c checks the state) and nothing
-     * pending is issued from now on. */
-    AhciPortSetState(Port, AhciPortGone);
-    if (first)
-        Port->Quiesced++;   /* for good: no resume issues to a gone disk */
-    KeReleaseSpinLock(&Port->Lock, irql);
+     * pending is issued from now on; what slipped into the queue between
+     * pdo.c's check and the lock ends too (the watchdog calls this again
+     * for gone ports). */
+    AhciPortGiveUp(Port, AhciPortGone, SRB_STATUS_NO_DEVICE, 0, &done);
     if (first) {
         DbgPrint("ahci%u: port %u: device gone (PxSSTS=%08x PxSERR=%08x): failing %u issued "
                  "command(s) and every request after them\n", Port->Controller->Number,
                  Port->Index, ssts, serr, AhciPopCount(issued));
-        AhciWrite(Port->Regs, AHCI_PxIE, 0);
         AhciPortStopEngine(Port);
         AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
         AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
     }
-    /* Also what slipped into the queue between pdo.c's state check and
-     * the lock (the watchdog calls this again for gone ports). */
-    AhciFailAll(Port, SRB_STATUS_NO_DEVICE);
+    KeReleaseSpinLock(&Port->Lock, irql);
+    AhciFinishIrps(&done);
     return FALSE;
 }
 

@@ -865,6 +865,26 @@ static void test_port_state_history(void **state)
 
 /* ---- hot plug: a disk plugged into an empty port appears (AHCI 10.9) ---- */
 
+/* A reset after which the engine cannot start (the disk stays busy past
+ * the whole reset ladder): the port is given up and the next read fails.
+ * Before, the engine stayed off, the HBA ignored PxCI (AHCI 3.3.14),
+ * PxCI read 0 and the read was credited as done without its data. */
+static void test_reset_without_engine_gives_the_port_up(void **state)
+{
+    MODEL_OPTIONS o = { .Profile = ModelIch9Qemu, .Ports = 1, .LinkUpAtStart = TRUE };
+    MODEL_DRIVE_CONFIG d[1] = { Disk() };
+    static UCHAR buf[4096] __attribute__((aligned(4096)));
+
+    assert_int_equal(Start(&o, d, NtstorAhciModePoll), STATUS_SUCCESS);
+    assert_int_equal(ReadSrb(0, 0, buf, 8), SRB_STATUS_SUCCESS);
+    ModelSetBusyMs(0, 600000);                  /* 10 minutes: past 10/10/35 s */
+    AhciResetPort(ctrl.Ports[0]);
+    host_run_dpcs();
+    assert_int_not_equal(State(0), AhciPortReady);
+    assert_int_not_equal(ReadSrb(0, 0, buf, 8), SRB_STATUS_SUCCESS);
+    Stop();
+}
+
 /* Interrupt mode: the empty port's PCS raises the interrupt, the DPC asks
  * the worker, the worker brings the disk up at PASSIVE_LEVEL and reports
  * BusRelations so the PnP manager creates its PDO.  The old driver left
@@ -960,6 +980,7 @@ int main(void)
         cmocka_unit_test(test_4kn_end_to_end),
         cmocka_unit_test(test_512e_physical_and_alignment),
         cmocka_unit_test(test_port_state_history),
+        cmocka_unit_test(test_reset_without_engine_gives_the_port_up),
         cmocka_unit_test(test_hotplug_disk_appears),
         cmocka_unit_test(test_hotplug_polled_watchdog),
     };
