@@ -20,29 +20,6 @@ static NTSTATUS I8042PassDown(PI8042_EXTENSION Ext, PIRP Irp)
     return IoCallDriver(Ext->Lower, Irp);
 }
 
-static NTSTATUS I8042SignalEvent(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
-{
-    KeSetEvent((PKEVENT)Context, IO_NO_INCREMENT, FALSE);
-    return STATUS_MORE_PROCESSING_REQUIRED;
-}
-
-/* Sends the IRP down and waits for it (PASSIVE_LEVEL), keeping ownership. */
-static NTSTATUS I8042ForwardAndWait(PI8042_EXTENSION Ext, PIRP Irp)
-{
-    KEVENT event;
-    NTSTATUS status;
-
-    KeInitializeEvent(&event, NotificationEvent, FALSE);
-    IoCopyCurrentIrpStackLocationToNext(Irp);
-    IoSetCompletionRoutine(Irp, I8042SignalEvent, &event, TRUE, TRUE, TRUE);
-    status = IoCallDriver(Ext->Lower, Irp);
-    if (status == STATUS_PENDING) {
-        KeWaitForSingleObject(&event, Executive, KernelMode, FALSE, NULL);
-        status = Irp->IoStatus.Status;
-    }
-    return status;
-}
-
 static NTSTATUS I8042DispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PI8042_EXTENSION ext = DeviceObject->DeviceExtension;
@@ -51,7 +28,8 @@ static NTSTATUS I8042DispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 
     switch (stack->MinorFunction) {
     case IRP_MN_START_DEVICE:
-        status = I8042ForwardAndWait(ext, Irp);
+        IoForwardIrpSynchronously(ext->Lower, Irp);
+        status = Irp->IoStatus.Status;
         if (NT_SUCCESS(status))
             status = I8042StartDevice(ext, stack->Parameters.StartDevice.AllocatedResources,
                                       stack->Parameters.StartDevice.AllocatedResourcesTranslated);

@@ -90,28 +90,6 @@ static VOID KbdClassServiceCallback(PDEVICE_OBJECT DeviceObject, PKEYBOARD_INPUT
         KbdClassSetLeds(ext, leds);
 }
 
-static NTSTATUS KbdClassSignal(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
-{
-    KeSetEvent((PKEVENT)Context, IO_NO_INCREMENT, FALSE);
-    return STATUS_MORE_PROCESSING_REQUIRED;
-}
-
-static NTSTATUS KbdClassForwardAndWait(PKBDCLASS_EXTENSION Ext, PIRP Irp)
-{
-    KEVENT event;
-    NTSTATUS status;
-
-    KeInitializeEvent(&event, NotificationEvent, FALSE);
-    IoCopyCurrentIrpStackLocationToNext(Irp);
-    IoSetCompletionRoutine(Irp, KbdClassSignal, &event, TRUE, TRUE, TRUE);
-    status = IoCallDriver(Ext->Lower, Irp);
-    if (status == STATUS_PENDING) {
-        KeWaitForSingleObject(&event, Executive, KernelMode, FALSE, NULL);
-        status = Irp->IoStatus.Status;
-    }
-    return status;
-}
-
 /* IOCTL_INTERNAL_KEYBOARD_CONNECT down the stack (PASSIVE_LEVEL). */
 static NTSTATUS KbdClassConnect(PKBDCLASS_EXTENSION Ext)
 {
@@ -142,7 +120,8 @@ static NTSTATUS KbdClassDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 
     switch (stack->MinorFunction) {
     case IRP_MN_START_DEVICE:
-        status = KbdClassForwardAndWait(ext, Irp);
+        IoForwardIrpSynchronously(ext->Lower, Irp);
+        status = Irp->IoStatus.Status;
         if (NT_SUCCESS(status)) {
             status = KbdClassConnect(ext);
             if (NT_SUCCESS(status)) {

@@ -61,6 +61,7 @@
     X(IoDeleteSymbolicLink)                    \
     X(IoDetachDevice)                          \
     X(IoDisconnectInterrupt)                   \
+    X(IoForwardIrpSynchronously)               \
     X(IoFreeIrp)                               \
     X(IoFreeMdl)                               \
     X(IoFreeWorkItem)                          \
