@@ -48,6 +48,11 @@ VOID PnpPciSetMsi(const HAL_PCI_FUNCTION *Function, BOOLEAN Enable, ULONG64 Addr
  * and room for Extra more descriptors; NULL when out of memory. */
 PCM_RESOURCE_LIST PnpPciBuildBarList(const HAL_PCI_FUNCTION *Function, ULONG Extra, ULONG Tag);
 
+/* ---- pnpirp.c ---- */
+/* A bus driver's answer to IRP_MN_QUERY_DEVICE_RELATIONS/TargetDeviceRelation:
+ * a one-entry list holding a reference to Pdo, in *Information. */
+NTSTATUS PnpTargetDeviceRelation(PDEVICE_OBJECT Pdo, ULONG_PTR *Information);
+
 /* ---- legacy.c ---- */
 /* Creates \Driver\legacy and the nodes of the devices the FADT allows. */
 NTSTATUS PnpLegacyEnumerate(PDEVICE_NODE Root);
