@@ -181,9 +181,18 @@ static VOID BlpCommandLineFile(EFI_FILE_HANDLE Root)
         return;
     Text = (CONST char *)(UINTN)Physical;
     for (i = 0; i < Size && Text[i] != '\n' && Text[i] != '\r'; i++) {
-        if (Out + 1 >= NTSTOR_CMDLINE_MAX)
+        if (Out + 1 >= NTSTOR_CMDLINE_MAX) {
+            BlLog("%a: line longer than %d characters: cut there", BL_CMDLINE_PATH,
+                  NTSTOR_CMDLINE_MAX - 1);
             break;
-        Cmdline[Out++] = (Text[i] >= 0x20 && Text[i] < 0x7f) ? Text[i] : ' ';
+        }
+        if (Text[i] < 0x20 || Text[i] >= 0x7f) {
+            BlLog("%a: byte 0x%x at column %d is not printable ASCII: read as a blank",
+                  BL_CMDLINE_PATH, (INT32)(unsigned char)Text[i], (INT32)i + 1);
+            Cmdline[Out++] = ' ';
+            continue;
+        }
+        Cmdline[Out++] = Text[i];
     }
     while (Out > 0 && Cmdline[Out - 1] == ' ')
         Out--;
