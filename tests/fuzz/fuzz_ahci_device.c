@@ -557,7 +557,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size)
     Fuzzing = FALSE;
     Glitch = -1;
     Irql = PASSIVE_LEVEL;
-    ModelStallFloorUs = 50;
+    ModelStallFloorUs = 200;
     ModelInit(&o, d);
     ModelHooks = &Hooks;
     /* The sectors requests use, each different, so a read that returns
