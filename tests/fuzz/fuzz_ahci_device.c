@@ -394,8 +394,13 @@ static void Access(ULONG Off, BOOLEAN Write, ULONG Value)
         ModelAccessCost = 1000;
     if (Glitch >= 0 && n >= GlitchAt) {
         int g = Glitch;
+        ULONG p = (ULONG)g % NPorts;
         Glitch = -1;
-        DeviceEvent(g % NPorts, (g >> 4) % 4 + 4, g);
+        /* The glitch lands after this access: if it was a read of PxIS,
+         * that read did not show it (the error's count is this access's). */
+        if (IsReadSeq[p] == n)
+            IsReadSeq[p] = n - 1;
+        DeviceEvent(p, (g >> 4) % 4 + 4, g);
     }
 }
 

@@ -813,6 +813,10 @@ static VOID WriteCmd(ULONG Index, ULONG V)
             ModelStats.StartViolations[Index]++;
             p->Wedged = TRUE;
         }
+        /* An error that came while the engine was stopped halted nothing:
+         * with its PxIS bits cleared, the engine starts clean. */
+        if (!(PortIs(p) & AHCI_PxIS_FATAL))
+            p->ErrorSince = 0;
         p->Cmd |= AHCI_PxCMD_CR;
     } else if (!(V & AHCI_PxCMD_ST) && (old & AHCI_PxCMD_ST)) {
         /* 3.3.13/3.3.14: clearing ST clears PxCI and PxSACT, and ends the
@@ -1178,7 +1182,7 @@ VOID ModelRaiseIs(ULONG Port, ULONG Bits)
     if (Bits & AHCI_PxIS_FATAL) {
         /* 6.1.2: the HBA stops processing the list on a fatal error. */
         EnterErrorState(p);
-        if (!M.O.KeepsRunningAfterError) {
+        if (!M.O.KeepsRunningAfterError && (p->Cmd & AHCI_PxCMD_ST)) {
             p->Halted = TRUE;
             memset(p->DoneAt, 0, sizeof(p->DoneAt));
         }
