@@ -187,7 +187,10 @@ KIRQL KeRaiseIrqlToDpcLevel(VOID)
 }
 static void Locking(PKSPIN_LOCK L)
 {
-    ModelInterruptNow();
+    /* A level line still up after the ISR (a bit that came while it ran,
+     * AHCI 10.7.2.1) interrupts again at once. */
+    for (int i = 0; i < 8 && ModelInterruptAsserted(); i++)
+        ModelInterruptNow();
     if (*L)
         KeBugCheckEx(SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)L, 0, 0, 0);
     *L = 1;
@@ -415,6 +418,11 @@ static void IssueInError(ULONG Port, ULONG NewBits, ULONG64 Since)
     ULONG64 ref = locked ? LockSeq[Port] : ModelAccessCount();
     if (IsReadSeq[Port] > ref)
         ref = IsReadSeq[Port];
+    if (getenv("FUZZ_AHCI_LOG"))
+        fprintf(stderr, "issue in error state: port %u bits %08x since %llu lock %llu (held %d) "
+                "PxIS read %llu now %llu\n", Port, NewBits, (unsigned long long)Since,
+                (unsigned long long)LockSeq[Port], locked, (unsigned long long)IsReadSeq[Port],
+                (unsigned long long)ModelAccessCount());
     if (Since <= ref)
         Violation("command issued while the port is in its error state", (long)Port, (long)NewBits);
 }
