@@ -302,6 +302,9 @@ static void Decide(ULONG Port, ULONG Slot, const UCHAR *Cfis, MODEL_END *End)
         q->DeviceOk = FALSE;
     }
     int b = Fuzzing ? TakeDev() : -1;
+    if (getenv("FUZZ_AHCI_LOG"))
+        fprintf(stderr, "device: port %u slot %u command %02x request %d decision %d\n", Port,
+                Slot, c, SlotReq[Port][Slot], b);
     if (b < 0)
         return;                 /* well, in the drive's own time */
     if (b < 0x80) {
@@ -351,6 +354,9 @@ static void Decide(ULONG Port, ULONG Slot, const UCHAR *Cfis, MODEL_END *End)
 static void Ended(ULONG Port, ULONG Slot, BOOLEAN Ok)
 {
     int i = SlotReq[Port][Slot];
+    if (getenv("FUZZ_AHCI_LOG"))
+        fprintf(stderr, "device: port %u slot %u request %d ended %s\n", Port, Slot, i,
+                Ok ? "well" : "in error");
     if (i >= 0) {
         /* The data is compared now: a disk swapped later (hot plug)
          * changes the medium, not what this run did. */
