@@ -152,7 +152,11 @@ NTSTATUS IoCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 static AHCI_CONTROLLER ctrl;
 static KIRQL Irql;
 static int InDpc;
-static ULONG64 LockSeq[MODEL_MAX_PORTS], IsReadSeq[MODEL_MAX_PORTS];
+/* IsReadSeq: the access whose view of PxIS the driver last had (one less
+ * when an error landed right after that read); IsReadAt: where that read
+ * really was, for ordering it against the port lock's release. */
+static ULONG64 LockSeq[MODEL_MAX_PORTS], UnlockSeq[MODEL_MAX_PORTS], IsReadSeq[MODEL_MAX_PORTS],
+    IsReadAt[MODEL_MAX_PORTS];
 
 static void RunDpcs(void)
 {
@@ -161,9 +165,16 @@ static void RunDpcs(void)
     InDpc = 1;
     KIRQL old = Irql;
     Irql = DISPATCH_LEVEL;
+    /* host_support runs work items when its own IRQL drops; here the IRQL
+     * is this file's, so the worker (recovery, hot-plug) runs below, once
+     * this IRQL is back at PASSIVE_LEVEL. */
+    host_hold_work_items = TRUE;
     host_run_dpcs();
+    host_hold_work_items = FALSE;
     Irql = old;
     InDpc = 0;
+    if (Irql == PASSIVE_LEVEL)
+        host_run_work_items();
 }
 KIRQL KeGetCurrentIrql(VOID) { return Irql; }
 VOID KeRaiseIrql(KIRQL New, PKIRQL Old)
@@ -203,15 +214,22 @@ VOID KeAcquireSpinLock(PKSPIN_LOCK L, PKIRQL Old)
     KeRaiseIrql(DISPATCH_LEVEL, Old);
     Locking(L);
 }
-VOID KeReleaseSpinLock(PKSPIN_LOCK L, KIRQL New)
+static void Unlocking(PKSPIN_LOCK L)
 {
     if (!*L)
         KeBugCheckEx(SPIN_LOCK_NOT_OWNED, (ULONG_PTR)L, 0, 0, 0);
     *L = 0;
+    for (ULONG p = 0; p < MODEL_MAX_PORTS; p++)
+        if (ctrl.Ports[p] && L == &ctrl.Ports[p]->Lock)
+            UnlockSeq[p] = ModelAccessCount();
+}
+VOID KeReleaseSpinLock(PKSPIN_LOCK L, KIRQL New)
+{
+    Unlocking(L);
     KeLowerIrql(New);
 }
 VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK L) { Locking(L); }
-VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK L) { *L = 0; }
+VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK L) { Unlocking(L); }
 
 /* ---- the requests and what the device did with them ---- */
 typedef struct {
@@ -397,8 +415,10 @@ static void Access(ULONG Off, BOOLEAN Write, ULONG Value)
     ULONG64 n = ModelAccessCount();
 
     if (!Write && Off >= AHCI_PORT_BASE &&
-        (Off - AHCI_PORT_BASE) % AHCI_PORT_STRIDE == AHCI_PxIS)
+        (Off - AHCI_PORT_BASE) % AHCI_PORT_STRIDE == AHCI_PxIS) {
         IsReadSeq[(Off - AHCI_PORT_BASE) / AHCI_PORT_STRIDE] = n;
+        IsReadAt[(Off - AHCI_PORT_BASE) / AHCI_PORT_STRIDE] = n;
+    }
     if (ModelNowUs() - EntryNow > WAIT_BOUND_S * 1000000ull)
         Violation("a driver call waited past the bound (virtual time)",
                   (long)((ModelNowUs() - EntryNow) / 1000), 0);
@@ -421,13 +441,22 @@ static void Access(ULONG Off, BOOLEAN Write, ULONG Value)
 static void IssueInError(ULONG Port, ULONG NewBits, ULONG64 Since)
 {
     BOOLEAN locked = ctrl.Ports[Port] && ctrl.Ports[Port]->Lock;
+    /* What the driver can know of: what the ISR had recorded when the
+     * lock was taken (Locking runs it first, when the port's interrupts
+     * are on), or what its last PxIS read showed.  A PxIS read made since
+     * the port lock was last let go is the look this doorbell follows
+     * (AhciPollOnce reads before it locks); an error landing after it is a
+     * race no driver can close.  A read from before that is an old look:
+     * it excuses nothing. */
     ULONG64 ref = locked ? LockSeq[Port] : ModelAccessCount();
-    if (IsReadSeq[Port] > ref)
+    if (IsReadAt[Port] > UnlockSeq[Port])
+        ref = IsReadSeq[Port];
+    else if (IsReadSeq[Port] > ref)
         ref = IsReadSeq[Port];
     if (getenv("FUZZ_AHCI_LOG"))
         fprintf(stderr, "issue in error state: port %u bits %08x since %llu lock %llu (held %d) "
-                "PxIS read %llu now %llu\n", Port, NewBits, (unsigned long long)Since,
-                (unsigned long long)LockSeq[Port], locked, (unsigned long long)IsReadSeq[Port],
+                "PxIS read %llu unlock %llu now %llu\n", Port, NewBits, (unsigned long long)Since,
+                (unsigned long long)LockSeq[Port], locked, (unsigned long long)IsReadSeq[Port], (unsigned long long)UnlockSeq[Port],
                 (unsigned long long)ModelAccessCount());
     if (Since <= ref)
         Violation("command issued while the port is in its error state", (long)Port, (long)NewBits);
@@ -577,6 +606,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size)
     memset(SlotReq, 0xFF, sizeof(SlotReq));
     memset(LockSeq, 0, sizeof(LockSeq));
     memset(IsReadSeq, 0, sizeof(IsReadSeq));
+    memset(UnlockSeq, 0, sizeof(UnlockSeq));
+    memset(IsReadAt, 0, sizeof(IsReadAt));
     NReq = 0;
     Fuzzing = FALSE;
     Glitch = -1;
