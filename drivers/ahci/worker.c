@@ -36,6 +36,14 @@ static VOID AhciHotPlug(PAHCI_PORT Port)
     PAHCI_CONTROLLER ctrl = Port->Controller;
     ULONG ssts = AhciRead(Port->Regs, AHCI_PxSSTS);
 
+    /* A disk that left (AhciPortCheckLink): its PDO is no longer in the
+     * bus relations, so the PnP manager surprise-removes its stack. */
+    if (Port->State == AhciPortGone && Port->Pdo) {
+        DbgPrint("ahci%u: port %u: device removed: reporting the bus change\n", ctrl->Number,
+                 Port->Index);
+        AhciReportBusChange(ctrl);
+        return;
+    }
     if (Port->State != AhciPortEmpty)
         return;
     /* PCS/PRCS follow DIAG.X/N (3.3.5): acknowledged here, so the next

@@ -976,6 +976,47 @@ VOID IoFreeWorkItem(PIO_WORKITEM IoWorkItem);
 VOID IoQueueWorkItem(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE WorkerRoutine,
                      WORK_QUEUE_TYPE QueueType, PVOID Context);
 
+/* ---- remove locks (kernel/io/removelock.c) ----
+ * NT's IO_REMOVE_LOCK: counts the requests a driver has in flight on a
+ * device so IRP_MN_REMOVE_DEVICE can wait for them before it deletes it.
+ * IoCount starts at 1 (the device's own hold); every dispatch routine
+ * acquires before it touches the device and releases when the IRP is done
+ * with (after its completion, for an IRP passed down with a completion
+ * routine).  Once IoReleaseRemoveLockAndWait has begun (REMOVE_DEVICE),
+ * every acquire fails with STATUS_DELETE_PENDING; ReleaseAndWait releases
+ * the caller's acquire and the initial hold and waits, at PASSIVE_LEVEL,
+ * until every other holder has released.  Acquire and release at
+ * <= DISPATCH_LEVEL.  A release that takes the count below zero (released
+ * more than acquired) bug-checks PNP_DETECTED_FATAL_ERROR with P1 =
+ * IO_REMOVE_LOCK_UNDERFLOW.  Tag is the caller's (any value, e.g. the IRP)
+ * and is not tracked; the WDK's macros over the *Ex routines, as in
+ * wdm.h, are what drivers call. */
+typedef struct _IO_REMOVE_LOCK_COMMON_BLOCK {
+    BOOLEAN Removed;
+    BOOLEAN Reserved[3];
+    volatile LONG IoCount;
+    KEVENT RemoveEvent;
+} IO_REMOVE_LOCK_COMMON_BLOCK;
+typedef struct _IO_REMOVE_LOCK {
+    IO_REMOVE_LOCK_COMMON_BLOCK Common;
+} IO_REMOVE_LOCK, *PIO_REMOVE_LOCK;
+#define IO_REMOVE_LOCK_UNDERFLOW 0x1001
+
+VOID IoInitializeRemoveLockEx(PIO_REMOVE_LOCK Lock, ULONG AllocateTag, ULONG MaxLockedMinutes,
+                              ULONG HighWatermark, ULONG RemlockSize);
+NTSTATUS IoAcquireRemoveLockEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, PCSTR File, ULONG Line,
+                               ULONG RemlockSize);
+VOID IoReleaseRemoveLockEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, ULONG RemlockSize);
+VOID IoReleaseRemoveLockAndWaitEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, ULONG RemlockSize);
+#define IoInitializeRemoveLock(Lock, Tag, Maxmin, HighWater) \
+    IoInitializeRemoveLockEx(Lock, Tag, Maxmin, HighWater, sizeof(IO_REMOVE_LOCK))
+#define IoAcquireRemoveLock(RemoveLock, Tag) \
+    IoAcquireRemoveLockEx(RemoveLock, Tag, __FILE__, __LINE__, sizeof(IO_REMOVE_LOCK))
+#define IoReleaseRemoveLock(RemoveLock, Tag) \
+    IoReleaseRemoveLockEx(RemoveLock, Tag, sizeof(IO_REMOVE_LOCK))
+#define IoReleaseRemoveLockAndWait(RemoveLock, Tag) \
+    IoReleaseRemoveLockAndWaitEx(RemoveLock, Tag, sizeof(IO_REMOVE_LOCK))
+
 /* The device directly below (referenced), or NULL. */
 PDEVICE_OBJECT IoGetLowerDeviceObject(PDEVICE_OBJECT DeviceObject);
 

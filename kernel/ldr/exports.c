@@ -42,6 +42,7 @@
     X(ExReleaseFastMutex)                      \
     X(ExTryToAcquireFastMutex)                 \
     X(IoAcquireCancelSpinLock)                 \
+    X(IoAcquireRemoveLockEx)                   \
     X(IoAllocateDriverObjectExtension)         \
     X(IoAllocateIrp)                           \
     X(IoAllocateMdl)                           \
@@ -74,6 +75,7 @@
     X(IoGetRelatedDeviceObject)                \
     X(IoInitializeDpcRequest)                  \
     X(IoInitializeIrp)                         \
+    X(IoInitializeRemoveLockEx)                \
     X(IoInvalidateDeviceRelations)             \
     X(IoIsPollable)                            \
     X(IoPollDevice)                            \
@@ -81,6 +83,8 @@
     X(IoRegisterPollRoutine)                   \
     X(IoRegisterShutdownNotification)          \
     X(IoReleaseCancelSpinLock)                 \
+    X(IoReleaseRemoveLockAndWaitEx)            \
+    X(IoReleaseRemoveLockEx)                   \
     X(IoReportHardError)                       \
     X(IoReuseIrp)                              \
     X(IoStartNextPacket)                       \
