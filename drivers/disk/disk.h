@@ -104,12 +104,21 @@ typedef struct _DISK_FDO {
      * them all (IoReleaseRemoveLockAndWait) before the FDO goes, and an
      * IRP arriving after that is refused (DiskAcquire). */
     IO_REMOVE_LOCK RemoveLock;
+    KEVENT PowerRequestDone;            /* the D3 it asked for (power.c) */
+    NTSTATUS PowerRequestStatus;
+    /* IRP_MJ_SHUTDOWN's flush (flush.c): its status and Writes then.  The
+     * power-down right after it does not flush again unless something was
+     * written since (a failed flush is reported once, by the first). */
+    BOOLEAN ShutdownFlushed;
+    NTSTATUS ShutdownFlushStatus;
+    ULONG64 ShutdownFlushWrites;
     ULONG SectorSize;
     ULONG64 Sectors;
     ULONG MaxTransferBytes;
     ULONG MaxUnmapBlocks, MaxUnmapDescriptors;     /* per UNMAP command (VPD 0xB0) */
     BOOLEAN Writable, WritableBySerial, Trim, HaveAhciInfo;
     BOOLEAN LinksCreated;
+    UNICODE_STRING Interface;           /* GUID_DEVINTERFACE_DISK link, enabled while started */
     UCHAR DeviceType;                   /* INQUIRY peripheral type */
     CHAR Vendor[9], Product[17], Revision[5], Serial[41];
     NTSTOR_AHCI_INFO AhciInfo;          /* from the port at START, if it is AHCI */
@@ -151,6 +160,7 @@ NTSTATUS DiskCompleteAndRelease(PDISK_FDO Fdo, PIRP Irp, NTSTATUS Status, ULONG_
 /* pnp.c */
 DRIVER_ADD_DEVICE DiskAddDevice;
 DRIVER_DISPATCH DiskDispatchPnp;
+/* power.c */
 DRIVER_DISPATCH DiskDispatchPower;
 DRIVER_DISPATCH DiskDispatchClose;
 VOID DiskReleaseFdoReference(PDISK_PARTITION_EXTENSION Partition);

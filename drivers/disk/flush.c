@@ -50,6 +50,9 @@ NTSTATUS DiskDispatchFlush(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         return DiskCompleteAndRelease(fdo, Irp, STATUS_INVALID_DEVICE_STATE, 0);
     if (IoGetCurrentIrpStackLocation(Irp)->MajorFunction == IRP_MJ_SHUTDOWN) {
         status = DiskFlushAndReport(fdo, "at shutdown");
+        fdo->ShutdownFlushStatus = status;
+        fdo->ShutdownFlushWrites = fdo->Writes;
+        fdo->ShutdownFlushed = TRUE;
         if (NT_SUCCESS(status))
             DbgPrint("disk%u: shutdown: write cache flushed, status 0x%08X\n", fdo->Number,
                      (ULONG)status);

@@ -1,4 +1,4 @@
-/* pnp.c - AddDevice and IRP_MJ_PNP/IRP_MJ_POWER of the disk FDO: create
+/* pnp.c - AddDevice and IRP_MJ_PNP of the disk FDO: create
  * \Device\Harddisk<n>\DR<n> on a port's disk PDO, start it after the PDO
  * has started (start.c does the SCSI work), take it down on removal.
  * PASSIVE_LEVEL (the PnP manager's thread). */
@@ -80,6 +80,7 @@ NTSTATUS DiskAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
     ext->Directory = directory;
     ext->State = DiskStateAdded;
     IoInitializeRemoveLock(&ext->RemoveLock, DISK_TAG, 0, 0);
+    KeInitializeEvent(&ext->PowerRequestDone, NotificationEvent, FALSE);
     KeInitializeSpinLock(&ext->Lock);
     DiskInitRequestPool(ext);
 
@@ -102,6 +103,11 @@ NTSTATUS DiskAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
 
 static VOID DiskTearDown(PDISK_FDO Fdo)
 {
+    if (Fdo->Interface.Buffer) {
+        IoSetDeviceInterfaceState(&Fdo->Interface, FALSE);
+        ExFreePool(Fdo->Interface.Buffer);
+        Fdo->Interface.Buffer = NULL;
+    }
     DiskRemoveNames(Fdo);
     if (Fdo->Layout) {
         ExFreePoolWithTag(Fdo->Layout, DISK_TAG_LAYOUT);
@@ -221,27 +227,6 @@ NTSTATUS DiskDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     default:
         return DiskPassDown(fdo, Irp);
     }
-}
-
-NTSTATUS DiskDispatchPower(PDEVICE_OBJECT DeviceObject, PIRP Irp)
-{
-    PDISK_COMMON common = DeviceObject->DeviceExtension;
-    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
-    PDISK_FDO fdo = common->Fdo;
-
-    if (common->Kind != DiskKindFdo)
-        return DiskCompleteIrp(Irp, STATUS_SUCCESS, 0);
-    if (!NT_SUCCESS(DiskAcquire(fdo, Irp, TRUE)))
-        return DiskCompleteIrp(Irp, STATUS_DEVICE_DOES_NOT_EXIST, 0);
-    /* Going to sleep or off: the disk's write cache must be empty first. */
-    if (stack->MinorFunction == IRP_MN_SET_POWER && fdo->State == DiskStateStarted &&
-        KeGetCurrentIrql() == PASSIVE_LEVEL &&
-        ((stack->Parameters.Power.Type == SystemPowerState &&
-          stack->Parameters.Power.State.SystemState > PowerSystemWorking) ||
-         (stack->Parameters.Power.Type == DevicePowerState &&
-          stack->Parameters.Power.State.DeviceState > PowerDeviceD0)))
-        DiskFlushAndReport(fdo, "before power-down");
-    return DiskPassDown(fdo, Irp);
 }
 
 /* Partition devices: drops the FDO reference once (see disk.h). */

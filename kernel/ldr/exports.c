@@ -69,6 +69,7 @@
     X(IoGetAttachedDevice)                     \
     X(IoGetAttachedDeviceReference)            \
     X(IoGetConfigurationInformation)           \
+    X(IoGetDeviceInterfaces)                   \
     X(IoGetDeviceObjectPointer)                \
     X(IoGetDriverObjectExtension)              \
     X(IoGetLowerDeviceObject)                  \
@@ -80,6 +81,7 @@
     X(IoIsPollable)                            \
     X(IoPollDevice)                            \
     X(IoQueueWorkItem)                         \
+    X(IoRegisterDeviceInterface)               \
     X(IoRegisterPollRoutine)                   \
     X(IoRegisterShutdownNotification)          \
     X(IoReleaseCancelSpinLock)                 \
@@ -87,6 +89,7 @@
     X(IoReleaseRemoveLockEx)                   \
     X(IoReportHardError)                       \
     X(IoReuseIrp)                              \
+    X(IoSetDeviceInterfaceState)               \
     X(IoStartNextPacket)                       \
     X(IoStartNextPacketByKey)                  \
     X(IoStartPacket)                           \
@@ -157,6 +160,10 @@
     X(ObReferenceObject)                       \
     X(ObReferenceObjectByHandle)               \
     X(ObReferenceObjectByName)                 \
+    X(PoCallDriver)                            \
+    X(PoRequestPowerIrp)                       \
+    X(PoSetPowerState)                         \
+    X(PoStartNextPowerIrp)                     \
     X(PsCreateSystemThread)                    \
     X(PsGetCurrentThread)                      \
     X(PsGetCurrentThreadId)                    \
