@@ -18,6 +18,11 @@ typedef struct _GUID {
 } GUID, *PGUID;
 #endif
 
+/* The disk interface class (WDK ntddstor.h): disk.sys registers it for
+ * every disk; IoGetDeviceInterfaces lists the disks. */
+static const GUID GUID_DEVINTERFACE_DISK __attribute__((unused)) = {
+    0x53f56307, 0xb6bf, 0x11d0, { 0x94, 0xf2, 0x00, 0xa0, 0xc9, 0x1e, 0xfb, 0x8b } };
+
 #define IOCTL_STORAGE_BASE 0x0000002d   /* FILE_DEVICE_MASS_STORAGE */
 
 #define IOCTL_STORAGE_CHECK_VERIFY       CTL_CODE(IOCTL_STORAGE_BASE, 0x0200, METHOD_BUFFERED, FILE_READ_ACCESS)

@@ -169,9 +169,19 @@ typedef struct _AHCI_SLOT {
     AHCI_PRD *Prdt;
 } AHCI_SLOT, *PAHCI_SLOT;
 
+/* What both device extensions begin with.  RemoveLock: every dispatch
+ * routine holds it while it works on an IRP -- an SRB until it completes
+ * (AhciFinishIrps gives it back) -- and the device's deletion waits for
+ * it (IoReleaseRemoveLockAndWait). */
+typedef struct _AHCI_EXTENSION_HEADER {
+    BOOLEAN IsFdo;
+    IO_REMOVE_LOCK RemoveLock;
+} AHCI_EXTENSION_HEADER, *PAHCI_EXTENSION_HEADER;
+
 /* Device extension of a disk PDO. */
 typedef struct _AHCI_PDO_EXTENSION {
     BOOLEAN IsFdo;              /* FALSE: first field of both extensions */
+    IO_REMOVE_LOCK RemoveLock;  /* AHCI_EXTENSION_HEADER */
     PAHCI_PORT Port;
     BOOLEAN Started;
     BOOLEAN Removed;
@@ -249,6 +259,7 @@ struct _AHCI_PORT {
 /* Device extension of the controller FDO. */
 struct _AHCI_CONTROLLER {
     BOOLEAN IsFdo;              /* TRUE */
+    IO_REMOVE_LOCK RemoveLock;  /* AHCI_EXTENSION_HEADER */
     ULONG Number;               /* n of \Device\Ahci<n> */
     PDEVICE_OBJECT Fdo;
     PDEVICE_OBJECT LowerDevice;
@@ -302,6 +313,10 @@ struct _AHCI_CONTROLLER {
     KEVENT WorkIdle;            /* signalled while the item is neither queued nor running */
     ULONG64 HotPlugs;           /* disks brought up after start */
 };
+_Static_assert(offsetof(AHCI_PDO_EXTENSION, RemoveLock) == offsetof(AHCI_EXTENSION_HEADER, RemoveLock) &&
+               offsetof(struct _AHCI_CONTROLLER, RemoveLock) == offsetof(AHCI_EXTENSION_HEADER, RemoveLock),
+               "both AHCI device extensions begin with AHCI_EXTENSION_HEADER");
+
 
 /* Driver-wide settings from RegistryPath\Parameters. */
 typedef struct _AHCI_PARAMETERS {
@@ -573,7 +588,11 @@ VOID AhciCompleteSlot(PAHCI_PORT Port, ULONG Slot, UCHAR SrbStatus, const SATL_S
                       PLIST_ENTRY Done);
 VOID AhciCompleteSrb(PIRP Irp, PSCSI_REQUEST_BLOCK Srb, UCHAR SrbStatus, const SATL_SENSE *Sense,
                      ULONG DataLength, PLIST_ENTRY Done);
+/* Completes the IRPs on Done (no lock held); an SRB that AhciDispatchScsi
+ * accepted gives back its PDO's remove lock (AhciHoldRemoveLock). */
 VOID AhciFinishIrps(PLIST_ENTRY Done);
+/* Marks Irp as holding Ext's remove lock until AhciFinishIrps completes it. */
+VOID AhciHoldRemoveLock(PIRP Irp, PAHCI_PDO_EXTENSION Ext);
 
 /* ---- error.c ---- */
 /* Called with the port lock held after a fatal PxIS or a timeout; never
@@ -619,6 +638,8 @@ DRIVER_DISPATCH AhciDispatchCreateClose;
 DRIVER_DISPATCH AhciDispatchPower;
 NTSTATUS AhciPdoPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp);
 NTSTATUS AhciCreatePdo(PAHCI_CONTROLLER Ctrl, PAHCI_PORT Port);
+/* Whether the bus relations list the port's device (ready or unsupported). */
+BOOLEAN AhciPortReported(PAHCI_PORT Port);
 NTSTATUS AhciPdoDeviceControl(PAHCI_PORT Port, PIRP Irp);
 
 /* ---- bounce.c ---- */

@@ -105,6 +105,7 @@ static NTSTATUS AhciAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Physic
     }
     ctrl = fdo->DeviceExtension;
     ctrl->IsFdo = TRUE;
+    IoInitializeRemoveLock(&ctrl->RemoveLock, AHCI_TAG, 0, 0);
     ctrl->Number = number;
     ctrl->Fdo = fdo;
     ctrl->PciPdo = PhysicalDeviceObject;

@@ -99,10 +99,28 @@ VOID AhciCompleteSlot(PAHCI_PORT Port, ULONG S, UCHAR SrbStatus, const SATL_SENS
     slot->Srb = NULL;
 }
 
+/* DriverContext[0..1] are ours while we own the IRP: the PDO extension
+ * whose remove lock the SRB holds, and this cookie saying so (an IRP the
+ * driver built itself, e.g. the raw bench's, carries neither). */
+static const CHAR AhciRemoveLockCookie = 'R';
+
+VOID AhciHoldRemoveLock(PIRP Irp, PAHCI_PDO_EXTENSION Ext)
+{
+    Irp->Tail.Overlay.DriverContext[0] = Ext;
+    Irp->Tail.Overlay.DriverContext[1] = (PVOID)&AhciRemoveLockCookie;
+}
+
 VOID AhciFinishIrps(PLIST_ENTRY Done)
 {
     while (!IsListEmpty(Done)) {
         PIRP irp = CONTAINING_RECORD(RemoveHeadList(Done), IRP, Tail.Overlay.ListEntry);
+        PAHCI_PDO_EXTENSION holder = NULL;
+        if (irp->Tail.Overlay.DriverContext[1] == (PVOID)&AhciRemoveLockCookie) {
+            holder = irp->Tail.Overlay.DriverContext[0];
+            irp->Tail.Overlay.DriverContext[0] = irp->Tail.Overlay.DriverContext[1] = NULL;
+        }
         IoCompleteRequest(irp, IO_DISK_INCREMENT);
+        if (holder)
+            IoReleaseRemoveLock(&holder->RemoveLock, irp);
     }
 }

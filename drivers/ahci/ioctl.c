@@ -168,9 +168,15 @@ NTSTATUS AhciDispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     PAHCI_PDO_EXTENSION ext = DeviceObject->DeviceExtension;
     PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
     PAHCI_PORT port = ext->IsFdo ? NULL : ext->Port;
+    PIO_REMOVE_LOCK lock = &((PAHCI_EXTENSION_HEADER)ext)->RemoveLock;
     NTSTATUS status;
 
     Irp->IoStatus.Information = 0;
+    if (!NT_SUCCESS(IoAcquireRemoveLock(lock, Irp))) {
+        Irp->IoStatus.Status = STATUS_DEVICE_DOES_NOT_EXIST;
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
+        return STATUS_DEVICE_DOES_NOT_EXIST;
+    }
     ULONG code = stack->Parameters.DeviceIoControl.IoControlCode;
     if (ext->IsFdo) {
         status = AhciFdoDeviceControl((PAHCI_CONTROLLER)ext, Irp);
@@ -216,5 +222,6 @@ NTSTATUS AhciDispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     }
     Irp->IoStatus.Status = status;
     IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    IoReleaseRemoveLock(lock, Irp);
     return status;
 }

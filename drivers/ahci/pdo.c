@@ -37,6 +37,7 @@ NTSTATUS AhciCreatePdo(PAHCI_CONTROLLER Ctrl, PAHCI_PORT Port)
     }
     PAHCI_PDO_EXTENSION ext = pdo->DeviceExtension;
     ext->IsFdo = FALSE;
+    IoInitializeRemoveLock(&ext->RemoveLock, AHCI_TAG, 0, 0);
     ext->Port = Port;
     Port->Pdo = pdo;
     Port->PdoExt = ext;
@@ -146,6 +147,38 @@ static NTSTATUS AhciQueryId(PAHCI_PORT Port, BUS_QUERY_ID_TYPE Type, PWCHAR *Res
     return *Result ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
 }
 
+/* A port whose device the bus relations list: a disk (or ATAPI device or
+ * port multiplier) that is still there. */
+BOOLEAN AhciPortReported(PAHCI_PORT Port)
+{
+    return Port->State == AhciPortReady || Port->State == AhciPortUnsupported;
+}
+
+/* REMOVE_DEVICE of a PDO whose device left the bus (the last bus
+ * relations no longer listed it): it is deleted, as NT's bus drivers do.
+ * Every SRB still holding the remove lock ends first (the port failed
+ * them when it found the device gone).  Called with the lock held for Irp;
+ * completes Irp. */
+static NTSTATUS AhciDeleteGonePdo(PDEVICE_OBJECT DeviceObject, PAHCI_PDO_EXTENSION Ext, PIRP Irp)
+{
+    PAHCI_PORT port = Ext->Port;
+
+    IoReleaseRemoveLockAndWait(&Ext->RemoveLock, Irp);
+    if (port) {
+        DbgPrint("ahci%u: port %u: its device is gone; PDO deleted\n", port->Controller->Number,
+                 port->Index);
+        port->Pdo = NULL;
+        port->PdoExt = NULL;
+        Ext->Port = NULL;
+    }
+    Irp->IoStatus.Status = STATUS_SUCCESS;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    IoDeleteDevice(DeviceObject);
+    return STATUS_SUCCESS;
+}
+
+/* Called with the PDO's remove lock held for Irp (AhciDispatchPnp); gives
+ * it back. */
 NTSTATUS AhciPdoPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PAHCI_PDO_EXTENSION ext = DeviceObject->DeviceExtension;
@@ -176,6 +209,8 @@ NTSTATUS AhciPdoPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         ext->Started = FALSE;
         if (port && port->State == AhciPortReady)
             AhciFailAll(port, SRB_STATUS_NO_DEVICE);
+        if (!port || !AhciPortReported(port))
+            return AhciDeleteGonePdo(DeviceObject, ext, Irp);
         status = STATUS_SUCCESS;
         break;
     case IRP_MN_QUERY_ID:
@@ -218,6 +253,7 @@ NTSTATUS AhciPdoPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     }
     Irp->IoStatus.Status = status;
     IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    IoReleaseRemoveLock(&ext->RemoveLock, Irp);
     return status;
 }
 
@@ -236,26 +272,45 @@ static NTSTATUS AhciCompleteSrbNow(PIRP Irp, PSCSI_REQUEST_BLOCK Srb, UCHAR SrbS
     return Status;
 }
 
-/* IRP_MJ_SCSI (= IRP_MJ_INTERNAL_DEVICE_CONTROL) on a disk PDO. */
+static NTSTATUS AhciScsi(PDEVICE_OBJECT DeviceObject, PAHCI_PDO_EXTENSION Ext, PIRP Irp,
+                         PSCSI_REQUEST_BLOCK Srb);
+
+/* IRP_MJ_SCSI (= IRP_MJ_INTERNAL_DEVICE_CONTROL) on a disk PDO.  The PDO's
+ * remove lock is held from here until the SRB completes: handed to
+ * AhciFinishIrps for a queued SRB, given back here for one done at once. */
 NTSTATUS AhciDispatchScsi(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PAHCI_PDO_EXTENSION ext = DeviceObject->DeviceExtension;
     PSCSI_REQUEST_BLOCK srb = IoGetCurrentIrpStackLocation(Irp)->Parameters.Scsi.Srb;
-    PAHCI_PORT port;
+    NTSTATUS status;
 
     if (ext->IsFdo || !srb)
         return AhciCompleteSrbNow(Irp, srb, SRB_STATUS_INVALID_REQUEST, STATUS_INVALID_DEVICE_REQUEST);
-    port = ext->Port;
+    if (!NT_SUCCESS(IoAcquireRemoveLock(&ext->RemoveLock, Irp)))
+        return AhciCompleteSrbNow(Irp, srb, SRB_STATUS_NO_DEVICE, STATUS_DEVICE_DOES_NOT_EXIST);
+    if (ext->Port && ext->Port->State == AhciPortReady && srb->Function == SRB_FUNCTION_EXECUTE_SCSI &&
+        srb->CdbLength != 0 && srb->CdbLength <= sizeof(srb->Cdb) &&
+        (!srb->DataTransferLength || srb->DataBuffer)) {
+        AhciHoldRemoveLock(Irp, ext);
+        return AhciSubmitSrb(ext->Port, Irp, srb);
+    }
+    status = AhciScsi(DeviceObject, ext, Irp, srb);
+    IoReleaseRemoveLock(&ext->RemoveLock, Irp);
+    return status;
+}
+
+/* Every SRB AhciDispatchScsi does not queue: refused or done at once. */
+static NTSTATUS AhciScsi(PDEVICE_OBJECT DeviceObject, PAHCI_PDO_EXTENSION Ext, PIRP Irp,
+                         PSCSI_REQUEST_BLOCK srb)
+{
+    PAHCI_PORT port = Ext->Port;
+
     if (!port || port->State != AhciPortReady)
         return AhciCompleteSrbNow(Irp, srb, SRB_STATUS_NO_DEVICE, STATUS_DEVICE_DOES_NOT_EXIST);
 
     switch (srb->Function) {
-    case SRB_FUNCTION_EXECUTE_SCSI:
-        if (srb->CdbLength == 0 || srb->CdbLength > sizeof(srb->Cdb) ||
-            (srb->DataTransferLength && !srb->DataBuffer))
-            return AhciCompleteSrbNow(Irp, srb, SRB_STATUS_INVALID_REQUEST,
-                                      STATUS_INVALID_PARAMETER);
-        return AhciSubmitSrb(port, Irp, srb);
+    case SRB_FUNCTION_EXECUTE_SCSI:     /* a well-formed one was queued by the caller */
+        return AhciCompleteSrbNow(Irp, srb, SRB_STATUS_INVALID_REQUEST, STATUS_INVALID_PARAMETER);
     case SRB_FUNCTION_CLAIM_DEVICE:
         /* NT: the port driver hands back the PDO in DataBuffer. */
         srb->DataBuffer = DeviceObject;

@@ -26,7 +26,7 @@ static NTSTATUS AhciQueryBusRelations(PAHCI_CONTROLLER Ctrl, PIRP Irp)
 
     for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
         PAHCI_PORT port = Ctrl->Ports[p];
-        if (port && (port->State == AhciPortReady || port->State == AhciPortUnsupported)) {
+        if (port && AhciPortReported(port)) {
             if (!port->Pdo)
                 AhciCreatePdo(Ctrl, port);
             if (port->Pdo)
@@ -39,7 +39,7 @@ static NTSTATUS AhciQueryBusRelations(PAHCI_CONTROLLER Ctrl, PIRP Irp)
         return STATUS_INSUFFICIENT_RESOURCES;
     for (ULONG p = 0; p < AHCI_MAX_PORTS && n < count; p++) {
         PAHCI_PORT port = Ctrl->Ports[p];
-        if (port && port->Pdo) {
+        if (port && port->Pdo && AhciPortReported(port)) {
             ObReferenceObject(port->Pdo);
             rel->Objects[n++] = port->Pdo;
         }
@@ -54,6 +54,10 @@ static VOID AhciDeletePdos(PAHCI_CONTROLLER Ctrl)
     for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
         PAHCI_PORT port = Ctrl->Ports[p];
         if (port && port->Pdo) {
+            /* The PnP manager removed the disk's stack already (children
+             * first); what still holds the PDO's lock ends first. */
+            if (NT_SUCCESS(IoAcquireRemoveLock(&port->PdoExt->RemoveLock, port)))
+                IoReleaseRemoveLockAndWait(&port->PdoExt->RemoveLock, port);
             port->PdoExt->Port = NULL;
             IoDeleteDevice(port->Pdo);
             port->Pdo = NULL;
@@ -62,6 +66,7 @@ static VOID AhciDeletePdos(PAHCI_CONTROLLER Ctrl)
     }
 }
 
+/* Called with the FDO's remove lock held for Irp; gives it back. */
 static NTSTATUS AhciFdoPnp(PAHCI_CONTROLLER Ctrl, PIRP Irp)
 {
     PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
@@ -74,34 +79,46 @@ static NTSTATUS AhciFdoPnp(PAHCI_CONTROLLER Ctrl, PIRP Irp)
         status = Irp->IoStatus.Status;
         if (NT_SUCCESS(status))
             status = AhciHbaStart(Ctrl, stack->Parameters.StartDevice.AllocatedResourcesTranslated);
-        return AhciComplete(Irp, status, 0);
+        AhciComplete(Irp, status, 0);
+        break;
 
     case IRP_MN_QUERY_DEVICE_RELATIONS:
-        if (stack->Parameters.QueryDeviceRelations.Type != BusRelations || !Ctrl->Started)
-            return AhciPassDown(Ctrl, Irp);
+        if (stack->Parameters.QueryDeviceRelations.Type != BusRelations || !Ctrl->Started) {
+            status = AhciPassDown(Ctrl, Irp);
+            break;
+        }
         status = AhciQueryBusRelations(Ctrl, Irp);
-        if (!NT_SUCCESS(status))
-            return AhciComplete(Irp, status, 0);
+        if (!NT_SUCCESS(status)) {
+            AhciComplete(Irp, status, 0);
+            break;
+        }
         Irp->IoStatus.Status = STATUS_SUCCESS;
-        return AhciPassDown(Ctrl, Irp);
+        status = AhciPassDown(Ctrl, Irp);
+        break;
 
     case IRP_MN_QUERY_REMOVE_DEVICE:
     case IRP_MN_QUERY_STOP_DEVICE:
     case IRP_MN_CANCEL_REMOVE_DEVICE:
     case IRP_MN_CANCEL_STOP_DEVICE:
         Irp->IoStatus.Status = STATUS_SUCCESS;
-        return AhciPassDown(Ctrl, Irp);
+        status = AhciPassDown(Ctrl, Irp);
+        break;
 
     case IRP_MN_STOP_DEVICE:
         AhciHbaStop(Ctrl);
         Irp->IoStatus.Status = STATUS_SUCCESS;
-        return AhciPassDown(Ctrl, Irp);
+        status = AhciPassDown(Ctrl, Irp);
+        break;
 
     case IRP_MN_SURPRISE_REMOVAL:
     case IRP_MN_REMOVE_DEVICE: {
         PDEVICE_OBJECT lower = Ctrl->LowerDevice;
         /* Read before passing down: completion clears the location. */
         UCHAR minor = stack->MinorFunction;
+        /* REMOVE: every IRP still in a dispatch routine of the FDO ends
+         * first; new ones are refused. */
+        if (minor == IRP_MN_REMOVE_DEVICE)
+            IoReleaseRemoveLockAndWait(&Ctrl->RemoveLock, Irp);
         AhciDeletePdos(Ctrl);
         AhciHbaStop(Ctrl);
         Irp->IoStatus.Status = STATUS_SUCCESS;
@@ -111,18 +128,25 @@ static NTSTATUS AhciFdoPnp(PAHCI_CONTROLLER Ctrl, PIRP Irp)
             IoDetachDevice(lower);
             DbgPrint("ahci%u: removed\n", Ctrl->Number);
             IoDeleteDevice(Ctrl->Fdo);
+            return status;
         }
-        return status;
+        break;
     }
     default:
-        return AhciPassDown(Ctrl, Irp);
+        status = AhciPassDown(Ctrl, Irp);
+        break;
     }
+    IoReleaseRemoveLock(&Ctrl->RemoveLock, Irp);
+    return status;
 }
 
 NTSTATUS AhciDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PAHCI_CONTROLLER ctrl = DeviceObject->DeviceExtension;
+    PIO_REMOVE_LOCK lock = &((PAHCI_EXTENSION_HEADER)ctrl)->RemoveLock;
 
+    if (!NT_SUCCESS(IoAcquireRemoveLock(lock, Irp)))
+        return AhciComplete(Irp, STATUS_NO_SUCH_DEVICE, 0);     /* after REMOVE */
     if (ctrl->IsFdo)
         return AhciFdoPnp(ctrl, Irp);
     return AhciPdoPnp(DeviceObject, Irp);
@@ -132,13 +156,28 @@ NTSTATUS AhciDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 NTSTATUS AhciDispatchPower(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PAHCI_CONTROLLER ctrl = DeviceObject->DeviceExtension;
+    PIO_REMOVE_LOCK lock = &((PAHCI_EXTENSION_HEADER)ctrl)->RemoveLock;
+    NTSTATUS status;
 
+    if (!NT_SUCCESS(IoAcquireRemoveLock(lock, Irp)))
+        return AhciComplete(Irp, STATUS_NO_SUCH_DEVICE, 0);
     if (ctrl->IsFdo)
-        return AhciPassDown(ctrl, Irp);
-    return AhciComplete(Irp, STATUS_SUCCESS, 0);
+        status = AhciPassDown(ctrl, Irp);
+    else
+        status = AhciComplete(Irp, STATUS_SUCCESS, 0);
+    IoReleaseRemoveLock(lock, Irp);
+    return status;
 }
 
 NTSTATUS AhciDispatchCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
-    return AhciComplete(Irp, STATUS_SUCCESS, 0);
+    PIO_REMOVE_LOCK lock = &((PAHCI_EXTENSION_HEADER)DeviceObject->DeviceExtension)->RemoveLock;
+    BOOLEAN create = IoGetCurrentIrpStackLocation(Irp)->MajorFunction == IRP_MJ_CREATE;
+
+    /* A close always succeeds; an open of a removed device does not. */
+    if (!NT_SUCCESS(IoAcquireRemoveLock(lock, Irp)))
+        return AhciComplete(Irp, create ? STATUS_DEVICE_DOES_NOT_EXIST : STATUS_SUCCESS, 0);
+    AhciComplete(Irp, STATUS_SUCCESS, 0);
+    IoReleaseRemoveLock(lock, Irp);
+    return STATUS_SUCCESS;
 }

@@ -292,6 +292,10 @@ BOOLEAN AhciPortCheckLink(PAHCI_PORT Port)
     }
     KeReleaseSpinLock(&Port->Lock, irql);
     AhciFinishIrps(&done);
+    /* Hot unplug: the worker tells the PnP manager, which surprise-removes
+     * the disk's stack (AhciHotPlug). */
+    if (first && Port->Pdo)
+        AhciRequestWork(Port, TRUE);
     return FALSE;
 }
 

@@ -370,6 +370,29 @@ static VOID PassThrough(const ATA_DEVICE_INFO *Dev, const UCHAR *Cdb, ULONG Buff
     Result->Ata.CheckCondition = ckCond;
 }
 
+/* START STOP UNIT, SAT-4 9.11 (POWER CONDITION 0, the START and LOEJ
+ * bits): START=0 is a stop -- STANDBY IMMEDIATE (E0h), which parks the
+ * heads and spins a rotating disk down, what an OS sends before power
+ * goes; START=1 needs nothing (an ATA disk spins up by itself on the next
+ * media access).  LOEJ (eject) and the power conditions are not for a
+ * fixed disk: INVALID FIELD IN CDB. */
+#define SATL_SSU_START  0x01
+#define SATL_SSU_LOEJ   0x02
+static VOID StartStopUnit(const UCHAR *Cdb, PSATL_RESULT Result)
+{
+    if ((Cdb[4] & SATL_SSU_LOEJ) || (Cdb[4] >> 4) != 0) {
+        SatlpInvalidField(Result);
+        return;
+    }
+    if (Cdb[4] & SATL_SSU_START) {
+        Result->Action = SatlActionComplete;
+        Result->DataLength = 0;
+        return;
+    }
+    IssueAta(Result, ATA_CMD_STANDBY_IMMEDIATE, SatlProtocolNonData, 0, 0, 0, FALSE, 0);
+    Result->Ata.Device = 0;
+}
+
 VOID SatlTranslate(const ATA_DEVICE_INFO *Device, const SATL_OPTIONS *Options,
                    const UCHAR *Cdb, ULONG CdbLength, PVOID Buffer, ULONG BufferLength,
                    PSATL_RESULT Result)
@@ -398,6 +421,9 @@ VOID SatlTranslate(const ATA_DEVICE_INFO *Device, const SATL_OPTIONS *Options,
     case SCSIOP_VERIFY:
     case SCSIOP_VERIFY16:
         Verify(Device, Cdb, Result);
+        break;
+    case SCSIOP_START_STOP_UNIT:
+        StartStopUnit(Cdb, Result);
         break;
     case SCSIOP_SYNCHRONIZE_CACHE:
     case SCSIOP_SYNCHRONIZE_CACHE16:

@@ -268,7 +268,6 @@ BOOLEAN SatlpSynthesize(const ATA_DEVICE_INFO *Device, const SATL_OPTIONS *Optio
 
     switch (Cdb[0]) {
     case SCSIOP_TEST_UNIT_READY:
-    case SCSIOP_START_STOP_UNIT:    /* ATA disks spin on their own; nothing to do */
         Result->Action = SatlActionComplete;
         Result->DataLength = 0;
         return TRUE;

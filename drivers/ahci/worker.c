@@ -14,20 +14,14 @@
  * worker touches an Empty port's engine. */
 #include "ahcip.h"
 
-/* Raised to DISPATCH_LEVEL around IoInvalidateDeviceRelations: the PnP
- * manager only records the request there (kernel/include/pnp.h) and the
- * shell's PASSIVE_LEVEL loop carries it out.  Called at PASSIVE_LEVEL it
- * would start the new disk in this thread -- and disk.sys's start sends
- * SRBs whose recovery, if one is needed, is this thread's job. */
+/* The PnP manager only queues the request (kernel/include/pnp.h): its
+ * thread starts a new disk or surprise-removes a gone one, never this
+ * worker -- disk.sys's start sends SRBs whose recovery, if one is needed,
+ * is this thread's job. */
 static VOID AhciReportBusChange(PAHCI_CONTROLLER Ctrl)
 {
-    KIRQL irql;
-
-    if (!Ctrl->PciPdo)
-        return;
-    KeRaiseIrql(DISPATCH_LEVEL, &irql);
-    IoInvalidateDeviceRelations(Ctrl->PciPdo, BusRelations);
-    KeLowerIrql(irql);
+    if (Ctrl->PciPdo)
+        IoInvalidateDeviceRelations(Ctrl->PciPdo, BusRelations);
 }
 
 /* A link change on an empty port: a disk may have arrived.  PASSIVE_LEVEL. */
@@ -36,6 +30,14 @@ static VOID AhciHotPlug(PAHCI_PORT Port)
     PAHCI_CONTROLLER ctrl = Port->Controller;
     ULONG ssts = AhciRead(Port->Regs, AHCI_PxSSTS);
 
+    /* A disk that left (AhciPortCheckLink): its PDO is no longer in the
+     * bus relations, so the PnP manager surprise-removes its stack. */
+    if (Port->State == AhciPortGone && Port->Pdo) {
+        DbgPrint("ahci%u: port %u: device removed: reporting the bus change\n", ctrl->Number,
+                 Port->Index);
+        AhciReportBusChange(ctrl);
+        return;
+    }
     if (Port->State != AhciPortEmpty)
         return;
     /* PCS/PRCS follow DIAG.X/N (3.3.5): acknowledged here, so the next

@@ -99,12 +99,26 @@ typedef struct _DISK_FDO {
     ULONG Number;                       /* n of Harddisk<n>: the lowest free (pnp.c) */
     PVOID Directory;                    /* \Device\Harddisk<n>, referenced */
     DISK_STATE State;
+    /* Every dispatch routine holds it while it works on an IRP (for a
+     * read or write until the IRP completes): REMOVE_DEVICE waits for
+     * them all (IoReleaseRemoveLockAndWait) before the FDO goes, and an
+     * IRP arriving after that is refused (DiskAcquire). */
+    IO_REMOVE_LOCK RemoveLock;
+    KEVENT PowerRequestDone;            /* the D3 it asked for (power.c) */
+    NTSTATUS PowerRequestStatus;
+    /* IRP_MJ_SHUTDOWN's flush (flush.c): its status and Writes then.  The
+     * power-down right after it does not flush again unless something was
+     * written since (a failed flush is reported once, by the first). */
+    BOOLEAN ShutdownFlushed;
+    NTSTATUS ShutdownFlushStatus;
+    ULONG64 ShutdownFlushWrites;
     ULONG SectorSize;
     ULONG64 Sectors;
     ULONG MaxTransferBytes;
     ULONG MaxUnmapBlocks, MaxUnmapDescriptors;     /* per UNMAP command (VPD 0xB0) */
     BOOLEAN Writable, WritableBySerial, Trim, HaveAhciInfo;
     BOOLEAN LinksCreated;
+    UNICODE_STRING Interface;           /* GUID_DEVINTERFACE_DISK link, enabled while started */
     UCHAR DeviceType;                   /* INQUIRY peripheral type */
     CHAR Vendor[9], Product[17], Revision[5], Serial[41];
     NTSTOR_AHCI_INFO AhciInfo;          /* from the port at START, if it is AHCI */
@@ -132,9 +146,21 @@ typedef struct _DISK_PARTITION_EXTENSION {
 /* entry.c */
 PDISK_DRIVER_EXTENSION DiskGetDriverExtension(PDRIVER_OBJECT Driver);
 NTSTATUS DiskCompleteIrp(PIRP Irp, NTSTATUS Status, ULONG_PTR Information);
+/* The door of every dispatch routine: the FDO's remove lock for Irp, then
+ * the state.  STATUS_SUCCESS: the caller holds the lock and releases it
+ * (DiskRelease) when it is done with the IRP.  Otherwise the lock is not
+ * held and the caller completes the IRP with the status:
+ * STATUS_DEVICE_DOES_NOT_EXIST once the disk was removed or surprise-
+ * removed (as classpnp), STATUS_DEVICE_NOT_READY before it started.
+ * AnyState: only the lock (PnP, power, close). */
+NTSTATUS DiskAcquire(PDISK_FDO Fdo, PIRP Irp, BOOLEAN AnyState);
+VOID DiskRelease(PDISK_FDO Fdo, PIRP Irp);
+/* DiskCompleteIrp, then DiskRelease. */
+NTSTATUS DiskCompleteAndRelease(PDISK_FDO Fdo, PIRP Irp, NTSTATUS Status, ULONG_PTR Information);
 /* pnp.c */
 DRIVER_ADD_DEVICE DiskAddDevice;
 DRIVER_DISPATCH DiskDispatchPnp;
+/* power.c */
 DRIVER_DISPATCH DiskDispatchPower;
 DRIVER_DISPATCH DiskDispatchClose;
 VOID DiskReleaseFdoReference(PDISK_PARTITION_EXTENSION Partition);

@@ -25,6 +25,28 @@ NTSTATUS DiskCompleteIrp(PIRP Irp, NTSTATUS Status, ULONG_PTR Information)
     return Status;
 }
 
+NTSTATUS DiskAcquire(PDISK_FDO Fdo, PIRP Irp, BOOLEAN AnyState)
+{
+    if (!NT_SUCCESS(IoAcquireRemoveLock(&Fdo->RemoveLock, Irp)))
+        return STATUS_DEVICE_DOES_NOT_EXIST;
+    if (AnyState || Fdo->State == DiskStateStarted)
+        return STATUS_SUCCESS;
+    IoReleaseRemoveLock(&Fdo->RemoveLock, Irp);
+    return Fdo->State == DiskStateRemoved ? STATUS_DEVICE_DOES_NOT_EXIST : STATUS_DEVICE_NOT_READY;
+}
+
+VOID DiskRelease(PDISK_FDO Fdo, PIRP Irp)
+{
+    IoReleaseRemoveLock(&Fdo->RemoveLock, Irp);
+}
+
+NTSTATUS DiskCompleteAndRelease(PDISK_FDO Fdo, PIRP Irp, NTSTATUS Status, ULONG_PTR Information)
+{
+    DiskCompleteIrp(Irp, Status, Information);
+    DiskRelease(Fdo, Irp);
+    return Status;
+}
+
 /* Parameters\WritableSerials = "QM00002, QM00003": the disks writes are
  * allowed to from boot (DESIGN.md "Safety").  Absent: none. */
 static VOID DiskReadParameters(PDISK_DRIVER_EXTENSION Ext, PUNICODE_STRING RegistryPath)

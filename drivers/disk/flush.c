@@ -10,10 +10,12 @@ NTSTATUS DiskDispatchCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PDISK_COMMON common = DeviceObject->DeviceExtension;
     PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    /* An open needs a started disk; a cleanup of a removed one is fine. */
+    NTSTATUS status = DiskAcquire(common->Fdo, Irp, stack->MajorFunction != IRP_MJ_CREATE);
 
-    if (stack->MajorFunction == IRP_MJ_CREATE && common->Fdo->State != DiskStateStarted)
-        return DiskCompleteIrp(Irp, STATUS_DEVICE_NOT_READY, 0);
-    return DiskCompleteIrp(Irp, STATUS_SUCCESS, 0);
+    if (!NT_SUCCESS(status))
+        return DiskCompleteIrp(Irp, stack->MajorFunction == IRP_MJ_CREATE ? status : STATUS_SUCCESS, 0);
+    return DiskCompleteAndRelease(common->Fdo, Irp, STATUS_SUCCESS, 0);
 }
 
 /* A flush whose caller cannot be told (IRP_MJ_SHUTDOWN, removal: neither
@@ -41,12 +43,16 @@ NTSTATUS DiskDispatchFlush(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     PDISK_FDO fdo = common->Fdo;
     NTSTATUS status;
 
-    if (fdo->State != DiskStateStarted)
-        return DiskCompleteIrp(Irp, STATUS_DEVICE_NOT_READY, 0);
+    status = DiskAcquire(fdo, Irp, FALSE);
+    if (!NT_SUCCESS(status))
+        return DiskCompleteIrp(Irp, status, 0);
     if (KeGetCurrentIrql() != PASSIVE_LEVEL)
-        return DiskCompleteIrp(Irp, STATUS_INVALID_DEVICE_STATE, 0);
+        return DiskCompleteAndRelease(fdo, Irp, STATUS_INVALID_DEVICE_STATE, 0);
     if (IoGetCurrentIrpStackLocation(Irp)->MajorFunction == IRP_MJ_SHUTDOWN) {
         status = DiskFlushAndReport(fdo, "at shutdown");
+        fdo->ShutdownFlushStatus = status;
+        fdo->ShutdownFlushWrites = fdo->Writes;
+        fdo->ShutdownFlushed = TRUE;
         if (NT_SUCCESS(status))
             DbgPrint("disk%u: shutdown: write cache flushed, status 0x%08X\n", fdo->Number,
                      (ULONG)status);
@@ -56,5 +62,5 @@ NTSTATUS DiskDispatchFlush(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         if (!NT_SUCCESS(status))
             DbgPrint("disk%u: SYNCHRONIZE CACHE: 0x%08X\n", fdo->Number, (ULONG)status);
     }
-    return DiskCompleteIrp(Irp, status, 0);
+    return DiskCompleteAndRelease(fdo, Irp, status, 0);
 }

@@ -389,17 +389,20 @@ NTSTATUS DiskDispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     ULONG_PTR info = 0;
     NTSTATUS status;
 
-    if (fdo->State != DiskStateStarted)
-        return DiskCompleteIrp(Irp, fdo->State == DiskStateRemoved ? STATUS_DEVICE_REMOVED
-                                                                   : STATUS_DEVICE_NOT_READY, 0);
-    /* The port's own IOCTLs go to it unchanged. */
+    status = DiskAcquire(fdo, Irp, FALSE);
+    if (!NT_SUCCESS(status))
+        return DiskCompleteIrp(Irp, status, 0);
+    /* The port's own IOCTLs go to it unchanged.  Released once the port
+     * has it: the port's own remove lock covers it from there. */
     if (code == IOCTL_NTSTOR_AHCI_GET_INFO || code == IOCTL_NTSTOR_AHCI_SET_MODE ||
         code == IOCTL_NTSTOR_AHCI_RAW_BENCH || code == IOCTL_SCSI_GET_ADDRESS) {
         IoSkipCurrentIrpStackLocation(Irp);
-        return IoCallDriver(fdo->Lower, Irp);
+        status = IoCallDriver(fdo->Lower, Irp);
+        DiskRelease(fdo, Irp);
+        return status;
     }
     if (METHOD_FROM_CTL_CODE(code) != METHOD_BUFFERED || (!buffer && (inLength || outLength)))
-        return DiskCompleteIrp(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
+        return DiskCompleteAndRelease(fdo, Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
 
     switch (code) {
     case IOCTL_DISK_GET_DRIVE_GEOMETRY:
@@ -485,5 +488,5 @@ NTSTATUS DiskDispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         status = STATUS_INVALID_DEVICE_REQUEST;
         break;
     }
-    return DiskCompleteIrp(Irp, status, info);
+    return DiskCompleteAndRelease(fdo, Irp, status, info);
 }

@@ -1,4 +1,4 @@
-/* pnp.c - AddDevice and IRP_MJ_PNP/IRP_MJ_POWER of the disk FDO: create
+/* pnp.c - AddDevice and IRP_MJ_PNP of the disk FDO: create
  * \Device\Harddisk<n>\DR<n> on a port's disk PDO, start it after the PDO
  * has started (start.c does the SCSI work), take it down on removal.
  * PASSIVE_LEVEL (the PnP manager's thread). */
@@ -79,6 +79,8 @@ NTSTATUS DiskAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
     ext->Number = number;
     ext->Directory = directory;
     ext->State = DiskStateAdded;
+    IoInitializeRemoveLock(&ext->RemoveLock, DISK_TAG, 0, 0);
+    KeInitializeEvent(&ext->PowerRequestDone, NotificationEvent, FALSE);
     KeInitializeSpinLock(&ext->Lock);
     DiskInitRequestPool(ext);
 
@@ -101,11 +103,57 @@ NTSTATUS DiskAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
 
 static VOID DiskTearDown(PDISK_FDO Fdo)
 {
+    if (Fdo->Interface.Buffer) {
+        IoSetDeviceInterfaceState(&Fdo->Interface, FALSE);
+        ExFreePool(Fdo->Interface.Buffer);
+        Fdo->Interface.Buffer = NULL;
+    }
     DiskRemoveNames(Fdo);
     if (Fdo->Layout) {
         ExFreePoolWithTag(Fdo->Layout, DISK_TAG_LAYOUT);
         Fdo->Layout = NULL;
     }
+}
+
+/* Passes a PnP or power IRP down and gives back the remove lock taken
+ * for it (the lower driver's own lock covers it from there). */
+static NTSTATUS DiskPassDown(PDISK_FDO Fdo, PIRP Irp)
+{
+    NTSTATUS status;
+
+    IoSkipCurrentIrpStackLocation(Irp);
+    status = IoCallDriver(Fdo->Lower, Irp);
+    DiskRelease(Fdo, Irp);
+    return status;
+}
+
+/* The FDO goes: every request still holding the remove lock has finished
+ * (IoReleaseRemoveLockAndWait, which also gives back ours), the PDO gets
+ * the IRP, then the FDO is detached and deleted and the disk number is
+ * free once its names are. */
+static NTSTATUS DiskRemove(PDISK_FDO Fdo, PIRP Irp)
+{
+    PVOID directory = Fdo->Directory;   /* the extension goes with the device */
+    PDEVICE_OBJECT lower = Fdo->Lower, self = Fdo->Self;
+    NTSTATUS status;
+
+    /* Orderly removal: flush, or say it failed.  Not after a surprise
+     * removal: the device is gone. */
+    if (Fdo->State == DiskStateStarted)
+        DiskFlushAndReport(Fdo, "before removal");
+    Fdo->State = DiskStateRemoved;
+    IoReleaseRemoveLockAndWait(&Fdo->RemoveLock, Irp);
+    IoUnregisterShutdownNotification(self);
+    DiskTearDown(Fdo);
+    DbgPrint("disk%u: removed\n", Fdo->Number);
+    Irp->IoStatus.Status = STATUS_SUCCESS;
+    IoSkipCurrentIrpStackLocation(Irp);
+    status = IoCallDriver(lower, Irp);
+    IoDetachDevice(lower);
+    IoDeleteDevice(self);
+    DiskDropDirectory(directory);
+    IoGetConfigurationInformation()->DiskCount--;
+    return status;
 }
 
 NTSTATUS DiskDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
@@ -119,6 +167,9 @@ NTSTATUS DiskDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         /* Partition devices are not PnP devices: nothing to do. */
         return DiskCompleteIrp(Irp, Irp->IoStatus.Status, Irp->IoStatus.Information);
     }
+    status = DiskAcquire(fdo, Irp, TRUE);
+    if (!NT_SUCCESS(status))
+        return DiskCompleteIrp(Irp, status, 0);    /* after REMOVE: nothing left to do */
 
     switch (stack->MinorFunction) {
     case IRP_MN_START_DEVICE:
@@ -134,29 +185,24 @@ NTSTATUS DiskDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
                 DbgPrint("disk%u: no shutdown notification: flush by hand before poweroff\n",
                          fdo->Number);
         }
-        return DiskCompleteIrp(Irp, status, 0);
+        return DiskCompleteAndRelease(fdo, Irp, status, 0);
 
-    case IRP_MN_REMOVE_DEVICE:
-    case IRP_MN_SURPRISE_REMOVAL: {
-        BOOLEAN remove = stack->MinorFunction == IRP_MN_REMOVE_DEVICE;
-        if (fdo->State == DiskStateStarted && remove)
-            DiskFlushAndReport(fdo, "before removal");  /* orderly removal: flush, or say it failed */
+    case IRP_MN_SURPRISE_REMOVAL:
+        /* The device is gone; handles may still be open, so the FDO stays
+         * until REMOVE_DEVICE.  From now on every request fails
+         * STATUS_DEVICE_DOES_NOT_EXIST (DiskAcquire, and rw.c between the
+         * pieces of one in flight); the names and partitions go now, so
+         * nothing new finds the disk. */
+        DbgPrint("disk%u: surprise removal: the disk is gone; requests fail from now on\n",
+                 fdo->Number);
         fdo->State = DiskStateRemoved;
         IoUnregisterShutdownNotification(fdo->Self);
         DiskTearDown(fdo);
         Irp->IoStatus.Status = STATUS_SUCCESS;
-        IoSkipCurrentIrpStackLocation(Irp);
-        status = IoCallDriver(fdo->Lower, Irp);
-        if (remove) {
-            /* The extension goes with the device object: copy first. */
-            PVOID directory = fdo->Directory;
-            IoDetachDevice(fdo->Lower);
-            IoDeleteDevice(fdo->Self);
-            DiskDropDirectory(directory);
-            IoGetConfigurationInformation()->DiskCount--;
-        }
-        return status;
-    }
+        return DiskPassDown(fdo, Irp);
+
+    case IRP_MN_REMOVE_DEVICE:
+        return DiskRemove(fdo, Irp);
 
     case IRP_MN_QUERY_REMOVE_DEVICE:
         /* The partition devices are in no PnP stack, so the PnP manager
@@ -166,12 +212,11 @@ NTSTATUS DiskDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
             if (fdo->Partitions[i]->ReferenceCount > 0) {
                 DbgPrint("disk%u: partition %u is open: removal vetoed\n", fdo->Number,
                          ((PDISK_COMMON)fdo->Partitions[i]->DeviceExtension)->PartitionNumber);
-                return DiskCompleteIrp(Irp, STATUS_DEVICE_BUSY, 0);
+                return DiskCompleteAndRelease(fdo, Irp, STATUS_DEVICE_BUSY, 0);
             }
         }
         Irp->IoStatus.Status = STATUS_SUCCESS;
-        IoSkipCurrentIrpStackLocation(Irp);
-        return IoCallDriver(fdo->Lower, Irp);
+        return DiskPassDown(fdo, Irp);
 
     case IRP_MN_CANCEL_REMOVE_DEVICE:
     case IRP_MN_QUERY_STOP_DEVICE:
@@ -180,28 +225,8 @@ NTSTATUS DiskDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         Irp->IoStatus.Status = STATUS_SUCCESS;
         /* fall through */
     default:
-        IoSkipCurrentIrpStackLocation(Irp);
-        return IoCallDriver(fdo->Lower, Irp);
+        return DiskPassDown(fdo, Irp);
     }
-}
-
-NTSTATUS DiskDispatchPower(PDEVICE_OBJECT DeviceObject, PIRP Irp)
-{
-    PDISK_COMMON common = DeviceObject->DeviceExtension;
-    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
-
-    if (common->Kind != DiskKindFdo)
-        return DiskCompleteIrp(Irp, STATUS_SUCCESS, 0);
-    /* Going to sleep or off: the disk's write cache must be empty first. */
-    if (stack->MinorFunction == IRP_MN_SET_POWER && common->Fdo->State == DiskStateStarted &&
-        KeGetCurrentIrql() == PASSIVE_LEVEL &&
-        ((stack->Parameters.Power.Type == SystemPowerState &&
-          stack->Parameters.Power.State.SystemState > PowerSystemWorking) ||
-         (stack->Parameters.Power.Type == DevicePowerState &&
-          stack->Parameters.Power.State.DeviceState > PowerDeviceD0)))
-        DiskFlushAndReport(common->Fdo, "before power-down");
-    IoSkipCurrentIrpStackLocation(Irp);
-    return IoCallDriver(common->Fdo->Lower, Irp);
 }
 
 /* Partition devices: drops the FDO reference once (see disk.h). */

@@ -69,6 +69,7 @@ static VOID DiskFinishRequest(PDISK_REQUEST Req)
     irp->IoStatus.Status = status;
     irp->IoStatus.Information = NT_SUCCESS(status) ? done : 0;
     IoCompleteRequest(irp, IO_DISK_INCREMENT);
+    DiskRelease(fdo, irp);      /* taken in DiskDispatchReadWrite */
 }
 
 /* Looks at the piece just completed.  TRUE: the request is finished
@@ -131,6 +132,12 @@ static VOID DiskSendPieces(PDISK_REQUEST Req)
 
     for (;;) {
         PSCSI_REQUEST_BLOCK srb = &Req->Srb;
+        /* Surprise-removed between pieces: the rest is not sent. */
+        if (fdo->State == DiskStateRemoved) {
+            Req->Status = STATUS_DEVICE_DOES_NOT_EXIST;
+            DiskFinishRequest(Req);
+            return;
+        }
         PIO_STACK_LOCATION next = IoGetNextIrpStackLocation(Req->Irp);
         ULONG piece = DiskPieceBytes(Req->Remaining, fdo->MaxTransferBytes, fdo->SectorSize);
 
@@ -177,25 +184,25 @@ NTSTATUS DiskDispatchReadWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     PCSTR why;
     NTSTATUS status;
 
-    if (fdo->State != DiskStateStarted)
-        return DiskCompleteIrp(Irp, fdo->State == DiskStateRemoved ? STATUS_DEVICE_REMOVED
-                                                                   : STATUS_DEVICE_NOT_READY, 0);
+    status = DiskAcquire(fdo, Irp, FALSE);
+    if (!NT_SUCCESS(status))
+        return DiskCompleteIrp(Irp, status, 0);
     status = DiskCheckTransfer(offset, length, fdo->SectorSize, common->Sectors, &why);
     if (!NT_SUCCESS(status)) {
         DbgPrint("disk%u: %s at byte %lld, %u bytes refused: %s\n", fdo->Number,
                  write ? "write" : "read", offset, length, why);
-        return DiskCompleteIrp(Irp, status, 0);
+        return DiskCompleteAndRelease(fdo, Irp, status, 0);
     }
     if (write && !fdo->Writable)
-        return DiskCompleteIrp(Irp, STATUS_MEDIA_WRITE_PROTECTED, 0);
+        return DiskCompleteAndRelease(fdo, Irp, STATUS_MEDIA_WRITE_PROTECTED, 0);
     if (length == 0)
-        return DiskCompleteIrp(Irp, STATUS_SUCCESS, 0);
+        return DiskCompleteAndRelease(fdo, Irp, STATUS_SUCCESS, 0);
     if (!Irp->MdlAddress || MmGetMdlByteCount(Irp->MdlAddress) < length)
-        return DiskCompleteIrp(Irp, STATUS_INVALID_PARAMETER, 0);
+        return DiskCompleteAndRelease(fdo, Irp, STATUS_INVALID_PARAMETER, 0);
 
     req = DiskAllocateRequest(fdo);
     if (!req)
-        return DiskCompleteIrp(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
+        return DiskCompleteAndRelease(fdo, Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
     req->Irp = Irp;
     req->Buffer = MmGetMdlVirtualAddress(Irp->MdlAddress);
     req->Lba = common->StartLba + (ULONG64)offset / fdo->SectorSize;

@@ -374,6 +374,13 @@ NTSTATUS DiskStartDevice(PDISK_FDO Fdo)
         for (ULONG i = 0; i < Fdo->Layout->Count; i++)
             DiskCreatePartitionDevice(Fdo, &Fdo->Layout->Partitions[i]);
 
+    /* The disk is findable as a disk (the shell's list comes from here). */
+    status = IoRegisterDeviceInterface(Fdo->Pdo, &GUID_DEVINTERFACE_DISK, NULL, &Fdo->Interface);
+    if (NT_SUCCESS(status))
+        status = IoSetDeviceInterfaceState(&Fdo->Interface, TRUE);
+    if (!NT_SUCCESS(status))
+        DbgPrint("disk%u: no disk interface: 0x%08X (the disk is not listed)\n", Fdo->Number,
+                 (ULONG)status);
     DiskLogDevice(Fdo);
     status = STATUS_SUCCESS;
 out:

@@ -531,6 +531,7 @@ typedef struct _DEVOBJ_EXTENSION {
     LONG StartIoCount;
     BOOLEAN (*PollRoutine)(struct _DEVICE_OBJECT *DeviceObject, PVOID Context);
     PVOID PollContext;              /* IoRegisterPollRoutine */
+    ULONG PowerState;               /* DEVICE_POWER_STATE: PoSetPowerState's, 0 = unspecified */
 } DEVOBJ_EXTENSION, *PDEVOBJ_EXTENSION;
 
 #define DOE_UNLOAD_PENDING   0x00000001
@@ -617,7 +618,10 @@ typedef union _POWER_STATE {
     SYSTEM_POWER_STATE SystemState;
     DEVICE_POWER_STATE DeviceState;
 } POWER_STATE;
-typedef enum _POWER_ACTION { PowerActionNone = 0, PowerActionShutdownOff = 6 } POWER_ACTION;
+typedef enum _POWER_ACTION {
+    PowerActionNone = 0, PowerActionReserved, PowerActionSleep, PowerActionHibernate,
+    PowerActionShutdown, PowerActionShutdownReset, PowerActionShutdownOff, PowerActionWarmEject,
+} POWER_ACTION;
 
 typedef struct _IO_STACK_LOCATION {
     UCHAR MajorFunction;
@@ -976,6 +980,75 @@ VOID IoFreeWorkItem(PIO_WORKITEM IoWorkItem);
 VOID IoQueueWorkItem(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE WorkerRoutine,
                      WORK_QUEUE_TYPE QueueType, PVOID Context);
 
+/* ---- power (kernel/io/power.c) ----
+ * NT 6's power manager calls, as a driver sees them.  PoCallDriver is
+ * IoCallDriver for IRP_MJ_POWER (power IRPs are not serialized per
+ * device, so PoStartNextPowerIrp has nothing to release and returns).
+ * PoSetPowerState records the device's power state (DevicePowerState;
+ * a SystemPowerState is accepted and ignored) and returns the previous
+ * one.  PoRequestPowerIrp sends a new IRP_MJ_POWER (IRP_MN_SET_POWER or
+ * IRP_MN_QUERY_POWER, a DevicePowerState) to the top of DeviceObject's
+ * stack -- a function driver asks for its own D-IRP with its PDO -- and
+ * calls CompletionFunction(DeviceObject, Minor, PowerState, Context,
+ * &IoStatus) when it completes, then frees it; STATUS_PENDING once sent,
+ * STATUS_INVALID_PARAMETER_2 for another minor.  <= DISPATCH_LEVEL.
+ *
+ * The system's power IRPs: `poweroff` and `reboot` send IRP_MN_SET_POWER
+ * (SystemPowerState PowerSystemShutdown, ShutdownType PowerActionShutdown)
+ * to every started device stack, children before parents, after the
+ * IRP_MJ_SHUTDOWN notifications; each stack has 10 s to answer.  A
+ * function driver that wants its device off requests D3 from there. */
+typedef VOID REQUEST_POWER_COMPLETE(PDEVICE_OBJECT DeviceObject, UCHAR MinorFunction,
+                                    POWER_STATE PowerState, PVOID Context,
+                                    PIO_STATUS_BLOCK IoStatus);
+typedef REQUEST_POWER_COMPLETE *PREQUEST_POWER_COMPLETE;
+NTSTATUS PoCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp);
+VOID PoStartNextPowerIrp(PIRP Irp);
+POWER_STATE PoSetPowerState(PDEVICE_OBJECT DeviceObject, POWER_STATE_TYPE Type, POWER_STATE State);
+NTSTATUS PoRequestPowerIrp(PDEVICE_OBJECT DeviceObject, UCHAR MinorFunction, POWER_STATE PowerState,
+                           PREQUEST_POWER_COMPLETE CompletionFunction, PVOID Context, PIRP *Irp);
+
+/* ---- remove locks (kernel/io/removelock.c) ----
+ * NT's IO_REMOVE_LOCK: counts the requests a driver has in flight on a
+ * device so IRP_MN_REMOVE_DEVICE can wait for them before it deletes it.
+ * IoCount starts at 1 (the device's own hold); every dispatch routine
+ * acquires before it touches the device and releases when the IRP is done
+ * with (after its completion, for an IRP passed down with a completion
+ * routine).  Once IoReleaseRemoveLockAndWait has begun (REMOVE_DEVICE),
+ * every acquire fails with STATUS_DELETE_PENDING; ReleaseAndWait releases
+ * the caller's acquire and the initial hold and waits, at PASSIVE_LEVEL,
+ * until every other holder has released.  Acquire and release at
+ * <= DISPATCH_LEVEL.  A release that takes the count below zero (released
+ * more than acquired) bug-checks PNP_DETECTED_FATAL_ERROR with P1 =
+ * IO_REMOVE_LOCK_UNDERFLOW.  Tag is the caller's (any value, e.g. the IRP)
+ * and is not tracked; the WDK's macros over the *Ex routines, as in
+ * wdm.h, are what drivers call. */
+typedef struct _IO_REMOVE_LOCK_COMMON_BLOCK {
+    BOOLEAN Removed;
+    BOOLEAN Reserved[3];
+    volatile LONG IoCount;
+    KEVENT RemoveEvent;
+} IO_REMOVE_LOCK_COMMON_BLOCK;
+typedef struct _IO_REMOVE_LOCK {
+    IO_REMOVE_LOCK_COMMON_BLOCK Common;
+} IO_REMOVE_LOCK, *PIO_REMOVE_LOCK;
+#define IO_REMOVE_LOCK_UNDERFLOW 0x1001
+
+VOID IoInitializeRemoveLockEx(PIO_REMOVE_LOCK Lock, ULONG AllocateTag, ULONG MaxLockedMinutes,
+                              ULONG HighWatermark, ULONG RemlockSize);
+NTSTATUS IoAcquireRemoveLockEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, PCSTR File, ULONG Line,
+                               ULONG RemlockSize);
+VOID IoReleaseRemoveLockEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, ULONG RemlockSize);
+VOID IoReleaseRemoveLockAndWaitEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, ULONG RemlockSize);
+#define IoInitializeRemoveLock(Lock, Tag, Maxmin, HighWater) \
+    IoInitializeRemoveLockEx(Lock, Tag, Maxmin, HighWater, sizeof(IO_REMOVE_LOCK))
+#define IoAcquireRemoveLock(RemoveLock, Tag) \
+    IoAcquireRemoveLockEx(RemoveLock, Tag, __FILE__, __LINE__, sizeof(IO_REMOVE_LOCK))
+#define IoReleaseRemoveLock(RemoveLock, Tag) \
+    IoReleaseRemoveLockEx(RemoveLock, Tag, sizeof(IO_REMOVE_LOCK))
+#define IoReleaseRemoveLockAndWait(RemoveLock, Tag) \
+    IoReleaseRemoveLockAndWaitEx(RemoveLock, Tag, sizeof(IO_REMOVE_LOCK))
+
 /* The device directly below (referenced), or NULL. */
 PDEVICE_OBJECT IoGetLowerDeviceObject(PDEVICE_OBJECT DeviceObject);
 
@@ -1033,14 +1106,42 @@ PCONFIGURATION_INFORMATION IoGetConfigurationInformation(VOID);
 
 /* ---- PnP ---- */
 /* A bus driver tells the PnP manager that the children of its device
- * (Pdo: the bus device's PDO, or any device of its stack) changed; the PnP
- * manager sends IRP_MN_QUERY_DEVICE_RELATIONS(BusRelations), starts the new
- * children and removes the vanished ones.  At PASSIVE_LEVEL this happens
- * before the call returns (or, when called from inside a PnP operation such
- * as the driver's own START or enumeration, before that operation
- * returns); above PASSIVE_LEVEL it is recorded and carried out at the next
- * PnP operation (kernel/include/pnp.h).  Only BusRelations is supported. */
+ * (Pdo: the bus device's PDO, or any device of its stack) changed.  As in
+ * NT the call only queues the work and returns (callable at <= DISPATCH_
+ * LEVEL, with the caller's own locks held): the PnP thread then sends
+ * IRP_MN_QUERY_DEVICE_RELATIONS(BusRelations), starts the new children and
+ * surprise-removes the vanished ones (REMOVE_DEVICE follows when nothing
+ * of a vanished child's stack is open; kernel/include/pnp.h).  Only
+ * BusRelations is supported. */
 VOID IoInvalidateDeviceRelations(PDEVICE_OBJECT DeviceObject, DEVICE_RELATION_TYPE Type);
+
+/* Device interfaces (kernel/pnp/interface.c), NT's: a driver registers an
+ * interface class (a GUID, e.g. GUID_DEVINTERFACE_DISK in ntddstor.h) for
+ * a PDO the PnP manager knows and gets its symbolic link name
+ * (\??\<instance path, '\' as '#'>#{guid}[\<reference>]; the caller frees
+ * the buffer with ExFreePool); IoSetDeviceInterfaceState creates (TRUE)
+ * or deletes (FALSE) that link -- disable it at SURPRISE_REMOVAL/REMOVE;
+ * a disabled interface is forgotten (no persistent registry: register
+ * again, the name is the same).
+ * IoGetDeviceInterfaces: the enabled links of a class (and of one PDO, if
+ * given; DEVICE_INTERFACE_INCLUDE_NONACTIVE: the disabled ones too) as a
+ * REG_MULTI_SZ in pool the caller frees with ExFreePool.  An interface
+ * goes away with its PDO's device node.  PASSIVE_LEVEL. */
+#ifndef GUID_DEFINED
+#define GUID_DEFINED
+typedef struct _GUID {
+    ULONG Data1;
+    USHORT Data2;
+    USHORT Data3;
+    UCHAR Data4[8];
+} GUID, *PGUID;
+#endif
+#define DEVICE_INTERFACE_INCLUDE_NONACTIVE 0x00000001
+NTSTATUS IoRegisterDeviceInterface(PDEVICE_OBJECT PhysicalDeviceObject, const GUID *InterfaceClassGuid,
+                                   PUNICODE_STRING ReferenceString, PUNICODE_STRING SymbolicLinkName);
+NTSTATUS IoSetDeviceInterfaceState(PUNICODE_STRING SymbolicLinkName, BOOLEAN Enable);
+NTSTATUS IoGetDeviceInterfaces(const GUID *InterfaceClassGuid, PDEVICE_OBJECT PhysicalDeviceObject,
+                               ULONG Flags, PWSTR *SymbolicLinkList);
 
 /* ---- interrupts ---- */
 typedef struct _KINTERRUPT KINTERRUPT, *PKINTERRUPT;

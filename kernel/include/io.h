@@ -214,6 +214,10 @@ PVOID IopBeginDeviceStart(VOID);
 VOID IopEndDeviceStart(PDRIVER_OBJECT Driver, PVOID Cookie);
 /* The driver object of a driver IopLoadDriver loaded, or NULL. */
 PDRIVER_OBJECT IopFindLoadedDriver(PCUNICODE_STRING ServiceName);
+/* The PnP manager's surprise removal (device.c): every device of the stack
+ * above Pdo gets DOE_REMOVE_PENDING -- no new opens, nothing attaches --
+ * and the close of its last file calls PnpDeviceClosed. */
+VOID IopMarkStackRemovePending(PDEVICE_OBJECT Pdo);
 
 /* ---- shutdown (shutdown.c) ----
  * Registrations and in-flight IRP_MJ_SHUTDOWN requests. */

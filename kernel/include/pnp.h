@@ -13,7 +13,9 @@
  *   pnpirp.c     synchronous IRP_MJ_PNP requests to a device stack
  *   enum.c       PnpInitSystem, configure (match/add/start), bus relations,
  *                IoInvalidateDeviceRelations, PnpDriverLoaded
- *   remove.c     PnpRemoveDevicesOfDriver and subtree removal
+ *   remove.c     PnpRemoveDevicesOfDriver, subtree removal, surprise removal
+ *   worker.c     the PnP lock, the "pnp" thread, PnpWaitForIdle
+ *   power.c      the system power IRP (S5) to every stack at poweroff/reboot
  *
  * What a driver receives
  * ----------------------
@@ -56,9 +58,13 @@
  *    Legacy devices (legacy.c) get their ports and ISA interrupt.
  *    Non-PCI devices (children a bus driver reports) get NULL lists.
  * 3. IRP_MN_QUERY_DEVICE_RELATIONS(BusRelations) after a successful start
- *    and whenever the driver calls IoInvalidateDeviceRelations.  Children
- *    that appear get nodes (IDs from IRP_MN_QUERY_ID), are matched and
- *    started; children that vanish get IRP_MN_REMOVE_DEVICE.
+ *    and, on the PnP thread, after the driver calls
+ *    IoInvalidateDeviceRelations.  Children that appear get nodes (IDs
+ *    from IRP_MN_QUERY_ID), are matched and started.  A child that is no
+ *    longer listed gets IRP_MN_SURPRISE_REMOVAL (its own children first)
+ *    and, once no file is open on a device of its stack (at once, or when
+ *    the last handle closes), IRP_MN_REMOVE_DEVICE; its devices cannot be
+ *    opened meanwhile.  A child without a driver gets REMOVE at once.
  * 4. IRP_MN_QUERY_REMOVE_DEVICE then IRP_MN_REMOVE_DEVICE when its driver
  *    (or the parent's) is unloaded: children first, bottom-up.  Open
  *    devices veto the removal (STATUS_DEVICE_BUSY) before anything is sent.
@@ -81,13 +87,14 @@
  * appears; at the end of PnpInitSystem every Boot/System service not yet
  * loaded is loaded as well (NT loads boot drivers unconditionally).
  *
- * Serialization: the PnP manager runs at PASSIVE_LEVEL from the boot
- * sequence and the shell, one operation at a time; the tree has no lock.
- * Re-entry (a driver calling IoInvalidateDeviceRelations from its start or
- * enumeration, a driver load inside matching) is recorded and processed
- * before the outer operation returns.  IoInvalidateDeviceRelations above
- * PASSIVE_LEVEL only records the request; PnpProcessDeferredWork (called
- * by every PnP entry point and the `devices` command) carries it out. */
+ * Serialization (worker.c): one PnP operation at a time, under the PnP
+ * lock, at PASSIVE_LEVEL: boot, the shell's load/unload, and the "pnp"
+ * thread.  IoInvalidateDeviceRelations only records the request and wakes
+ * the thread (any IRQL <= DISPATCH_LEVEL, any lock held), as NT queues it
+ * to its device-action worker.  Re-entry from inside an operation (a
+ * driver load during matching) is recorded and carried out before the
+ * operation releases the lock.  PnpWaitForIdle waits until everything
+ * asked so far is done. */
 #ifndef NTSTOR_PNP_H
 #define NTSTOR_PNP_H
 
@@ -116,6 +123,7 @@ typedef enum _PNP_DEVNODE_STATE {
     DeviceNodeStartFailed,          /* START (or AddDevice, or the load) failed */
     DeviceNodeRemoved,              /* its stack got IRP_MN_REMOVE_DEVICE */
     DeviceNodeUnclaimed,            /* no service matches */
+    DeviceNodeSurpriseRemoved,      /* gone from its bus; REMOVE when nothing is open */
     DeviceNodeStateCount
 } PNP_DEVNODE_STATE;
 
@@ -157,8 +165,14 @@ VOID PnpInitSystem(VOID);
 NTSTATUS PnpRemoveDevicesOfDriver(PDRIVER_OBJECT Driver);
 VOID PnpDriverLoaded(PCUNICODE_STRING ServiceName);
 
-/* Runs re-enumerations requested above PASSIVE_LEVEL.  PASSIVE_LEVEL. */
-VOID PnpProcessDeferredWork(VOID);
+/* Waits until the PnP thread has carried out every request made so far
+ * (enumerations, removals), at most TimeoutMs.  TRUE if it settled.
+ * PASSIVE_LEVEL.  Boot waits here before the shell starts, and the shell
+ * after `load`/`unload` and before each command. */
+BOOLEAN PnpWaitForIdle(ULONG TimeoutMs);
+#define PNP_SETTLE_TIMEOUT_MS 30000
+/* A file on a device of a surprise-removed stack closed (kernel/io). */
+VOID PnpDeviceClosed(VOID);
 
 /* The root node (HTREE\ROOT\0); NULL before PnpInitSystem. */
 PDEVICE_NODE PnpGetRootNode(VOID);

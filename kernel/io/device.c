@@ -139,16 +139,21 @@ BOOLEAN IopIncrementDeviceReference(PDEVICE_OBJECT Device)
     KIRQL Old;
 
     KeAcquireSpinLock(&IopDatabaseLock, &Old);
-    Ok = !(IopDoe(Device)->ExtensionFlags & (DOE_DELETE_PENDING | DOE_UNLOAD_PENDING));
+    /* Nor opened once its stack was surprise-removed (REMOVE_PENDING). */
+    Ok = !(IopDoe(Device)->ExtensionFlags & (DOE_DELETE_PENDING | DOE_UNLOAD_PENDING |
+                                             DOE_REMOVE_PENDING));
     if (Ok)
         Device->ReferenceCount++;
     KeReleaseSpinLock(&IopDatabaseLock, Old);
     return Ok;
 }
 
+/* The PnP manager's hook (absent in host tests that link no PnP). */
+VOID PnpDeviceClosed(VOID) __attribute__((weak));
+
 VOID IopDecrementDeviceReference(PDEVICE_OBJECT Device)
 {
-    BOOLEAN Finish;
+    BOOLEAN Finish, Removing;
     KIRQL Old;
 
     KeAcquireSpinLock(&IopDatabaseLock, &Old);
@@ -157,12 +162,28 @@ VOID IopDecrementDeviceReference(PDEVICE_OBJECT Device)
                      (ULONG_PTR)(LONG_PTR)Device->ReferenceCount, 0x1E);
     Finish = --Device->ReferenceCount == 0 &&
              (IopDoe(Device)->ExtensionFlags & DOE_DELETE_PENDING);
+    Removing = Device->ReferenceCount == 0 &&
+               (IopDoe(Device)->ExtensionFlags & DOE_REMOVE_PENDING);
     if (Finish)
         IopUnlinkFromDriver(Device);
     KeReleaseSpinLock(&IopDatabaseLock, Old);
+    /* The last file of a surprise-removed stack's device: its
+     * REMOVE_DEVICE may be due (the PnP thread looks). */
+    if (Removing && PnpDeviceClosed)
+        PnpDeviceClosed();
     /* The deferred half of IoDeleteDevice: the creation reference. */
     if (Finish)
         ObDereferenceObject(Device);
+}
+
+VOID IopMarkStackRemovePending(PDEVICE_OBJECT Pdo)
+{
+    KIRQL Old;
+
+    KeAcquireSpinLock(&IopDatabaseLock, &Old);
+    for (PDEVICE_OBJECT d = Pdo; d; d = d->AttachedDevice)
+        IopDoe(d)->ExtensionFlags |= DOE_REMOVE_PENDING;
+    KeReleaseSpinLock(&IopDatabaseLock, Old);
 }
 
 VOID IopDeleteDeviceProcedure(PVOID Object)

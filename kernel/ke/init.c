@@ -121,6 +121,11 @@ VOID KiSystemInit(ULONG64 BootInfoPhys)
     ConInitKeyboard();              /* the layout, before any keyboard starts */
     IoInitSystem();
     PnpInitSystem();
+    /* Autorun and the tests must see every disk: what drivers queued
+     * during boot (IoInvalidateDeviceRelations) settles first, bounded. */
+    if (!PnpWaitForIdle(PNP_SETTLE_TIMEOUT_MS))
+        DbgPrint("pnp: devices still changing after %u ms; the shell starts anyway\n",
+                 PNP_SETTLE_TIMEOUT_MS);
 
     ShellMain();
 }

@@ -42,6 +42,7 @@
     X(ExReleaseFastMutex)                      \
     X(ExTryToAcquireFastMutex)                 \
     X(IoAcquireCancelSpinLock)                 \
+    X(IoAcquireRemoveLockEx)                   \
     X(IoAllocateDriverObjectExtension)         \
     X(IoAllocateIrp)                           \
     X(IoAllocateMdl)                           \
@@ -68,21 +69,27 @@
     X(IoGetAttachedDevice)                     \
     X(IoGetAttachedDeviceReference)            \
     X(IoGetConfigurationInformation)           \
+    X(IoGetDeviceInterfaces)                   \
     X(IoGetDeviceObjectPointer)                \
     X(IoGetDriverObjectExtension)              \
     X(IoGetLowerDeviceObject)                  \
     X(IoGetRelatedDeviceObject)                \
     X(IoInitializeDpcRequest)                  \
     X(IoInitializeIrp)                         \
+    X(IoInitializeRemoveLockEx)                \
     X(IoInvalidateDeviceRelations)             \
     X(IoIsPollable)                            \
     X(IoPollDevice)                            \
     X(IoQueueWorkItem)                         \
+    X(IoRegisterDeviceInterface)               \
     X(IoRegisterPollRoutine)                   \
     X(IoRegisterShutdownNotification)          \
     X(IoReleaseCancelSpinLock)                 \
+    X(IoReleaseRemoveLockAndWaitEx)            \
+    X(IoReleaseRemoveLockEx)                   \
     X(IoReportHardError)                       \
     X(IoReuseIrp)                              \
+    X(IoSetDeviceInterfaceState)               \
     X(IoStartNextPacket)                       \
     X(IoStartNextPacketByKey)                  \
     X(IoStartPacket)                           \
@@ -153,6 +160,10 @@
     X(ObReferenceObject)                       \
     X(ObReferenceObjectByHandle)               \
     X(ObReferenceObjectByName)                 \
+    X(PoCallDriver)                            \
+    X(PoRequestPowerIrp)                       \
+    X(PoSetPowerState)                         \
+    X(PoStartNextPowerIrp)                     \
     X(PsCreateSystemThread)                    \
     X(PsGetCurrentThread)                      \
     X(PsGetCurrentThreadId)                    \

@@ -14,6 +14,7 @@ static const PCSTR PnpStateNames[DeviceNodeStateCount] = {
     [DeviceNodeStartFailed] = "StartFailed",
     [DeviceNodeRemoved] = "Removed",
     [DeviceNodeUnclaimed] = "Unclaimed",
+    [DeviceNodeSurpriseRemoved] = "SurpriseRemoved",
 };
 
 PCSTR PnpStateName(PNP_DEVNODE_STATE State)
@@ -32,7 +33,7 @@ VOID PnpSetState(PDEVICE_NODE Node, PNP_DEVNODE_STATE State)
 BOOLEAN PnpNodeHasStack(PDEVICE_NODE Node)
 {
     return Node->State == DeviceNodeDriversAdded || Node->State == DeviceNodeResourcesAssigned ||
-           Node->State == DeviceNodeStarted;
+           Node->State == DeviceNodeStarted || Node->State == DeviceNodeSurpriseRemoved;
 }
 
 PDEVICE_NODE PnpGetRootNode(VOID)
@@ -73,6 +74,7 @@ VOID PnpDeleteNode(PDEVICE_NODE Node)
             *link = Node->Sibling;
     }
     if (Node->Pdo) {
+        PnpDropInterfaces(Node->Pdo);
         if (Node->Pdo->DeviceObjectExtension &&
             Node->Pdo->DeviceObjectExtension->DeviceNode == Node)
             Node->Pdo->DeviceObjectExtension->DeviceNode = NULL;

@@ -5,25 +5,15 @@
  * same way, recursively.  Also IoInvalidateDeviceRelations and the
  * loader's PnpDriverLoaded hook.
  *
- * Serialization (pnp.h): PnpBusy is set while an operation runs; what
- * arrives meanwhile (a driver's IoInvalidateDeviceRelations, the loader's
- * PnpDriverLoaded for a load the PnP manager itself started) is recorded
- * and done by PnpLeave before the outer operation returns. */
+ * Serialization (pnp.h, worker.c): every operation runs between
+ * PnpEnter and PnpLeave; what arrives meanwhile (a driver's
+ * IoInvalidateDeviceRelations, the loader's PnpDriverLoaded for a load the
+ * PnP manager itself started) is recorded and done by PnpLeave, or by the
+ * PnP thread. */
 #include "pnpp.h"
 
 #define PNP_MAX_BOOT_SERVICES 32
 #define PNP_ROOT_INSTANCE     "HTREE\\ROOT\\0"
-
-BOOLEAN PnpBusy;
-static BOOLEAN PnpDeferredPending;
-
-static BOOLEAN PnpEnter(VOID)
-{
-    if (PnpBusy)
-        return FALSE;
-    PnpBusy = TRUE;
-    return TRUE;
-}
 
 /* The first started node with a recorded re-enumeration request. */
 static PDEVICE_NODE PnpFindPending(PDEVICE_NODE Node)
@@ -41,30 +31,16 @@ static PDEVICE_NODE PnpFindPending(PDEVICE_NODE Node)
     return NULL;
 }
 
-static VOID PnpRunDeferred(VOID)
+VOID PnpRunDeferred(VOID)
 {
     PDEVICE_NODE node;
 
     if (PnpRootNode == NULL)
         return;
-    while (PnpDeferredPending) {
-        PnpDeferredPending = FALSE;
-        while ((node = PnpFindPending(PnpRootNode)) != NULL)
-            PnpEnumerateChildren(node);
-    }
-}
-
-static VOID PnpLeave(VOID)
-{
-    PnpRunDeferred();
-    PnpBusy = FALSE;
-}
-
-VOID PnpProcessDeferredWork(VOID)
-{
-    if (KeGetCurrentIrql() != PASSIVE_LEVEL || !PnpEnter())
-        return;
-    PnpLeave();
+    while ((node = PnpFindPending(PnpRootNode)) != NULL)
+        PnpEnumerateChildren(node);
+    /* Surprise-removed stacks whose last handle closed get REMOVE now. */
+    PnpFinishSurpriseRemovals();
 }
 
 /* ---- IDs and instance path ---- */
@@ -287,13 +263,19 @@ VOID PnpEnumerateChildren(PDEVICE_NODE Node)
     if (rel)
         ExFreePool(rel);
 
+    /* A child the bus no longer reports is gone: surprise removal, then
+     * REMOVE once nothing of its stack is open (remove.c). */
     for (c = Node->Child; c; c = next) {
         next = c->Sibling;
-        if (!c->Present) {
+        if (!c->Present && c->State != DeviceNodeSurpriseRemoved) {
             DbgPrint("pnp: %s: child %s is gone\n", Node->InstancePath, c->InstancePath);
-            PnpRemoveAndDeleteNode(c);
+            if (PnpNodeHasStack(c))
+                PnpSurpriseRemoveNode(c);
+            else
+                PnpRemoveAndDeleteNode(c);  /* no driver to tell: the bus driver's REMOVE */
         }
     }
+    PnpFinishSurpriseRemovals();            /* those with nothing open: REMOVE now */
     for (c = Node->Child; c; c = c->Sibling)
         PnpConfigureSubtree(c);
 }
@@ -314,9 +296,10 @@ VOID IoInvalidateDeviceRelations(PDEVICE_OBJECT DeviceObject, DEVICE_RELATION_TY
                  (ULONG)Type, node ? "only BusRelations are supported" : "not a PDO the PnP manager knows");
         return;
     }
+    /* NT queues the enumeration and returns: the caller may hold its own
+     * lock, be at DISPATCH_LEVEL, or be inside its own START. */
     node->RelationsPending = TRUE;
-    PnpDeferredPending = TRUE;
-    PnpProcessDeferredWork();
+    PnpRequestWork();
 }
 
 /* ---- the loader's hook ---- */
@@ -435,11 +418,18 @@ VOID PnpInitSystem(VOID)
     PNP_COUNTS counts = { 0 };
     PDEVICE_NODE root;
 
-    PnpBusy = TRUE;
+    PnpInitSerialization();
+    /* The thread first: it is the kernel's, not the leak of the boot
+     * drivers whose load windows would otherwise hold its allocation. */
+    PnpStartWorker();
+    /* Registered before any driver's IRP_MJ_SHUTDOWN notification, so it
+     * runs after them (callbacks run newest first). */
+    KeRegisterShutdownCallback(PnpPowerDownSystem, NULL);
+    PnpEnter();
     root = PnpCreateNode(NULL, NULL);
     if (root == NULL) {
         DbgPrint("pnp: no memory for the device tree: no devices\n");
-        PnpBusy = FALSE;
+        PnpLeave();
         return;
     }
     RtlAsciiCopy(root->InstancePath, sizeof(root->InstancePath), PNP_ROOT_INSTANCE);

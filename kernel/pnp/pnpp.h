@@ -74,8 +74,35 @@ NTSTATUS PnpAssignResources(PDEVICE_NODE Node);
 /* Frees the lists and the vectors, masks an INTx GSI nobody uses any more. */
 VOID PnpReleaseResources(PDEVICE_NODE Node);
 
+/* ---- worker.c: serialization and the PnP thread ---- */
+VOID PnpInitSerialization(VOID);
+/* Takes the PnP lock (PASSIVE_LEVEL; waits for another thread's
+ * operation).  FALSE when the caller already holds it (re-entry): it then
+ * must not call PnpLeave. */
+BOOLEAN PnpEnter(VOID);
+/* PnpEnter that gives up after TimeoutMs (FALSE; also for re-entry). */
+BOOLEAN PnpTryEnter(ULONG TimeoutMs);
+/* Carries out what was requested meanwhile, then gives the lock back. */
+VOID PnpLeave(VOID);
+BOOLEAN PnpIsOwner(VOID);
+/* Records that work is pending and wakes the PnP thread.  <= DISPATCH_LEVEL. */
+VOID PnpRequestWork(VOID);
+/* Starts the "pnp" thread (end of PnpInitSystem). */
+VOID PnpStartWorker(VOID);
+
+/* ---- interface.c ---- */
+/* Disables and forgets every device interface of Pdo (its node goes). */
+VOID PnpDropInterfaces(PDEVICE_OBJECT Pdo);
+
+/* ---- power.c ---- */
+/* The shutdown callback: SET_POWER S5 to every started stack, children
+ * first, each bounded (power.c header). */
+VOID PnpPowerDownSystem(PVOID Context);
+
 /* ---- enum.c ---- */
-extern BOOLEAN PnpBusy;         /* an operation is under way: re-entry is deferred */
+/* The pending work, PnP lock held: recorded re-enumerations, then
+ * surprise-removed stacks that are due for REMOVE. */
+VOID PnpRunDeferred(VOID);
 /* Matches, loads, adds, assigns, starts Node, then its children. */
 VOID PnpConfigureNode(PDEVICE_NODE Node);
 /* Binds Service (already loaded) to Node: AddDevice, resources, START, then
@@ -92,5 +119,11 @@ VOID PnpEnumerateChildren(PDEVICE_NODE Node);
 VOID PnpRemoveNodeStack(PDEVICE_NODE Node);
 /* PnpRemoveNodeStack, then deletes the node (its device vanished). */
 VOID PnpRemoveAndDeleteNode(PDEVICE_NODE Node);
+/* IRP_MN_SURPRISE_REMOVAL to Node's subtree (children first); state ->
+ * SurpriseRemoved; the node stays until PnpFinishSurpriseRemovals. */
+VOID PnpSurpriseRemoveNode(PDEVICE_NODE Node);
+/* REMOVE_DEVICE and deletion for every surprise-removed subtree of which
+ * nothing is open any more. */
+VOID PnpFinishSurpriseRemovals(VOID);
 
 #endif /* NTSTOR_PNPP_H */

@@ -6,7 +6,14 @@
  * before their parent, each stack getting IRP_MN_REMOVE_DEVICE at its top
  * (the function driver detaches and deletes its FDO and passes the IRP to
  * the PDO; the bus driver deletes a PDO whose device is gone).  WDK:
- * "Removing a Device", "Handling an IRP_MN_REMOVE_DEVICE Request". */
+ * "Removing a Device", "Handling an IRP_MN_REMOVE_DEVICE Request".
+ *
+ * A child its bus stops reporting is gone without asking: its subtree
+ * gets IRP_MN_SURPRISE_REMOVAL (children first), its devices refuse new
+ * opens (DOE_REMOVE_PENDING), and IRP_MN_REMOVE_DEVICE follows as soon as
+ * nothing of the subtree's stacks is open -- at once, or when the last
+ * handle closes (the I/O manager wakes the PnP thread, worker.c).  WDK:
+ * "Handling an IRP_MN_SURPRISE_REMOVAL Request". */
 #include "pnpp.h"
 
 #define PNP_MAX_REMOVE_TARGETS 64
@@ -90,7 +97,8 @@ static VOID PnpCollectStacks(PDEVICE_NODE Node, PDEVICE_NODE *List, PULONG Count
 {
     for (PDEVICE_NODE c = Node->Child; c; c = c->Sibling)
         PnpCollectStacks(c, List, Count, Overflow);
-    if (!PnpNodeHasStack(Node))
+    /* A surprise-removed stack is not asked: it is going anyway. */
+    if (!PnpNodeHasStack(Node) || Node->State == DeviceNodeSurpriseRemoved)
         return;
     if (*Count < PNP_MAX_REMOVE_TARGETS)
         List[(*Count)++] = Node;
@@ -138,7 +146,7 @@ NTSTATUS PnpRemoveDevicesOfDriver(PDRIVER_OBJECT Driver)
 
     if (PnpRootNode == NULL || Driver == NULL)
         return STATUS_SUCCESS;
-    if (PnpBusy) {
+    if (PnpIsOwner()) {
         DbgPrint("pnp: cannot remove a driver's devices from inside a PnP operation\n");
         return STATUS_DEVICE_BUSY;
     }
@@ -147,7 +155,7 @@ NTSTATUS PnpRemoveDevicesOfDriver(PDRIVER_OBJECT Driver)
     if (targets == NULL)
         return STATUS_INSUFFICIENT_RESOURCES;
     asked = targets + PNP_MAX_REMOVE_TARGETS;
-    PnpBusy = TRUE;
+    PnpEnter();
 
     PnpCollectTargets(PnpRootNode, Driver, targets, &count, &overflow);
     if (overflow) {
@@ -177,9 +185,57 @@ NTSTATUS PnpRemoveDevicesOfDriver(PDRIVER_OBJECT Driver)
     }
 
 out:
-    PnpBusy = FALSE;
     ExFreePoolWithTag(targets, PNP_TAG_NODE);
     /* Requests recorded meanwhile (the stacks are gone; others may stay). */
-    PnpProcessDeferredWork();
+    PnpLeave();
     return status;
+}
+
+/* ---- surprise removal ---- */
+
+VOID PnpSurpriseRemoveNode(PDEVICE_NODE Node)
+{
+    NTSTATUS status;
+
+    if (Node->State == DeviceNodeSurpriseRemoved)
+        return;
+    /* Its children vanish with it: they hear first. */
+    for (PDEVICE_NODE c = Node->Child; c; c = c->Sibling)
+        PnpSurpriseRemoveNode(c);
+    Node->Present = FALSE;
+    Node->RelationsPending = FALSE;
+    if (Node->Pdo == NULL || !PnpNodeHasStack(Node))
+        return;     /* no driver to tell; REMOVE (to the bus driver) comes with the parent's */
+    IopMarkStackRemovePending(Node->Pdo);   /* no new opens, nothing attaches */
+    status = PnpSendIrp(Node->Pdo, IRP_MN_SURPRISE_REMOVAL, NULL, 0, NULL);
+    if (!NT_SUCCESS(status) && status != STATUS_NOT_SUPPORTED)
+        DbgPrint("pnp: %s: SURPRISE_REMOVAL: %s\n", Node->InstancePath, RtlNtStatusName(status));
+    PnpSetState(Node, DeviceNodeSurpriseRemoved);
+}
+
+/* The topmost surprise-removed node with nothing of its subtree open. */
+static PDEVICE_NODE PnpFindRemovable(PDEVICE_NODE Node)
+{
+    if (Node->State == DeviceNodeSurpriseRemoved && Node->Parent &&
+        Node->Parent->State != DeviceNodeSurpriseRemoved)
+        return PnpFindOpenDevice(Node) ? NULL : Node;
+    for (PDEVICE_NODE c = Node->Child; c; c = c->Sibling) {
+        PDEVICE_NODE r = PnpFindRemovable(c);
+        if (r)
+            return r;
+    }
+    return NULL;
+}
+
+VOID PnpFinishSurpriseRemovals(VOID)
+{
+    PDEVICE_NODE node;
+
+    /* Vanished nodes without a stack (unclaimed, failed) need no close. */
+    if (PnpRootNode == NULL)
+        return;
+    while ((node = PnpFindRemovable(PnpRootNode)) != NULL) {
+        DbgPrint("pnp: %s: nothing of its stack is open: REMOVE_DEVICE\n", node->InstancePath);
+        PnpRemoveAndDeleteNode(node);
+    }
 }

@@ -91,7 +91,7 @@ static INT CmdDevices(INT Argc, PCHAR *Argv)
         return ShellError("devices", STATUS_INVALID_PARAMETER, "no arguments");
     if (PnpGetRootNode() == NULL)
         return ShellError("devices", STATUS_DEVICE_NOT_CONNECTED, "the PnP manager did not start");
-    PnpProcessDeferredWork();
+    PnpWaitForIdle(PNP_SETTLE_TIMEOUT_MS);
     PnpWalkTree(DevicesPrintTree, NULL);
     PnpWalkTree(DevicesPrintLine, &counts);
     ConPrintf("devices count=%lu started=%lu unclaimed=%lu failed=%lu removed=%lu\n",

@@ -15,49 +15,48 @@ PCSTR DiskShellModeName(ULONG Mode)
     }
 }
 
-/* "PhysicalDrive<n>" (n without leading zeros, below DISK_SHELL_MAX_DISKS)
- * from an enumeration of \??: mark n in the bitmap Context. */
-static BOOLEAN DiskShellCollect(PCUNICODE_STRING Name, PVOID Object, PVOID Context)
+/* The number of the disk behind one interface link (IOCTL_STORAGE_GET_
+ * DEVICE_NUMBER through an open of the link, as any program would). */
+static BOOLEAN DiskShellInterfaceNumber(PCWSTR Link, PULONG Number)
 {
-    static const CHAR prefix[] = "PhysicalDrive";
-    const ULONG prefixChars = sizeof(prefix) - 1;
-    ULONG chars = Name->Length / sizeof(WCHAR), n = 0, i;
-    PULONG bitmap = Context;
+    UNICODE_STRING path;
+    IO_STATUS_BLOCK iosb;
+    STORAGE_DEVICE_NUMBER number;
+    HANDLE handle;
+    NTSTATUS status;
 
-    (void)Object;
-    if (chars <= prefixChars || chars > prefixChars + 5)
-        return TRUE;
-    for (i = 0; i < prefixChars; i++) {
-        WCHAR c = Name->Buffer[i];
-        if ((c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c) !=
-            (prefix[i] >= 'a' && prefix[i] <= 'z' ? prefix[i] - 'a' + 'A' : prefix[i]))
-            return TRUE;
-    }
-    if (Name->Buffer[i] == '0' && chars > prefixChars + 1)
-        return TRUE;
-    for (; i < chars; i++) {
-        WCHAR c = Name->Buffer[i];
-        if (c < '0' || c > '9')
-            return TRUE;
-        n = n * 10 + (c - '0');
-    }
-    if (n < DISK_SHELL_MAX_DISKS)
-        bitmap[n / 32] |= 1u << (n % 32);
+    RtlInitUnicodeString(&path, Link);
+    if (!NT_SUCCESS(NtCreateFile(&handle, FILE_READ_ATTRIBUTES, &path, &iosb,
+                                 FILE_SHARE_READ | FILE_SHARE_WRITE, 0)))
+        return FALSE;       /* going away right now */
+    status = NtDeviceIoControlFile(handle, NULL, NULL, NULL, &iosb, IOCTL_STORAGE_GET_DEVICE_NUMBER,
+                                   NULL, 0, &number, sizeof(number));
+    NtClose(handle);
+    if (!NT_SUCCESS(status) || iosb.Information < sizeof(number))
+        return FALSE;
+    *Number = number.DeviceNumber;
     return TRUE;
 }
 
+/* The disks are the enabled GUID_DEVINTERFACE_DISK interfaces (disk.sys
+ * registers one per disk), in the order of their numbers. */
 ULONG DiskShellListDisks(PULONG Numbers, ULONG Max)
 {
-    static const UNICODE_STRING dosDevices = RTL_CONSTANT_STRING(u"\\??");
     ULONG bitmap[DISK_SHELL_MAX_DISKS / 32] = { 0 };
-    ULONG count = 0;
-    PVOID dir;
+    ULONG count = 0, n;
+    PWSTR list;
 
-    if (!NT_SUCCESS(ObReferenceObjectByName(&dosDevices, 0, NULL, &dir)))
+    if (!NT_SUCCESS(IoGetDeviceInterfaces(&GUID_DEVINTERFACE_DISK, NULL, 0, &list)))
         return 0;
-    ObEnumerateDirectory(dir, DiskShellCollect, bitmap);
-    ObDereferenceObject(dir);
-    for (ULONG n = 0; n < DISK_SHELL_MAX_DISKS && count < Max; n++)
+    for (PWSTR link = list; *link; ) {
+        if (DiskShellInterfaceNumber(link, &n) && n < DISK_SHELL_MAX_DISKS)
+            bitmap[n / 32] |= 1u << (n % 32);
+        while (*link)
+            link++;
+        link++;
+    }
+    ExFreePool(list);
+    for (n = 0; n < DISK_SHELL_MAX_DISKS && count < Max; n++)
         if (bitmap[n / 32] & (1u << (n % 32)))
             Numbers[count++] = n;
     return count;

@@ -15,6 +15,7 @@
 #include <ldr.h>
 #include <rtl.h>
 #include <shell.h>
+#include <pnp.h>
 
 #define LOAD_NAME_CHARS     64
 #define DEVREAD_PATH_CHARS  256
@@ -54,6 +55,8 @@ static INT CmdLoad(INT Argc, PCHAR *Argv)
         return 1;
     started = KeQueryTimeUs();
     status = IopLoadDriver(&name);
+    /* Its devices' enumeration (queued by their bus drivers) ends first. */
+    PnpWaitForIdle(PNP_SETTLE_TIMEOUT_MS);
     driver = NT_SUCCESS(status) ? IopFindLoadedDriver(&name) : NULL;
     if (driver) {
         ConPrintf("load name=%s status=%s us=%llu base=%p size=%lu\n", (PCSTR)Argv[1],
@@ -77,6 +80,7 @@ static INT CmdUnload(INT Argc, PCHAR *Argv)
         return 1;
     started = KeQueryTimeUs();
     status = IopUnloadDriver(&name);
+    PnpWaitForIdle(PNP_SETTLE_TIMEOUT_MS);
     ConPrintf("unload name=%s status=%s us=%llu\n", (PCSTR)Argv[1], RtlNtStatusName(status),
               (unsigned long long)(KeQueryTimeUs() - started));
     if (!NT_SUCCESS(status))

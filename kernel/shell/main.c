@@ -90,9 +90,9 @@ VOID ShellMain(VOID)
             continue;
         }
         ShellHistoryAdd(line);
-        /* Device-relation changes reported at raised IRQL are enumerated
-         * here, at PASSIVE_LEVEL, between commands. */
-        PnpProcessDeferredWork();
+        /* Device changes under way (the PnP thread's) settle first, so a
+         * command sees the devices as they are now. */
+        PnpWaitForIdle(PNP_SETTLE_TIMEOUT_MS);
         ShellExecute(line);
     }
 }

@@ -1,6 +1,6 @@
 # The AHCI driver's real sources as they run against the HBA model: one list
 # for the model's unit test and the device-side fuzzer (tests/fuzz/ahci_device.mk).
-AHCI_UNDER_MODEL_SRCS := tests/unit/hba_model.c drivers/ahci/hba.c \
+AHCI_UNDER_MODEL_SRCS := kernel/io/removelock.c tests/unit/hba_model.c drivers/ahci/hba.c \
         drivers/ahci/port.c drivers/ahci/intr.c drivers/ahci/io.c drivers/ahci/io_complete.c \
         drivers/ahci/error.c drivers/ahci/worker.c drivers/ahci/mode.c drivers/ahci/bounce.c \
         drivers/ahci/quirks.c drivers/ahci/satl.c drivers/ahci/satl_data.c \

@@ -923,6 +923,42 @@ static void test_hotplug_disk_appears(void **state)
     Stop();
 }
 
+/* Hot unplug of a disk the PnP manager knows (it has a PDO): the port is
+ * given up (requests fail SRB_STATUS_NO_DEVICE), and the worker -- not the
+ * DPC -- reports BusRelations, in which the gone port is not listed, so
+ * the PnP manager surprise-removes the disk's stack. */
+static void test_hot_unplug_reports_the_bus_change(void **state)
+{
+    MODEL_OPTIONS o = { .Profile = ModelIntelPch, .Ports = 2, .LinkUpAtStart = TRUE };
+    MODEL_DRIVE_CONFIG d[2] = { Disk(), Disk() };
+    static UCHAR buf[4096] __attribute__((aligned(4096)));
+    static DEVICE_OBJECT pdo;
+
+    assert_int_equal(Start(&o, d, NtstorAhciModeIntx), STATUS_SUCCESS);
+    host_run_dpcs();
+    ctrl.Ports[1]->Pdo = &pdo;                  /* enumerated: the PnP manager holds it */
+    ULONG reported = host_bus_relations_invalidated, runs = host_work_items_run;
+    ModelUnplug(1);
+    for (int i = 0; i < 100 && State(1) != AhciPortGone; i++) {
+        ModelAdvanceUs(1000);
+        host_run_dpcs();
+    }
+    assert_int_equal(State(1), AhciPortGone);
+    for (int i = 0; i < 10 && host_bus_relations_invalidated == reported; i++) {
+        ModelAdvanceUs(1000);
+        host_run_dpcs();
+    }
+    assert_int_equal(host_bus_relations_invalidated, reported + 1);
+    assert_true(host_work_items_run > runs);
+    assert_int_equal(host_work_item_irql, PASSIVE_LEVEL);
+    assert_int_equal(ReadSrb(1, 0, buf, 8), SRB_STATUS_NO_DEVICE);
+    /* The other disk did not notice. */
+    assert_int_equal(State(0), AhciPortReady);
+    assert_int_equal(ReadSrb(0, 0, buf, 8), SRB_STATUS_SUCCESS);
+    ctrl.Ports[1]->Pdo = NULL;
+    Stop();
+}
+
 /* Polled controller: no interrupt comes, the watchdog sees PxIS.PCS on the
  * empty port; a link glitch with nothing behind it brings nothing up. */
 static void test_hotplug_polled_watchdog(void **state)
@@ -983,6 +1019,7 @@ int main(void)
         cmocka_unit_test(test_reset_without_engine_gives_the_port_up),
         cmocka_unit_test(test_hotplug_disk_appears),
         cmocka_unit_test(test_hotplug_polled_watchdog),
+        cmocka_unit_test(test_hot_unplug_reports_the_bus_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

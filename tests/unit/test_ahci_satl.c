@@ -490,6 +490,32 @@ static void test_mode_sense(void **state)
     expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
 }
 
+/* SAT-4 9.11: a stop is STANDBY IMMEDIATE; a start needs nothing; eject
+ * and power conditions are not for a fixed disk. */
+static void test_start_stop_unit(void **state)
+{
+    UCHAR c[16];
+    SATL_RESULT r;
+
+    make_dev(2097152, 0);
+    memset(c, 0, 16);
+    c[0] = SCSIOP_START_STOP_UNIT;
+    SatlTranslate(&dev, &opt_ncq, c, 6, NULL, 0, &r);           /* START=0: stop */
+    assert_int_equal(r.Action, SatlActionIssueAta);
+    assert_int_equal(r.Ata.Command, ATA_CMD_STANDBY_IMMEDIATE);
+    assert_int_equal(r.Ata.Protocol, SatlProtocolNonData);
+    assert_int_equal(r.Ata.TransferBytes, 0);
+    c[4] = 0x01;                                                /* START=1 */
+    SatlTranslate(&dev, &opt_ncq, c, 6, NULL, 0, &r);
+    assert_int_equal(r.Action, SatlActionComplete);
+    c[4] = 0x02;                                                /* LOEJ */
+    SatlTranslate(&dev, &opt_ncq, c, 6, NULL, 0, &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
+    c[4] = 0x30;                                                /* a power condition */
+    SatlTranslate(&dev, &opt_ncq, c, 6, NULL, 0, &r);
+    expect_sense(&r, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ADSENSE_INVALID_CDB, 0);
+}
+
 static void test_misc_commands(void **state)
 {
     UCHAR c[16], d[64];
@@ -1001,6 +1027,7 @@ static void test_pass_through_sense(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_start_stop_unit),
         cmocka_unit_test(test_identify_qemu),
         cmocka_unit_test(test_identify_rejects),
         cmocka_unit_test(test_identify_4k_and_lba28),
