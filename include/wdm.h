@@ -14,6 +14,7 @@
 #include <wdm/io.h>
 #include <wdm/ob.h>
 #include <wdm/cm.h>
+#include <wdm/ioreg.h>
 #include <wdm/ps.h>
 #include <wdm/port.h>
 

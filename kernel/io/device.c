@@ -254,6 +254,14 @@ NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK Desire
     Status = IopOpenFile(ObjectName, DesiredAccess, FILE_SHARE_READ | FILE_SHARE_WRITE, 0, &Iosb, &File);
     if (!NT_SUCCESS(Status))
         return Status;
+    /* NT opens a handle here, references the file object and closes the
+     * handle, so the device sees IRP_MJ_CLEANUP now and IRP_MJ_CLOSE when
+     * the caller's ObDereferenceObject drops the last reference; drivers
+     * that pair per-open work with CLEANUP rely on it. */
+    Status = IopSendFileRequest(File, IRP_MJ_CLEANUP, &Iosb);
+    if (!NT_SUCCESS(Status) && Status != STATUS_INVALID_DEVICE_REQUEST)
+        DbgPrint("io: IRP_MJ_CLEANUP: %s\n", RtlNtStatusName(Status));
+    File->Flags |= FO_CLEANUP_COMPLETE;
     *FileObject = File;
     *DeviceObject = IoGetRelatedDeviceObject(File);
     return STATUS_SUCCESS;
@@ -269,7 +277,7 @@ NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING SymbolicLinkName)
     PVOID Link;
     NTSTATUS Status;
 
-    Status = ObReferenceObjectByName(SymbolicLinkName, OBJ_OPENLINK, ObSymbolicLinkObjectType, &Link);
+    Status = ObpReferenceObjectByName(SymbolicLinkName, OBJ_OPENLINK, ObSymbolicLinkObjectType, &Link);
     if (!NT_SUCCESS(Status))
         return Status;
     ObMakeTemporaryObject(Link);

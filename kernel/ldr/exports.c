@@ -69,6 +69,7 @@
     X(IoGetAttachedDeviceReference)            \
     X(IoGetConfigurationInformation)           \
     X(IoGetDeviceObjectPointer)                \
+    X(IoGetDeviceProperty)                     \
     X(IoGetDriverObjectExtension)              \
     X(IoGetLowerDeviceObject)                  \
     X(IoGetRelatedDeviceObject)                \
@@ -76,6 +77,7 @@
     X(IoInitializeIrp)                         \
     X(IoInvalidateDeviceRelations)             \
     X(IoIsPollable)                            \
+    X(IoOpenDeviceRegistryKey)                 \
     X(IoPollDevice)                            \
     X(IoQueueWorkItem)                         \
     X(IoRegisterPollRoutine)                   \
@@ -161,6 +163,7 @@
     X(RtlAppendUnicodeStringToString)          \
     X(RtlAppendUnicodeToString)                \
     X(RtlAsciiToUnicodeString)                 \
+    X(RtlCheckRegistryKey)                     \
     X(RtlCompareMemory)                        \
     X(RtlCompareUnicodeString)                 \
     X(RtlComputeCrc32)                         \
@@ -171,11 +174,20 @@
     X(RtlInitUnicodeString)                    \
     X(RtlIntegerToUnicodeString)               \
     X(RtlPrefixUnicodeString)                  \
+    X(RtlQueryRegistryValues)                  \
     X(RtlStringCbPrintfA)                      \
     X(RtlStringCbVPrintfA)                     \
     X(RtlUnicodeToAscii)                       \
     X(RtlUpcaseUnicodeChar)                    \
+    X(RtlWriteRegistryValue)                   \
     X(ZwClose)                                 \
+    X(ZwCreateKey)                             \
+    X(ZwEnumerateKey)                          \
+    X(ZwEnumerateValueKey)                     \
+    X(ZwOpenKey)                               \
+    X(ZwQueryKey)                              \
+    X(ZwQueryValueKey)                         \
+    X(ZwSetValueKey)                           \
     X(memcmp)                                  \
     X(memcpy)                                  \
     X(memmove)                                 \

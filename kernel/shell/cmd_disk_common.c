@@ -53,7 +53,7 @@ ULONG DiskShellListDisks(PULONG Numbers, ULONG Max)
     ULONG count = 0;
     PVOID dir;
 
-    if (!NT_SUCCESS(ObReferenceObjectByName(&dosDevices, 0, NULL, &dir)))
+    if (!NT_SUCCESS(ObpReferenceObjectByName(&dosDevices, 0, NULL, &dir)))
         return 0;
     ObEnumerateDirectory(dir, DiskShellCollect, bitmap);
     ObDereferenceObject(dir);
