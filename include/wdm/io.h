@@ -216,10 +216,12 @@ typedef struct _DEVICE_CAPABILITIES {
  *    enabled for MSI), u.Interrupt.Level the IRQL.  For MSI the same numbers
  *    are in u.MessageInterrupt.Translated (the two overlay, as in the WDK).
  *    Hand Vector and Level straight to IoConnectInterrupt.
- * A PCI function can get two interrupt descriptors: the MSI one first
- * (offered when the function has MSI and the service's
- * Parameters\InterruptMode is not Intx/Poll), then the INTx one (level,
- * shared).  MSI is already enabled then; a driver falling back to INTx
+ * A PCI function gets one interrupt descriptor: MSI when it was assigned
+ * (the function has MSI and the service's Parameters\InterruptMode is not
+ * Intx/Poll; MSI is then already enabled), else INTx (level, shared).  So
+ * the usual loop keeping the last interrupt descriptor connects what the
+ * function signals.  A driver falling back from MSI to INTx connects the
+ * line with IoConnectInterruptEx(CONNECT_LINE_BASED) (wdm/intrex.h) and
  * clears MSI Enable and the command register's INTx Disable with
  * IRP_MN_WRITE_CONFIG to its PDO.  The full list: kernel/include/pnp.h. */
 #define CmResourceTypeNull            0

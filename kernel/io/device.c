@@ -244,6 +244,14 @@ PDEVICE_OBJECT IoGetRelatedDeviceObject(PFILE_OBJECT FileObject)
     return IoGetAttachedDevice(FileObject->DeviceObject);
 }
 
+/* The node of a PDO (iop.h), or NULL for any other device object. */
+struct _DEVICE_NODE *IopDeviceNodeOfPdo(PDEVICE_OBJECT DeviceObject)
+{
+    if (!DeviceObject || !DeviceObject->DeviceObjectExtension)
+        return NULL;
+    return DeviceObject->DeviceObjectExtension->DeviceNode;
+}
+
 NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK DesiredAccess,
                                   PFILE_OBJECT *FileObject, PDEVICE_OBJECT *DeviceObject)
 {

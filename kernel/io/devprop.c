@@ -9,14 +9,6 @@
 
 #define IOP_TAG_DEVPROP NTSTOR_TAG('I', 'o', 'D', 'p')
 
-/* The node of a PDO, or NULL for any other device object. */
-static PDEVICE_NODE IopNodeOfPdo(PDEVICE_OBJECT DeviceObject)
-{
-    if (!DeviceObject || !DeviceObject->DeviceObjectExtension)
-        return NULL;
-    return DeviceObject->DeviceObjectExtension->DeviceNode;
-}
-
 /* Appends ASCII Text to Path, each '\' as Escape (0: kept). */
 static NTSTATUS IopAppendAscii(PUNICODE_STRING Path, PCSTR Text, WCHAR Escape)
 {
@@ -47,7 +39,7 @@ static NTSTATUS IopDriverKeyName(PDEVICE_NODE Node, PUNICODE_STRING Path)
 NTSTATUS IoOpenDeviceRegistryKey(PDEVICE_OBJECT DeviceObject, ULONG DevInstKeyType,
                                  ACCESS_MASK DesiredAccess, PHANDLE DeviceRegKey)
 {
-    PDEVICE_NODE Node = IopNodeOfPdo(DeviceObject);
+    PDEVICE_NODE Node = IopDeviceNodeOfPdo(DeviceObject);
     ULONG Kind = DevInstKeyType & ~PLUGPLAY_REGKEY_CURRENT_HWPROFILE;
     UNICODE_STRING Path;
     PVOID Key;
@@ -110,7 +102,7 @@ static NTSTATUS IopReturn(const VOID *Data, ULONG Bytes, ULONG BufferLength, PVO
 NTSTATUS IoGetDeviceProperty(PDEVICE_OBJECT DeviceObject, DEVICE_REGISTRY_PROPERTY DeviceProperty,
                              ULONG BufferLength, PVOID PropertyBuffer, PULONG ResultLength)
 {
-    PDEVICE_NODE Node = IopNodeOfPdo(DeviceObject);
+    PDEVICE_NODE Node = IopDeviceNodeOfPdo(DeviceObject);
     const HAL_PCI_FUNCTION *Pci;
     WCHAR Text[PNP_INSTANCE_CHARS + PNP_SERVICE_CHARS + 8];
     UNICODE_STRING S = { 0, sizeof(Text) - sizeof(WCHAR), Text };

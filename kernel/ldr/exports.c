@@ -55,12 +55,14 @@
     X(IoCancelIrp)                             \
     X(IoCompleteRequest)                       \
     X(IoConnectInterrupt)                      \
+    X(IoConnectInterruptEx)                    \
     X(IoCreateDevice)                          \
     X(IoCreateSymbolicLink)                    \
     X(IoDeleteDevice)                          \
     X(IoDeleteSymbolicLink)                    \
     X(IoDetachDevice)                          \
     X(IoDisconnectInterrupt)                   \
+    X(IoDisconnectInterruptEx)                 \
     X(IoForwardIrpSynchronously)               \
     X(IoFreeIrp)                               \
     X(IoFreeMdl)                               \

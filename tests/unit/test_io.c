@@ -14,6 +14,7 @@
 #include <ob.h>
 #include <io.h>
 #include <ke.h>
+#include <pnp.h>
 #include <ldr.h>
 #include "host_support.h"
 
@@ -1051,6 +1052,122 @@ static void test_interrupt_connect(void **state)
     IoDisconnectInterrupt(I1);
 }
 
+/* ---- IoConnectInterruptEx: interrupts found from the PDO's node ---- */
+VOID HalComposeMsi(ULONG Vector, PULONG64 Address, PULONG Data)
+{
+    *Address = 0xFEE00000;
+    *Data = Vector;
+}
+
+static ULONG MessageCalls, LastMessageId;
+static BOOLEAN TestMessageIsr(PKINTERRUPT Interrupt, PVOID Context, ULONG MessageId)
+{
+    MessageCalls++;
+    LastMessageId = MessageId;
+    return TRUE;
+}
+
+static void test_interrupt_connect_ex(void **state)
+{
+    static DEVICE_NODE Node;
+    static struct {
+        CM_RESOURCE_LIST List;
+        CM_PARTIAL_RESOURCE_DESCRIPTOR More[2];
+    } Res;
+    DEVOBJ_EXTENSION Doe = { 0 };
+    DEVICE_OBJECT Pdo = { 0 }, NotPdo = { 0 };
+    PIO_INTERRUPT_MESSAGE_INFO Table = NULL;
+    PKINTERRUPT Line = NULL;
+    BOOLEAN Mine = TRUE;
+    IO_CONNECT_INTERRUPT_PARAMETERS P;
+    IO_DISCONNECT_INTERRUPT_PARAMETERS D;
+    /* IRQL 4 and PNP_DEVICE_IRQL (7) in the stand-in mapping */
+    const ULONG MsiVector = 0x62, LineVector = 0x91;
+
+    Pdo.DeviceObjectExtension = &Doe;
+    Doe.DeviceNode = &Node;
+    memset(&Node, 0, sizeof(Node));
+    memset(&Res, 0, sizeof(Res));
+    Node.TranslatedResources = &Res.List;
+    Res.List.Count = 1;
+    PCM_PARTIAL_RESOURCE_LIST L = &Res.List.List[0].PartialResourceList;
+    PCM_PARTIAL_RESOURCE_DESCRIPTOR d = L->PartialDescriptors;
+    d[0].Type = CmResourceTypeMemory;
+    d[1].Type = CmResourceTypeInterrupt;
+    d[1].Flags = CM_RESOURCE_INTERRUPT_LATCHED | CM_RESOURCE_INTERRUPT_MESSAGE;
+    d[1].u.Interrupt.Vector = MsiVector;
+    d[1].u.Interrupt.Level = 4;
+    L->Count = 2;
+    Node.IntxVector = LineVector;       /* routed, not described: MSI was assigned */
+
+    /* Message-based: the MSI descriptor, one message, message id 0. */
+    memset(&P, 0, sizeof(P));
+    P.Version = CONNECT_MESSAGE_BASED;
+    P.MessageBased.PhysicalDeviceObject = &Pdo;
+    P.MessageBased.ConnectionContext.InterruptMessageTable = &Table;
+    P.MessageBased.MessageServiceRoutine = TestMessageIsr;
+    P.MessageBased.ServiceContext = &Mine;
+    assert_int_equal(IoConnectInterruptEx(&P), STATUS_SUCCESS);
+    assert_int_equal(P.Version, CONNECT_MESSAGE_BASED);
+    assert_non_null(Table);
+    assert_int_equal(Table->MessageCount, 1);
+    assert_int_equal(Table->MessageInfo[0].Vector, MsiVector);
+    assert_int_equal(Table->MessageInfo[0].MessageData, MsiVector);
+    MessageCalls = 0;
+    LastMessageId = 99;
+    assert_true(FireVector(MsiVector));
+    assert_int_equal(MessageCalls, 1);
+    assert_int_equal(LastMessageId, 0);
+
+    /* Line-based: the routed INTx line, though the list does not name it. */
+    memset(&P, 0, sizeof(P));
+    P.Version = CONNECT_LINE_BASED;
+    P.LineBased.PhysicalDeviceObject = &Pdo;
+    P.LineBased.InterruptObject = &Line;
+    P.LineBased.ServiceRoutine = TestIsr;
+    P.LineBased.ServiceContext = &Mine;
+    assert_int_equal(IoConnectInterruptEx(&P), STATUS_SUCCESS);
+    IsrCalls = 0;
+    assert_true(FireVector(LineVector));
+    assert_int_equal(IsrCalls, 1);
+    D.Version = CONNECT_LINE_BASED;
+    D.ConnectionContext.InterruptObject = Line;
+    IoDisconnectInterruptEx(&D);
+    D.Version = CONNECT_MESSAGE_BASED;
+    D.ConnectionContext.InterruptMessageTable = Table;
+    IoDisconnectInterruptEx(&D);
+    assert_false(FireVector(MsiVector));
+
+    /* No message interrupt: the fallback routine goes line-based and
+     * Version says so; without a fallback it is STATUS_NOT_FOUND. */
+    L->Count = 1;
+    memset(&P, 0, sizeof(P));
+    P.Version = CONNECT_MESSAGE_BASED;
+    P.MessageBased.PhysicalDeviceObject = &Pdo;
+    P.MessageBased.ConnectionContext.InterruptObject = &Line;
+    P.MessageBased.MessageServiceRoutine = TestMessageIsr;
+    P.MessageBased.ServiceContext = &Mine;
+    assert_int_equal(IoConnectInterruptEx(&P), STATUS_NOT_FOUND);
+    P.MessageBased.FallBackServiceRoutine = TestIsr;
+    assert_int_equal(IoConnectInterruptEx(&P), STATUS_SUCCESS);
+    assert_int_equal(P.Version, CONNECT_LINE_BASED);
+    IsrCalls = 0;
+    assert_true(FireVector(LineVector));
+    assert_int_equal(IsrCalls, 1);
+    D.Version = P.Version;
+    D.ConnectionContext.InterruptObject = Line;
+    IoDisconnectInterruptEx(&D);
+
+    /* Not a PDO; an unknown version. */
+    P.Version = CONNECT_LINE_BASED;
+    P.LineBased.PhysicalDeviceObject = &NotPdo;
+    P.LineBased.InterruptObject = &Line;
+    P.LineBased.ServiceRoutine = TestIsr;
+    assert_int_equal(IoConnectInterruptEx(&P), STATUS_INVALID_DEVICE_REQUEST);
+    P.Version = 9;
+    assert_int_equal(IoConnectInterruptEx(&P), STATUS_INVALID_PARAMETER);
+}
+
 /* ---- files and system services ---- */
 
 static PDEVICE_OBJECT FileDev;
@@ -1602,6 +1719,7 @@ int main(void)
         cmocka_unit_test_teardown(test_build_direct_read_uses_mdl, CheckClean),
         cmocka_unit_test_teardown(test_build_ioctl_methods, CheckClean),
         cmocka_unit_test_teardown(test_build_ioctl_taken_back_then_completed, CheckClean),
+        cmocka_unit_test_teardown(test_interrupt_connect_ex, CheckClean),
         cmocka_unit_test_teardown(test_mdl_partial_and_caches, CheckClean),
         cmocka_unit_test_teardown(test_mdl_direct_map_pages, CheckClean),
         cmocka_unit_test_teardown(test_poll_routines_walk_the_stack, CheckClean),
