@@ -46,7 +46,7 @@ KINC := -Iinclude -Ikernel/include -Ihw/include -Ihw/include/regs
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
         -fno-stack-protector -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
         -mgeneral-regs-only -fno-omit-frame-pointer -fno-strict-aliasing \
-        -fno-builtin-printf -fcf-protection=none -MMD -MP $(WARN) $(KINC)
+        -fno-builtin-printf -fcf-protection=none -fshort-wchar -MMD -MP $(WARN) $(KINC)
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
         --no-warn-rwx-segments -T linker.ld
 
@@ -97,7 +97,7 @@ $(B)/kernel.elf: $(KERNEL_OBJ) linker.ld
 DRIVER_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
         -fPIC -fvisibility=hidden -fno-stack-protector -mno-red-zone -mgeneral-regs-only \
         -fno-omit-frame-pointer -fno-strict-aliasing -fcf-protection=none -fno-plt \
-        -MMD -MP $(WARN) -Iinclude -Ihw/include/regs
+        -fshort-wchar -MMD -MP $(WARN) -Iinclude -Ihw/include/regs
 DRIVER_LDFLAGS := -shared -nostdlib -z max-page-size=4096 -z noexecstack -z now \
         -z separate-code --hash-style=sysv --no-undefined-version -e DriverEntry
 
@@ -185,7 +185,7 @@ run: image $(B)/demo-disk.img
 # Each tests/unit/<name>.mk adds its test:  UNIT_TESTS += name
 #                                           name_SRCS := tests/unit/test_name.c kernel/...
 HOST_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-        -fno-omit-frame-pointer -DNTSTOR_HOST_TEST -Wall -Wextra -Werror -Wno-unused-parameter \
+        -fno-omit-frame-pointer -fshort-wchar -DNTSTOR_HOST_TEST -Wall -Wextra -Werror -Wno-unused-parameter \
         -Wno-missing-field-initializers -Iinclude -Ikernel/include -Ihw/include -Itests/unit
 UNIT_TESTS :=
 FUZZERS :=
@@ -206,7 +206,7 @@ unit: all $(UNIT_TESTS:%=$(B)/unit/%)
 
 # --- fuzz targets (clang libFuzzer) ------------------------------------------
 # Each tests/fuzz/<name>.mk adds:  FUZZERS += name;  name_FUZZ_SRCS := ...
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -DNTSTOR_HOST_TEST \
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fshort-wchar -DNTSTOR_HOST_TEST \
         -Iinclude -Ikernel/include -Ihw/include -Itests/unit -Wno-unused-parameter
 define fuzz_rule
 $(B)/fuzz/$(1): $$($(1)_FUZZ_SRCS) tests/unit/host_support.c

@@ -1,8 +1,10 @@
 /* ntdef.h - NT base types, strings and lists: the vocabulary every driver and
  * the kernel share.  Shapes follow the WDK's ntdef.h; only what ntstor uses.
  *
- * Strings: WCHAR is 16 bits as in NT.  Write literals with u"..." (C11
- * char16_t), e.g. RTL_CONSTANT_STRING(u"\\Device\\Ahci0").
+ * Strings: WCHAR is 16 bits as in NT.  Everything is built with
+ * -fshort-wchar, so L"..." is 16-bit as in the WDK and both
+ * RTL_CONSTANT_STRING(L"\\Device\\Ahci0") and u"..." (C11 char16_t, the
+ * same unsigned short) work.
  */
 #ifndef NTSTOR_NTDEF_H
 #define NTSTOR_NTDEF_H
@@ -31,6 +33,8 @@ typedef size_t SIZE_T, *PSIZE_T;
 typedef intptr_t LONG_PTR;
 typedef uint8_t BOOLEAN, *PBOOLEAN;
 typedef uint16_t WCHAR, *PWCHAR, *PWSTR;
+/* L"..." must mean what it means in the WDK (Makefile: -fshort-wchar). */
+_Static_assert(__SIZEOF_WCHAR_T__ == 2, "build with -fshort-wchar");
 typedef const uint16_t *PCWSTR;
 typedef char *PSTR;
 typedef const char *PCSTR;

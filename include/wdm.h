@@ -12,8 +12,10 @@
 #include <wdm/ex.h>
 #include <wdm/mm.h>
 #include <wdm/io.h>
+#include <wdm/intrex.h>
 #include <wdm/ob.h>
 #include <wdm/cm.h>
+#include <wdm/ioreg.h>
 #include <wdm/ps.h>
 #include <wdm/port.h>
 

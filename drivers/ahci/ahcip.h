@@ -132,10 +132,11 @@ typedef struct _AHCI_PORT AHCI_PORT, *PAHCI_PORT;
 
 /* One interrupt the PnP manager offered (translated descriptor). */
 typedef struct _AHCI_IRQ {
-    BOOLEAN Present;
+    BOOLEAN Present;            /* MSI: offered in the start resources; INTx: connected once */
     ULONG Vector;
     KIRQL Irql;
     PKINTERRUPT Object;         /* connected, or NULL */
+    PIO_INTERRUPT_MESSAGE_INFO MessageTable;    /* MSI: IoConnectInterruptEx's table */
 } AHCI_IRQ;
 
 /* One recovery, from the error to the requeue (error.c).  Written under

@@ -27,60 +27,97 @@ static BOOLEAN AhciValueIs(PCWSTR Value, PCWSTR Name)
     return RtlEqualUnicodeString(&v, &n, TRUE);
 }
 
+/* RtlQueryRegistryValues routine for a number: EntryContext is the ULONG
+ * to set.  A value that is not a number is named and ignored (the default
+ * stays), as a bad setting must not stop the driver. */
+static NTSTATUS AhciNumberParameter(PWSTR ValueName, ULONG ValueType, PVOID ValueData, ULONG ValueLength,
+                                    PVOID Context, PVOID EntryContext)
+{
+    if (ValueType != REG_DWORD || ValueLength != sizeof(ULONG)) {
+        UNICODE_STRING name;
+        CHAR ascii[64];
+        RtlInitUnicodeString(&name, ValueName);
+        RtlUnicodeToAscii(ascii, sizeof(ascii), &name);
+        DbgPrint("ahci: Parameters\\%s: not a 32-bit number; ignored\n", ascii);
+        return STATUS_SUCCESS;
+    }
+    *(PULONG)EntryContext = *(PULONG)ValueData;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS AhciModeParameter(PWSTR ValueName, ULONG ValueType, PVOID ValueData, ULONG ValueLength,
+                                  PVOID Context, PVOID EntryContext)
+{
+    if (ValueType != REG_SZ)
+        DbgPrint("ahci: Parameters\\InterruptMode: not text; using Msi\n");
+    else if (AhciValueIs(ValueData, L"msi"))
+        AhciParameters.InterruptMode = NtstorAhciModeMsi;
+    else if (AhciValueIs(ValueData, L"intx"))
+        AhciParameters.InterruptMode = NtstorAhciModeIntx;
+    else if (AhciValueIs(ValueData, L"poll"))
+        AhciParameters.InterruptMode = NtstorAhciModePoll;
+    else
+        DbgPrint("ahci: Parameters\\InterruptMode: not Msi, Intx or Poll; using Msi\n");
+    return STATUS_SUCCESS;
+}
+
 /* RegistryPath\Parameters: InterruptMode (Msi|Intx|Poll), Ncq (0|1),
- * MaxQueueDepth (1..32), Debug (0|1).  A bad value is named and ignored. */
+ * MaxQueueDepth (1..32), Debug (0|1), and the test switches.  A bad value
+ * is named and ignored. */
 static VOID AhciReadParameters(PUNICODE_STRING RegistryPath)
 {
-    HANDLE svc, par;
-    WCHAR mode[16];
-    ULONG v;
+    ULONG ncq = 1, depth = AHCI_MAX_SLOTS, debug = 0, lose = 0, loseAfter = 0, force32 = 0, holdLow = 0;
+    RTL_QUERY_REGISTRY_TABLE table[] = {
+        { NULL, RTL_QUERY_REGISTRY_SUBKEY, L"Parameters" },
+        { AhciModeParameter, 0, L"InterruptMode" },
+        { AhciNumberParameter, 0, L"Ncq", &ncq },
+        { AhciNumberParameter, 0, L"MaxQueueDepth", &depth },
+        { AhciNumberParameter, 0, L"Debug", &debug },
+        { AhciNumberParameter, 0, L"TestLoseInterrupts", &lose },
+        { AhciNumberParameter, 0, L"TestLoseInterruptsAfter", &loseAfter },
+        { AhciNumberParameter, 0, L"Force32BitDma", &force32 },
+        { AhciNumberParameter, 0, L"TestHoldLowMemory", &holdLow },
+        { 0 },
+    };
+    OBJECT_ATTRIBUTES oa;
+    HANDLE svc;
+    NTSTATUS status;
 
-    if (!NT_SUCCESS(CmOpenKey(RegistryPath, &svc)))
+    InitializeObjectAttributes(&oa, RegistryPath, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, NULL, NULL);
+    if (!NT_SUCCESS(ZwOpenKey(&svc, KEY_READ, &oa)))
         return;
-    if (NT_SUCCESS(CmOpenSubKey(svc, u"Parameters", &par))) {
-        if (NT_SUCCESS(CmQueryValueString(par, u"InterruptMode", mode, sizeof(mode), u"Msi"))) {
-            if (AhciValueIs(mode, u"msi"))
-                AhciParameters.InterruptMode = NtstorAhciModeMsi;
-            else if (AhciValueIs(mode, u"intx"))
-                AhciParameters.InterruptMode = NtstorAhciModeIntx;
-            else if (AhciValueIs(mode, u"poll"))
-                AhciParameters.InterruptMode = NtstorAhciModePoll;
-            else
-                DbgPrint("ahci: Parameters\\InterruptMode: not Msi, Intx or Poll; using Msi\n");
-        }
-        if (NT_SUCCESS(CmQueryValueUlong(par, u"Ncq", &v, 1)))
-            AhciParameters.Ncq = v != 0;
-        if (NT_SUCCESS(CmQueryValueUlong(par, u"MaxQueueDepth", &v, 32))) {
-            if (v >= 1 && v <= AHCI_MAX_SLOTS)
-                AhciParameters.MaxQueueDepth = v;
-            else
-                DbgPrint("ahci: Parameters\\MaxQueueDepth=%u: not 1..32; using 32\n", v);
-        }
-        if (NT_SUCCESS(CmQueryValueUlong(par, u"Debug", &v, 0)))
-            AhciParameters.Debug = v != 0;
-        if (NT_SUCCESS(CmQueryValueUlong(par, u"TestLoseInterrupts", &v, 0)) && v) {
-            AhciParameters.TestLoseInterrupts = v > 2 ? 2 : v;
-            DbgPrint("ahci: Parameters\\TestLoseInterrupts=%u: interrupts will be silenced "
-                     "(fault injection)\n", AhciParameters.TestLoseInterrupts);
-        }
-        if (NT_SUCCESS(CmQueryValueUlong(par, u"TestLoseInterruptsAfter", &v, 0)) && v) {
-            AhciParameters.TestLoseInterruptsAfter = v;
-            DbgPrint("ahci: Parameters\\TestLoseInterruptsAfter=%u: each silence comes after that "
-                     "many more commands\n", v);
-        }
-        if (NT_SUCCESS(CmQueryValueUlong(par, u"Force32BitDma", &v, 0)) && v) {
-            AhciParameters.Force32BitDma = TRUE;
-            DbgPrint("ahci: Parameters\\Force32BitDma=1: HBAs treated as 32-bit only (bounce "
-                     "buffers for data above 4 GiB)\n");
-        }
-        if (NT_SUCCESS(CmQueryValueUlong(par, u"TestHoldLowMemory", &v, 0)) && v) {
-            AhciParameters.TestHoldLowMemory = TRUE;
-            DbgPrint("ahci: Parameters\\TestHoldLowMemory=1: memory below 4 GiB will be held "
-                     "(test)\n");
-        }
-        CmCloseKey(par);
+    status = RtlQueryRegistryValues(RTL_REGISTRY_HANDLE, (PCWSTR)svc, table, NULL, NULL);
+    ZwClose(svc);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("ahci: Parameters: status 0x%08x; using the defaults\n", (unsigned)status);
+        return;
     }
-    CmCloseKey(svc);
+    AhciParameters.Ncq = ncq != 0;
+    if (depth >= 1 && depth <= AHCI_MAX_SLOTS)
+        AhciParameters.MaxQueueDepth = depth;
+    else
+        DbgPrint("ahci: Parameters\\MaxQueueDepth=%u: not 1..32; using 32\n", depth);
+    AhciParameters.Debug = debug != 0;
+    if (lose) {
+        AhciParameters.TestLoseInterrupts = lose > 2 ? 2 : lose;
+        DbgPrint("ahci: Parameters\\TestLoseInterrupts=%u: interrupts will be silenced "
+                 "(fault injection)\n", AhciParameters.TestLoseInterrupts);
+    }
+    if (loseAfter) {
+        AhciParameters.TestLoseInterruptsAfter = loseAfter;
+        DbgPrint("ahci: Parameters\\TestLoseInterruptsAfter=%u: each silence comes after that "
+                 "many more commands\n", loseAfter);
+    }
+    if (force32) {
+        AhciParameters.Force32BitDma = TRUE;
+        DbgPrint("ahci: Parameters\\Force32BitDma=1: HBAs treated as 32-bit only (bounce "
+                 "buffers for data above 4 GiB)\n");
+    }
+    if (holdLow) {
+        AhciParameters.TestHoldLowMemory = TRUE;
+        DbgPrint("ahci: Parameters\\TestHoldLowMemory=1: memory below 4 GiB will be held "
+                 "(test)\n");
+    }
 }
 
 static NTSTATUS AhciAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT PhysicalDeviceObject)

@@ -150,7 +150,9 @@ static NTSTATUS AhciFindResources(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Trans
         if (d->Type == CmResourceTypeMemory && d->u.Memory.Length >= AHCI_PORT_OFFSET(1))
             mem = d;
         else if (d->Type == CmResourceTypeInterrupt) {
-            /* kernel/include/pnp.h: MSI first (LATCHED|MESSAGE), then INTx. */
+            /* kernel/include/pnp.h: MSI when assigned, else INTx; which
+             * was offered decides what START left the function doing.  The
+             * connections themselves come from the PDO (AhciConnectOne). */
             AHCI_IRQ *irq = (d->Flags & CM_RESOURCE_INTERRUPT_MESSAGE) ? &Ctrl->Msi : &Ctrl->Intx;
             if (!irq->Present) {
                 irq->Present = TRUE;
@@ -168,23 +170,55 @@ static NTSTATUS AhciFindResources(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Trans
     return STATUS_SUCCESS;
 }
 
+/* The MSI connection's routine: one message, the same ISR. */
+static BOOLEAN AhciMessageIsr(PKINTERRUPT Interrupt, PVOID Context, ULONG MessageId)
+{
+    return AhciIsr(Interrupt, Context);
+}
+
+/* MSI by message (the table's one entry holds the interrupt object), INTx
+ * by line: IoConnectInterruptEx finds both from the PDO, INTx routed even
+ * when MSI was assigned (kernel/include/pnp.h), so a run-time switch or a
+ * fallback has its interrupt ready. */
 static VOID AhciConnectOne(PAHCI_CONTROLLER Ctrl, AHCI_IRQ *Irq, BOOLEAN Msi)
 {
+    IO_CONNECT_INTERRUPT_PARAMETERS params;
     NTSTATUS status;
 
-    if (!Irq->Present || Irq->Object)
+    if (Irq->Object || (Msi && !Irq->Present))
         return;
-    status = IoConnectInterrupt(&Irq->Object, AhciIsr, Ctrl, NULL, Irq->Vector, Irq->Irql,
-                                Irq->Irql, Msi ? Latched : LevelSensitive, !Msi, 1, FALSE);
+    RtlZeroMemory(&params, sizeof(params));
+    if (Msi) {
+        params.Version = CONNECT_MESSAGE_BASED;
+        params.MessageBased.PhysicalDeviceObject = Ctrl->PciPdo;
+        params.MessageBased.ConnectionContext.InterruptMessageTable = &Irq->MessageTable;
+        params.MessageBased.MessageServiceRoutine = AhciMessageIsr;
+        params.MessageBased.ServiceContext = Ctrl;
+    } else {
+        params.Version = CONNECT_LINE_BASED;
+        params.LineBased.PhysicalDeviceObject = Ctrl->PciPdo;
+        params.LineBased.InterruptObject = &Irq->Object;
+        params.LineBased.ServiceRoutine = AhciIsr;
+        params.LineBased.ServiceContext = Ctrl;
+    }
+    status = IoConnectInterruptEx(&params);
     if (!NT_SUCCESS(status)) {
-        DbgPrint("ahci%u: IoConnectInterrupt %s vector %u: status 0x%08X\n", Ctrl->Number,
-                 Msi ? "msi" : "intx", Irq->Vector, (ULONG)status);
+        if (Msi || status != STATUS_NOT_FOUND)
+            DbgPrint("ahci%u: IoConnectInterruptEx %s: status 0x%08X\n", Ctrl->Number,
+                     Msi ? "message-based" : "line-based", (ULONG)status);
         Irq->Object = NULL;
+        Irq->MessageTable = NULL;
+        return;
+    }
+    Irq->Present = TRUE;
+    if (Msi) {
+        Irq->Object = Irq->MessageTable->MessageInfo[0].InterruptObject;
+        Irq->Vector = Irq->MessageTable->MessageInfo[0].Vector;
     }
 }
 
-/* Both offered interrupts, whichever the function signals now: the other
- * one is there for a run-time switch or a fallback. */
+/* Both interrupts, whichever the function signals now: the other one is
+ * there for a run-time switch or a fallback. */
 VOID AhciConnectInterrupts(PAHCI_CONTROLLER Ctrl)
 {
     AhciConnectOne(Ctrl, &Ctrl->Msi, TRUE);
@@ -193,13 +227,20 @@ VOID AhciConnectInterrupts(PAHCI_CONTROLLER Ctrl)
 
 VOID AhciDisconnectInterrupts(PAHCI_CONTROLLER Ctrl)
 {
+    IO_DISCONNECT_INTERRUPT_PARAMETERS params;
+
     AhciWrite(Ctrl->Abar, AHCI_GHC, AhciRead(Ctrl->Abar, AHCI_GHC) & ~AHCI_GHC_IE);
     if (Ctrl->Msi.Object) {
-        IoDisconnectInterrupt(Ctrl->Msi.Object);
+        params.Version = CONNECT_MESSAGE_BASED;
+        params.ConnectionContext.InterruptMessageTable = Ctrl->Msi.MessageTable;
+        IoDisconnectInterruptEx(&params);
         Ctrl->Msi.Object = NULL;
+        Ctrl->Msi.MessageTable = NULL;
     }
     if (Ctrl->Intx.Object) {
-        IoDisconnectInterrupt(Ctrl->Intx.Object);
+        params.Version = CONNECT_LINE_BASED;
+        params.ConnectionContext.InterruptObject = Ctrl->Intx.Object;
+        IoDisconnectInterruptEx(&params);
         Ctrl->Intx.Object = NULL;
     }
     KeRemoveQueueDpc(&Ctrl->Dpc);

@@ -47,29 +47,46 @@ NTSTATUS DiskCompleteAndRelease(PDISK_FDO Fdo, PIRP Irp, NTSTATUS Status, ULONG_
     return Status;
 }
 
+/* RtlQueryRegistryValues routine for WritableSerials: EntryContext is the
+ * driver extension.  Text longer than the room is cut (and said so). */
+static NTSTATUS DiskWritableSerialsRoutine(PWSTR ValueName, ULONG ValueType, PVOID ValueData,
+                                           ULONG ValueLength, PVOID Context, PVOID EntryContext)
+{
+    PDISK_DRIVER_EXTENSION Ext = EntryContext;
+    PCWSTR text = ValueData;
+    ULONG i, chars = ValueLength / sizeof(WCHAR);
+
+    if (ValueType != REG_SZ) {
+        DbgPrint("disk: Parameters\\WritableSerials is not text; no disk is writable\n");
+        return STATUS_SUCCESS;
+    }
+    for (i = 0; i + 1 < sizeof(Ext->WritableSerials) && i < chars && text[i]; i++)
+        Ext->WritableSerials[i] = text[i] < 0x80 ? (CHAR)text[i] : '?';
+    Ext->WritableSerials[i] = 0;
+    if (i < chars && text[i])
+        DbgPrint("disk: Parameters\\WritableSerials longer than %u characters: truncated\n",
+                 (unsigned)sizeof(Ext->WritableSerials) - 1);
+    return STATUS_SUCCESS;
+}
+
 /* Parameters\WritableSerials = "QM00002, QM00003": the disks writes are
  * allowed to from boot (DESIGN.md "Safety").  Absent: none. */
 static VOID DiskReadParameters(PDISK_DRIVER_EXTENSION Ext, PUNICODE_STRING RegistryPath)
 {
-    HANDLE svc, par;
-    WCHAR text[DISK_WRITABLE_SERIALS_BYTES];
-    NTSTATUS status;
-    ULONG i;
+    RTL_QUERY_REGISTRY_TABLE table[] = {
+        { NULL, RTL_QUERY_REGISTRY_SUBKEY, L"Parameters" },
+        { DiskWritableSerialsRoutine, 0, L"WritableSerials", Ext },
+        { 0 },
+    };
+    OBJECT_ATTRIBUTES oa;
+    HANDLE svc;
 
     Ext->WritableSerials[0] = 0;
-    if (!NT_SUCCESS(CmOpenKey(RegistryPath, &svc)))
+    InitializeObjectAttributes(&oa, RegistryPath, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, NULL, NULL);
+    if (!NT_SUCCESS(ZwOpenKey(&svc, KEY_READ, &oa)))
         return;
-    if (NT_SUCCESS(CmOpenSubKey(svc, u"Parameters", &par))) {
-        status = CmQueryValueString(par, u"WritableSerials", text, sizeof(text), NULL);
-        if (status == STATUS_BUFFER_OVERFLOW)
-            DbgPrint("disk: Parameters\\WritableSerials longer than %u characters: truncated\n",
-                     DISK_WRITABLE_SERIALS_BYTES - 1);
-        for (i = 0; i + 1 < sizeof(Ext->WritableSerials) && text[i]; i++)
-            Ext->WritableSerials[i] = text[i] < 0x80 ? (CHAR)text[i] : '?';
-        Ext->WritableSerials[i] = 0;
-        CmCloseKey(par);
-    }
-    CmCloseKey(svc);
+    RtlQueryRegistryValues(RTL_REGISTRY_HANDLE, (PCWSTR)svc, table, NULL, NULL);
+    ZwClose(svc);
     if (Ext->WritableSerials[0])
         DbgPrint("disk: writable serials: %s\n", Ext->WritableSerials);
 }

@@ -164,13 +164,32 @@ typedef enum _DEVICE_TEXT_TYPE {
 typedef struct _DEVICE_CAPABILITIES {
     USHORT Size;
     USHORT Version;
-    ULONG Removable : 1;
+    /* The WDK's bit order: a driver built against the WDK's layout reads
+     * and sets the same bits. */
+    ULONG DeviceD1 : 1;
+    ULONG DeviceD2 : 1;
+    ULONG LockSupported : 1;
     ULONG EjectSupported : 1;
+    ULONG Removable : 1;
+    ULONG DockDevice : 1;
     ULONG UniqueID : 1;
     ULONG SilentInstall : 1;
     ULONG RawDeviceOK : 1;
     ULONG SurpriseRemovalOK : 1;
-    ULONG Reserved : 26;
+    ULONG WakeFromD0 : 1;
+    ULONG WakeFromD1 : 1;
+    ULONG WakeFromD2 : 1;
+    ULONG WakeFromD3 : 1;
+    ULONG HardwareDisabled : 1;
+    ULONG NonDynamic : 1;
+    ULONG WarmEjectSupported : 1;
+    ULONG NoDisplayInUI : 1;
+    ULONG Reserved1 : 1;
+    ULONG WakeFromInterrupt : 1;
+    ULONG SecureDevice : 1;
+    ULONG ChildOfVgaEnabledBridge : 1;
+    ULONG DecodeIoOnBoot : 1;
+    ULONG Reserved : 9;
     ULONG Address;      /* bus-relative: PCI (device << 16) | function; AHCI port */
     ULONG UINumber;
 } DEVICE_CAPABILITIES, *PDEVICE_CAPABILITIES;
@@ -197,10 +216,12 @@ typedef struct _DEVICE_CAPABILITIES {
  *    enabled for MSI), u.Interrupt.Level the IRQL.  For MSI the same numbers
  *    are in u.MessageInterrupt.Translated (the two overlay, as in the WDK).
  *    Hand Vector and Level straight to IoConnectInterrupt.
- * A PCI function can get two interrupt descriptors: the MSI one first
- * (offered when the function has MSI and the service's
- * Parameters\InterruptMode is not Intx/Poll), then the INTx one (level,
- * shared).  MSI is already enabled then; a driver falling back to INTx
+ * A PCI function gets one interrupt descriptor: MSI when it was assigned
+ * (the function has MSI and the service's Parameters\InterruptMode is not
+ * Intx/Poll; MSI is then already enabled), else INTx (level, shared).  So
+ * the usual loop keeping the last interrupt descriptor connects what the
+ * function signals.  A driver falling back from MSI to INTx connects the
+ * line with IoConnectInterruptEx(CONNECT_LINE_BASED) (wdm/intrex.h) and
  * clears MSI Enable and the command register's INTx Disable with
  * IRP_MN_WRITE_CONFIG to its PDO.  The full list: kernel/include/pnp.h. */
 #define CmResourceTypeNull            0
@@ -333,7 +354,14 @@ typedef struct _MDL {
 #define MDL_PARTIAL_HAS_BEEN_MAPPED 0x0020
 #define MDL_IO_PAGE_READ            0x0040
 #define MDL_WRITE_OPERATION         0x0080
-#define MDL_ALLOCATED_LOOKASIDE     0x4000   /* ntstor: came from the I/O manager's MDL cache */
+#define MDL_PARENT_MAPPED_SYSTEM_VA 0x0100
+#define MDL_FREE_EXTRA_PTES         0x0200
+#define MDL_DESCRIBES_AWE           0x0400
+#define MDL_IO_SPACE                0x0800
+#define MDL_NETWORK_HEADER          0x1000
+#define MDL_MAPPING_CAN_FAIL        0x2000
+#define MDL_PAGE_CONTENTS_INVARIANT 0x4000
+#define MDL_INTERNAL                0x8000   /* the system's own bookkeeping (WDK: "internal") */
 
 typedef enum _MM_PAGE_PRIORITY {
     LowPagePriority = 0,
@@ -1083,7 +1111,10 @@ BOOLEAN IoIsPollable(PDEVICE_OBJECT DeviceObject);
 /* The device a file object's requests go to (top of its device's stack). */
 PDEVICE_OBJECT IoGetRelatedDeviceObject(PFILE_OBJECT FileObject);
 /* Opens ObjectName and returns the file object (referenced: the caller
- * ObDereferenceObject's it when done, which closes it) and the top device. */
+ * ObDereferenceObject's it when done) and the top device.  As in NT the
+ * device gets IRP_MJ_CREATE and IRP_MJ_CLEANUP (the handle NT opens and
+ * closes inside) before this returns, and IRP_MJ_CLOSE at the last
+ * dereference. */
 NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK DesiredAccess,
                                   PFILE_OBJECT *FileObject, PDEVICE_OBJECT *DeviceObject);
 NTSTATUS IoCreateSymbolicLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING DeviceName);

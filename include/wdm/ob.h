@@ -10,6 +10,7 @@
 #define NTSTOR_WDM_OB_H
 
 #include <ntdef.h>
+#include <wdm/ke.h>
 
 typedef struct _OBJECT_TYPE OBJECT_TYPE, *POBJECT_TYPE;
 
@@ -51,18 +52,35 @@ VOID ObReferenceObject(PVOID Object);
 VOID ObDereferenceObject(PVOID Object);
 #define ObDereferenceObjectDeferDelete ObDereferenceObject
 
-/* Absolute path (e.g. \Device\Harddisk0\DR0), symbolic links followed.
- * Type NULL accepts any type.  Returns a referenced object.  See
- * kernel/include/ob.h for the error statuses. */
-NTSTATUS ObReferenceObjectByName(PCUNICODE_STRING Path, ULONG Attributes,
-                                 POBJECT_TYPE Type, PVOID *Object);
-/* Handle from ObInsertHandle/ObOpenObjectByName (or CmOpenKey).  Type NULL
- * accepts any type.  STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH. */
-NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, POBJECT_TYPE Type, PVOID *Object);
-/* Closes a handle, dropping its reference.  STATUS_INVALID_HANDLE if it is
- * not open. */
-NTSTATUS ObCloseHandle(HANDLE Handle);
-/* NT's name for closing a kernel handle: ObCloseHandle. */
+/* What the WDK's signatures take and ntstor does not check: every caller
+ * is kernel code, so access is always granted. */
+typedef struct _ACCESS_STATE *PACCESS_STATE;
+typedef struct _OBJECT_HANDLE_INFORMATION {
+    ULONG HandleAttributes;     /* OBJ_KERNEL_HANDLE */
+    ACCESS_MASK GrantedAccess;  /* the DesiredAccess asked for */
+} OBJECT_HANDLE_INFORMATION, *POBJECT_HANDLE_INFORMATION;
+
+/* The WDK's signature.  ObjectName is an absolute path (e.g.
+ * \Device\Harddisk0\DR0), symbolic links followed; ObjectType NULL
+ * accepts any type.  Returns a referenced object in *Object.  AccessState,
+ * DesiredAccess, AccessMode and ParseContext are accepted and not used.
+ * Errors: STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND,
+ * STATUS_OBJECT_TYPE_MISMATCH, the path syntax errors (kernel/include/ob.h).
+ * PASSIVE_LEVEL. */
+NTSTATUS ObReferenceObjectByName(PUNICODE_STRING ObjectName, ULONG Attributes, PACCESS_STATE AccessState,
+                                 ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
+                                 KPROCESSOR_MODE AccessMode, PVOID ParseContext, PVOID *Object);
+/* The WDK's signature.  Handle from ZwOpenKey, PsCreateSystemThread and
+ * the like; ObjectType NULL accepts any type.  HandleInformation
+ * (optional) gets OBJ_KERNEL_HANDLE and DesiredAccess.
+ * STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH.  IRQL <= DISPATCH_LEVEL. */
+NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
+                                   KPROCESSOR_MODE AccessMode, PVOID *Object,
+                                   POBJECT_HANDLE_INFORMATION HandleInformation);
+/* Closes a handle, dropping its reference (the WDK's signature;
+ * PreviousMode must be KernelMode).  STATUS_INVALID_HANDLE if it is not open. */
+NTSTATUS ObCloseHandle(HANDLE Handle, KPROCESSOR_MODE PreviousMode);
+/* NT's name for closing a kernel handle. */
 NTSTATUS ZwClose(HANDLE Handle);
 /* Creates the permanent directory Path (its parent must exist), e.g. a
  * disk class driver's \Device\Harddisk<n>.  An existing name is

@@ -4,7 +4,8 @@
  * priority 8 (KeSetPriorityThread changes it) until it calls
  * PsTerminateSystemThread or returns from StartRoutine.  Its thread object
  * is signalled when it ends: a driver whose thread runs its code waits for
- * it in DriverUnload (ObReferenceObjectByHandle with *PsThreadType, then
+ * it in DriverUnload (ObReferenceObjectByHandle(h, SYNCHRONIZE,
+ * *PsThreadType, KernelMode, &o, NULL) after PsCreateSystemThread, then
  * KeWaitForSingleObject on the object), so the image outlives the thread. */
 #ifndef NTSTOR_WDM_PS_H
 #define NTSTOR_WDM_PS_H
@@ -29,7 +30,7 @@ typedef struct _CLIENT_ID {
 extern POBJECT_TYPE *PsThreadType;
 
 /* Creates and starts a system thread; *ThreadHandle receives a handle to
- * its object (close it with ObCloseHandle or ZwClose).  DesiredAccess,
+ * its object (close it with ZwClose or ObCloseHandle(h, KernelMode)).  DesiredAccess,
  * ObjectAttributes (may be NULL) and ProcessHandle (must be NULL: no
  * processes) are NT's parameters; ClientId (optional) receives the id.
  * PASSIVE_LEVEL.  STATUS_INSUFFICIENT_RESOURCES when no stack or object

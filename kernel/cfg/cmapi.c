@@ -9,7 +9,7 @@ NTSTATUS CmpReferenceKey(HANDLE Key, PCM_KEY_BODY *Body)
 
     if (!CmKeyObjectType)
         return STATUS_INVALID_HANDLE;
-    Status = ObReferenceObjectByHandle(Key, CmKeyObjectType, &Object);
+    Status = ObpReferenceObjectByHandle(Key, CmKeyObjectType, &Object);
     if (NT_SUCCESS(Status))
         *Body = Object;
     return Status;
@@ -57,11 +57,12 @@ NTSTATUS CmCloseKey(HANDLE KeyHandle)
     if (!NT_SUCCESS(Status))
         return Status;
     ObDereferenceObject(Key);
-    return ObCloseHandle(KeyHandle);
+    return ObpCloseHandle(KeyHandle);
 }
 
-/* Finds Name under the key of a handle: the value (the key stays
- * referenced in *Key for the caller to release) or NULL. */
+/* Finds Name under the key of a handle: the value or NULL.  On success
+ * the key stays referenced in *Key and the value lock is held: the caller
+ * ends with CmpUnlockValues and ObDereferenceObject(*Key). */
 static NTSTATUS CmpLookupValue(HANDLE KeyHandle, PCWSTR Name, PCM_KEY_BODY *Key, PCM_KEY_VALUE *Value)
 {
     UNICODE_STRING N;
@@ -74,6 +75,7 @@ static NTSTATUS CmpLookupValue(HANDLE KeyHandle, PCWSTR Name, PCM_KEY_BODY *Key,
     if (!NT_SUCCESS(Status))
         return Status;
     RtlInitUnicodeString(&N, Name);
+    CmpLockValues();
     *Value = CmpFindValue(*Key, &N);
     return STATUS_SUCCESS;
 }
@@ -96,6 +98,7 @@ NTSTATUS CmQueryValueUlong64(HANDLE KeyHandle, PCWSTR Name, PULONG64 Value, ULON
         else
             Status = STATUS_OBJECT_TYPE_MISMATCH;
     }
+    CmpUnlockValues();
     ObDereferenceObject(Key);
     return Status;
 }
@@ -166,12 +169,19 @@ NTSTATUS CmQueryValueString(HANDLE KeyHandle, PCWSTR Name, PWCHAR Buffer, ULONG 
         CopyStatus = CmpCopyString(Buffer, BufferBytes, Text, n);
         if (!NT_SUCCESS(Status))
             return Status;
-    } else if (V->Type == REG_SZ) {
+    } else if (V->Type == REG_SZ || V->Type == REG_EXPAND_SZ) {
         CopyStatus = CmpCopyString(Buffer, BufferBytes, V->String.Buffer, V->String.Length / sizeof(WCHAR));
-    } else {
+    } else if (V->Type == REG_DWORD || V->Type == REG_QWORD) {
         n = CmpFormatDecimal(V->Number, Digits);
         CopyStatus = CmpCopyString(Buffer, BufferBytes, Digits, n);
+    } else {
+        PCWSTR Text = Default ? Default : Empty;     /* binary data is no text */
+        while (Text[n])
+            n++;
+        CmpCopyString(Buffer, BufferBytes, Text, n);
+        CopyStatus = STATUS_OBJECT_TYPE_MISMATCH;
     }
+    CmpUnlockValues();
     ObDereferenceObject(Key);
     return CopyStatus;
 }
@@ -181,32 +191,27 @@ NTSTATUS CmQueryValue(HANDLE KeyHandle, PCWSTR Name, PULONG Type, PVOID Data, UL
 {
     PCM_KEY_BODY Key;
     PCM_KEY_VALUE V;
+    const VOID *Src;
     ULONG Need;
     NTSTATUS Status = CmpLookupValue(KeyHandle, Name, &Key, &V);
 
     if (!NT_SUCCESS(Status))
         return Status;
     if (!V) {
+        CmpUnlockValues();
         ObDereferenceObject(Key);
         return STATUS_OBJECT_NAME_NOT_FOUND;
     }
-    Need = V->Type == REG_SZ ? V->String.Length + sizeof(WCHAR)
-         : V->Type == REG_DWORD ? sizeof(ULONG) : sizeof(ULONG64);
+    CmpValueData(V, &Src, &Need);
     if (Type)
         *Type = V->Type;
     if (ResultBytes)
         *ResultBytes = Need;
-    if (!Data || DataBytes < Need) {
+    if (!Data || DataBytes < Need)
         Status = STATUS_BUFFER_TOO_SMALL;
-    } else if (V->Type == REG_SZ) {
-        RtlCopyMemory(Data, V->String.Buffer, V->String.Length);
-        ((PWCHAR)Data)[V->String.Length / sizeof(WCHAR)] = 0;
-    } else if (V->Type == REG_DWORD) {
-        ULONG D = (ULONG)V->Number;
-        RtlCopyMemory(Data, &D, sizeof(D));
-    } else {
-        RtlCopyMemory(Data, &V->Number, sizeof(ULONG64));
-    }
+    else
+        RtlCopyMemory(Data, Src, Need);
+    CmpUnlockValues();
     ObDereferenceObject(Key);
     return Status;
 }

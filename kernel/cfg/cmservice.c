@@ -67,7 +67,7 @@ NTSTATUS CmFindServices(PCM_SERVICE_CALLBACK Callback, PVOID Context)
         return STATUS_INVALID_PARAMETER;
     if (!CmKeyObjectType)
         return STATUS_OBJECT_PATH_NOT_FOUND;
-    Status = ObReferenceObjectByName(&Path, OBJ_CASE_INSENSITIVE, CmKeyObjectType, &Services);
+    Status = ObpReferenceObjectByName(&Path, OBJ_CASE_INSENSITIVE, CmKeyObjectType, &Services);
     if (!NT_SUCCESS(Status))
         return Status;
     C.Callback = Callback;

@@ -98,13 +98,13 @@ VOID ExInitWorkerThreads(VOID)
                                                ExpWorkerThread, &ExpQueues[i]);
         if (!NT_SUCCESS(Status))
             KeBugCheckEx(PHASE1_INITIALIZATION_FAILED, Status, (ULONG_PTR)__func__, i, 0);
-        Status = ObReferenceObjectByHandle(Handle, *PsThreadType, &Object);
+        Status = ObpReferenceObjectByHandle(Handle, *PsThreadType, &Object);
         if (NT_SUCCESS(Status)) {
             KeSetThreadName(Object, ExpQueues[i].ThreadName);
             KeSetPriorityThread(Object, ExpQueues[i].Priority);
             ObDereferenceObject(Object);
         }
-        ObCloseHandle(Handle);
+        ObpCloseHandle(Handle);
     }
 }
 

@@ -150,6 +150,15 @@ PCUNICODE_STRING ObQuerySymbolicLinkTarget(PVOID LinkObject);
  * with Path->Length set to the bytes needed; an unnamed object yields "". */
 NTSTATUS ObQueryNameString(PVOID Object, PUNICODE_STRING Path);
 
+/* ---- the kernel's short forms of the exported lookups --------------------
+ * (the WDK-signature versions in include/wdm/ob.h call these) */
+
+/* Absolute Path, symbolic links followed; Type NULL accepts any type. */
+NTSTATUS ObpReferenceObjectByName(PCUNICODE_STRING Path, ULONG Attributes, POBJECT_TYPE Type,
+                                  PVOID *Object);
+NTSTATUS ObpReferenceObjectByHandle(HANDLE Handle, POBJECT_TYPE Type, PVOID *Object);
+NTSTATUS ObpCloseHandle(HANDLE Handle);
+
 /* ---- handles ---------------------------------------------------------- */
 
 /* Handles are small multiples of 4 (never NULL).  The table grows as

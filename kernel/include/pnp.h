@@ -31,7 +31,8 @@
  *        PREFETCHABLE for prefetchable BARs); a BAR larger than 4 GiB - 1
  *        is skipped with a log line (ULONG Length);
  *      - one CmResourceTypePort per I/O BAR (Flags CM_RESOURCE_PORT_IO);
- *      - if offered, the MSI interrupt FIRST: Flags CM_RESOURCE_INTERRUPT_
+ *      - ONE interrupt: the MSI one if MSI was assigned, else the INTx one.
+ *      - MSI: Flags CM_RESOURCE_INTERRUPT_
  *        LATCHED | CM_RESOURCE_INTERRUPT_MESSAGE, DeviceExclusive;
  *        translated u.MessageInterrupt.Translated.{Vector,Level} (the same
  *        bits as u.Interrupt.{Vector,Level}) is an IDT vector allocated at
@@ -39,7 +40,7 @@
  *        Raw.Vector = the MSI data value.  The function's MSI capability is
  *        already programmed (HalComposeMsi address/data, one message) and
  *        enabled, and the command register's INTx Disable bit is set.
- *      - then the line-based (INTx) interrupt, if the function has an
+ *      - INTx (when MSI was not assigned), if the function has an
  *        interrupt pin and the GSI is known: Flags LEVEL_SENSITIVE,
  *        ShareDisposition Shared; raw u.Interrupt.Vector = Level = the GSI;
  *        translated u.Interrupt.Vector = an IDT vector shared by every
@@ -48,13 +49,14 @@
  *        unmasked; the device stays quiet until its driver enables its
  *        interrupts, which it does after IoConnectInterrupt.
  *    MSI is offered when the function has an MSI capability and the
- *    service's Parameters\InterruptMode is not Intx or Poll.  A driver
- *    that takes the INTx descriptor although MSI was offered must first
+ *    service's Parameters\InterruptMode is not Intx or Poll.  The INTx line
+ *    is routed even then (not described): IoConnectInterruptEx
+ *    (CONNECT_LINE_BASED) connects it.  A driver falling back to INTx
+ *    although MSI was assigned must first
  *    clear the MSI Enable bit and the INTx Disable bit, with
  *    IRP_MN_WRITE_CONFIG to the PDO (WhichSpace PCI_WHICHSPACE_CONFIG):
  *    while MSI is enabled a function may not assert INTx (PCI Local Bus
- *    3.0, 6.8.1.3).  A connected driver takes the first interrupt
- *    descriptor it understands.
+ *    3.0, 6.8.1.3).
  *    Legacy devices (legacy.c) get their ports and ISA interrupt.
  *    Non-PCI devices (children a bus driver reports) get NULL lists.
  * 3. IRP_MN_QUERY_DEVICE_RELATIONS(BusRelations) after a successful start

@@ -13,10 +13,14 @@
  * it again (or frees it) later.
  *
  * When the walk passes the top, CurrentLocation is StackCount + 2: an IRP in
- * that state, or one no driver holds (StackCount + 1), is not completable --
- * doing it is the NT stop MULTIPLE_IRP_COMPLETE_REQUESTS.  (NT only checks
- * the first; ntstor is stricter because completing an IRP that sits with
- * its creator would walk off the end of the stack.)
+ * that state is not completable -- doing it is the NT stop
+ * MULTIPLE_IRP_COMPLETE_REQUESTS.  An IRP back at its creator's level
+ * (StackCount + 1: the creator's completion routine returned
+ * STATUS_MORE_PROCESSING_REQUIRED, the usual way to wait for an
+ * IoBuildDeviceIoControlRequest IRP and look at it) may be completed once
+ * more, as in NT: no location is left to walk, the I/O manager's part runs
+ * (for an IRP it built: status block, event, free), and the IRP moves to
+ * StackCount + 2 so a further completion is the stop.
  *
  * An IRP the I/O manager built (IRP_IOMGR_OWNED) is then finished here:
  * buffered output copied back, system buffer and MDLs freed, the status
@@ -102,7 +106,7 @@ VOID IoCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
     PIO_STACK_LOCATION Stack;
     NTSTATUS Status;
 
-    if (Irp->Type != IO_TYPE_IRP || Irp->CurrentLocation > Irp->StackCount)
+    if (Irp->Type != IO_TYPE_IRP || Irp->CurrentLocation > Irp->StackCount + 1)
         KeBugCheckEx(MULTIPLE_IRP_COMPLETE_REQUESTS, (ULONG_PTR)Irp,
                      (ULONG_PTR)(LONG_PTR)Irp->CurrentLocation, (ULONG_PTR)(LONG_PTR)Irp->StackCount, 0);
     /* A driver completing with STATUS_PENDING, or with its cancel routine
@@ -112,6 +116,13 @@ VOID IoCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
     if (Irp->CancelRoutine)
         KeBugCheckEx(IOP_IO_MANAGER_VIOLATION, 0x21A, (ULONG_PTR)Irp, (ULONG_PTR)Irp->CancelRoutine, 0);
 
+    if (Irp->CurrentLocation == Irp->StackCount + 1) {
+        /* Back at its creator's level (see above): nothing to walk. */
+        IoSkipCurrentIrpStackLocation(Irp);
+        if (Irp->Flags & IRP_IOMGR_OWNED)
+            IopFinishIomgrIrp(Irp);
+        return;
+    }
     Stack = IoGetCurrentIrpStackLocation(Irp);
     IoSkipCurrentIrpStackLocation(Irp);
     do {

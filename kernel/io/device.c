@@ -265,6 +265,14 @@ PDEVICE_OBJECT IoGetRelatedDeviceObject(PFILE_OBJECT FileObject)
     return IoGetAttachedDevice(FileObject->DeviceObject);
 }
 
+/* The node of a PDO (iop.h), or NULL for any other device object. */
+struct _DEVICE_NODE *IopDeviceNodeOfPdo(PDEVICE_OBJECT DeviceObject)
+{
+    if (!DeviceObject || !DeviceObject->DeviceObjectExtension)
+        return NULL;
+    return DeviceObject->DeviceObjectExtension->DeviceNode;
+}
+
 NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK DesiredAccess,
                                   PFILE_OBJECT *FileObject, PDEVICE_OBJECT *DeviceObject)
 {
@@ -275,6 +283,14 @@ NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK Desire
     Status = IopOpenFile(ObjectName, DesiredAccess, FILE_SHARE_READ | FILE_SHARE_WRITE, 0, &Iosb, &File);
     if (!NT_SUCCESS(Status))
         return Status;
+    /* NT opens a handle here, references the file object and closes the
+     * handle, so the device sees IRP_MJ_CLEANUP now and IRP_MJ_CLOSE when
+     * the caller's ObDereferenceObject drops the last reference; drivers
+     * that pair per-open work with CLEANUP rely on it. */
+    Status = IopSendFileRequest(File, IRP_MJ_CLEANUP, &Iosb);
+    if (!NT_SUCCESS(Status) && Status != STATUS_INVALID_DEVICE_REQUEST)
+        DbgPrint("io: IRP_MJ_CLEANUP: %s\n", RtlNtStatusName(Status));
+    File->Flags |= FO_CLEANUP_COMPLETE;
     *FileObject = File;
     *DeviceObject = IoGetRelatedDeviceObject(File);
     return STATUS_SUCCESS;
@@ -290,7 +306,7 @@ NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING SymbolicLinkName)
     PVOID Link;
     NTSTATUS Status;
 
-    Status = ObReferenceObjectByName(SymbolicLinkName, OBJ_OPENLINK, ObSymbolicLinkObjectType, &Link);
+    Status = ObpReferenceObjectByName(SymbolicLinkName, OBJ_OPENLINK, ObSymbolicLinkObjectType, &Link);
     if (!NT_SUCCESS(Status))
         return Status;
     ObMakeTemporaryObject(Link);

@@ -18,6 +18,8 @@
 struct _KINTERRUPT {
     LIST_ENTRY Link;                /* IopInterruptList */
     PKSERVICE_ROUTINE ServiceRoutine;
+    PKMESSAGE_SERVICE_ROUTINE MessageRoutine;   /* IoConnectInterruptEx, message-based */
+    ULONG MessageId;
     PVOID ServiceContext;
     PKSPIN_LOCK ActualLock;         /* the caller's SpinLock or &SpinLock */
     KSPIN_LOCK SpinLock;
@@ -55,17 +57,49 @@ static BOOLEAN IopInterruptTrampoline(PVOID Context)
     return Claimed;
 }
 
+/* The same for a message-based connection: its routine also gets the
+ * message number.  A separate trampoline keeps IoConnectInterrupt's path
+ * as it was. */
+static BOOLEAN IopMessageTrampoline(PVOID Context)
+{
+    PKINTERRUPT Interrupt = Context;
+    KIRQL Old = 0;
+    BOOLEAN Raised = FALSE, Claimed;
+
+    if (Interrupt->SynchronizeIrql > KeGetCurrentIrql()) {
+        KeRaiseIrql(Interrupt->SynchronizeIrql, &Old);
+        Raised = TRUE;
+    }
+    KeAcquireSpinLockAtDpcLevel(Interrupt->ActualLock);
+    Claimed = Interrupt->MessageRoutine(Interrupt, Interrupt->ServiceContext, Interrupt->MessageId);
+    KeReleaseSpinLockFromDpcLevel(Interrupt->ActualLock);
+    if (Raised)
+        KeLowerIrql(Old);
+    return Claimed;
+}
+
 NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE ServiceRoutine,
                             PVOID ServiceContext, PKSPIN_LOCK SpinLock, ULONG Vector,
                             KIRQL Irql, KIRQL SynchronizeIrql, KINTERRUPT_MODE InterruptMode,
                             BOOLEAN ShareVector, KAFFINITY ProcessorEnableMask,
                             BOOLEAN FloatingSave)
 {
+    if (!ServiceRoutine)
+        return STATUS_INVALID_PARAMETER;
+    return IopConnectInterrupt(InterruptObject, ServiceRoutine, NULL, 0, ServiceContext, SpinLock, Vector,
+                               Irql, SynchronizeIrql, ShareVector);
+}
+
+NTSTATUS IopConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE ServiceRoutine,
+                             PKMESSAGE_SERVICE_ROUTINE MessageRoutine, ULONG MessageId,
+                             PVOID ServiceContext, PKSPIN_LOCK SpinLock, ULONG Vector, KIRQL Irql,
+                             KIRQL SynchronizeIrql, BOOLEAN ShareVector)
+{
     PKINTERRUPT Interrupt;
     PLIST_ENTRY Entry;
     KIRQL Old;
 
-    if (!InterruptObject || !ServiceRoutine || SynchronizeIrql < Irql ||
+    if (!InterruptObject || !(ServiceRoutine || MessageRoutine) || SynchronizeIrql < Irql ||
         Irql < DEVICE_LEVEL_MIN || SynchronizeIrql > HIGH_LEVEL) {
         DbgPrint("io: IoConnectInterrupt(vector 0x%x, irql %u, sync %u): bad parameters\n",
                  Vector, Irql, SynchronizeIrql);
@@ -81,6 +115,8 @@ NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE Serv
     if (!Interrupt)
         return STATUS_INSUFFICIENT_RESOURCES;
     Interrupt->ServiceRoutine = ServiceRoutine;
+    Interrupt->MessageRoutine = MessageRoutine;
+    Interrupt->MessageId = MessageId;
     Interrupt->ServiceContext = ServiceContext;
     KeInitializeSpinLock(&Interrupt->SpinLock);
     Interrupt->ActualLock = SpinLock ? SpinLock : &Interrupt->SpinLock;
@@ -102,7 +138,8 @@ NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE Serv
     InsertTailList(&IopInterruptList, &Interrupt->Link);
     KeReleaseSpinLock(&IopInterruptLock, Old);
 
-    Interrupt->Connection = KeConnectVector(Vector, IopInterruptTrampoline, Interrupt);
+    Interrupt->Connection = KeConnectVector(Vector, MessageRoutine ? IopMessageTrampoline : IopInterruptTrampoline,
+                                            Interrupt);
     if (!Interrupt->Connection) {
         KeAcquireSpinLock(&IopInterruptLock, &Old);
         RemoveEntryList(&Interrupt->Link);

@@ -27,6 +27,16 @@ VOID IopFlushMdlCache(VOID);
 VOID IopInitCancel(VOID);
 VOID IopInitInterrupts(VOID);
 
+/* The PnP manager's node of a PDO (devprop.c), NULL for any other device. */
+struct _DEVICE_NODE *IopDeviceNodeOfPdo(PDEVICE_OBJECT DeviceObject);
+
+/* interrupt.c: IoConnectInterrupt's body; with MessageRoutine set the ISR
+ * is called MessageRoutine(Interrupt, Context, MessageId) (IoConnectInterruptEx). */
+NTSTATUS IopConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE ServiceRoutine,
+                             PKMESSAGE_SERVICE_ROUTINE MessageRoutine, ULONG MessageId,
+                             PVOID ServiceContext, PKSPIN_LOCK SpinLock, ULONG Vector, KIRQL Irql,
+                             KIRQL SynchronizeIrql, BOOLEAN ShareVector);
+
 /* The private part of a driver object, laid out right after it. */
 typedef struct _IOP_DRIVER_EXTENSION {
     DRIVER_EXTENSION Public;

@@ -415,6 +415,13 @@ static NTSTATUS IopCallDriverEntry(PCSTR Name, PDRIVER_OBJECT Driver, PULONG64 E
     started = KeQueryTimeUs();
     status = Driver->DriverInit(Driver, &registryPath);
     *EntryUs = KeQueryTimeUs() - started;
+    Driver->DriverExtension->Count++;
+    /* NT does this fixup and drivers rely on it: a slot DriverEntry set to
+     * NULL (a zeroed table copied over MajorFunction, say) goes to the
+     * default routine, so an IRP of that kind is refused, not a jump to 0. */
+    for (ULONG i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++)
+        if (Driver->MajorFunction[i] == NULL)
+            Driver->MajorFunction[i] = IopInvalidDeviceRequest;
     if (KeGetCurrentIrql() != PASSIVE_LEVEL) {
         /* A driver that returns at raised IRQL would wedge the shell. */
         KeBugCheckEx(IRQL_GT_ZERO_AT_SYSTEM_SERVICE, (ULONG_PTR)Driver->DriverInit,

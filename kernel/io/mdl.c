@@ -12,8 +12,13 @@
  * IopMdlCacheLock at DISPATCH_LEVEL). */
 #include "iop.h"
 
-/* MdlFlags bit private to this file: the MDL has the large capacity. */
-#define MDL_IOP_LARGE_CLASS 0x2000
+/* MdlFlags bit of the I/O manager: the MDL came from one of the caches
+ * below.  It is the WDK's MDL_INTERNAL, the bit NT keeps for the system's
+ * own bookkeeping, so no flag a driver may set or test is reused.  Which
+ * cache: the page count MmInitializeMdl recorded in Size at allocation
+ * (IopMdlIsLarge); a driver that re-initializes the MDL for a shorter
+ * buffer can only move it to the cache of smaller capacity, never overrun. */
+#define MDL_ALLOCATED_LOOKASIDE MDL_INTERNAL
 #define IOP_MDL_CACHE_MAX 32
 /* CSHORT Size bounds an MDL: (32767 - sizeof(MDL)) / 8 pages, ~16 MiB. */
 #define IOP_MDL_MAX_PAGES ((0x7FFF - sizeof(MDL)) / sizeof(PFN_NUMBER))
@@ -91,7 +96,7 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
         Flags = MDL_ALLOCATED_FIXED_SIZE | MDL_ALLOCATED_LOOKASIDE;
         Cache = &IopSmallMdls;
     } else if (Pages <= IOP_LARGE_MDL_PAGES) {
-        Flags = MDL_ALLOCATED_FIXED_SIZE | MDL_ALLOCATED_LOOKASIDE | MDL_IOP_LARGE_CLASS;
+        Flags = MDL_ALLOCATED_FIXED_SIZE | MDL_ALLOCATED_LOOKASIDE;
         Cache = &IopLargeMdls;
     }
     if (Cache) {
@@ -120,13 +125,19 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
     return Mdl;
 }
 
+/* The cache an MDL of the lookaside class goes back to (see above). */
+static BOOLEAN IopMdlIsLarge(PMDL Mdl)
+{
+    return ((ULONG)Mdl->Size - sizeof(MDL)) / sizeof(PFN_NUMBER) > IOP_SMALL_MDL_PAGES;
+}
+
 VOID IoFreeMdl(PMDL Mdl)
 {
     CSHORT Flags = Mdl->MdlFlags;
 
     Mdl->MdlFlags = 0;
     if ((Flags & MDL_ALLOCATED_LOOKASIDE) &&
-        IopPushMdl((Flags & MDL_IOP_LARGE_CLASS) ? &IopLargeMdls : &IopSmallMdls, Mdl))
+        IopPushMdl(IopMdlIsLarge(Mdl) ? &IopLargeMdls : &IopSmallMdls, Mdl))
         return;
     ExFreePoolWithTag(Mdl, IOP_TAG_MDL);
 }
@@ -211,7 +222,7 @@ VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualAddress, ULO
     TargetMdl->ByteOffset = BYTE_OFFSET(VirtualAddress);
     TargetMdl->ByteCount = Length;
     TargetMdl->Process = NULL;
-    TargetMdl->MdlFlags = (CSHORT)((TargetMdl->MdlFlags & (MDL_ALLOCATED_FIXED_SIZE | MDL_ALLOCATED_LOOKASIDE | MDL_IOP_LARGE_CLASS)) |
+    TargetMdl->MdlFlags = (CSHORT)((TargetMdl->MdlFlags & (MDL_ALLOCATED_FIXED_SIZE | MDL_ALLOCATED_LOOKASIDE)) |
                                    MDL_PARTIAL |
                                    (SourceMdl->MdlFlags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_MAPPED_TO_SYSTEM_VA)));
     TargetMdl->MappedSystemVa = SourceMdl->MappedSystemVa ? VirtualAddress : NULL;

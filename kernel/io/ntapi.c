@@ -104,7 +104,7 @@ static NTSTATUS IopReadWrite(UCHAR MajorFunction, HANDLE FileHandle, PKEVENT Eve
 
     if (!IoStatusBlock || (Length && !Buffer))
         return STATUS_INVALID_PARAMETER;
-    Status = ObReferenceObjectByHandle(FileHandle, IoFileObjectType, (PVOID *)&File);
+    Status = ObpReferenceObjectByHandle(FileHandle, IoFileObjectType, (PVOID *)&File);
     if (!NT_SUCCESS(Status))
         return Status;
     if (MajorFunction == IRP_MJ_READ ? !File->ReadAccess : !File->WriteAccess) {
@@ -166,7 +166,7 @@ NTSTATUS NtDeviceIoControlFile(HANDLE FileHandle, PKEVENT Event, PIO_APC_ROUTINE
 
     if (!IoStatusBlock || (InputBufferLength && !InputBuffer) || (OutputBufferLength && !OutputBuffer))
         return STATUS_INVALID_PARAMETER;
-    Status = ObReferenceObjectByHandle(FileHandle, IoFileObjectType, (PVOID *)&File);
+    Status = ObpReferenceObjectByHandle(FileHandle, IoFileObjectType, (PVOID *)&File);
     if (!NT_SUCCESS(Status))
         return Status;
     /* The access bits of the control code are checked against the open,
@@ -196,7 +196,7 @@ NTSTATUS NtFlushBuffersFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock)
 
     if (!IoStatusBlock)
         return STATUS_INVALID_PARAMETER;
-    Status = ObReferenceObjectByHandle(FileHandle, IoFileObjectType, (PVOID *)&File);
+    Status = ObpReferenceObjectByHandle(FileHandle, IoFileObjectType, (PVOID *)&File);
     if (!NT_SUCCESS(Status))
         return Status;
     if (!File->WriteAccess)
@@ -212,7 +212,7 @@ NTSTATUS NtSetPolledCompletion(HANDLE FileHandle, BOOLEAN CallerPolls)
     PFILE_OBJECT File;
     NTSTATUS Status;
 
-    Status = ObReferenceObjectByHandle(FileHandle, IoFileObjectType, (PVOID *)&File);
+    Status = ObpReferenceObjectByHandle(FileHandle, IoFileObjectType, (PVOID *)&File);
     if (!NT_SUCCESS(Status))
         return Status;
     if (!CallerPolls)
@@ -230,7 +230,7 @@ NTSTATUS NtPollFile(HANDLE FileHandle)
     PFILE_OBJECT File;
     NTSTATUS Status;
 
-    Status = ObReferenceObjectByHandle(FileHandle, IoFileObjectType, (PVOID *)&File);
+    Status = ObpReferenceObjectByHandle(FileHandle, IoFileObjectType, (PVOID *)&File);
     if (!NT_SUCCESS(Status))
         return Status;
     if (!IoPollDevice(IoGetRelatedDeviceObject(File)))
@@ -271,7 +271,7 @@ NTSTATUS NtClose(HANDLE Handle)
     PVOID Object;
     NTSTATUS Status;
 
-    Status = ObReferenceObjectByHandle(Handle, NULL, &Object);
+    Status = ObpReferenceObjectByHandle(Handle, NULL, &Object);
     if (!NT_SUCCESS(Status))
         return Status;
 
@@ -298,7 +298,7 @@ NTSTATUS NtClose(HANDLE Handle)
                 IopReleaseKeptFile(File);
         }
     }
-    Status = ObCloseHandle(Handle);
+    Status = ObpCloseHandle(Handle);
     ObDereferenceObject(Object);
     return Status;
 }

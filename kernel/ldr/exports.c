@@ -56,12 +56,14 @@
     X(IoCancelIrp)                             \
     X(IoCompleteRequest)                       \
     X(IoConnectInterrupt)                      \
+    X(IoConnectInterruptEx)                    \
     X(IoCreateDevice)                          \
     X(IoCreateSymbolicLink)                    \
     X(IoDeleteDevice)                          \
     X(IoDeleteSymbolicLink)                    \
     X(IoDetachDevice)                          \
     X(IoDisconnectInterrupt)                   \
+    X(IoDisconnectInterruptEx)                 \
     X(IoForwardIrpSynchronously)               \
     X(IoFreeIrp)                               \
     X(IoFreeMdl)                               \
@@ -71,6 +73,7 @@
     X(IoGetConfigurationInformation)           \
     X(IoGetDeviceInterfaces)                   \
     X(IoGetDeviceObjectPointer)                \
+    X(IoGetDeviceProperty)                     \
     X(IoGetDriverObjectExtension)              \
     X(IoGetLowerDeviceObject)                  \
     X(IoGetRelatedDeviceObject)                \
@@ -79,6 +82,7 @@
     X(IoInitializeRemoveLockEx)                \
     X(IoInvalidateDeviceRelations)             \
     X(IoIsPollable)                            \
+    X(IoOpenDeviceRegistryKey)                 \
     X(IoPollDevice)                            \
     X(IoQueueWorkItem)                         \
     X(IoRegisterDeviceInterface)               \
@@ -172,6 +176,7 @@
     X(RtlAppendUnicodeStringToString)          \
     X(RtlAppendUnicodeToString)                \
     X(RtlAsciiToUnicodeString)                 \
+    X(RtlCheckRegistryKey)                     \
     X(RtlCompareMemory)                        \
     X(RtlCompareUnicodeString)                 \
     X(RtlComputeCrc32)                         \
@@ -182,11 +187,20 @@
     X(RtlInitUnicodeString)                    \
     X(RtlIntegerToUnicodeString)               \
     X(RtlPrefixUnicodeString)                  \
+    X(RtlQueryRegistryValues)                  \
     X(RtlStringCbPrintfA)                      \
     X(RtlStringCbVPrintfA)                     \
     X(RtlUnicodeToAscii)                       \
     X(RtlUpcaseUnicodeChar)                    \
+    X(RtlWriteRegistryValue)                   \
     X(ZwClose)                                 \
+    X(ZwCreateKey)                             \
+    X(ZwEnumerateKey)                          \
+    X(ZwEnumerateValueKey)                     \
+    X(ZwOpenKey)                               \
+    X(ZwQueryKey)                              \
+    X(ZwQueryValueKey)                         \
+    X(ZwSetValueKey)                           \
     X(memcmp)                                  \
     X(memcpy)                                  \
     X(memmove)                                 \

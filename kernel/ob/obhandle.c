@@ -88,7 +88,7 @@ NTSTATUS ObInsertHandle(PVOID Object, PHANDLE Handle)
     }
 }
 
-NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, POBJECT_TYPE Type, PVOID *Object)
+NTSTATUS ObpReferenceObjectByHandle(HANDLE Handle, POBJECT_TYPE Type, PVOID *Object)
 {
     KIRQL OldIrql;
     NTSTATUS Status = STATUS_INVALID_HANDLE;
@@ -113,7 +113,7 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, POBJECT_TYPE Type, PVOID *Obje
     return Status;
 }
 
-NTSTATUS ObCloseHandle(HANDLE Handle)
+NTSTATUS ObpCloseHandle(HANDLE Handle)
 {
     KIRQL OldIrql;
     PVOID Object = NULL;
@@ -147,7 +147,7 @@ NTSTATUS ObOpenObjectByName(PCUNICODE_STRING Path, ULONG Attributes, POBJECT_TYP
 
     if (!Handle)
         return STATUS_INVALID_PARAMETER;
-    Status = ObReferenceObjectByName(Path, Attributes, Type, &Object);
+    Status = ObpReferenceObjectByName(Path, Attributes, Type, &Object);
     if (!NT_SUCCESS(Status))
         return Status;
     Status = ObInsertHandle(Object, Handle);
@@ -158,4 +158,32 @@ NTSTATUS ObOpenObjectByName(PCUNICODE_STRING Path, ULONG Attributes, POBJECT_TYP
 ULONG ObQueryHandleCount(VOID)
 {
     return ObpHandlesOpen;
+}
+
+/* ---- the WDK's signatures (include/wdm/ob.h) ---- */
+
+NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
+                                   KPROCESSOR_MODE AccessMode, PVOID *Object,
+                                   POBJECT_HANDLE_INFORMATION HandleInformation)
+{
+    NTSTATUS Status;
+
+    if (!Object)
+        return STATUS_INVALID_PARAMETER;
+    Status = ObpReferenceObjectByHandle(Handle, ObjectType, Object);
+    if (NT_SUCCESS(Status) && HandleInformation) {
+        HandleInformation->HandleAttributes = OBJ_KERNEL_HANDLE;
+        HandleInformation->GrantedAccess = DesiredAccess;
+    }
+    return Status;
+}
+
+NTSTATUS ObCloseHandle(HANDLE Handle, KPROCESSOR_MODE PreviousMode)
+{
+    return ObpCloseHandle(Handle);
+}
+
+NTSTATUS ZwClose(HANDLE Handle)
+{
+    return ObpCloseHandle(Handle);
 }

@@ -223,7 +223,7 @@ static NTSTATUS ObpReferenceByName(POBJECT_HEADER Root, PCUNICODE_STRING Path, U
     return STATUS_SUCCESS;
 }
 
-NTSTATUS ObReferenceObjectByName(PCUNICODE_STRING Path, ULONG Attributes, POBJECT_TYPE Type,
+NTSTATUS ObpReferenceObjectByName(PCUNICODE_STRING Path, ULONG Attributes, POBJECT_TYPE Type,
                                  PVOID *Object)
 {
     return ObpReferenceByName(NULL, Path, Attributes, Type, Object);
@@ -266,4 +266,14 @@ NTSTATUS ObLookupObjectForOpen(PCUNICODE_STRING Path, PVOID *Object, PUNICODE_ST
     }
     ObpReleaseLookup(&L);
     return Status;
+}
+
+/* The WDK's signature (include/wdm/ob.h). */
+NTSTATUS ObReferenceObjectByName(PUNICODE_STRING ObjectName, ULONG Attributes, PACCESS_STATE AccessState,
+                                 ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
+                                 KPROCESSOR_MODE AccessMode, PVOID ParseContext, PVOID *Object)
+{
+    if (!Object)
+        return STATUS_INVALID_PARAMETER;
+    return ObpReferenceObjectByName(ObjectName, Attributes, ObjectType, Object);
 }

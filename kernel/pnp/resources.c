@@ -144,7 +144,13 @@ static VOID PnpAssignMsi(PDEVICE_NODE Node, const HAL_PCI_FUNCTION *F)
              vector, PNP_DEVICE_IRQL, (unsigned long long)address, data);
 }
 
-static VOID PnpAssignIntx(PDEVICE_NODE Node, const HAL_PCI_FUNCTION *F)
+/* Routes the function's INTx line.  Describe: add its descriptor to the
+ * start lists -- only when MSI was not assigned, so the lists carry the one
+ * interrupt the function signals (a WDM driver keeping the last interrupt
+ * descriptor it sees must not connect INTx while the device sends MSI).
+ * The line stays routed either way: IoConnectInterruptEx(CONNECT_LINE_BASED)
+ * connects it for a driver falling back from MSI. */
+static VOID PnpAssignIntx(PDEVICE_NODE Node, const HAL_PCI_FUNCTION *F, BOOLEAN Describe)
 {
     PCM_PARTIAL_RESOURCE_DESCRIPTOR raw, xlat;
     ULONG gsi, vector;
@@ -163,6 +169,11 @@ static VOID PnpAssignIntx(PDEVICE_NODE Node, const HAL_PCI_FUNCTION *F)
         return;
     Node->IntxGsi = gsi;
     Node->IntxVector = vector;
+    if (!Describe) {
+        DbgPrint("pnp: %s: INTx%c GSI %u vector 0x%x irql %u routed for a fallback (MSI assigned)\n",
+                 Node->InstancePath, 'A' + F->InterruptPin - 1, gsi, vector, PNP_DEVICE_IRQL);
+        return;
+    }
 
     raw = PnpNextDescriptor(Node->RawResources);
     xlat = PnpNextDescriptor(Node->TranslatedResources);
@@ -195,7 +206,7 @@ NTSTATUS PnpAssignResources(PDEVICE_NODE Node)
         PnpReleaseResources(Node);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
-    /* MSI first: drivers take the first interrupt descriptor they can use. */
+    /* One interrupt in the lists: MSI when assigned, else INTx. */
     if (msi)
         PnpAssignMsi(Node, f);
     else if (f->MsiCap)
@@ -204,7 +215,7 @@ NTSTATUS PnpAssignResources(PDEVICE_NODE Node)
         HalPciWrite16(f->Segment, f->Bus, f->Device, f->Function, PCI_CFG_COMMAND,
                       (USHORT)(HalPciRead16(f->Segment, f->Bus, f->Device, f->Function,
                                             PCI_CFG_COMMAND) & ~PCI_COMMAND_INTX_DISABLE));
-    PnpAssignIntx(Node, f);
+    PnpAssignIntx(Node, f, Node->MsiVector == 0);
     return STATUS_SUCCESS;
 }
 

@@ -81,7 +81,7 @@ NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
     Status = KeInitializeThread(&Thread->Tcb, Name, DEFAULT_SYSTEM_THREAD_PRIORITY,
                                 StartRoutine, StartContext, PspReapThread);
     if (!NT_SUCCESS(Status)) {
-        ObCloseHandle(Handle);
+        ObpCloseHandle(Handle);
         ObDereferenceObject(Thread);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
@@ -108,9 +108,4 @@ PETHREAD PsGetCurrentThread(VOID)
 HANDLE PsGetCurrentThreadId(VOID)
 {
     return (HANDLE)(ULONG_PTR)KeGetCurrentThread()->Id;
-}
-
-NTSTATUS ZwClose(HANDLE Handle)
-{
-    return ObCloseHandle(Handle);
 }

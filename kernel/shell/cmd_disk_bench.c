@@ -332,7 +332,7 @@ static VOID BenchRun(BENCH *b)
      * directly (IoPollDevice, what NtPollFile does) through a file object
      * it holds, rather than looking the handle up on every pass. */
     if (b->Poll && NT_SUCCESS(NtSetPolledCompletion(b->Disk.Handle, TRUE)) &&
-        NT_SUCCESS(ObReferenceObjectByHandle(b->Disk.Handle, IoFileObjectType, (PVOID *)&file)))
+        NT_SUCCESS(ObpReferenceObjectByHandle(b->Disk.Handle, IoFileObjectType, (PVOID *)&file)))
         pollTop = IoGetRelatedDeviceObject(file);
 
     ULONG64 startUs = KeQueryTimeUs(), endUs = startUs + b->Seconds * 1000000ull, nowUs = startUs;

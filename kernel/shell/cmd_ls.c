@@ -71,7 +71,7 @@ static INT CmdLs(INT Argc, PCHAR *Argv)
     U.Buffer = Wide;
     U.Length = U.MaximumLength = (USHORT)(n * sizeof(WCHAR));
 
-    Status = ObReferenceObjectByName(&U, OBJ_CASE_INSENSITIVE, NULL, &Object);
+    Status = ObpReferenceObjectByName(&U, OBJ_CASE_INSENSITIVE, NULL, &Object);
     if (!NT_SUCCESS(Status))
         return ShellErrorF(Status, Status == STATUS_OBJECT_PATH_SYNTAX_BAD ? "paths start with \\"
                            : "no such object", "ls %s", Path);

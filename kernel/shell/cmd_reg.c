@@ -23,6 +23,9 @@ static PCSTR RegTypeName(ULONG Type)
     case REG_SZ: return "REG_SZ";
     case REG_DWORD: return "REG_DWORD";
     case REG_QWORD: return "REG_QWORD";
+    case REG_EXPAND_SZ: return "REG_EXPAND_SZ";
+    case REG_BINARY: return "REG_BINARY";
+    case REG_MULTI_SZ: return "REG_MULTI_SZ";
     default: return "REG_NONE";
     }
 }
@@ -35,7 +38,7 @@ static BOOLEAN RegValue(PCUNICODE_STRING Name, ULONG Type, ULONG64 Number, PCUNI
     BOOLEAN Quote = FALSE;
 
     RtlUnicodeToAscii(N, sizeof(N), Name);
-    if (Type == REG_SZ) {
+    if (Type == REG_SZ || Type == REG_EXPAND_SZ) {
         RtlUnicodeToAscii(S, sizeof(S), String);
         /* Quote what would not read back as one plain word. */
         Quote = S[0] == 0;
@@ -43,6 +46,9 @@ static BOOLEAN RegValue(PCUNICODE_STRING Name, ULONG Type, ULONG64 Number, PCUNI
             if (*p == ' ' || *p == '\t' || *p == ';' || *p == '#')
                 Quote = TRUE;
         ConPrintf("  %-20s %-10s %s%s%s\n", N, RegTypeName(Type), Quote ? "\"" : "", S, Quote ? "\"" : "");
+    } else if (Type != REG_DWORD && Type != REG_QWORD) {
+        /* Binary data (set by a driver at run time): its size only. */
+        ConPrintf("  %-20s %-10s (%u bytes)\n", N, RegTypeName(Type), (unsigned)String->Length);
     } else {
         ConPrintf("  %-20s %-10s %llu (0x%llx)\n", N, RegTypeName(Type), (unsigned long long)Number,
                   (unsigned long long)Number);
@@ -101,12 +107,12 @@ static INT CmdReg(INT Argc, PCHAR *Argv)
     if (Arg[0] == '\\') {
         Status = RegBuildPath(NULL, Arg, Wide, RTL_NUMBER_OF(Wide), &Path);
         if (NT_SUCCESS(Status))
-            Status = ObReferenceObjectByName(&Path, OBJ_CASE_INSENSITIVE, CmKeyObjectType, &Key);
+            Status = ObpReferenceObjectByName(&Path, OBJ_CASE_INSENSITIVE, CmKeyObjectType, &Key);
     } else {
         for (ULONG i = 0; i < RTL_NUMBER_OF(Bases) && !Key; i++) {
             NTSTATUS S = RegBuildPath(Bases[i], Arg, Wide, RTL_NUMBER_OF(Wide), &Path);
             if (NT_SUCCESS(S))
-                S = ObReferenceObjectByName(&Path, OBJ_CASE_INSENSITIVE, CmKeyObjectType, &Key);
+                S = ObpReferenceObjectByName(&Path, OBJ_CASE_INSENSITIVE, CmKeyObjectType, &Key);
             /* Report the first base's error unless the second one finds it. */
             if (i == 0 || NT_SUCCESS(S))
                 Status = S;

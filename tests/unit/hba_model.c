@@ -137,6 +137,38 @@ NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE Serv
 }
 VOID IoDisconnectInterrupt(PKINTERRUPT InterruptObject) { M.Isr = NULL; }
 
+/* IoConnectInterruptEx: the model has one interrupt line whichever kind is
+ * asked for; a message-based routine is called with message 0. */
+static PKMESSAGE_SERVICE_ROUTINE ModelMessageIsr;
+static BOOLEAN ModelMessageThunk(PKINTERRUPT Interrupt, PVOID Context)
+{
+    return ModelMessageIsr(Interrupt, Context, 0);
+}
+NTSTATUS IoConnectInterruptEx(PIO_CONNECT_INTERRUPT_PARAMETERS P)
+{
+    static UCHAR object[64];
+    static IO_INTERRUPT_MESSAGE_INFO table;
+    if (P->Version == CONNECT_MESSAGE_BASED) {
+        ModelMessageIsr = P->MessageBased.MessageServiceRoutine;
+        M.Isr = ModelMessageThunk;
+        M.IsrContext = P->MessageBased.ServiceContext;
+        table.MessageCount = 1;
+        table.MessageInfo[0].InterruptObject = (PKINTERRUPT)object;
+        *P->MessageBased.ConnectionContext.InterruptMessageTable = &table;
+        return STATUS_SUCCESS;
+    }
+    if (P->Version == CONNECT_LINE_BASED) {
+        if (!M.Isr) {       /* the model's ISR is the same routine either way */
+            M.Isr = P->LineBased.ServiceRoutine;
+            M.IsrContext = P->LineBased.ServiceContext;
+        }
+        *P->LineBased.InterruptObject = (PKINTERRUPT)(object + 32);
+        return STATUS_SUCCESS;
+    }
+    return STATUS_INVALID_PARAMETER;
+}
+VOID IoDisconnectInterruptEx(PIO_DISCONNECT_INTERRUPT_PARAMETERS P) { M.Isr = NULL; }
+
 BOOLEAN ModelInterruptAsserted(VOID) { return (M.Ghc & AHCI_GHC_IE) && M.Is; }
 
 /* ---- registers ---- */

@@ -366,3 +366,14 @@ WEAK VOID KiFreeKernelStack(PVOID Base, PVOID Limit)
 #endif
     free(Limit);
 }
+
+/* Fast mutexes (kernel/cfg's value lock): one thread on the host, so only
+ * the pairing is checked. */
+WEAK VOID ExInitializeFastMutex(PFAST_MUTEX M) { memset(M, 0, sizeof(*M)); M->Count = 1; }
+WEAK VOID ExAcquireFastMutex(PFAST_MUTEX M)
+{
+    if (M->Count != 1)
+        KeBugCheckEx(0xDEAD, (ULONG_PTR)M, 0, 0, 0);     /* not recursive */
+    M->Count = 0;
+}
+WEAK VOID ExReleaseFastMutex(PFAST_MUTEX M) { M->Count = 1; }

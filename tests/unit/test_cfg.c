@@ -82,7 +82,7 @@ static void test_tree_built(void **state)
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         UNICODE_STRING p = U(keys[i]);
         PVOID o;
-        assert_int_equal(ObReferenceObjectByName(&p, 0, CmKeyObjectType, &o), STATUS_SUCCESS);
+        assert_int_equal(ObpReferenceObjectByName(&p, 0, CmKeyObjectType, &o), STATUS_SUCCESS);
         UNICODE_STRING key = U(u"Key");
         assert_true(RtlEqualUnicodeString(ObGetObjectTypeName(o), &key, FALSE));
         assert_true(ObIsPermanentObject(o));
@@ -91,7 +91,7 @@ static void test_tree_built(void **state)
     assert_int_equal(CmGetConfigErrorCount(), 2);
     UNICODE_STRING p = U(CM_SERVICES_PATH u"\\Unterminated");
     PVOID o;
-    assert_int_equal(ObReferenceObjectByName(&p, 0, NULL, &o), STATUS_OBJECT_NAME_NOT_FOUND);
+    assert_int_equal(ObpReferenceObjectByName(&p, 0, NULL, &o), STATUS_OBJECT_NAME_NOT_FOUND);
 }
 
 static void test_query_numbers(void **state)
@@ -209,7 +209,7 @@ static void test_open_subkeys_and_errors(void **state)
     /* CmCloseKey refuses a handle to something else. */
     assert_int_equal(ObOpenObjectByName(&p, 0, NULL, &dir), STATUS_SUCCESS);
     assert_int_equal(CmCloseKey(dir), STATUS_OBJECT_TYPE_MISMATCH);
-    assert_int_equal(ObCloseHandle(dir), STATUS_SUCCESS);
+    assert_int_equal(ObpCloseHandle(dir), STATUS_SUCCESS);
 }
 
 typedef struct { int n; char names[8][32]; char paths[8][128]; } SVC_CTX;
@@ -292,7 +292,7 @@ static void test_enumerate_values_and_set(void **state)
     UNICODE_STRING p = U(PARAMS);
     PVOID key;
     VAL_CTX c = { 0 };
-    assert_int_equal(ObReferenceObjectByName(&p, 0, CmKeyObjectType, &key), STATUS_SUCCESS);
+    assert_int_equal(ObpReferenceObjectByName(&p, 0, CmKeyObjectType, &key), STATUS_SUCCESS);
     assert_int_equal(CmEnumerateValues(key, OnValue, &c), STATUS_SUCCESS);
     assert_int_equal(c.n, 5);       /* Dup only once */
     assert_string_equal(c.line[0], "InterruptMode 1 Msi");

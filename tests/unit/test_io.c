@@ -14,6 +14,7 @@
 #include <ob.h>
 #include <io.h>
 #include <ke.h>
+#include <pnp.h>
 #include <ldr.h>
 #include "host_support.h"
 
@@ -432,14 +433,21 @@ static void test_double_completion_bugchecks(void **state)
     assert_int_equal(host_last_bugcheck, MULTIPLE_IRP_COMPLETE_REQUESTS);
     assert_ptr_equal(host_last_bugcheck_params[0], Irp);
 
-    /* Same after the creator's routine took it back with MORE_PROCESSING. */
+    /* After the creator's routine took it back with MORE_PROCESSING, the
+     * IRP sits at its creator's level: completing it once more is legal
+     * in NT (nothing left to walk) ... */
     NTSTATUS Final;
     PIRP Irp2 = MakeReadIrp(DevT->StackSize, &Final);
     IoCallDriver(DevT, Irp2);
+    assert_int_equal(Irp2->CurrentLocation, Irp2->StackCount + 1);
+    host_last_bugcheck = 0;
+    IoCompleteRequest(Irp2, IO_NO_INCREMENT);
+    assert_int_equal(host_last_bugcheck, 0);
+    /* ... and a completion after that is the stop. */
     host_bugcheck_jmp = &jb;
     if (setjmp(jb) == 0) {
         IoCompleteRequest(Irp2, IO_NO_INCREMENT);
-        fail_msg("completion of a returned IRP did not bug-check");
+        fail_msg("third completion did not bug-check");
     }
     host_bugcheck_jmp = NULL;
     assert_int_equal(host_last_bugcheck, MULTIPLE_IRP_COMPLETE_REQUESTS);
@@ -482,7 +490,7 @@ static void test_default_dispatch_invalid_request(void **state)
     assert_true(RtlEqualUnicodeString(D->HardwareDatabase, &Hw, FALSE));
     /* It is in the namespace. */
     PVOID Found;
-    assert_int_equal(ObReferenceObjectByName(&Full, 0, IoDriverObjectType, &Found), STATUS_SUCCESS);
+    assert_int_equal(ObpReferenceObjectByName(&Full, 0, IoDriverObjectType, &Found), STATUS_SUCCESS);
     assert_ptr_equal(Found, D);
     ObDereferenceObject(Found);
     /* A second driver of the same name collides; bad names are refused. */
@@ -500,7 +508,7 @@ static void test_default_dispatch_invalid_request(void **state)
     IoFreeIrp(Irp);
     IoDeleteDevice(Dev);
     IopDeleteDriverObject(D);
-    assert_int_equal(ObReferenceObjectByName(&Full, 0, NULL, &Found), STATUS_OBJECT_NAME_NOT_FOUND);
+    assert_int_equal(ObpReferenceObjectByName(&Full, 0, NULL, &Found), STATUS_OBJECT_NAME_NOT_FOUND);
 }
 
 static void test_driver_object_extension(void **state)
@@ -866,6 +874,42 @@ static void test_build_ioctl_methods(void **state)
     IopDeleteDriverObject(BufDriver);
 }
 
+static ULONG TakeBackCalls;
+static NTSTATUS TakeBackRoutine(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
+{
+    TakeBackCalls++;
+    return STATUS_MORE_PROCESSING_REQUIRED;
+}
+
+/* The WDM idiom: the creator of an IoBuildDeviceIoControlRequest IRP sets
+ * a completion routine that takes it back, looks at it, then completes it
+ * again so the I/O manager finishes it (status block, event, free). */
+static void test_build_ioctl_taken_back_then_completed(void **state)
+{
+    PDEVICE_OBJECT Dev = BufDevice(0);
+    UCHAR In[16] = { 0 }, Out[8] = { 0 };
+    KEVENT Ev;
+    IO_STATUS_BLOCK Iosb = { 0 };
+
+    DriverPends = FALSE;
+    TakeBackCalls = 0;
+    KeInitializeEvent(&Ev, NotificationEvent, FALSE);
+    PIRP Irp = IoBuildDeviceIoControlRequest(TEST_IOCTL(METHOD_BUFFERED), Dev, In, 16, Out, 8, FALSE, &Ev, &Iosb);
+    assert_non_null(Irp);
+    IoSetCompletionRoutine(Irp, TakeBackRoutine, NULL, TRUE, TRUE, TRUE);
+    IoCallDriver(Dev, Irp);
+    assert_int_equal(TakeBackCalls, 1);
+    assert_int_equal(KeReadStateEvent(&Ev), 0);         /* not finished yet */
+    assert_int_equal(Irp->IoStatus.Status, STATUS_SUCCESS);
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    assert_int_equal(KeReadStateEvent(&Ev), 1);
+    assert_int_equal(Iosb.Status, STATUS_SUCCESS);
+    for (int i = 0; i < 8; i++)                          /* buffered output copied back */
+        assert_int_equal(Out[i], 0xA0 + i);
+    IoDeleteDevice(Dev);
+    IopDeleteDriverObject(BufDriver);
+}
+
 static void test_mdl_partial_and_caches(void **state)
 {
     static UCHAR Big[300 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
@@ -1006,6 +1050,122 @@ static void test_interrupt_connect(void **state)
     IoDisconnectInterrupt(I2);
     assert_false(FireVector(Vector));   /* only the ISR that says "not mine" is left */
     IoDisconnectInterrupt(I1);
+}
+
+/* ---- IoConnectInterruptEx: interrupts found from the PDO's node ---- */
+VOID HalComposeMsi(ULONG Vector, PULONG64 Address, PULONG Data)
+{
+    *Address = 0xFEE00000;
+    *Data = Vector;
+}
+
+static ULONG MessageCalls, LastMessageId;
+static BOOLEAN TestMessageIsr(PKINTERRUPT Interrupt, PVOID Context, ULONG MessageId)
+{
+    MessageCalls++;
+    LastMessageId = MessageId;
+    return TRUE;
+}
+
+static void test_interrupt_connect_ex(void **state)
+{
+    static DEVICE_NODE Node;
+    static struct {
+        CM_RESOURCE_LIST List;
+        CM_PARTIAL_RESOURCE_DESCRIPTOR More[2];
+    } Res;
+    DEVOBJ_EXTENSION Doe = { 0 };
+    DEVICE_OBJECT Pdo = { 0 }, NotPdo = { 0 };
+    PIO_INTERRUPT_MESSAGE_INFO Table = NULL;
+    PKINTERRUPT Line = NULL;
+    BOOLEAN Mine = TRUE;
+    IO_CONNECT_INTERRUPT_PARAMETERS P;
+    IO_DISCONNECT_INTERRUPT_PARAMETERS D;
+    /* IRQL 4 and PNP_DEVICE_IRQL (7) in the stand-in mapping */
+    const ULONG MsiVector = 0x62, LineVector = 0x91;
+
+    Pdo.DeviceObjectExtension = &Doe;
+    Doe.DeviceNode = &Node;
+    memset(&Node, 0, sizeof(Node));
+    memset(&Res, 0, sizeof(Res));
+    Node.TranslatedResources = &Res.List;
+    Res.List.Count = 1;
+    PCM_PARTIAL_RESOURCE_LIST L = &Res.List.List[0].PartialResourceList;
+    PCM_PARTIAL_RESOURCE_DESCRIPTOR d = L->PartialDescriptors;
+    d[0].Type = CmResourceTypeMemory;
+    d[1].Type = CmResourceTypeInterrupt;
+    d[1].Flags = CM_RESOURCE_INTERRUPT_LATCHED | CM_RESOURCE_INTERRUPT_MESSAGE;
+    d[1].u.Interrupt.Vector = MsiVector;
+    d[1].u.Interrupt.Level = 4;
+    L->Count = 2;
+    Node.IntxVector = LineVector;       /* routed, not described: MSI was assigned */
+
+    /* Message-based: the MSI descriptor, one message, message id 0. */
+    memset(&P, 0, sizeof(P));
+    P.Version = CONNECT_MESSAGE_BASED;
+    P.MessageBased.PhysicalDeviceObject = &Pdo;
+    P.MessageBased.ConnectionContext.InterruptMessageTable = &Table;
+    P.MessageBased.MessageServiceRoutine = TestMessageIsr;
+    P.MessageBased.ServiceContext = &Mine;
+    assert_int_equal(IoConnectInterruptEx(&P), STATUS_SUCCESS);
+    assert_int_equal(P.Version, CONNECT_MESSAGE_BASED);
+    assert_non_null(Table);
+    assert_int_equal(Table->MessageCount, 1);
+    assert_int_equal(Table->MessageInfo[0].Vector, MsiVector);
+    assert_int_equal(Table->MessageInfo[0].MessageData, MsiVector);
+    MessageCalls = 0;
+    LastMessageId = 99;
+    assert_true(FireVector(MsiVector));
+    assert_int_equal(MessageCalls, 1);
+    assert_int_equal(LastMessageId, 0);
+
+    /* Line-based: the routed INTx line, though the list does not name it. */
+    memset(&P, 0, sizeof(P));
+    P.Version = CONNECT_LINE_BASED;
+    P.LineBased.PhysicalDeviceObject = &Pdo;
+    P.LineBased.InterruptObject = &Line;
+    P.LineBased.ServiceRoutine = TestIsr;
+    P.LineBased.ServiceContext = &Mine;
+    assert_int_equal(IoConnectInterruptEx(&P), STATUS_SUCCESS);
+    IsrCalls = 0;
+    assert_true(FireVector(LineVector));
+    assert_int_equal(IsrCalls, 1);
+    D.Version = CONNECT_LINE_BASED;
+    D.ConnectionContext.InterruptObject = Line;
+    IoDisconnectInterruptEx(&D);
+    D.Version = CONNECT_MESSAGE_BASED;
+    D.ConnectionContext.InterruptMessageTable = Table;
+    IoDisconnectInterruptEx(&D);
+    assert_false(FireVector(MsiVector));
+
+    /* No message interrupt: the fallback routine goes line-based and
+     * Version says so; without a fallback it is STATUS_NOT_FOUND. */
+    L->Count = 1;
+    memset(&P, 0, sizeof(P));
+    P.Version = CONNECT_MESSAGE_BASED;
+    P.MessageBased.PhysicalDeviceObject = &Pdo;
+    P.MessageBased.ConnectionContext.InterruptObject = &Line;
+    P.MessageBased.MessageServiceRoutine = TestMessageIsr;
+    P.MessageBased.ServiceContext = &Mine;
+    assert_int_equal(IoConnectInterruptEx(&P), STATUS_NOT_FOUND);
+    P.MessageBased.FallBackServiceRoutine = TestIsr;
+    assert_int_equal(IoConnectInterruptEx(&P), STATUS_SUCCESS);
+    assert_int_equal(P.Version, CONNECT_LINE_BASED);
+    IsrCalls = 0;
+    assert_true(FireVector(LineVector));
+    assert_int_equal(IsrCalls, 1);
+    D.Version = P.Version;
+    D.ConnectionContext.InterruptObject = Line;
+    IoDisconnectInterruptEx(&D);
+
+    /* Not a PDO; an unknown version. */
+    P.Version = CONNECT_LINE_BASED;
+    P.LineBased.PhysicalDeviceObject = &NotPdo;
+    P.LineBased.InterruptObject = &Line;
+    P.LineBased.ServiceRoutine = TestIsr;
+    assert_int_equal(IoConnectInterruptEx(&P), STATUS_INVALID_DEVICE_REQUEST);
+    P.Version = 9;
+    assert_int_equal(IoConnectInterruptEx(&P), STATUS_INVALID_PARAMETER);
 }
 
 /* ---- files and system services ---- */
@@ -1313,10 +1473,18 @@ static void test_device_names_and_pointer(void **state)
                      STATUS_OBJECT_NAME_COLLISION);
     /* A device named below another device (\Device\Ahci0\Port0 style). */
     Kid = MakeDevice(FileDrv, u"\\Device\\TestDisk\\Port0", 0, 0);
+    LogCount = 0;
     assert_int_equal(IoGetDeviceObjectPointer(&Child, FILE_READ_DATA, &File, &Got), STATUS_SUCCESS);
     assert_ptr_equal(Got, Kid);
     assert_int_equal(File->FileName.Length, 0);
+    /* As NT: CREATE, then CLEANUP (its handle closed inside), then CLOSE at
+     * the last dereference. */
+    assert_int_equal(LogCount, 2);
+    assert_int_equal(Log[0].Who, 'c');
+    assert_int_equal(Log[1].Who, 'k');
     ObDereferenceObject(File);
+    assert_int_equal(LogCount, 3);
+    assert_int_equal(Log[2].Who, 'l');
     assert_int_equal(Kid->ReferenceCount, 0);
     /* A deleted device cannot be opened even while referenced. */
     ObReferenceObject(Kid);
@@ -1383,9 +1551,9 @@ static void test_image_freed_after_last_device_reference(void **state)
     assert_int_equal(ImageUnloads, 1);
     assert_ptr_equal(UnloadedImage, &FakeImage);
     PVOID Gone;
-    assert_int_equal(ObReferenceObjectByName(&Path, 0, NULL, &Gone), STATUS_OBJECT_NAME_NOT_FOUND);
+    assert_int_equal(ObpReferenceObjectByName(&Path, 0, NULL, &Gone), STATUS_OBJECT_NAME_NOT_FOUND);
     UNICODE_STRING DrvName = U(u"\\Driver\\imgdrv");
-    assert_int_equal(ObReferenceObjectByName(&DrvName, 0, NULL, &Gone), STATUS_OBJECT_NAME_NOT_FOUND);
+    assert_int_equal(ObpReferenceObjectByName(&DrvName, 0, NULL, &Gone), STATUS_OBJECT_NAME_NOT_FOUND);
 
     /* Not open: IoDeleteDevice takes it off the list at once, and the
      * image goes with the driver object's last reference. */
@@ -1550,6 +1718,8 @@ int main(void)
         cmocka_unit_test_teardown(test_build_buffered_read_write, CheckClean),
         cmocka_unit_test_teardown(test_build_direct_read_uses_mdl, CheckClean),
         cmocka_unit_test_teardown(test_build_ioctl_methods, CheckClean),
+        cmocka_unit_test_teardown(test_build_ioctl_taken_back_then_completed, CheckClean),
+        cmocka_unit_test_teardown(test_interrupt_connect_ex, CheckClean),
         cmocka_unit_test_teardown(test_mdl_partial_and_caches, CheckClean),
         cmocka_unit_test_teardown(test_mdl_direct_map_pages, CheckClean),
         cmocka_unit_test_teardown(test_poll_routines_walk_the_stack, CheckClean),

@@ -66,7 +66,7 @@ static PVOID MakeObj(PCWSTR Path, ULONG Attributes)
 static NTSTATUS Lookup(PCWSTR Path, POBJECT_TYPE Type, PVOID *Object)
 {
     UNICODE_STRING n = U(Path);
-    return ObReferenceObjectByName(&n, OBJ_CASE_INSENSITIVE, Type, Object);
+    return ObpReferenceObjectByName(&n, OBJ_CASE_INSENSITIVE, Type, Object);
 }
 
 static BOOLEAN Exists(PCWSTR Path)
@@ -88,7 +88,7 @@ static void Unlink(PCWSTR From)
 {
     UNICODE_STRING l = U(From);
     PVOID o;
-    assert_int_equal(ObReferenceObjectByName(&l, OBJ_OPENLINK, NULL, &o), STATUS_SUCCESS);
+    assert_int_equal(ObpReferenceObjectByName(&l, OBJ_OPENLINK, NULL, &o), STATUS_SUCCESS);
     ObMakeTemporaryObject(o);
     ObDereferenceObject(o);
     assert_false(Exists(From));
@@ -296,7 +296,7 @@ static void test_symbolic_links(void **state)
 
     /* The link itself, with OBJ_OPENLINK or by asking for its type. */
     UNICODE_STRING l = U(u"\\??\\PhysicalDrive0");
-    assert_int_equal(ObReferenceObjectByName(&l, OBJ_OPENLINK, NULL, &p), STATUS_SUCCESS);
+    assert_int_equal(ObpReferenceObjectByName(&l, OBJ_OPENLINK, NULL, &p), STATUS_SUCCESS);
     UNICODE_STRING want = U(u"\\Device\\Harddisk0\\DR0");
     assert_non_null(ObQuerySymbolicLinkTarget(p));
     assert_true(RtlEqualUnicodeString(ObQuerySymbolicLinkTarget(p), &want, FALSE));
@@ -420,11 +420,11 @@ static void test_name_limits(void **state)
     /* An embedded NUL (counted string) is invalid. */
     WCHAR withnul[] = { '\\', 'D', 0, 'x' };
     n.Buffer = withnul; n.Length = n.MaximumLength = sizeof(withnul);
-    assert_int_equal(ObReferenceObjectByName(&n, 0, NULL, &p), STATUS_OBJECT_NAME_INVALID);
+    assert_int_equal(ObpReferenceObjectByName(&n, 0, NULL, &p), STATUS_OBJECT_NAME_INVALID);
     /* Odd byte length. */
     n = U(u"\\Device");
     n.Length = 3;
-    assert_int_equal(ObReferenceObjectByName(&n, 0, NULL, &p), STATUS_OBJECT_NAME_INVALID);
+    assert_int_equal(ObpReferenceObjectByName(&n, 0, NULL, &p), STATUS_OBJECT_NAME_INVALID);
 
     /* A link whose expansion exceeds the total limit. */
     FillPath(buf, 1000, 50);
@@ -542,13 +542,13 @@ static void test_handles(void **state)
     assert_non_null(h);
     assert_int_equal(ObGetHandleCount(o), 1);
     assert_int_equal(ObGetReferenceCount(o), 2);
-    assert_int_equal(ObReferenceObjectByHandle(h, TestType, &p), STATUS_SUCCESS);
+    assert_int_equal(ObpReferenceObjectByHandle(h, TestType, &p), STATUS_SUCCESS);
     assert_ptr_equal(p, o);
     ObDereferenceObject(p);
-    assert_int_equal(ObReferenceObjectByHandle(h, ObDirectoryObjectType, &p), STATUS_OBJECT_TYPE_MISMATCH);
-    assert_int_equal(ObReferenceObjectByHandle(NULL, NULL, &p), STATUS_INVALID_HANDLE);
-    assert_int_equal(ObReferenceObjectByHandle((HANDLE)(ULONG_PTR)3, NULL, &p), STATUS_INVALID_HANDLE);
-    assert_int_equal(ObReferenceObjectByHandle((HANDLE)(ULONG_PTR)0x400000, NULL, &p), STATUS_INVALID_HANDLE);
+    assert_int_equal(ObpReferenceObjectByHandle(h, ObDirectoryObjectType, &p), STATUS_OBJECT_TYPE_MISMATCH);
+    assert_int_equal(ObpReferenceObjectByHandle(NULL, NULL, &p), STATUS_INVALID_HANDLE);
+    assert_int_equal(ObpReferenceObjectByHandle((HANDLE)(ULONG_PTR)3, NULL, &p), STATUS_INVALID_HANDLE);
+    assert_int_equal(ObpReferenceObjectByHandle((HANDLE)(ULONG_PTR)0x400000, NULL, &p), STATUS_INVALID_HANDLE);
 
     /* Grows past its initial size. */
     for (int i = 0; i < 100; i++)
@@ -559,21 +559,21 @@ static void test_handles(void **state)
     assert_int_equal(ObGetHandleCount(o), 101);
     assert_int_equal(ObQueryHandleCount(), 101);
     for (int i = 0; i < 100; i++)
-        assert_int_equal(ObCloseHandle(many[i]), STATUS_SUCCESS);
-    assert_int_equal(ObCloseHandle(many[5]), STATUS_INVALID_HANDLE);
+        assert_int_equal(ObpCloseHandle(many[i]), STATUS_SUCCESS);
+    assert_int_equal(ObpCloseHandle(many[5]), STATUS_INVALID_HANDLE);
 
     /* The handle keeps the object alive after the creator's reference. */
     ObDereferenceObject(o);
     assert_int_equal(DeleteCalls, 0);
     assert_true(Exists(u"\\Device\\Handled"));
-    assert_int_equal(ObCloseHandle(h), STATUS_SUCCESS);
+    assert_int_equal(ObpCloseHandle(h), STATUS_SUCCESS);
     assert_int_equal(DeleteCalls, 1);
-    assert_int_equal(ObCloseHandle(h), STATUS_INVALID_HANDLE);
-    assert_int_equal(ObReferenceObjectByHandle(h, NULL, &p), STATUS_INVALID_HANDLE);
+    assert_int_equal(ObpCloseHandle(h), STATUS_INVALID_HANDLE);
+    assert_int_equal(ObpReferenceObjectByHandle(h, NULL, &p), STATUS_INVALID_HANDLE);
 
     UNICODE_STRING n = U(u"\\Device");
     assert_int_equal(ObOpenObjectByName(&n, 0, ObDirectoryObjectType, &h2), STATUS_SUCCESS);
-    assert_int_equal(ObCloseHandle(h2), STATUS_SUCCESS);
+    assert_int_equal(ObpCloseHandle(h2), STATUS_SUCCESS);
     assert_int_equal(ObOpenObjectByName(&n, 0, TestType, &h2), STATUS_OBJECT_TYPE_MISMATCH);
 }
 

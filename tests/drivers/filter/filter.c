@@ -73,20 +73,35 @@ static VOID FilterUnload(PDRIVER_OBJECT DriverObject)
     DbgPrint("filter: detached and unloaded\n");
 }
 
-/* The target's name from Parameters\Target, or the default. */
+/* The target's name from Parameters\Target, or the default (ZwOpenKey
+ * and ZwQueryValueKey, as WDM drivers read one value). */
 static VOID FilterReadTarget(PUNICODE_STRING RegistryPath, PWCHAR Buffer, ULONG BufferBytes)
 {
-    static const WCHAR defaultTarget[] = u"\\Device\\RegCopy0";
+    static const WCHAR defaultTarget[] = L"\\Device\\RegCopy0";
+    UNICODE_STRING parametersName = RTL_CONSTANT_STRING(L"Parameters");
+    UNICODE_STRING valueName = RTL_CONSTANT_STRING(L"Target");
+    UCHAR info[sizeof(KEY_VALUE_PARTIAL_INFORMATION) + FILTER_NAME_CHARS * sizeof(WCHAR)];
+    PKEY_VALUE_PARTIAL_INFORMATION value = (PKEY_VALUE_PARTIAL_INFORMATION)info;
+    OBJECT_ATTRIBUTES oa;
     HANDLE service, parameters;
+    ULONG length;
 
     RtlCopyMemory(Buffer, defaultTarget, sizeof(defaultTarget));
-    if (!NT_SUCCESS(CmOpenKey(RegistryPath, &service)))
+    InitializeObjectAttributes(&oa, RegistryPath, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, NULL, NULL);
+    if (!NT_SUCCESS(ZwOpenKey(&service, KEY_READ, &oa)))
         return;
-    if (NT_SUCCESS(CmOpenSubKey(service, u"Parameters", &parameters))) {
-        CmQueryValueString(parameters, u"Target", Buffer, BufferBytes, defaultTarget);
-        CmCloseKey(parameters);
+    InitializeObjectAttributes(&oa, &parametersName, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, service, NULL);
+    if (NT_SUCCESS(ZwOpenKey(&parameters, KEY_READ, &oa))) {
+        if (NT_SUCCESS(ZwQueryValueKey(parameters, &valueName, KeyValuePartialInformation, value,
+                                       sizeof(info), &length)) &&
+            value->Type == REG_SZ && value->DataLength >= sizeof(WCHAR) &&
+            value->DataLength <= BufferBytes) {
+            RtlCopyMemory(Buffer, value->Data, value->DataLength);
+            Buffer[value->DataLength / sizeof(WCHAR) - 1] = 0;
+        }
+        ZwClose(parameters);
     }
-    CmCloseKey(service);
+    ZwClose(service);
 }
 
 NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)

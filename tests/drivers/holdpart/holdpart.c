@@ -26,21 +26,27 @@ static VOID HoldUnload(PDRIVER_OBJECT DriverObject)
     DbgPrint("holdpart: closed\n");
 }
 
-/* Parameters\Target, or the default. */
+/* Parameters\Target, or the default (RtlQueryRegistryValues with a
+ * DIRECT entry and a REG_SZ default, as WDM drivers read a string). */
 static VOID HoldReadTarget(PUNICODE_STRING RegistryPath, PWCHAR Buffer, ULONG Bytes)
 {
-    static const WCHAR fallback[] = u"\\Device\\Harddisk0\\Partition1";
-    HANDLE svc, par;
-    BOOLEAN found = FALSE;
+    static WCHAR fallback[] = L"\\Device\\Harddisk0\\Partition1";
+    UNICODE_STRING target = { 0, (USHORT)Bytes, Buffer };
+    RTL_QUERY_REGISTRY_TABLE table[] = {
+        { NULL, RTL_QUERY_REGISTRY_SUBKEY, L"Parameters" },
+        { NULL, RTL_QUERY_REGISTRY_DIRECT, L"Target", &target, REG_SZ, fallback, 0 },
+        { 0 },
+    };
+    OBJECT_ATTRIBUTES oa;
+    HANDLE svc;
+    NTSTATUS status = STATUS_UNSUCCESSFUL;
 
-    if (NT_SUCCESS(CmOpenKey(RegistryPath, &svc))) {
-        if (NT_SUCCESS(CmOpenSubKey(svc, u"Parameters", &par))) {
-            found = NT_SUCCESS(CmQueryValueString(par, u"Target", Buffer, Bytes, NULL)) && Buffer[0];
-            CmCloseKey(par);
-        }
-        CmCloseKey(svc);
+    InitializeObjectAttributes(&oa, RegistryPath, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, NULL, NULL);
+    if (NT_SUCCESS(ZwOpenKey(&svc, KEY_READ, &oa))) {
+        status = RtlQueryRegistryValues(RTL_REGISTRY_HANDLE, (PCWSTR)svc, table, NULL, NULL);
+        ZwClose(svc);
     }
-    if (!found)
+    if (!NT_SUCCESS(status) || !Buffer[0])
         RtlCopyMemory(Buffer, fallback, sizeof(fallback));
 }
 

@@ -139,7 +139,7 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     status = PsCreateSystemThread(&handle, THREAD_ALL_ACCESS, NULL, NULL, &cid, TtThreadMain, NULL);
     if (!NT_SUCCESS(status))
         goto fail;
-    status = ObReferenceObjectByHandle(handle, *PsThreadType, &TtThread);
+    status = ObReferenceObjectByHandle(handle, SYNCHRONIZE, *PsThreadType, KernelMode, &TtThread, NULL);
     ZwClose(handle);
     if (!NT_SUCCESS(status)) {
         /* Cannot wait for it: stop it and give it time to leave our code. */
