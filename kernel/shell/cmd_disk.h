@@ -48,8 +48,12 @@ PCSTR DiskShellWhy(NTSTATUS Status);
 BOOLEAN DiskShellRange(PCSTR Command, PDISK_SHELL Disk, PCSTR LbaText, PCSTR CountText,
                        ULONG64 *Lba, ULONG64 *Count);
 PCSTR DiskShellModeName(ULONG Mode);
-/* bench raw=1 (cmd_disk_rawbench.c): the AHCI port's own polled loop. */
+/* bench raw=1 (cmd_disk_rawbench.c): the AHCI port's own polled loop, the
+ * yardstick.  Writes only where the caller checked the disk is writable. */
 INT DiskShellRawBench(PDISK_SHELL Disk, PCSTR RwText, BOOLEAN Write, BOOLEAN Random, ULONG64 Bs,
-                      ULONG64 Qd, ULONG64 Seconds);
+                      ULONG64 Qd, ULONG64 Seconds, BOOLEAN Cdf);
+/* bench ... cdf=1: "bench-cdf disk=<d> mode=<m> pcm=<list> us=<list>", the
+ * latency at BENCH_CDF_LIST (1/100000) and the maximum last. */
+VOID DiskShellPrintCdf(PCSTR Disk, PCSTR Mode, const ULONG64 *CdfUs, ULONG64 MaxUs);
 
 #endif
