@@ -14,6 +14,8 @@
 #define BL_KERNEL_PATH  "\\ntstor\\kernel.elf"
 #define BL_CONFIG_PATH  "\\ntstor\\system.cfg"
 #define BL_AUTORUN_PATH "\\ntstor\\autorun"
+#define BL_CMDLINE_PATH "\\ntstor\\cmdline"
+#define BL_MAX_CMDLINE_FILE 4096
 
 /* Size limits: anything bigger is not one of our files. */
 #define BL_MAX_KERNEL_FILE (128ULL << 20)
@@ -165,6 +167,39 @@ static VOID BlpLoadBootDrivers(EFI_FILE_HANDLE Root)
     }
 }
 
+/* A PC booting the stick through \EFI\BOOT\BOOTX64.EFI gets no load
+ * options, so the kernel command line can also come from the first line of
+ * \ntstor\cmdline (printable ASCII; the rest of the file is ignored).
+ * Load options, when the firmware or the UEFI Shell gives text, win. */
+static VOID BlpCommandLineFile(EFI_FILE_HANDLE Root)
+{
+    UINT64 Physical, Size, i, Out = 0;
+    CONST char *Text;
+    char *Cmdline = BlBootInfo->cmdline;
+
+    if (EFI_ERROR(BlReadFile(Root, BL_CMDLINE_PATH, BL_MAX_CMDLINE_FILE, &Physical, &Size)))
+        return;
+    Text = (CONST char *)(UINTN)Physical;
+    for (i = 0; i < Size && Text[i] != '\n' && Text[i] != '\r'; i++) {
+        if (Out + 1 >= NTSTOR_CMDLINE_MAX) {
+            BlLog("%a: line longer than %d characters: cut there", BL_CMDLINE_PATH,
+                  NTSTOR_CMDLINE_MAX - 1);
+            break;
+        }
+        if (Text[i] < 0x20 || Text[i] >= 0x7f) {
+            BlLog("%a: byte 0x%x at column %d is not printable ASCII: read as a blank",
+                  BL_CMDLINE_PATH, (INT32)(unsigned char)Text[i], (INT32)i + 1);
+            Cmdline[Out++] = ' ';
+            continue;
+        }
+        Cmdline[Out++] = Text[i];
+    }
+    while (Out > 0 && Cmdline[Out - 1] == ' ')
+        Out--;
+    Cmdline[Out] = '\0';
+    BlLog("command line from %a: \"%a\"", BL_CMDLINE_PATH, Cmdline);
+}
+
 /* Called by gnu-efi's crt0 (_start), which passes the firmware's arguments
  * in the System V registers: no EFIAPI here. */
 EFI_STATUS efi_main(EFI_HANDLE ImageHandle, EFI_SYSTEM_TABLE *SystemTable)
@@ -200,9 +235,11 @@ EFI_STATUS efi_main(EFI_HANDLE ImageHandle, EFI_SYSTEM_TABLE *SystemTable)
         return Status;
     BlpLoadBootDrivers(Root);
     BlpLoadOptionalFile(Root, BL_AUTORUN_PATH, BL_MAX_CONFIG_FILE, NULL, TRUE, &Physical, &Size);
-    uefi_call_wrapper(Root->Close, 1, Root);
 
     BlCollectPlatformInfo(LoadedImage, &StaleKeyTest);
+    if (BlBootInfo->cmdline[0] == '\0')
+        BlpCommandLineFile(Root);
+    uefi_call_wrapper(Root->Close, 1, Root);
     Print(L"ntstor: rsdp 0x%lx, framebuffer %dx%d, command line \"%a\"\n",
           BlBootInfo->rsdp, BlBootInfo->fb.width, BlBootInfo->fb.height, BlBootInfo->cmdline);
 

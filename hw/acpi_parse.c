@@ -105,6 +105,16 @@ static const UCHAR *HalpMapTable(const HALP_ACPI_ACCESS *Access, ULONG64 Phys,
     return table;
 }
 
+/* An enabled processor entry: counted, its APIC id kept for parking. */
+static VOID HalpRecordCpu(HAL_ACPI_INFO *Info, ULONG ApicId)
+{
+    Info->CpuCount++;
+    if (Info->ApicIdCount < HAL_MAX_CPUS)
+        Info->ApicIds[Info->ApicIdCount++] = ApicId;
+    else if (Info->CpuCount == HAL_MAX_CPUS + 1)
+        DbgPrint("acpi: more than %u CPUs, the rest are not parked\n", HAL_MAX_CPUS);
+}
+
 VOID HalpAcpiParseMadt(const UCHAR *Table, ULONG Length, HAL_ACPI_INFO *Info)
 {
     ULONG p = ACPI_MADT_OFF_ENTRIES;
@@ -129,14 +139,14 @@ VOID HalpAcpiParseMadt(const UCHAR *Table, ULONG Length, HAL_ACPI_INFO *Info)
                 break;
             Info->ProcessorEntries++;
             if (HalpRead32(e + 4) & ACPI_MADT_LAPIC_ENABLED)
-                Info->CpuCount++;
+                HalpRecordCpu(Info, e[3]);      /* 5.2.12.2: APIC ID at byte 3 */
             break;
         case ACPI_MADT_LOCAL_X2APIC:
             if (len < 16)
                 break;
             Info->ProcessorEntries++;
             if (HalpRead32(e + 8) & ACPI_MADT_LAPIC_ENABLED)
-                Info->CpuCount++;
+                HalpRecordCpu(Info, HalpRead32(e + 4));     /* 5.2.12.12 */
             break;
         case ACPI_MADT_IO_APIC:
             if (len < 12)
@@ -238,6 +248,13 @@ VOID HalpAcpiParseFadt(const UCHAR *Table, ULONG Length, HAL_ACPI_INFO *Info)
     ULONG flags = FADT_HAS(Length, ACPI_FADT_OFF_FLAGS, 4) ? HalpRead32(Table + ACPI_FADT_OFF_FLAGS) : 0;
 
     Info->HaveFadt = TRUE;
+    /* IAPC_BOOT_ARCH was reserved before FADT revision 3 (ACPI 2.0): an
+     * older table says nothing about an 8042 (Linux reads it the same). */
+    if (FADT_HAS(Length, ACPI_FADT_OFF_IAPC_BOOT_ARCH, 2) &&
+        Table[ACPI_HDR_OFF_REVISION] >= ACPI_FADT_REV_BOOT_ARCH) {
+        Info->HaveBootArch = TRUE;
+        Info->BootArch = HalpRead16(Table + ACPI_FADT_OFF_IAPC_BOOT_ARCH);
+    }
     if (FADT_HAS(Length, ACPI_FADT_OFF_SCI_INT, 2))
         Info->SciInterrupt = HalpRead16(Table + ACPI_FADT_OFF_SCI_INT);
     if (FADT_HAS(Length, ACPI_FADT_OFF_DSDT, 4))
@@ -287,6 +304,16 @@ VOID HalpAcpiParseHpet(const UCHAR *Table, ULONG Length, HAL_ACPI_INFO *Info)
     Info->HpetAddress = HalpRead64(gas + ACPI_GAS_OFF_ADDRESS);
 }
 
+/* QEMU builds its ACPI tables itself (hw/acpi/aml-build.c) with OEM ID
+ * "BOCHS " and OEM table ID "BXPC" plus padding or the signature, for
+ * OVMF and SeaBIOS alike; firmware of real boards writes its own vendor.
+ * Only the checksummed FADT counts. */
+static BOOLEAN HalpTablesAreQemus(const UCHAR *Fadt)
+{
+    return RtlEqualMemory(Fadt + ACPI_HDR_OFF_OEMID, "BOCHS ", 6) &&
+           RtlEqualMemory(Fadt + ACPI_HDR_OFF_OEM_TABLE_ID, "BXPC", 4);
+}
+
 /* Dispatches one table found in the root table. */
 static VOID HalpParseTable(const HALP_ACPI_ACCESS *Access, ULONG64 Phys, HAL_ACPI_INFO *Info)
 {
@@ -295,6 +322,8 @@ static VOID HalpParseTable(const HALP_ACPI_ACCESS *Access, ULONG64 Phys, HAL_ACP
 
     if (!t)
         return;
+    if (HalpSignatureIs(t, ACPI_SIG_FADT) && !Info->HaveFadt)
+        Info->QemuTables = HalpTablesAreQemus(t);
     if (HalpSignatureIs(t, ACPI_SIG_MADT))
         HalpAcpiParseMadt(t, length, Info);
     else if (HalpSignatureIs(t, ACPI_SIG_MCFG))

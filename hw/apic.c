@@ -11,7 +11,14 @@ static BOOLEAN HalpX2Apic;
 static ULONG HalpApicId;
 static ULONG64 HalpLapicTimerHz;        /* timer input after the divide-by-16 */
 
-#define HALP_LAPIC_CALIBRATION_US 10000u    /* 10 ms against HPET/PM timer */
+#define HALP_LAPIC_CALIBRATION_US 10000u    /* 10 ms of the calibrated TSC */
+/* Reads of the xAPIC ICR waiting for Send Pending to clear (SDM 10.6.1).
+ * The SDM gives no figure; a register read takes at least ~100 ns, so
+ * this bounds the wait at >= 10 ms, far beyond the few microseconds a
+ * delivery takes. */
+#define HALP_ICR_IDLE_READS 100000u
+
+static ULONG HalpParkedCpus;
 
 static ULONG HalpLapicRead(ULONG Reg)
 {
@@ -69,6 +76,67 @@ static BOOLEAN HalpLapicEnable(VOID)
     return TRUE;
 }
 
+/* Sends an INIT IPI to the local APIC ApicId (SDM 10.6.1: delivery mode
+ * INIT, level assert, edge, physical destination, no shorthand).  FALSE
+ * when the id cannot be addressed or the xAPIC never reported the IPI
+ * sent. */
+static BOOLEAN HalpSendInit(ULONG ApicId)
+{
+    ULONG low = APIC_ICR_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT;
+
+    if (HalpX2Apic) {
+        /* SDM 10.12.9: one 64-bit write, the 32-bit x2APIC id in 63:32;
+         * there is no Send Pending bit to wait for. */
+        __wrmsr(X2APIC_MSR_BASE + (APIC_REG_ICR_LOW >> 4), ((ULONG64)ApicId << 32) | low);
+        return TRUE;
+    }
+    if (ApicId > APIC_XAPIC_MAX_ID)
+        return FALSE;   /* an x2APIC id: unreachable while we are in xAPIC mode */
+    HalpLapicWrite(APIC_REG_ICR_HIGH, ApicId << APIC_ICR_XAPIC_DEST_SHIFT);
+    HalpLapicWrite(APIC_REG_ICR_LOW, low);      /* the low write sends it */
+    for (ULONG i = 0; i < HALP_ICR_IDLE_READS; i++) {
+        if (!(HalpLapicRead(APIC_REG_ICR_LOW) & APIC_ICR_SEND_PENDING))
+            return TRUE;
+        _mm_pause();
+    }
+    return FALSE;
+}
+
+/* The firmware leaves the application processors in a loop of its own
+ * after ExitBootServices (edk2 MpInitLib's "AP loop": hlt, mwait or a
+ * spin, the firmware's choice); under TCG a spinning vCPU takes a host
+ * core.  INIT puts each one in wait-for-SIPI (SDM 8.4.1, 10.4.7.3), where
+ * it executes nothing and stays until an INIT-SIPI-SIPI starts it, which
+ * is what bringing up more CPUs will do anyway.  Only the MADT's enabled
+ * processors are addressed, one by one, so every IPI goes to a CPU that
+ * exists. */
+static VOID HalpParkApplicationProcessors(VOID)
+{
+    const HAL_ACPI_INFO *acpi = HalGetAcpiInfo();
+    ULONG failed = 0;
+
+    for (ULONG i = 0; i < acpi->ApicIdCount; i++) {
+        ULONG id = acpi->ApicIds[i];
+        if (id == HalpApicId)
+            continue;
+        if (HalpSendInit(id)) {
+            HalpParkedCpus++;
+        } else {
+            failed++;
+            DbgPrint("apic: cannot park CPU with APIC id %u (%s)\n", id,
+                     id > APIC_XAPIC_MAX_ID && !HalpX2Apic ? "x2APIC id in xAPIC mode"
+                                                           : "INIT IPI not sent");
+        }
+    }
+    DbgPrint("apic: cpus=%u parked=%u (INIT IPI, waiting for SIPI)%s\n", acpi->CpuCount,
+             HalpParkedCpus, failed ? "; the others keep running firmware code" : "");
+}
+
+ULONG HalQueryParkedProcessors(VOID)
+{
+    return HalpParkedCpus;
+}
+
 VOID HalInitInterrupts(VOID)
 {
     HalpDisablePic();
@@ -90,6 +158,7 @@ VOID HalInitInterrupts(VOID)
     DbgPrint("apic: %s id %u version 0x%x, spurious vector 0x%x\n",
              HalpX2Apic ? "x2APIC" : "xAPIC", HalpApicId,
              HalpLapicRead(APIC_REG_VERSION) & 0xFF, APIC_SPURIOUS_VECTOR);
+    HalpParkApplicationProcessors();
     HalpInitIoApics();
 }
 
@@ -120,23 +189,23 @@ BOOLEAN HalIsX2Apic(VOID)
     return HalpX2Apic;
 }
 
-/* Counts timer ticks (after divide-by-16) over a known interval: the
- * platform timer if any, else the calibrated TSC. */
+/* Counts timer ticks (after divide-by-16) over HALP_LAPIC_CALIBRATION_US
+ * of the TSC, which KeInitTime has calibrated from the best clock there is
+ * (its source is in the log and in `timers`), so the clock interrupt and
+ * the timestamps share one reference. */
 static ULONG64 HalpCalibrateLapicTimer(VOID)
 {
     ULONG64 tscHz = KeQueryTscFrequency(), t0;
     ULONG elapsedTicks;
 
+    if (!tscHz)
+        return 0;
     HalpLapicWrite(APIC_REG_TIMER_DIVIDE, APIC_TIMER_DIVIDE_16);
     HalpLapicWrite(APIC_REG_LVT_TIMER, APIC_LVT_MASKED);
     HalpLapicWrite(APIC_REG_TIMER_INITIAL, 0xFFFFFFFFu);
-    if (!HalCalibrationStall(HALP_LAPIC_CALIBRATION_US, NULL)) {
-        if (!tscHz)
-            return 0;
-        t0 = HalpReadTsc();
-        while (HalpReadTsc() - t0 < tscHz / (1000000u / HALP_LAPIC_CALIBRATION_US))
-            _mm_pause();
-    }
+    t0 = HalpReadTsc();
+    while (HalpReadTsc() - t0 < tscHz / (1000000u / HALP_LAPIC_CALIBRATION_US))
+        _mm_pause();
     elapsedTicks = 0xFFFFFFFFu - HalpLapicRead(APIC_REG_TIMER_CURRENT);
     HalpLapicWrite(APIC_REG_TIMER_INITIAL, 0);
     return (ULONG64)elapsedTicks * (1000000u / HALP_LAPIC_CALIBRATION_US);
@@ -153,7 +222,7 @@ VOID HalStartPeriodicTimer(ULONG Vector, ULONG PeriodUs)
     if (!HalpLapicTimerHz) {
         HalpLapicTimerHz = HalpCalibrateLapicTimer();
         if (!HalpLapicTimerHz) {
-            DbgPrint("apic: timer calibration failed (no platform timer, no TSC rate)\n");
+            DbgPrint("apic: timer calibration failed (no TSC rate)\n");
             return;
         }
         DbgPrint("apic: timer %llu Hz after divide-by-16\n", (unsigned long long)HalpLapicTimerHz);

@@ -19,6 +19,7 @@ static inline ULONG64 HalpReadTsc(VOID)
  * FALSE if the timer is absent or does not count. */
 BOOLEAN HalpHpetStall(ULONG Us, PULONG64 TscDelta);
 BOOLEAN HalpPmTimerStall(ULONG Us, PULONG64 TscDelta);
+BOOLEAN HalpPitStall(ULONG Us, PULONG64 TscDelta);     /* hw/pit.c */
 
 /* hw/pic.c: remap both 8259s to 0x20-0x2F and mask every input. */
 VOID HalpDisablePic(VOID);

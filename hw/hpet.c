@@ -88,6 +88,16 @@ BOOLEAN HalpHpetStall(ULONG Us, PULONG64 TscDelta)
     return TRUE;
 }
 
+BOOLEAN HalCalibrationStallWith(HAL_CLOCK Clock, ULONG Us, PULONG64 TscDelta)
+{
+    switch (Clock) {
+    case HalClockHpet:    return HalpHpetStall(Us, TscDelta);
+    case HalClockPmTimer: return HalpPmTimerStall(Us, TscDelta);
+    case HalClockPit:     return HalpPitStall(Us, TscDelta);
+    default:              return FALSE;
+    }
+}
+
 BOOLEAN HalCalibrationStall(ULONG Us, PULONG64 TscDelta)
 {
     if (HalpHpetStall(Us, TscDelta))

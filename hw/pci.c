@@ -1,7 +1,13 @@
-/* pci.c - enumerates PCI: every bus reachable from each root (the MCFG's
- * start bus per segment, or bus 0 without ECAM), recursing through
- * PCI-to-PCI bridges by their secondary bus number, all functions of
- * multi-function devices.  Each function's BARs are sized and its
+/* pci.c - enumerates PCI: every bus reachable from each root, recursing
+ * through PCI-to-PCI bridges by their secondary bus number, all functions
+ * of multi-function devices.  The roots are the MCFG's start bus of each
+ * segment (bus 0 without ECAM) and then every other bus of the segment
+ * that holds devices but sits behind no bridge seen so far: a second host
+ * bridge (multi-socket Xeon and EPYC, QEMU's pxb/pxb-pcie) has a root bus
+ * of its own that no bridge on bus 0 leads to.  ACPI names those roots
+ * only in AML (PNP0A03/PNP0A08 devices, _BBN, _CRS), which ntstor does not
+ * interpret, so the buses are probed instead, as Linux does for "peer
+ * host bridges" without ACPI (arch/x86/pci/legacy.c).  Each function's BARs are sized and its
  * capabilities recorded.  The table is built once at boot (PASSIVE_LEVEL,
  * one CPU) and read-only afterwards. */
 #include "halp.h"
@@ -181,6 +187,23 @@ static VOID HalpPciScanBus(ULONG Slot, USHORT Seg, UCHAR Bus, ULONG Depth)
     }
 }
 
+/* Scans the segment's first bus, then each later bus that no bridge led to
+ * and that has devices: another root.  Firmware numbers a root's buses
+ * above the root, so ascending order reaches every root before its
+ * children. */
+static VOID HalpPciScanSegment(ULONG Slot, USHORT Seg, UCHAR StartBus, UCHAR EndBus)
+{
+    HalpPciScanBus(Slot, Seg, StartBus, 0);
+    for (ULONG bus = (ULONG)StartBus + 1; bus <= EndBus; bus++) {
+        if (HalpPciBusSeen[Slot][bus / 8] & (1u << (bus % 8)))
+            continue;
+        if (!HalpPciBusHasDevices(Seg, (UCHAR)bus))
+            continue;
+        DbgPrint("pci: segment %u bus %02x is a root bus (no bridge leads to it)\n", Seg, bus);
+        HalpPciScanBus(Slot, Seg, (UCHAR)bus, 0);
+    }
+}
+
 VOID HalPciEnumerate(VOID)
 {
     const HAL_ACPI_INFO *acpi = HalGetAcpiInfo();
@@ -188,10 +211,11 @@ VOID HalPciEnumerate(VOID)
     HalpPciCount = 0;
     RtlZeroMemory(HalpPciBusSeen, sizeof(HalpPciBusSeen));
     if (acpi->EcamCount == 0) {
-        HalpPciScanBus(HAL_MAX_ECAM, 0, 0, 0);
+        HalpPciScanSegment(HAL_MAX_ECAM, 0, 0, 255);
     } else {
         for (ULONG i = 0; i < acpi->EcamCount && i < HAL_MAX_ECAM; i++)
-            HalpPciScanBus(i, acpi->Ecam[i].Segment, acpi->Ecam[i].StartBus, 0);
+            HalpPciScanSegment(i, acpi->Ecam[i].Segment, acpi->Ecam[i].StartBus,
+                               acpi->Ecam[i].EndBus);
     }
     DbgPrint("pci: %u functions\n", HalpPciCount);
 }

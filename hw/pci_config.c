@@ -9,6 +9,7 @@
  * writes to it are dropped.  Callers: PASSIVE_LEVEL for the first access to
  * a bus (it maps), any IRQL afterwards. */
 #include "halp.h"
+#include "pcip.h"
 #include <regs/pci.h>
 
 typedef struct _HALP_ECAM_REGION {
@@ -36,6 +37,8 @@ static VOID HalpPciConfigInit(VOID)
         DbgPrint("pci: no MCFG, using port 0xCF8 (first 256 bytes of config space only)\n");
 }
 
+static ULONG HalpPciRead(USHORT Seg, UCHAR Bus, UCHAR Dev, UCHAR Fn, USHORT Offset, ULONG Size);
+
 /* The ECAM address of (Seg, Bus, Dev, Fn), or NULL: use the legacy path. */
 static volatile UCHAR *HalpEcamFunction(USHORT Seg, UCHAR Bus, UCHAR Dev, UCHAR Fn)
 {
@@ -60,6 +63,42 @@ static volatile UCHAR *HalpEcamFunction(USHORT Seg, UCHAR Bus, UCHAR Dev, UCHAR 
         return r->Bus[Bus] + PCI_ECAM_OFFSET(Dev, Fn, 0);
     }
     return NULL;
+}
+
+/* Function 0 must exist in every device (PCI 3.0, 6.2.1), so 32 reads
+ * tell whether a bus is populated.  A bus not mapped yet is probed one
+ * 4 KiB function page at a time: mapping all 1 MiB of each of 255 empty
+ * buses only to drop it again would cost 64 Ki page-table writes. */
+BOOLEAN HalpPciBusHasDevices(USHORT Seg, UCHAR Bus)
+{
+    if (!HalpPciConfigReady)
+        HalpPciConfigInit();
+    for (ULONG i = 0; i < HalpEcamCount; i++) {
+        HALP_ECAM_REGION *r = &HalpEcam[i];
+        if (r->Info.Segment != Seg || Bus < r->Info.StartBus || Bus > r->Info.EndBus)
+            continue;
+        if (r->Bus[Bus])
+            break;      /* mapped already: the ordinary reads below */
+        for (UCHAR dev = 0; dev < PCI_MAX_DEVICES; dev++) {
+            PHYSICAL_ADDRESS pa;
+            volatile UCHAR *page;
+            USHORT vendor;
+            pa.QuadPart = (LONGLONG)(r->Info.Base + ((ULONG64)(Bus - r->Info.StartBus) << 20) +
+                                     PCI_ECAM_OFFSET(dev, 0, 0));
+            page = MmMapIoSpace(pa, PAGE_SIZE, MmNonCached);
+            if (!page)
+                return FALSE;
+            vendor = READ_REGISTER_USHORT((volatile USHORT *)(page + PCI_CFG_VENDOR_ID));
+            MmUnmapIoSpace((PVOID)page, PAGE_SIZE);
+            if (vendor != PCI_INVALID_VENDOR)
+                return TRUE;
+        }
+        return FALSE;
+    }
+    for (UCHAR dev = 0; dev < PCI_MAX_DEVICES; dev++)
+        if (HalpPciRead(Seg, Bus, dev, 0, PCI_CFG_VENDOR_ID, 2) != PCI_INVALID_VENDOR)
+            return TRUE;
+    return FALSE;
 }
 
 static BOOLEAN HalpLegacyReachable(USHORT Seg, USHORT Offset)

@@ -24,4 +24,10 @@ UCHAR HalpPciWalkCapabilities(HALP_PCI_READ8 Read8, PVOID ReadContext, UCHAR Cap
 ULONG HalpPciDecodeBar(ULONG Original, ULONG Mask, ULONG OriginalHigh, ULONG MaskHigh,
                        BOOLEAN HaveHigh, HAL_PCI_BAR *Bar);
 
+/* hw/pci_config.c: TRUE if any device answers at function 0 of Bus.  A
+ * probe of a bus the scan had not mapped yet leaves no ECAM mapping
+ * behind when the bus is empty, so looking at all 256 buses of a segment
+ * costs no address space for the ones that hold nothing. */
+BOOLEAN HalpPciBusHasDevices(USHORT Seg, UCHAR Bus);
+
 #endif

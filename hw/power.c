@@ -2,14 +2,16 @@
  * specific to the bluntest, saying on the console which step it takes:
  *
  *   off:   ACPI S5 through PM1a/PM1b_CNT (SLP_TYP from \_S5, SLP_EN;
- *          ACPI 6.5 7.4.2 and 4.8.3.2.1), QEMU's fixed PM1a_CNT ports,
- *          then halt.
+ *          ACPI 6.5 7.4.2 and 4.8.3.2.1); QEMU's fixed PM1a_CNT ports,
+ *          only when the platform is known to be QEMU (on another machine
+ *          those ports are anyone's); then halt.
  *   reset: FADT RESET_REG (4.8.3.6), the 0xCF9 reset control register,
  *          the 8042's reset line, and a triple fault.
  *
  * Callers run their shutdown callbacks (KeRunShutdownCallbacks) first. */
 #include "halp.h"
 #include <regs/acpi.h>
+#include <regs/apic.h>
 #include <regs/power.h>
 
 #define HALP_POWER_SETTLE_US   100000u  /* give each method 100 ms to act */
@@ -29,6 +31,17 @@ __attribute__((noreturn)) static VOID HalpHaltForever(VOID)
 {
     for (;;)
         __asm__ volatile("cli; hlt");
+}
+
+/* QEMU, and nothing else: its own ACPI tables (hw/acpi_parse.c) on a CPU
+ * that says it runs under a hypervisor (CPUID.1:ECX[31]: the SDM, vol. 2A
+ * Table 3-10, says hardware always returns 0 there; hypervisors set it). */
+BOOLEAN HalIsQemu(VOID)
+{
+    ULONG r[4];
+
+    __cpuid(1, 0, r);
+    return HalGetAcpiInfo()->QemuTables && (r[2] & CPUID_1_ECX_HYPERVISOR) != 0;
 }
 
 __attribute__((noreturn)) VOID HalPowerOff(VOID)
@@ -52,12 +65,16 @@ __attribute__((noreturn)) VOID HalPowerOff(VOID)
                  acpi->HaveFadt ? "yes" : "no", acpi->HaveS5 ? "yes" : "no",
                  acpi->Pm1aControlBlock);
     }
-    DbgPrint("power: trying QEMU's PM1a_CNT ports 0x%x and 0x%x", QEMU_Q35_PM1A_CNT,
-             QEMU_PIIX_PM1A_CNT);
-    __outword(QEMU_Q35_PM1A_CNT, QEMU_POWEROFF_VALUE);
-    HalpCrudeDelay(HALP_POWER_SETTLE_US);
-    __outword(QEMU_PIIX_PM1A_CNT, QEMU_POWEROFF_VALUE);
-    HalpCrudeDelay(HALP_POWER_SETTLE_US);
+    if (HalIsQemu()) {
+        DbgPrint("power: trying QEMU's PM1a_CNT ports 0x%x and 0x%x", QEMU_Q35_PM1A_CNT,
+                 QEMU_PIIX_PM1A_CNT);
+        __outword(QEMU_Q35_PM1A_CNT, QEMU_POWEROFF_VALUE);
+        HalpCrudeDelay(HALP_POWER_SETTLE_US);
+        __outword(QEMU_PIIX_PM1A_CNT, QEMU_POWEROFF_VALUE);
+        HalpCrudeDelay(HALP_POWER_SETTLE_US);
+    } else {
+        DbgPrint("power: not QEMU, so QEMU's fixed PM1a_CNT ports are not written");
+    }
     DbgPrint("power: could not power off; halted, it is safe to switch off now");
     HalpHaltForever();
 }

@@ -15,5 +15,6 @@
 #include <wdm/ob.h>
 #include <wdm/cm.h>
 #include <wdm/ps.h>
+#include <wdm/port.h>
 
 #endif

@@ -9,6 +9,8 @@
 #   B            build directory (default: build)
 #   SYSTEM_CFG   config to install as \ntstor\system.cfg (default: tools/system.cfg)
 #   AUTORUN      command file to install as \ntstor\autorun (default: none)
+#   CMDLINE      kernel command line to install as \ntstor\cmdline (default: none;
+#                the loader uses it when the firmware passes no load options)
 #   IMAGE_MIB    disk size in MiB (default: 64)
 #
 # Layout on the ESP:
@@ -23,6 +25,7 @@ OUT=$1
 B=${B:-build}
 SYSTEM_CFG=${SYSTEM_CFG:-tools/system.cfg}
 AUTORUN=${AUTORUN:-}
+CMDLINE=${CMDLINE:-}
 IMAGE_MIB=${IMAGE_MIB:-64}
 
 # sgdisk and mkfs.vfat live in /usr/sbin, which a user's PATH may lack.
@@ -74,6 +77,11 @@ put "$B/BOOTX64.EFI" /EFI/BOOT/BOOTX64.EFI
 put "$B/kernel.elf" /ntstor/kernel.elf
 put "$SYSTEM_CFG" /ntstor/system.cfg
 [ -z "$AUTORUN" ] || put "$AUTORUN" /ntstor/autorun
+if [ -n "$CMDLINE" ]; then
+    printf '%s\n' "$CMDLINE" >"$TMPPART.cmdline"
+    put "$TMPPART.cmdline" /ntstor/cmdline
+    rm -f -- "$TMPPART.cmdline"
+fi
 shopt -s nullglob
 for f in "$B"/drivers/*.sys; do
     put "$f" "/ntstor/drivers/$(basename -- "$f")"

@@ -10,17 +10,22 @@
 #   --disk SPEC           extra SATA disk, repeatable.  SPEC is
 #                         FILE[:port=N][:format=raw|qcow2][:bus=ahci1][:blkdebug=CONF]
 #                             [:cache=MODE][:readonly][:serial=TEXT]
+#                             [:physical_block_size=N][:logical_block_size=N]
 #                         FILE "null" = driver=null-co,read-zeroes=on (benchmarks),
 #                         with [:size=BYTES].  port defaults to the next free one
 #                         (0-5); bus=ahci1 puts it on the second controller (--ahci2).
 #                         serial= sets the disk's ATA serial number (default QEMU's
 #                         QM000nn); at most 20 characters of [A-Za-z0-9_.-].
+#                         physical_block_size=4096 makes a 512e disk (IDENTIFY word
+#                         106), with logical_block_size=4096 too a 4Kn one.
 #   --ahci2               add a second AHCI controller (-device ahci,id=ahci1)
 #   --cdrom FILE[:port=N] ATAPI CD-ROM on the built-in controller
 #   --mem SIZE            guest memory (default: 512M)
 #   --smp N               CPUs (default: 1)
 #   --serial ARG          QEMU -serial argument (default: stdio with the monitor
 #                         muxed, Ctrl-A X quits), e.g. unix:/tmp/s.sock,server=on,wait=off
+#   --monitor PATH        also a human monitor on unix socket PATH (tests type on the
+#                         PS/2 keyboard with sendkey and take screendumps through it)
 #   --reboot              a guest reset restarts the machine (default: QEMU ends,
 #                         -no-reboot), as on a real PC; tools/qemu-pty-target.py
 #   --display             show a window instead of running headless
@@ -47,7 +52,7 @@ OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 IMAGE=build/ntstor.img
 BOOT_SNAPSHOT=0
 USB=0 AHCI2=0 DISPLAY_WINDOW=0 DRY_RUN=0 GDB=0 REBOOT=0
-MEM=512M SMP=1 SERIAL=stdio ACCEL=tcg OVMF_LOG=
+MEM=512M SMP=1 SERIAL=stdio ACCEL=tcg OVMF_LOG= MONITOR=
 KERNEL= INITRD= APPEND=
 DISKS=() CDROMS=() EXTRA=()
 
@@ -63,6 +68,7 @@ while [ $# -gt 0 ]; do
     --mem)      need_arg "$@"; MEM=$2; shift ;;
     --smp)      need_arg "$@"; SMP=$2; shift ;;
     --serial)   need_arg "$@"; SERIAL=$2; shift ;;
+    --monitor)  need_arg "$@"; MONITOR=$2; shift ;;
     --reboot)   REBOOT=1 ;;
     --display)  DISPLAY_WINDOW=1 ;;
     --ovmf-log) need_arg "$@"; OVMF_LOG=$2; shift ;;
@@ -104,6 +110,7 @@ else
     ARGS+=(-display none)
     [ "$SERIAL" = stdio ] && ARGS+=(-serial mon:stdio) || ARGS+=(-serial "$SERIAL")
 fi
+[ -z "$MONITOR" ] || ARGS+=(-monitor "unix:$(qesc "$MONITOR"),server=on,wait=off")
 [ -z "$OVMF_LOG" ] || ARGS+=(-debugcon "file:$OVMF_LOG" -global isa-debugcon.iobase=0x402)
 [ $GDB = 0 ] || ARGS+=(-s -S)
 if [ -n "$KERNEL" ]; then
@@ -158,7 +165,7 @@ claim() {   # claim BUS PORT
 n=0
 for spec in "${DISKS[@]}"; do
     IFS=: read -r -a parts <<<"$spec"
-    file=${parts[0]} port= format=raw bus=ide blkdebug= cache= size= readonly= serial=
+    file=${parts[0]} port= format=raw bus=ide blkdebug= cache= size= readonly= serial= blocks=
     for opt in "${parts[@]:1}"; do
         case $opt in
         port=*)     port=${opt#port=} ;;
@@ -169,6 +176,8 @@ for spec in "${DISKS[@]}"; do
         cache=*)    cache=${opt#cache=} ;;
         size=*)     size=${opt#size=} ;;
         readonly)   readonly=1 ;;
+        physical_block_size=512|physical_block_size=4096|logical_block_size=512|logical_block_size=4096)
+                    blocks+=",$opt" ;;
         serial=*)   serial=${opt#serial=}
                     [[ $serial =~ ^[A-Za-z0-9_.-]{1,20}$ ]] ||
                         die "--disk $spec: serial must be 1-20 characters of A-Z a-z 0-9 _ . -" ;;
@@ -191,7 +200,7 @@ for spec in "${DISKS[@]}"; do
     fi
     [ -z "$cache" ] || drive+=",cache=$cache"
     [ -z "$readonly" ] || drive+=",readonly=on"
-    ARGS+=(-drive "$drive" -device "ide-hd,drive=disk$n,bus=$bus.$port${serial:+,serial=$serial}")
+    ARGS+=(-drive "$drive" -device "ide-hd,drive=disk$n,bus=$bus.$port${serial:+,serial=$serial}$blocks")
     n=$((n + 1))
 done
 

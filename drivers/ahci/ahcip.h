@@ -6,7 +6,13 @@
  * Locking: each port's Lock (a spin lock, so DISPATCH_LEVEL) guards its
  * slots, Issued/NcqIssued bitmaps and Pending queue.  The ISR touches only
  * registers and the PendingIs words (atomic OR), never the slots.  IRPs
- * are completed with no lock held. */
+ * are completed with no lock held.
+ *
+ * Long waits (the reset ladder's 10/10/35 s, an HBA reset, a hot-plugged
+ * disk's bring-up) run in the controller's PASSIVE_LEVEL worker (worker.c,
+ * IoQueueWorkItem), never at DISPATCH_LEVEL with a lock held: a port in
+ * such a recovery is InRecovery with its commands taken back (Rec), and
+ * every other path leaves it alone until the worker hands it back. */
 #ifndef NTSTOR_AHCI_DRV_H
 #define NTSTOR_AHCI_DRV_H
 
@@ -75,12 +81,26 @@
  * deadline (SRB TimeOutValue) that ends in recovery, this bounds the rest. */
 #define AHCI_QUIESCE_TIMEOUT_MS         60000
 #define AHCI_MAX_RETRIES                3       /* innocent commands re-issued after recovery */
+/* A PASSIVE_LEVEL poller whose port is in the worker's recovery sleeps in
+ * slices of this long between looks (it is also woken when it ends). */
+#define AHCI_RECOVERY_WAIT_SLICE_MS     100
+/* NCQ off for a port whose queued commands keep failing without the drive
+ * saying which (timeouts, no log page 10h): storahci gives NCQ one chance,
+ * so the second such failure within libata-eh's speed-down window
+ * (ATA_EH_SPDN, 10 minutes) turns it off (quirk ncq-failing). */
+#define AHCI_NCQ_FAILURES_OFF           2
+#define AHCI_NCQ_FAILURE_WINDOW_MS      (10 * 60 * 1000)
 /* Bit 31 of PendingIs (CPDS, never enabled): the ISR saw the port. */
 #define AHCI_PENDING_IS_SEEN            0x80000000u
 /* Polling (AhciPollLook): looks with nothing finished between reads of
  * PxIS for errors (~20 us under TCG), and between deadline checks. */
 #define AHCI_POLL_IS_LOOKS              64
 #define AHCI_POLL_DEADLINE_LOOKS        1024
+
+/* Linux board_ahci_sb600: max_sectors 255 (quirk max-255-sectors). */
+#define AHCI_SECT255_MAX_SECTORS        255
+/* 3.1.1: an HBA without S64A reaches the first 4 GiB. */
+#define AHCI_DMA_LIMIT_32BIT            0x100000000ull
 
 /* Bounce buffers (bounce.c) for an HBA without S64A: per slot, below 4 GiB;
  * such a port's maximum transfer is cut to one slot's share. */
@@ -100,6 +120,13 @@ typedef enum _AHCI_PORT_STATE {
 } AHCI_PORT_STATE;
 extern const char *const AhciPortStateNames[AhciPortStateCount];
 
+/* One port state change, for the port's history (hwreport). */
+#define AHCI_STATE_HISTORY 8
+typedef struct _AHCI_STATE_CHANGE {
+    UCHAR From, To;             /* AHCI_PORT_STATE */
+    ULONG Ms;                   /* KeQueryInterruptTime in ms */
+} AHCI_STATE_CHANGE, *PAHCI_STATE_CHANGE;
+
 typedef struct _AHCI_CONTROLLER AHCI_CONTROLLER, *PAHCI_CONTROLLER;
 typedef struct _AHCI_PORT AHCI_PORT, *PAHCI_PORT;
 
@@ -110,6 +137,25 @@ typedef struct _AHCI_IRQ {
     KIRQL Irql;
     PKINTERRUPT Object;         /* connected, or NULL */
 } AHCI_IRQ;
+
+/* One recovery, from the error to the requeue (error.c).  Written under
+ * the port lock; while the worker owns the port (InRecovery, RecoveryIdle
+ * clear) only the worker touches it. */
+typedef struct _AHCI_RECOVERY {
+    ULONG PortIs;               /* the PxIS bits that started it (0: a timeout) */
+    ULONG TimedOut;             /* slots past their deadline */
+    ULONG Serr, Ccs;            /* PxSERR, PxCMD.CCS when it began */
+    UCHAR Sts, Err;             /* the task file the guilty command is blamed with */
+    ULONG Outstanding;          /* slots taken back: recovery decides each one's fate */
+    ULONG Ncq;                  /* ... of them queued (FPDMA) */
+    ULONG NonQueued;            /* ... of them non-queued */
+    ULONG Unsent;               /* ... never rung to the HBA: no retry spent */
+    LONG Tag;                   /* the failed tag log page 10h named, or -1 */
+    BOOLEAN Reset;              /* the link was reset on the way */
+    BOOLEAN Failed;             /* the engine would not stop even after an HBA reset */
+    BOOLEAN BusReset;           /* SRB_FUNCTION_RESET_*: every command ends BUS_RESET */
+    BOOLEAN Frozen;             /* handed to the worker: PxIE off until it ends */
+} AHCI_RECOVERY, *PAHCI_RECOVERY;
 
 typedef struct _AHCI_SLOT {
     PIRP Irp;                   /* NULL for internal commands */
@@ -135,7 +181,9 @@ struct _AHCI_PORT {
     PAHCI_CONTROLLER Controller;
     ULONG Index;
     volatile UCHAR *Regs;       /* ABAR + 100h + 80h * Index */
-    AHCI_PORT_STATE State;
+    AHCI_PORT_STATE State;      /* AhciPortSetState only */
+    AHCI_STATE_CHANGE History[AHCI_STATE_HISTORY];     /* ring, the last changes */
+    ULONG HistoryCount;         /* changes ever; History[(n - 1) % 8] is the last */
     ULONG Signature;
     ATA_DEVICE_INFO Device;
 
@@ -153,7 +201,13 @@ struct _AHCI_PORT {
     AHCI_SLOT Slots[AHCI_MAX_SLOTS];
     BOOLEAN UseNcq;
     NTSTOR_AHCI_MODE Mode;
+    /* Recovery owns the port: nothing is issued, reaped or link-checked
+     * by anyone else.  Inline (lock held throughout) or in the worker. */
     BOOLEAN InRecovery;
+    AHCI_RECOVERY Rec;
+    /* Signalled while the worker does not own the port; a PASSIVE_LEVEL
+     * poller waits on it instead of spinning (io.c AhciWaitRecovery). */
+    KEVENT RecoveryIdle;
     /* No new issue while nonzero: how many owners hold the port quiesced
      * (a mode change at PASSIVE_LEVEL or the raw bench, and the
      * watchdog's fallback switching the source under them; a gone device
@@ -168,7 +222,17 @@ struct _AHCI_PORT {
     volatile ULONG PendingIs;   /* PxIS bits the ISR saw, for the DPC */
     ULONG PollLooks;            /* AhciPollLook calls, paces its PxIS/deadline checks */
     ULONG64 Commands, Errors;
-    ULONG Quirks;
+    ULONG Quirks;               /* NTSTOR_AHCI_QUIRK_* of this port (AhciQuirkApply) */
+    ULONG NcqFailures;          /* unexplained NCQ failures since NcqFailureAt (error.c) */
+    ULONG64 NcqFailureAt;
+    ULONG64 HbaResets;          /* HBA resets this port's recovery needed (stuck engine) */
+    /* PxIS bits that mean the port halted and needs recovery: AHCI 6.1's
+     * fatal set, less IFS on an HBA that raises it spuriously (quirk
+     * ignore-ifs).  Set at init, read where the constant was. */
+    ULONG FatalIs;
+    /* One past the highest bus address the HBA reaches (3.1.1 S64A; quirks
+     * no-64bit, dma-43bit); ~0 when it reaches everything. */
+    ULONG64 DmaLimit;
 
     PVOID Dma;                  /* AHCI_DMA_SIZE bytes, see AHCI_DMA_* */
     ULONG64 DmaPa;
@@ -190,6 +254,15 @@ struct _AHCI_CONTROLLER {
     PDEVICE_OBJECT LowerDevice;
     PDEVICE_OBJECT PciPdo;
     BOOLEAN Started;
+
+    /* The PCI function (config header, read at start): the quirk table's
+     * key and what hwreport prints. */
+    USHORT VendorId, DeviceId, SubVendorId, SubSystemId;
+    UCHAR Revision;
+    ULONG ClassCode;            /* base << 16 | sub << 8 | prog-if */
+    ULONG Quirks;               /* controller-wide NTSTOR_AHCI_QUIRK_* (quirks.c) */
+    ULONG PortMask;             /* quirk phantom-ports: the ports the silicon has */
+    ULONG64 DmaLimit;           /* see AHCI_PORT.DmaLimit */
 
     volatile UCHAR *Abar;
     PHYSICAL_ADDRESS AbarPa;
@@ -215,6 +288,19 @@ struct _AHCI_CONTROLLER {
     BOOLEAN InjectNow;          /* the watchdog asks AhciSetInterruptSource to silence */
 
     PAHCI_PORT Ports[AHCI_MAX_PORTS];
+
+    /* The controller's worker (worker.c): one work item, queued when a
+     * port asks for it and not already queued; it serves every asking
+     * port before it returns (libata's one EH thread per host).
+     * WorkLock guards the four fields below; it nests inside a port lock. */
+    KSPIN_LOCK WorkLock;
+    PIO_WORKITEM WorkItem;      /* NULL: no worker, long steps run where they are asked */
+    ULONG WorkRecover;          /* ports whose recovery waits for the worker */
+    ULONG WorkPlug;             /* empty ports whose link changed (hot plug) */
+    BOOLEAN WorkQueued;         /* the item is queued or running */
+    BOOLEAN Stopping;           /* AhciHbaStop: no new work */
+    KEVENT WorkIdle;            /* signalled while the item is neither queued nor running */
+    ULONG64 HotPlugs;           /* disks brought up after start */
 };
 
 /* Driver-wide settings from RegistryPath\Parameters. */
@@ -222,7 +308,7 @@ typedef struct _AHCI_PARAMETERS {
     NTSTOR_AHCI_MODE InterruptMode;
     BOOLEAN Ncq;
     ULONG MaxQueueDepth;
-    BOOLEAN Debug;
+    BOOLEAN Debug;              /* Parameters\\Debug; IOCTL_NTSTOR_AHCI_SET_DEBUG at run time */
     /* Fault injection for tests: after start and after each interrupt
      * source change, this many times, silence the source just chosen
      * behind the driver's back (MSI Enable or INTx Disable in config
@@ -318,7 +404,7 @@ static inline VOID AhciPortLayout(PAHCI_PORT Port, PUCHAR Base, ULONG64 BasePa)
  * Any IRQL, lock held or not. */
 static inline BOOLEAN AhciErrorPending(PAHCI_PORT Port)
 {
-    return (__atomic_load_n(&Port->PendingIs, __ATOMIC_RELAXED) & AHCI_PxIS_FATAL) != 0;
+    return (__atomic_load_n(&Port->PendingIs, __ATOMIC_RELAXED) & Port->FatalIs) != 0;
 }
 
 /* PxSSTS says a device is there: PHY up (DET=3), or a link in a power
@@ -335,9 +421,29 @@ static inline BOOLEAN AhciLinkPresent(ULONG Ssts)
 
 /* ---- hba.c ---- */
 NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated);
+/* 10.4.3 GHC.HR with AE, CAP, PI and the Intel PCS enables kept.  Every
+ * port's registers are back at their reset values afterwards. */
+NTSTATUS AhciHbaReset(PAHCI_CONTROLLER Ctrl);
 VOID AhciHbaStop(PAHCI_CONTROLLER Ctrl);
 VOID AhciConnectInterrupts(PAHCI_CONTROLLER Ctrl);
 VOID AhciDisconnectInterrupts(PAHCI_CONTROLLER Ctrl);
+
+/* ---- quirks.c ---- */
+/* Sets Quirk on the port (or the controller when Port is NULL) and logs
+ * it by name with Why, the first time only.  TRUE if it was new.  The one
+ * place a quirk is applied and logged. */
+BOOLEAN AhciQuirkApply(PAHCI_CONTROLLER Ctrl, PAHCI_PORT Port, ULONG Quirk, PCSTR Why);
+/* AddDevice: may the driver take this PCI function (its first 64 bytes of
+ * config space)?  AHCI class, or an ID the table binds whose BAR5 is a
+ * memory BAR.  *Why says why, for the log. */
+BOOLEAN AhciBindAllowed(const UCHAR *Config, PCSTR *Why);
+/* Start, before the HBA reset: the table's entries for the function's
+ * IDs (Ctrl->VendorId/DeviceId/ClassCode read already). */
+VOID AhciQuirksController(PAHCI_CONTROLLER Ctrl);
+/* After PI is known: the phantom ports masked. */
+VOID AhciQuirksPorts(PAHCI_CONTROLLER Ctrl);
+/* After IDENTIFY: the table's disk entries (by model). */
+VOID AhciQuirksDevice(PAHCI_PORT Port);
 
 /* ---- mode.c ---- */
 /* PCI configuration space of the controller through its PDO
@@ -366,6 +472,9 @@ KDEFERRED_ROUTINE AhciWatchdogDpc;
 
 /* ---- port.c ---- */
 NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index);
+/* Engine stopped: command list and FIS base, PxIE off, PxSERR/PxIS
+ * cleared, FIS reception on (10.1.2).  At init and after an HBA reset. */
+VOID AhciPortProgram(PAHCI_PORT Port);
 VOID AhciPortFree(PAHCI_PORT Port);
 BOOLEAN AhciPortStopEngine(PAHCI_PORT Port);
 /* 10.3.1: sets FRE and ST only with BSY/DRQ clear and the link present;
@@ -377,18 +486,44 @@ BOOLEAN AhciPortComreset(PAHCI_PORT Port);
 BOOLEAN AhciPortWaitReady(PAHCI_PORT Port, ULONG Ms);
 /* The reset ladder of one port, engine stopped: COMRESET + debounce + wait
  * for the device, up to AHCI_RESET_TRIES times with the 10/10/35 s
- * schedule, the last at Gen1.  Up to ~60 s: a PASSIVE_LEVEL worker's job
- * once the kernel has work items (today it spins where it is called). */
+ * schedule, the last at Gen1.  Up to ~60 s: PASSIVE_LEVEL (start, the
+ * worker); at DISPATCH_LEVEL only when a controller has no work item. */
 BOOLEAN AhciPortHardReset(PAHCI_PORT Port);
+/* BSY/DRQ down: CLO (3.3.7), bounded by 500 ms, when the HBA has it.
+ * Engine stopped.  FALSE if the device is still busy. */
+BOOLEAN AhciPortClo(PAHCI_PORT Port);
+/* AhciPortClo, else the reset ladder (up to ~60 s: PASSIVE_LEVEL). */
 BOOLEAN AhciPortClearBusy(PAHCI_PORT Port);
+/* Brings up the device behind a port whose engine is stopped and whose
+ * registers are programmed (AhciPortProgram): link, BSY, signature,
+ * IDENTIFY; the port ends Empty, Unsupported, Failed or Ready.  Waits up
+ * to ~60 s: PASSIVE_LEVEL (start, or the worker after a hot plug). */
+NTSTATUS AhciPortBringUp(PAHCI_PORT Port);
 VOID AhciPortSetState(PAHCI_PORT Port, AHCI_PORT_STATE State);
 VOID AhciPortSetMode(PAHCI_PORT Port, NTSTOR_AHCI_MODE Mode);
+/* PxIE as the port's state wants it: a ready port its Mode's (none when
+ * polled); an empty one PCS/PRCS while the controller signals interrupts
+ * (hot plug, AHCI 10.9); anything else none. */
+VOID AhciPortEnableInterrupts(PAHCI_PORT Port);
 /* After a PhyRdy/connect change (or from the watchdog): TRUE while PxSSTS
  * still shows the device with its PHY up.  Otherwise the port becomes
  * AhciPortGone, its engine stops and every issued and pending request
  * ends SRB_STATUS_NO_DEVICE (STATUS_DEVICE_DOES_NOT_EXIST); new ones are
  * refused the same way.  DISPATCH_LEVEL or below, port lock not held. */
 BOOLEAN AhciPortCheckLink(PAHCI_PORT Port);
+/* Lock held.  The port takes no more commands: State (AhciPortFailed or
+ * AhciPortGone) for good, one Quiesced hold no resume lifts, PxIE off, and
+ * every request on it ends with SrbStatus -- issued, held, the slots in
+ * Also (taken back by a recovery) and pending.  The one way a port stops
+ * for good, so none of them is left for a stopped engine: with PxCMD.ST
+ * clear the HBA ignores PxCI, which then reads 0 and would credit every
+ * command written to it as done (AHCI 3.3.14). */
+VOID AhciPortGiveUp(PAHCI_PORT Port, AHCI_PORT_STATE State, UCHAR SrbStatus, ULONG Also,
+                    PLIST_ENTRY Done);
+/* Lock held.  After a reset: restart the engine, or, if it will not start
+ * (device still busy, or gone), give the port up (AhciPortGiveUp) with the
+ * slots in Also.  TRUE when the engine runs. */
+BOOLEAN AhciPortRestartOrGiveUp(PAHCI_PORT Port, ULONG Also, PLIST_ENTRY Done);
 
 /* ---- io.c ---- */
 NTSTATUS AhciSubmitSrb(PAHCI_PORT Port, PIRP Irp, PSCSI_REQUEST_BLOCK Srb);
@@ -403,8 +538,13 @@ NTSTATUS AhciExecuteInternalTimeout(PAHCI_PORT Port, const SATL_ATA_COMMAND *Ata
  * and pending IRPs;
  * completes the IRPs with no lock held.  From the DPC and polling loops. */
 VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs);
-/* Spins until the port has nothing issued or pending (polled mode). */
+/* Spins until the port has nothing issued or pending (polled mode).  A
+ * port in the worker's recovery is waited for at PASSIVE_LEVEL; above it
+ * the loop returns (the worker and the watchdog finish the requests). */
 VOID AhciPollPort(PAHCI_PORT Port);
+/* The port is in the worker's recovery: at PASSIVE_LEVEL wait for it (a
+ * slice at most) and TRUE; above it FALSE at once (nothing to wait with). */
+BOOLEAN AhciWaitRecovery(PAHCI_PORT Port);
 /* One polled look: PxIS errors acknowledged, then AhciProcessPort. */
 VOID AhciPollOnce(PAHCI_PORT Port);
 /* The cheap look polling repeats (one register read; PxIS and deadlines
@@ -436,10 +576,33 @@ VOID AhciCompleteSrb(PIRP Irp, PSCSI_REQUEST_BLOCK Srb, UCHAR SrbStatus, const S
 VOID AhciFinishIrps(PLIST_ENTRY Done);
 
 /* ---- error.c ---- */
-/* Called with the port lock held after a fatal PxIS or a timeout. */
+/* Called with the port lock held after a fatal PxIS or a timeout; never
+ * while the port is InRecovery.  The bounded steps run here; what needs
+ * a reset or the log page goes to the worker (the port stays InRecovery
+ * until AhciRecoverWorker ends it). */
 VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY Done);
-/* SRB_FUNCTION_RESET_*: COMRESET; issued commands end SRB_STATUS_BUS_RESET. */
+/* The worker's part of a recovery AhciRecoverPort handed over.
+ * PASSIVE_LEVEL, no lock held. */
+VOID AhciRecoverWorker(PAHCI_PORT Port);
+/* SRB_FUNCTION_RESET_*: COMRESET (in the worker; waited for at
+ * PASSIVE_LEVEL); issued commands end SRB_STATUS_BUS_RESET. */
 VOID AhciResetPort(PAHCI_PORT Port);
+
+/* ---- worker.c ---- */
+/* At start (PASSIVE_LEVEL): the work item (none: long steps run where
+ * they are asked, as before the kernel had threads). */
+VOID AhciWorkerInit(PAHCI_CONTROLLER Ctrl);
+/* At stop (PASSIVE_LEVEL): no new work; waits for the worker to finish. */
+VOID AhciWorkerStop(PAHCI_CONTROLLER Ctrl);
+/* Asks the worker to finish Port's recovery (Plug FALSE) or to look at
+ * an empty port whose link changed (Plug TRUE).  Any IRQL <= DISPATCH_LEVEL,
+ * port lock held or not.  FALSE when there is no worker (none allocated,
+ * or the controller is stopping). */
+BOOLEAN AhciRequestWork(PAHCI_PORT Port, BOOLEAN Plug);
+/* TRUE while some port of the controller is in the worker's recovery:
+ * whoever would drain every port (a source switch from the watchdog at
+ * DISPATCH_LEVEL) must wait for a later tick. */
+BOOLEAN AhciControllerInRecovery(PAHCI_CONTROLLER Ctrl);
 
 /* ---- intr.c ---- */
 KSERVICE_ROUTINE AhciIsr;

@@ -59,10 +59,12 @@ static VOID AhciBenchRecover(PAHCI_PORT Port, ULONG Inflight, BOOLEAN Ncq, ULONG
     Port->Issued = Inflight;
     Port->NcqIssued = Ncq ? Inflight : 0;
     AhciRecoverPort(Port, PortIs | (Stalled ? 0 : AHCI_PxIS_TFES), Stalled ? Inflight : 0, &done);
-    Port->Issued = 0;
-    Port->NcqIssued = 0;
     KeReleaseSpinLock(&Port->Lock, irql);
     AhciFinishIrps(&done);
+    /* The loop's buffer is freed next: no taken-back command may still
+     * run into it, so the reset (in the worker) comes first. */
+    while (Port->InRecovery && AhciWaitRecovery(Port))
+        ;
 }
 
 NTSTATUS AhciRawBench(PAHCI_PORT Port, PNTSTOR_AHCI_RAW_BENCH Bench)

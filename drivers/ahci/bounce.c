@@ -17,8 +17,6 @@
  * not reached its owner, and the IRP's completion needs to know nothing. */
 #include "ahcip.h"
 
-#define AHCI_4GIB 0x100000000ull
-
 /* One slot's part of the block and the bounced command using it, if any.
  * Touched with the port lock held. */
 typedef struct _AHCI_BOUNCE_SLOT {
@@ -87,7 +85,8 @@ ULONG64 AhciBounceCount(PAHCI_PORT Port)
 /* TRUE when some byte of [Buffer, Buffer+Bytes) lies at or above 4 GiB
  * (*FirstHigh = its physical address).  The MDL's page numbers when there
  * is one (io.c has checked nothing yet, so the range is checked here). */
-static BOOLEAN AhciBufferAbove4G(PIRP Irp, PVOID Buffer, ULONG Bytes, PULONG64 FirstHigh)
+static BOOLEAN AhciBufferAbove4G(PIRP Irp, PVOID Buffer, ULONG Bytes, ULONG64 Limit,
+                                 PULONG64 FirstHigh)
 {
     ULONG left = Bytes;
 
@@ -104,7 +103,7 @@ static BOOLEAN AhciBufferAbove4G(PIRP Irp, PVOID Buffer, ULONG Bytes, PULONG64 F
             ULONG64 pa = ((ULONG64)*pfn++ << PAGE_SHIFT) + pageOff;
             if (chunk > left)
                 chunk = left;
-            if (pa + chunk > AHCI_4GIB) {
+            if (pa + chunk > Limit) {
                 *FirstHigh = pa;
                 return TRUE;
             }
@@ -119,7 +118,7 @@ static BOOLEAN AhciBufferAbove4G(PIRP Irp, PVOID Buffer, ULONG Bytes, PULONG64 F
         ULONG64 pa = (ULONG64)MmGetPhysicalAddress(va).QuadPart;
         if (chunk > left)
             chunk = left;
-        if (pa + chunk > AHCI_4GIB) {
+        if (pa + chunk > Limit) {
             *FirstHigh = pa;
             return TRUE;
         }
@@ -157,7 +156,7 @@ BOOLEAN AhciBounceBuild(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, P
 
     AHCI_ASSERT_LOCKED(Port);
 
-    if (!bytes || !Buffer || !AhciBufferAbove4G(Irp, Buffer, bytes, &high))
+    if (!bytes || !Buffer || !AhciBufferAbove4G(Irp, Buffer, bytes, Port->DmaLimit, &high))
         return FALSE;
     if (!b)
         why = "no bounce buffer";

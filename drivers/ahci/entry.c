@@ -116,6 +116,25 @@ static NTSTATUS AhciAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Physic
         IoDeleteDevice(fdo);
         return STATUS_NO_SUCH_DEVICE;
     }
+    /* The PnP manager offers what system.cfg's Match names (class code
+     * and known RAID/IDE-class IDs); the driver takes only an AHCI
+     * function (quirks.c AhciBindAllowed), so an IDE function sharing an
+     * ID with its AHCI sibling stays unbound. */
+    {
+        UCHAR cfg[64] = { 0 };
+        PCSTR why = "no config space";
+        if (!NT_SUCCESS(AhciPciConfig(ctrl, FALSE, 0, cfg, sizeof(cfg))) ||
+            !AhciBindAllowed(cfg, &why)) {
+            DbgPrint("ahci: PCI function %02x%02x:%02x%02x class %02x%02x%02x not taken: %s\n",
+                     cfg[1], cfg[0], cfg[3], cfg[2], cfg[11], cfg[10], cfg[9], why);
+            IoDetachDevice(ctrl->LowerDevice);
+            IoDeleteDevice(fdo);
+            return STATUS_NO_SUCH_DEVICE;
+        }
+        if (cfg[11] == 0x01 && (cfg[10] != 0x06 || cfg[9] != 0x01))
+            DbgPrint("ahci: PCI function %02x%02x:%02x%02x class %02x%02x%02x taken by ID (%s)\n",
+                     cfg[1], cfg[0], cfg[3], cfg[2], cfg[11], cfg[10], cfg[9], why);
+    }
     AhciControllerCount++;
     fdo->Flags &= ~DO_DEVICE_INITIALIZING;
     return STATUS_SUCCESS;

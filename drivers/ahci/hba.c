@@ -3,6 +3,7 @@
  * interrupt connections (both MSI and INTx when the PnP manager offered
  * both, so the mode can change at run time: mode.c), the watchdog. */
 #include "ahcip.h"
+#include <pci.h>
 
 BOOLEAN AhciWaitRegister(volatile UCHAR *Base, ULONG Offset, ULONG Mask, ULONG Value, ULONG Ms)
 {
@@ -60,17 +61,15 @@ static BOOLEAN AhciEnableAhci(PAHCI_CONTROLLER Ctrl)
  * without it has its PHY off (Linux ahci.c ahci_pci_reset_controller). */
 static VOID AhciIntelPcs(PAHCI_CONTROLLER Ctrl)
 {
-    USHORT vendor = 0, pcs = 0;
+    USHORT pcs = 0;
 
-    if (!Ctrl->LowerDevice ||
-        !NT_SUCCESS(AhciPciConfig(Ctrl, FALSE, 0, &vendor, sizeof(vendor))) ||
-        vendor != AHCI_PCI_VENDOR_INTEL)
+    if (!Ctrl->LowerDevice || !(Ctrl->Quirks & NTSTOR_AHCI_QUIRK_INTEL_PCS))
         return;
     if (!NT_SUCCESS(AhciPciConfig(Ctrl, FALSE, AHCI_PCI_INTEL_PCS, &pcs, sizeof(pcs))))
         return;
     if ((pcs & Ctrl->PortsImplemented & 0xFF) == (Ctrl->PortsImplemented & 0xFF))
         return;
-    DbgPrint("ahci%u: quirk intel-pcs: port enables %02x -> %02x (PCS, config 92h)\n",
+    DbgPrint("ahci%u: intel-pcs: port enables %02x -> %02x (PCS, config 92h)\n",
              Ctrl->Number, pcs & 0xFF, (pcs | Ctrl->PortsImplemented) & 0xFF);
     pcs |= (USHORT)(Ctrl->PortsImplemented & 0xFF);
     AhciPciConfig(Ctrl, TRUE, AHCI_PCI_INTEL_PCS, &pcs, sizeof(pcs));
@@ -81,7 +80,7 @@ static VOID AhciIntelPcs(PAHCI_CONTROLLER Ctrl)
  * and the firmware-written CAP and PI (HwInit, write-once): Linux's
  * ahci_save_initial_config / ahci_restore_initial_config keep them across
  * it.  PI == 0 (firmware that never set it) is rebuilt from CAP.NP. */
-static NTSTATUS AhciHbaReset(PAHCI_CONTROLLER Ctrl)
+NTSTATUS AhciHbaReset(PAHCI_CONTROLLER Ctrl)
 {
     volatile UCHAR *abar = Ctrl->Abar;
     ULONG cap, pi;
@@ -115,8 +114,26 @@ static NTSTATUS AhciHbaReset(PAHCI_CONTROLLER Ctrl)
         DbgPrint("ahci%u: PI is 0: using CAP.NP, ports %08x\n", Ctrl->Number,
                  Ctrl->PortsImplemented);
     }
+    AhciQuirksPorts(Ctrl);
     AhciIntelPcs(Ctrl);
     return STATUS_SUCCESS;
+}
+
+/* The PCI header: the IDs the quirk table is keyed on (and hwreport's). */
+static VOID AhciReadPciIds(PAHCI_CONTROLLER Ctrl)
+{
+    UCHAR cfg[0x30];
+
+    if (!Ctrl->LowerDevice ||
+        !NT_SUCCESS(AhciPciConfig(Ctrl, FALSE, 0, cfg, sizeof(cfg))))
+        return;
+    Ctrl->VendorId = (USHORT)(cfg[PCI_CFG_VENDOR_ID] | (cfg[PCI_CFG_VENDOR_ID + 1] << 8));
+    Ctrl->DeviceId = (USHORT)(cfg[PCI_CFG_DEVICE_ID] | (cfg[PCI_CFG_DEVICE_ID + 1] << 8));
+    Ctrl->Revision = cfg[PCI_CFG_REVISION];
+    Ctrl->ClassCode = ((ULONG)cfg[PCI_CFG_CLASS] << 16) | ((ULONG)cfg[PCI_CFG_SUBCLASS] << 8) |
+                      cfg[PCI_CFG_PROG_IF];
+    Ctrl->SubVendorId = (USHORT)(cfg[PCI_CFG_SUBSYS_VENDOR] | (cfg[PCI_CFG_SUBSYS_VENDOR + 1] << 8));
+    Ctrl->SubSystemId = (USHORT)(cfg[PCI_CFG_SUBSYS_ID] | (cfg[PCI_CFG_SUBSYS_ID + 1] << 8));
 }
 
 static NTSTATUS AhciFindResources(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
@@ -203,6 +220,10 @@ NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
         return STATUS_INSUFFICIENT_RESOURCES;
     }
 
+    Ctrl->DmaLimit = ~0ull;
+    AhciWorkerInit(Ctrl);
+    AhciReadPciIds(Ctrl);
+    AhciQuirksController(Ctrl);
     Ctrl->Cap2 = AhciRead(Ctrl->Abar, AHCI_CAP2);
     AhciBiosHandoff(Ctrl);
     status = AhciHbaReset(Ctrl);
@@ -215,13 +236,15 @@ NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
     Ctrl->NumSlots = ((Ctrl->Cap & AHCI_CAP_NCS_MASK) >> AHCI_CAP_NCS_SHIFT) + 1;
     /* Cap is what the driver relies on: without S64A every DMA structure
      * stays below 4 GiB and data above it is bounced (bounce.c). */
-    if (AhciParameters.Force32BitDma && (Ctrl->Cap & AHCI_CAP_S64A)) {
+    if (Ctrl->Quirks & NTSTOR_AHCI_QUIRK_NO_64BIT) {
+        Ctrl->Cap &= ~AHCI_CAP_S64A;    /* the table said so (quirks.c), whatever CAP says */
+    } else if (AhciParameters.Force32BitDma && (Ctrl->Cap & AHCI_CAP_S64A)) {
         Ctrl->Cap &= ~AHCI_CAP_S64A;
-        DbgPrint("ahci%u: quirk no-64bit: Parameters\\Force32BitDma, the HBA's S64A is ignored\n",
-                 Ctrl->Number);
+        AhciQuirkApply(Ctrl, NULL, NTSTOR_AHCI_QUIRK_NO_64BIT,
+                       "Parameters\\Force32BitDma, the HBA's S64A is ignored");
     } else if (!(Ctrl->Cap & AHCI_CAP_S64A)) {
-        DbgPrint("ahci%u: quirk no-64bit: HBA without CAP.S64A, data above 4 GiB is bounced\n",
-                 Ctrl->Number);
+        AhciQuirkApply(Ctrl, NULL, NTSTOR_AHCI_QUIRK_NO_64BIT,
+                       "HBA without CAP.S64A, data above 4 GiB is bounced");
     }
     /* Ports past the mapped ABAR cannot be reached, whatever PI says. */
     for (ULONG p = 0; p < AHCI_MAX_PORTS; p++)
@@ -289,6 +312,7 @@ NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
     return STATUS_SUCCESS;
 
 fail:
+    AhciWorkerStop(Ctrl);
     MmUnmapIoSpace((PVOID)Ctrl->Abar, Ctrl->AbarLength);
     Ctrl->Abar = NULL;
     return status;
@@ -302,6 +326,8 @@ VOID AhciHbaStop(PAHCI_CONTROLLER Ctrl)
         return;
     KeCancelTimer(&Ctrl->Watchdog);
     KeRemoveQueueDpc(&Ctrl->WatchdogDpc);
+    /* A recovery in the worker owns its port's commands: it ends first. */
+    AhciWorkerStop(Ctrl);
     AhciWrite(Ctrl->Abar, AHCI_GHC, AhciRead(Ctrl->Abar, AHCI_GHC) & ~AHCI_GHC_IE);
     for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
         PAHCI_PORT port = Ctrl->Ports[p];

@@ -40,9 +40,18 @@ VOID AhciDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID Syst
 
     for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
         PAHCI_PORT port = ctrl->Ports[p];
-        if (!port || !port->PendingIs)
+        /* A port the worker recovers is left alone, its bits too: its
+         * COMRESET raises PCS/PRCS, which are no departing disk, and the
+         * recovery forgets them when it ends. */
+        if (!port || !port->PendingIs || port->InRecovery)
             continue;
         ULONG pxis = __atomic_exchange_n(&port->PendingIs, 0, __ATOMIC_RELAXED) & ~AHCI_PENDING_IS_SEEN;
+        /* A link change on an empty port: a disk may have been plugged in
+         * (10.9); the worker brings it up. */
+        if ((pxis & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS)) && port->State == AhciPortEmpty) {
+            AhciRequestWork(port, TRUE);
+            continue;
+        }
         /* The link changed: if the disk went away, its requests fail here. */
         if ((pxis & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS)) && port->State == AhciPortReady &&
             !AhciPortCheckLink(port))
@@ -79,10 +88,11 @@ VOID AhciProbeInterrupt(PAHCI_PORT Port)
                 AhciModeNames[Port->Mode]);
         return;
     }
-    DbgPrint("ahci%u: port %u: quirk forced-poll: command completed but no %s interrupt "
-             "within %u ms; trying the next kind\n", ctrl->Number, Port->Index,
-             AhciModeNames[Port->Mode], AHCI_INTERRUPT_PROBE_MS);
-    Port->Quirks |= NTSTOR_AHCI_QUIRK_FORCED_POLL;
+    DbgPrint("ahci%u: port %u: command completed but no %s interrupt within %u ms; trying "
+             "the next kind\n", ctrl->Number, Port->Index, AhciModeNames[Port->Mode],
+             AHCI_INTERRUPT_PROBE_MS);
+    AhciQuirkApply(ctrl, Port, NTSTOR_AHCI_QUIRK_FORCED_POLL,
+                   "the start-up probe's interrupt never came");
     AhciInterruptFallback(ctrl);
     if (ctrl->Source != NtstorAhciModePoll)
         AhciProbeInterrupt(Port);   /* MSI failed: INTx gets its own probe */

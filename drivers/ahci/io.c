@@ -66,7 +66,6 @@ BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, 
     PAHCI_SLOT slot = &Port->Slots[S];
     ULONG bytes = Ata->TransferBytes, prds = 0;
     ULONG64 end = 0;
-    BOOLEAN s64a = (Port->Controller->Cap & AHCI_CAP_S64A) != 0;
 
     AhciBuildFis((FIS_REG_H2D *)slot->Table->Cfis, Ata, S);
 
@@ -79,7 +78,7 @@ BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, 
             DbgPrint("ahci%u: port %u: data buffer %p not word aligned (AHCI 4.2.3.3)\n",
                      Port->Controller->Number, Port->Index, Buffer);
             return FALSE;
-        } else if (!s64a && AhciBounceBuild(Port, S, Ata, Irp, Buffer, &prds)) {
+        } else if (Port->Bounce && AhciBounceBuild(Port, S, Ata, Irp, Buffer, &prds)) {
             /* bounce.c: data above 4 GiB goes through the slot's bounce buffer. */
         } else if (Irp && Irp->MdlAddress) {
             PMDL mdl = Irp->MdlAddress;
@@ -98,7 +97,7 @@ BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, 
                 ULONG64 pa = ((ULONG64)*pfn++ << PAGE_SHIFT) + pageOff;
                 if (chunk > left)
                     chunk = left;
-                if ((!s64a && pa + chunk > 0x100000000ull) ||
+                if (pa + chunk > Port->DmaLimit ||
                     !AhciAddPrd(slot->Prdt, &prds, pa, chunk, &end))
                     goto unreachable;
                 left -= chunk;
@@ -113,7 +112,7 @@ BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, 
                 ULONG64 pa = (ULONG64)MmGetPhysicalAddress(va).QuadPart;
                 if (chunk > left)
                     chunk = left;
-                if (!pa || (!s64a && pa + chunk > 0x100000000ull) ||
+                if (!pa || pa + chunk > Port->DmaLimit ||
                     !AhciAddPrd(slot->Prdt, &prds, pa, chunk, &end))
                     goto unreachable;
                 va += chunk;
@@ -130,7 +129,7 @@ BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, 
 
 unreachable:
     DbgPrint("ahci%u: port %u: buffer of %u bytes needs more than %u PRD entries or lies above "
-             "4 GiB on an HBA without S64A (no bounce buffer)\n", Port->Controller->Number,
+             "the HBA's DMA limit (no bounce buffer)\n", Port->Controller->Number,
              Port->Index, bytes, AHCI_PRDT_ENTRIES);
     return FALSE;
 }
@@ -293,6 +292,15 @@ NTSTATUS AhciSubmitSrb(PAHCI_PORT Port, PIRP Irp, PSCSI_REQUEST_BLOCK Srb)
     Srb->SrbStatus = SRB_STATUS_PENDING;
     IoMarkIrpPending(Irp);
     KeAcquireSpinLock(&Port->Lock, &irql);
+    /* Given up (AhciPortGiveUp) between pdo.c's state check and the lock:
+     * nothing will ever issue it, so it ends here. */
+    if (Port->State != AhciPortReady) {
+        AhciCompleteSrb(Irp, Srb, Port->State == AhciPortGone ? SRB_STATUS_NO_DEVICE
+                                                              : SRB_STATUS_ERROR, NULL, 0, &done);
+        KeReleaseSpinLock(&Port->Lock, irql);
+        AhciFinishIrps(&done);
+        return STATUS_PENDING;
+    }
     InsertTailList(&Port->Pending, &Irp->Tail.Overlay.ListEntry);
     AhciStartPending(Port, &done);
     /* Nothing else in flight: no look would come sooner than a wait for
@@ -328,10 +336,13 @@ static VOID AhciReapLocked(PAHCI_PORT Port, ULONG PortIs, ULONG Active, BOOLEAN 
     finished &= ~Port->Deferred;
 
     /* A non-queued command whose D2H FIS says ERR failed, even where the
-     * HBA cleared its PxCI bit (QEMU does, hw/ide/ahci.c ahci_cmd_done)
-     * and polling never saw TFES. */
+     * HBA cleared its PxCI bit (QEMU does, hw/ide/ahci.c ahci_cmd_done).
+     * The FIS area can be overwritten by a later FIS before this look, so
+     * PxIS.TFES is read too (one register read per non-queued completion
+     * only; NCQ completions need none: a failed tag keeps its PxSACT bit). */
     if ((finished & ~Port->NcqIssued) &&
-        (Port->Rfis[AHCI_RFIS_RFIS + 2] & (ATA_STS_ERR | ATA_STS_DF))) {
+        ((Port->Rfis[AHCI_RFIS_RFIS + 2] & (ATA_STS_ERR | ATA_STS_DF)) ||
+         ((PortIs | AhciRead(Port->Regs, AHCI_PxIS)) & AHCI_PxIS_TFES))) {
         AhciRecoverPort(Port, PortIs | AHCI_PxIS_TFES, 0, Done);
         finished = 0;
     }
@@ -391,8 +402,10 @@ VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs)
     KeAcquireSpinLock(&Port->Lock, &irql);
     /* Slots prepared but not rung go to the device only if it is not in
      * an error state; otherwise recovery takes them back unsent. */
-    if (PortIs & AHCI_PxIS_FATAL) {
-        AhciRecoverPort(Port, PortIs, 0, &done);
+    if (PortIs & Port->FatalIs) {
+        /* (A port in recovery already: the bits are the recovery's.) */
+        if (!Port->InRecovery)
+            AhciRecoverPort(Port, PortIs, 0, &done);
     } else {
         AhciRingDoorbell(Port);
         if (Port->Issued)
@@ -400,7 +413,7 @@ VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs)
                            TRUE, &done);
     }
     if (PortIs & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS))
-        DbgPrint("ahci%u: port %u: link change (PxIS=%08x SSTS=%08x); hot plug is not handled\n",
+        DbgPrint("ahci%u: port %u: link change (PxIS=%08x SSTS=%08x) with the disk still there\n",
                  Port->Controller->Number, Port->Index, PortIs,
                  AhciRead(Port->Regs, AHCI_PxSSTS));
     AhciStartPending(Port, &done);
@@ -433,9 +446,9 @@ VOID AhciPollOnce(PAHCI_PORT Port)
  * AHCI_POLL_DEADLINE_LOOKS-th the deadlines.
  *
  * DESIGN.md's fault rule holds on this path too: PxIS is read before any
- * command is credited or any new one handed to the HBA (the doorbell of
- * slots prepared since the last look included), so nothing is issued to a
- * device that reported an error and recovery decides what finished.
+ * new command is handed to the HBA (the doorbell of slots prepared since
+ * the last look included), so nothing is issued to a device that reported
+ * an error, and recovery decides what finished.
  * (Issuing into that window made QEMU refuse reused tags and let a stale
  * completion clear a new command's PxSACT bit: a write acknowledged that
  * never reached the disk.)  What finished is reaped with the value just
@@ -450,7 +463,11 @@ VOID AhciPollLook(PAHCI_PORT Port)
     KIRQL irql;
 
     if (!issued) {
-        if (Port->Held || (!IsListEmpty(&Port->Pending) && !Port->Quiesced))
+        /* Recovery took the commands back (Issued is 0 meanwhile): a
+         * poller waits for the worker rather than spin against it. */
+        if (Port->InRecovery)
+            AhciWaitRecovery(Port);
+        else if (Port->Held || (!IsListEmpty(&Port->Pending) && !Port->Quiesced))
             AhciProcessPort(Port, 0);   /* starts what waits */
         return;
     }
@@ -468,15 +485,12 @@ VOID AhciPollLook(PAHCI_PORT Port)
             AhciProcessPort(Port, is);
         return;
     }
-    /* Something to credit or to ring: the device's error state first. */
-    ULONG is = AhciRead(Port->Regs, AHCI_PxIS) & AhciPolledIsMask(Port);
-    if (is) {
-        AhciWrite(Port->Regs, AHCI_PxIS, is);
-        AhciProcessPort(Port, is);
-        return;
-    }
     InitializeListHead(&done);
     KeAcquireSpinLock(&Port->Lock, &irql);
+    /* Crediting needs no PxIS: a command the device failed keeps its PxCI
+     * or PxSACT bit (AHCI 6.2.2: the HBA stops; SATA 13.6.3.5: an NCQ
+     * error sets no ACT bit for the failed tag), and a non-queued one's D2H
+     * FIS is checked in AhciReapLocked. */
     if (Port->Issued && finished) {
         if (Port->Issued != issued || Port->NcqIssued != ncq || Port->Commands != commands ||
             Port->Deferred != deferred) {
@@ -484,6 +498,17 @@ VOID AhciPollLook(PAHCI_PORT Port)
             active = sent ? AhciReadActive(Port, sent, Port->NcqIssued & sent) : 0;
         }
         AhciReapLocked(Port, 0, active, FALSE, &done);
+    }
+    /* Handing the device anything new does: its error state first.  (At
+     * queue depth 1 nothing waits when the only command is reaped, so the
+     * polled QD1 path reads no PxIS.) */
+    if (Port->Deferred || Port->Held || !IsListEmpty(&Port->Pending)) {
+        ULONG is = AhciRead(Port->Regs, AHCI_PxIS) & AhciPolledIsMask(Port);
+        if (is) {
+            AhciWrite(Port->Regs, AHCI_PxIS, is);
+            if ((is & AHCI_PxIS_FATAL) && !Port->InRecovery)
+                AhciRecoverPort(Port, is, 0, &done);
+        }
     }
     AhciStartPending(Port, &done);
     AhciRingDoorbell(Port);
@@ -494,12 +519,28 @@ VOID AhciPollLook(PAHCI_PORT Port)
 /* Spins until the port has nothing issued (or nothing it may issue). */
 VOID AhciPollPort(PAHCI_PORT Port)
 {
-    while (Port->Issued || Port->Held || (!IsListEmpty(&Port->Pending) && !Port->Quiesced)) {
+    while (Port->Issued || Port->Held || Port->InRecovery ||
+           (!IsListEmpty(&Port->Pending) && !Port->Quiesced)) {
         ULONG64 commands = Port->Commands;
+        /* DISPATCH_LEVEL cannot wait for the worker, and spinning here
+         * would keep it from running: the worker completes or re-issues
+         * the commands, the watchdog reaps what nobody polls. */
+        if (Port->InRecovery && !Port->Issued && !AhciWaitRecovery(Port))
+            return;
         AhciPollLook(Port);
         if (Port->Commands == commands)
             __asm__ volatile("pause");
     }
+}
+
+BOOLEAN AhciWaitRecovery(PAHCI_PORT Port)
+{
+    LARGE_INTEGER slice = { .QuadPart = -(LONGLONG)AhciMs(AHCI_RECOVERY_WAIT_SLICE_MS) };
+
+    if (KeGetCurrentIrql() >= DISPATCH_LEVEL)
+        return FALSE;
+    KeWaitForSingleObject(&Port->RecoveryIdle, Executive, KernelMode, FALSE, &slice);
+    return TRUE;
 }
 
 VOID AhciFailAll(PAHCI_PORT Port, UCHAR SrbStatus)
@@ -538,7 +579,7 @@ NTSTATUS AhciExecuteInternalTimeout(PAHCI_PORT Port, const SATL_ATA_COMMAND *Ata
     AhciBuildCommand(Port, 0, Ata, NULL, NULL, TRUE);
     AhciWrite(Port->Regs, AHCI_PxCI, 1);
     while (AhciRead(Port->Regs, AHCI_PxCI) & 1) {
-        is = AhciRead(Port->Regs, AHCI_PxIS) & AHCI_PxIS_FATAL;
+        is = AhciRead(Port->Regs, AHCI_PxIS) & Port->FatalIs;
         if (is || AhciNow() > deadline)
             break;
         KeStallExecutionProcessor(1);

@@ -97,9 +97,18 @@ BOOLEAN AhciQuiescePort(PAHCI_PORT Port)
     KeAcquireSpinLock(&Port->Lock, &irql);
     Port->Quiesced++;
     KeReleaseSpinLock(&Port->Lock, irql);
-    /* Held slots (error.c) are requests already taken: they drain too. */
-    while (Port->Issued || Port->Held) {
-        AhciPollOnce(Port);
+    /* Held slots (error.c) are requests already taken: they drain too,
+     * and so do those a recovery in the worker holds. */
+    while (Port->Issued || Port->Held || Port->InRecovery) {
+        if (Port->InRecovery && !Port->Issued) {
+            if (!AhciWaitRecovery(Port)) {
+                DbgPrint("ahci%u: port %u: not drained: in recovery (DISPATCH_LEVEL cannot "
+                         "wait for it)\n", Port->Controller->Number, Port->Index);
+                return FALSE;
+            }
+        } else {
+            AhciPollOnce(Port);
+        }
         if (AhciNow() > deadline) {
             DbgPrint("ahci%u: port %u: still %08x issued after %u ms of draining\n",
                      Port->Controller->Number, Port->Index, Port->Issued,
@@ -124,6 +133,23 @@ VOID AhciResumePort(PAHCI_PORT Port)
     AhciProcessPort(Port, 0);       /* issues what queued up meanwhile */
     if (Port->Mode == NtstorAhciModePoll)
         AhciPollPort(Port);
+}
+
+/* A drained port whose interrupt source or mode changes starts with a
+ * clean PxIS -- but an error among the bits is not dropped with them (an
+ * HBA that halted on it would then be handed new commands when the port
+ * resumes): it goes to the DPC as if the ISR had seen it, and
+ * AhciStartPending holds back until recovery has run. */
+static VOID AhciAckQuiescedPort(PAHCI_PORT Port)
+{
+    ULONG is = AhciRead(Port->Regs, AHCI_PxIS);
+
+    AhciWrite(Port->Regs, AHCI_PxIS, is);
+    if (is & Port->FatalIs) {
+        __atomic_fetch_or(&Port->PendingIs, (is & Port->FatalIs) | AHCI_PENDING_IS_SEEN,
+                          __ATOMIC_RELAXED);
+        KeInsertQueueDpc(&Port->Controller->Dpc, NULL, NULL);
+    }
 }
 
 ULONG64 AhciControllerCommands(PAHCI_CONTROLLER Ctrl)
@@ -202,7 +228,7 @@ NTSTATUS AhciSetInterruptSource(PAHCI_CONTROLLER Ctrl, NTSTOR_AHCI_MODE Source)
                 port->Mode = Source;
             continue;
         }
-        AhciWrite(port->Regs, AHCI_PxIS, AhciRead(port->Regs, AHCI_PxIS));
+        AhciAckQuiescedPort(port);
         if (port->Mode != NtstorAhciModePoll)
             AhciPortSetMode(port, Source);
     }
@@ -238,7 +264,7 @@ NTSTATUS AhciSetPortMode(PAHCI_PORT Port, NTSTOR_AHCI_MODE Mode)
         if (!AhciQuiescePort(Port))
             status = STATUS_IO_TIMEOUT;
         else {
-            AhciWrite(Port->Regs, AHCI_PxIS, AhciRead(Port->Regs, AHCI_PxIS));
+            AhciAckQuiescedPort(Port);
             AhciPortSetMode(Port, Mode);
             AhciWrite(ctrl->Abar, AHCI_GHC, AhciRead(ctrl->Abar, AHCI_GHC) | AHCI_GHC_IE);
         }
@@ -282,11 +308,16 @@ static BOOLEAN AhciWatchPort(PAHCI_PORT Port, PBOOLEAN Lost)
     done = issued & ~active;
     /* Finished at the last tick too, and nothing was reaped since: the
      * interrupt that should have reported it never came. */
+    /* A polled port nobody polls (its submitter could not wait out a
+     * recovery at DISPATCH_LEVEL): reaped here, no fault of anyone's. */
+    if (Port->Mode == NtstorAhciModePoll && (done & Port->WatchDone) &&
+        Port->Commands == Port->WatchCommands)
+        act = TRUE;
     if (Port->Mode != NtstorAhciModePoll && (done & Port->WatchDone) &&
         Port->Commands == Port->WatchCommands) {
         Port->LostInterrupts++;
-        if (!(Port->Quirks & NTSTOR_AHCI_QUIRK_LOST_INTERRUPT))
-            Port->Quirks |= NTSTOR_AHCI_QUIRK_LOST_INTERRUPT;
+        AhciQuirkApply(Port->Controller, Port, NTSTOR_AHCI_QUIRK_LOST_INTERRUPT,
+                       "a completion went without its interrupt");
         DbgPrint("ahci%u: port %u: lost interrupt: slots %08x finished (PxCI=%08x PxSACT=%08x) "
                  "but no %s interrupt within %u ms\n", Port->Controller->Number, Port->Index,
                  done, AhciRead(Port->Regs, AHCI_PxCI), AhciRead(Port->Regs, AHCI_PxSACT),
@@ -317,7 +348,8 @@ VOID AhciWatchdogDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1,
         return;
     /* Parameters\TestLoseInterruptsAfter: the loss meets the I/O running now. */
     if (ctrl->InjectLoss && AhciParameters.TestLoseInterruptsAfter &&
-        ctrl->Source != NtstorAhciModePoll && AhciControllerCommands(ctrl) >= ctrl->InjectAt) {
+        ctrl->Source != NtstorAhciModePoll && AhciControllerCommands(ctrl) >= ctrl->InjectAt &&
+        !AhciControllerInRecovery(ctrl)) {
         ctrl->InjectNow = TRUE;
         AhciSetInterruptSource(ctrl, ctrl->Source);
     }
@@ -333,6 +365,13 @@ VOID AhciWatchdogDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1,
             AhciPortCheckLink(port);
             continue;
         }
+        /* An empty port whose link changed (polled mode raises no
+         * interrupt for it): a disk may have arrived (10.9). */
+        if (port && port->State == AhciPortEmpty &&
+            (AhciRead(port->Regs, AHCI_PxIS) & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS))) {
+            AhciRequestWork(port, TRUE);
+            continue;
+        }
         if (!AhciPortDriven(port) || port->Quiesced || port->InRecovery)
             continue;
         KeAcquireSpinLockAtDpcLevel(&port->Lock);
@@ -341,6 +380,8 @@ VOID AhciWatchdogDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1,
         if (act)
             AhciPollOnce(port);
     }
-    if (lost && ctrl->Source != NtstorAhciModePoll)
+    /* The switch drains every port, which a port in the worker's recovery
+     * cannot do at DISPATCH_LEVEL: a later tick sees the loss again. */
+    if (lost && ctrl->Source != NtstorAhciModePoll && !AhciControllerInRecovery(ctrl))
         AhciInterruptFallback(ctrl);
 }

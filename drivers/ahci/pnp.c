@@ -2,30 +2,6 @@
  * routing of every major function to the FDO or a disk PDO. */
 #include "ahcip.h"
 
-static NTSTATUS AhciSignalEvent(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
-{
-    KeSetEvent((PKEVENT)Context, IO_NO_INCREMENT, FALSE);
-    return STATUS_MORE_PROCESSING_REQUIRED;
-}
-
-/* Sends the IRP down and waits for it (PASSIVE_LEVEL), keeping ownership. */
-static NTSTATUS AhciForwardAndWait(PAHCI_CONTROLLER Ctrl, PIRP Irp)
-{
-    ASSERT(KeGetCurrentIrql() == PASSIVE_LEVEL);     /* it waits */
-    KEVENT event;
-    NTSTATUS status;
-
-    KeInitializeEvent(&event, NotificationEvent, FALSE);
-    IoCopyCurrentIrpStackLocationToNext(Irp);
-    IoSetCompletionRoutine(Irp, AhciSignalEvent, &event, TRUE, TRUE, TRUE);
-    status = IoCallDriver(Ctrl->LowerDevice, Irp);
-    if (status == STATUS_PENDING) {
-        KeWaitForSingleObject(&event, Executive, KernelMode, FALSE, NULL);
-        status = Irp->IoStatus.Status;
-    }
-    return status;
-}
-
 static NTSTATUS AhciPassDown(PAHCI_CONTROLLER Ctrl, PIRP Irp)
 {
     IoSkipCurrentIrpStackLocation(Irp);
@@ -94,7 +70,8 @@ static NTSTATUS AhciFdoPnp(PAHCI_CONTROLLER Ctrl, PIRP Irp)
     switch (stack->MinorFunction) {
     case IRP_MN_START_DEVICE:
         /* The bus (PCI) starts first: BAR decoding and bus mastering on. */
-        status = AhciForwardAndWait(Ctrl, Irp);
+        IoForwardIrpSynchronously(Ctrl->LowerDevice, Irp);
+        status = Irp->IoStatus.Status;
         if (NT_SUCCESS(status))
             status = AhciHbaStart(Ctrl, stack->Parameters.StartDevice.AllocatedResourcesTranslated);
         return AhciComplete(Irp, status, 0);

@@ -13,11 +13,18 @@ const char *const AhciPortStateNames[AhciPortStateCount] = {
     [AhciPortGone] = "gone",
 };
 
+/* Every change is logged "old -> new" and kept in the port's history
+ * (9front sdiahci: debugging a port is reading its history). */
 VOID AhciPortSetState(PAHCI_PORT Port, AHCI_PORT_STATE State)
 {
-    if (Port->State != State)
-        AhciDbg("ahci%u: port %u: %s -> %s\n", Port->Controller->Number, Port->Index,
-                AhciPortStateNames[Port->State], AhciPortStateNames[State]);
+    if (Port->State != State) {
+        PAHCI_STATE_CHANGE h = &Port->History[Port->HistoryCount++ % AHCI_STATE_HISTORY];
+        DbgPrint("ahci%u: port %u: %s -> %s\n", Port->Controller->Number, Port->Index,
+                 AhciPortStateNames[Port->State], AhciPortStateNames[State]);
+        h->From = (UCHAR)Port->State;
+        h->To = (UCHAR)State;
+        h->Ms = (ULONG)(AhciNow() / 10000);
+    }
     Port->State = State;
 }
 
@@ -164,25 +171,27 @@ BOOLEAN AhciPortHardReset(PAHCI_PORT Port)
     return FALSE;
 }
 
-/* BSY/DRQ stuck: command list override if the HBA has it (3.3.7 CLO),
- * otherwise the reset ladder.  Engine must be stopped. */
-BOOLEAN AhciPortClearBusy(PAHCI_PORT Port)
+/* BSY/DRQ stuck: command list override if the HBA has it (3.3.7 CLO).
+ * Engine must be stopped.  Bounded (500 ms): recovery runs it inline. */
+BOOLEAN AhciPortClo(PAHCI_PORT Port)
 {
     ULONG busy = AHCI_PxTFD_STS_BSY | AHCI_PxTFD_STS_DRQ;
 
     if (!(AhciRead(Port->Regs, AHCI_PxTFD) & busy))
         return TRUE;
-    if (Port->Controller->Cap & AHCI_CAP_SCLO) {
-        AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) | AHCI_PxCMD_CLO);
-        if (AhciWaitRegister(Port->Regs, AHCI_PxCMD, AHCI_PxCMD_CLO, 0, AHCI_PORT_STOP_TIMEOUT_MS) &&
-            !(AhciRead(Port->Regs, AHCI_PxTFD) & busy))
-            return TRUE;
-    } else if (!(Port->Quirks & NTSTOR_AHCI_QUIRK_NO_CLO)) {
-        Port->Quirks |= NTSTOR_AHCI_QUIRK_NO_CLO;
-        DbgPrint("ahci%u: port %u: quirk no-clo: HBA lacks CAP.SCLO, COMRESET clears BSY\n",
-                 Port->Controller->Number, Port->Index);
+    if (!(Port->Controller->Cap & AHCI_CAP_SCLO)) {
+        AhciQuirkApply(Port->Controller, Port, NTSTOR_AHCI_QUIRK_NO_CLO,
+                       "HBA lacks CAP.SCLO, COMRESET clears BSY");
+        return FALSE;
     }
-    return AhciPortHardReset(Port);
+    AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) | AHCI_PxCMD_CLO);
+    return AhciWaitRegister(Port->Regs, AHCI_PxCMD, AHCI_PxCMD_CLO, 0, AHCI_PORT_STOP_TIMEOUT_MS) &&
+           !(AhciRead(Port->Regs, AHCI_PxTFD) & busy);
+}
+
+BOOLEAN AhciPortClearBusy(PAHCI_PORT Port)
+{
+    return AhciPortClo(Port) || AhciPortHardReset(Port);
 }
 
 /* Interrupt mode of one port = whether its PxIE is on (the HBA raises IS
@@ -196,9 +205,53 @@ VOID AhciPortSetMode(PAHCI_PORT Port, NTSTOR_AHCI_MODE Mode)
     AhciWrite(Port->Regs, AHCI_PxIE, Mode == NtstorAhciModePoll ? 0 : AHCI_PxIE_DEFAULT);
 }
 
+VOID AhciPortEnableInterrupts(PAHCI_PORT Port)
+{
+    ULONG ie = 0;
+
+    if (Port->State == AhciPortReady && Port->Mode != NtstorAhciModePoll)
+        ie = AHCI_PxIE_DEFAULT;
+    else if (Port->State == AhciPortEmpty && Port->Controller->Source != NtstorAhciModePoll)
+        ie = AHCI_PxIE_HOTPLUG;
+    AhciWrite(Port->Regs, AHCI_PxIE, ie);
+}
+
 /* AHCI 10.9 (hot plug): PxIS.PRCS/PCS say the link changed; PxSSTS.DET
  * says whether a device is still there.  A disk that came back is not
  * taken up again (no re-identify): its PDO stays and keeps failing. */
+VOID AhciPortGiveUp(PAHCI_PORT Port, AHCI_PORT_STATE State, UCHAR SrbStatus, ULONG Also,
+                    PLIST_ENTRY Done)
+{
+    AHCI_ASSERT_LOCKED(Port);
+    if (Port->State != AhciPortGone && Port->State != AhciPortFailed)
+        Port->Quiesced++;   /* for good: no resume issues to it again */
+    AhciPortSetState(Port, State);
+    AhciWrite(Port->Regs, AHCI_PxIE, 0);
+    Port->Deferred = 0;
+    for (ULONG b = Port->Issued | Port->Held | Also; b; b &= b - 1)
+        AhciCompleteSlot(Port, (ULONG)__builtin_ctz(b), SrbStatus, NULL, Done);
+    while (!IsListEmpty(&Port->Pending)) {
+        PIRP irp = CONTAINING_RECORD(RemoveHeadList(&Port->Pending), IRP, Tail.Overlay.ListEntry);
+        AhciCompleteSrb(irp, IoGetCurrentIrpStackLocation(irp)->Parameters.Scsi.Srb, SrbStatus,
+                        NULL, 0, Done);
+    }
+}
+
+BOOLEAN AhciPortRestartOrGiveUp(PAHCI_PORT Port, ULONG Also, PLIST_ENTRY Done)
+{
+    BOOLEAN link;
+
+    AHCI_ASSERT_LOCKED(Port);
+    if (AhciPortStartEngine(Port))
+        return TRUE;
+    link = AhciLinkPresent(AhciRead(Port->Regs, AHCI_PxSSTS));
+    DbgPrint("ahci%u: port %u: engine does not start after the reset (%s): its requests fail\n",
+             Port->Controller->Number, Port->Index, link ? "device busy" : "device gone");
+    AhciPortGiveUp(Port, link ? AhciPortFailed : AhciPortGone,
+                   link ? SRB_STATUS_ERROR : SRB_STATUS_NO_DEVICE, Also, Done);
+    return FALSE;
+}
+
 BOOLEAN AhciPortCheckLink(PAHCI_PORT Port)
 {
     ULONG ssts = AhciRead(Port->Regs, AHCI_PxSSTS);
@@ -219,28 +272,39 @@ BOOLEAN AhciPortCheckLink(PAHCI_PORT Port)
         }
         return TRUE;
     }
+    LIST_ENTRY done;
+    InitializeListHead(&done);
     KeAcquireSpinLock(&Port->Lock, &irql);
     BOOLEAN first = Port->State != AhciPortGone;
     ULONG issued = Port->Issued;
     /* New requests are refused (pdo.c checks the state) and nothing
-     * pending is issued from now on. */
-    AhciPortSetState(Port, AhciPortGone);
-    if (first)
-        Port->Quiesced++;   /* for good: no resume issues to a gone disk */
-    KeReleaseSpinLock(&Port->Lock, irql);
+     * pending is issued from now on; what slipped into the queue between
+     * pdo.c's check and the lock ends too (the watchdog calls this again
+     * for gone ports). */
+    AhciPortGiveUp(Port, AhciPortGone, SRB_STATUS_NO_DEVICE, 0, &done);
     if (first) {
         DbgPrint("ahci%u: port %u: device gone (PxSSTS=%08x PxSERR=%08x): failing %u issued "
                  "command(s) and every request after them\n", Port->Controller->Number,
                  Port->Index, ssts, serr, AhciPopCount(issued));
-        AhciWrite(Port->Regs, AHCI_PxIE, 0);
         AhciPortStopEngine(Port);
         AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
         AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
     }
-    /* Also what slipped into the queue between pdo.c's state check and
-     * the lock (the watchdog calls this again for gone ports). */
-    AhciFailAll(Port, SRB_STATUS_NO_DEVICE);
+    KeReleaseSpinLock(&Port->Lock, irql);
+    AhciFinishIrps(&done);
     return FALSE;
+}
+
+VOID AhciPortProgram(PAHCI_PORT Port)
+{
+    AhciWrite(Port->Regs, AHCI_PxCLB, (ULONG)(Port->DmaPa + AHCI_DMA_CMD_LIST));
+    AhciWrite(Port->Regs, AHCI_PxCLBU, (ULONG)((Port->DmaPa + AHCI_DMA_CMD_LIST) >> 32));
+    AhciWrite(Port->Regs, AHCI_PxFB, (ULONG)(Port->DmaPa + AHCI_DMA_RFIS));
+    AhciWrite(Port->Regs, AHCI_PxFBU, (ULONG)((Port->DmaPa + AHCI_DMA_RFIS) >> 32));
+    AhciWrite(Port->Regs, AHCI_PxIE, 0);
+    AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
+    AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
+    AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) | AHCI_PxCMD_FRE);
 }
 
 static NTSTATUS AhciPortAllocate(PAHCI_PORT Port)
@@ -248,8 +312,9 @@ static NTSTATUS AhciPortAllocate(PAHCI_PORT Port)
     PHYSICAL_ADDRESS low = { .QuadPart = 0 }, high, boundary = { .QuadPart = 0 };
     PUCHAR base;
 
-    /* Without S64A every structure must sit below 4 GiB (3.1.1). */
-    high.QuadPart = (Port->Controller->Cap & AHCI_CAP_S64A) ? (LONGLONG)-1 : 0xFFFFFFFFll;
+    /* Every structure within the HBA's reach: below 4 GiB without S64A
+     * (3.1.1), below 2^43 on ASM106x (quirk dma-43bit). */
+    high.QuadPart = (LONGLONG)(Port->DmaLimit - 1);
     base = MmAllocateContiguousMemorySpecifyCache(AHCI_DMA_SIZE, low, high, boundary, MmCached);
     if (!base)
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -356,17 +421,14 @@ static NTSTATUS AhciPortIdentify(PAHCI_PORT Port)
     ULONG maxSectors = AHCI_MAX_TRANSFER_BYTES / Port->Device.SectorSize;
     if (Port->Device.MaxTransferSectors > maxSectors)
         Port->Device.MaxTransferSectors = maxSectors;
-    /* QEMU's AHCI model (hw/ide/ahci.c ncq_err/ncq_finish) reports a failed
-     * NCQ command with an SDB FIS carrying ERR, no TFES, the tag left in
-     * PxSACT and bit <tag> set in PxSERR; it has no READ LOG EXT. */
-    if (Port->Device.Model[0] == 'Q' && Port->Device.Model[1] == 'E' &&
-        Port->Device.Model[2] == 'M' && Port->Device.Model[3] == 'U') {
-        Port->Quirks |= NTSTOR_AHCI_QUIRK_NCQ_ERROR_IN_SERR;
-        DbgPrint("ahci%u: port %u: quirk ncq-error-in-serr: QEMU disk, NCQ errors are found "
-                 "by PxSERR\n", Port->Controller->Number, Port->Index);
-    }
+    /* AMD SB600/SB7xx carry at most 255 sectors a command (quirks.c). */
+    if ((Port->Controller->Quirks & NTSTOR_AHCI_QUIRK_MAX_255_SECTORS) &&
+        Port->Device.MaxTransferSectors > AHCI_SECT255_MAX_SECTORS)
+        Port->Device.MaxTransferSectors = AHCI_SECT255_MAX_SECTORS;
+    AhciQuirksDevice(Port);
     Port->UseNcq = AhciParameters.Ncq && (Port->Controller->Cap & AHCI_CAP_SNCQ) &&
-                   Port->Device.NcqDepth > 1 && Port->Device.Lba48;
+                   Port->Device.NcqDepth > 1 && Port->Device.Lba48 &&
+                   !(Port->Quirks & NTSTOR_AHCI_QUIRK_NCQ_FAILING);
     ULONG depth = Port->Controller->NumSlots;
     if (depth > AhciParameters.MaxQueueDepth)
         depth = AhciParameters.MaxQueueDepth;
@@ -374,11 +436,14 @@ static NTSTATUS AhciPortIdentify(PAHCI_PORT Port)
         depth = Port->Device.NcqDepth;
     Port->QueueDepth = depth;
     if (!Port->UseNcq) {
-        Port->Quirks |= NTSTOR_AHCI_QUIRK_NO_NCQ;
+        AhciQuirkApply(Port->Controller, Port, NTSTOR_AHCI_QUIRK_NO_NCQ,
+                       !AhciParameters.Ncq ? "Parameters\\Ncq=0" :
+                       !(Port->Controller->Cap & AHCI_CAP_SNCQ) ? "HBA without CAP.SNCQ" :
+                       (Port->Quirks & NTSTOR_AHCI_QUIRK_NCQ_FAILING) ? "queued commands kept failing" :
+                       "disk without NCQ (or 48-bit LBA)");
         Port->Device.NcqDepth = 0;
     }
     if (!(Port->Controller->Cap & AHCI_CAP_S64A)) {
-        Port->Quirks |= NTSTOR_AHCI_QUIRK_NO_64BIT;
         if (NT_SUCCESS(AhciBounceAllocate(Port))) {
             ULONG bounceSectors = AHCI_BOUNCE_SLOT_BYTES / Port->Device.SectorSize;
             if (Port->Device.MaxTransferSectors > bounceSectors)
@@ -397,7 +462,6 @@ NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index)
 {
     PAHCI_PORT port;
     NTSTATUS status;
-    ULONG ssts;
 
     port = ExAllocatePoolZero(NonPagedPool, sizeof(*port), AHCI_TAG);
     if (!port)
@@ -406,8 +470,14 @@ NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index)
     port->Index = Index;
     port->Regs = Ctrl->Abar + AHCI_PORT_OFFSET(Index);
     port->Mode = NtstorAhciModePoll;
+    port->FatalIs = AHCI_PxIS_FATAL;
+    if (Ctrl->Quirks & NTSTOR_AHCI_QUIRK_IGNORE_IFS)
+        port->FatalIs &= ~AHCI_PxIS_IFS;
+    port->DmaLimit = !(Ctrl->Cap & AHCI_CAP_S64A) ? AHCI_DMA_LIMIT_32BIT :
+                     Ctrl->DmaLimit ? Ctrl->DmaLimit : ~0ull;
     KeInitializeSpinLock(&port->Lock);
     InitializeListHead(&port->Pending);
+    KeInitializeEvent(&port->RecoveryIdle, NotificationEvent, TRUE);
     Ctrl->Ports[Index] = port;
 
     /* 10.1.2: the port must be idle before its memory is programmed. */
@@ -421,66 +491,74 @@ NTSTATUS AhciPortInit(PAHCI_CONTROLLER Ctrl, ULONG Index)
         AhciPortSetState(port, AhciPortFailed);
         return status;
     }
-    AhciWrite(port->Regs, AHCI_PxCLB, (ULONG)(port->DmaPa + AHCI_DMA_CMD_LIST));
-    AhciWrite(port->Regs, AHCI_PxCLBU, (ULONG)((port->DmaPa + AHCI_DMA_CMD_LIST) >> 32));
-    AhciWrite(port->Regs, AHCI_PxFB, (ULONG)(port->DmaPa + AHCI_DMA_RFIS));
-    AhciWrite(port->Regs, AHCI_PxFBU, (ULONG)((port->DmaPa + AHCI_DMA_RFIS) >> 32));
-    AhciWrite(port->Regs, AHCI_PxIE, 0);
-    AhciWrite(port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
-    AhciWrite(port->Regs, AHCI_PxIS, 0xFFFFFFFF);
-    AhciWrite(port->Regs, AHCI_PxCMD, AhciRead(port->Regs, AHCI_PxCMD) | AHCI_PxCMD_FRE);
+    AhciPortProgram(port);
 
+    return AhciPortBringUp(port);
+}
+
+/* Empty ports keep PCS/PRCS enabled in the interrupt modes: a disk
+ * plugged in later raises them (10.9), and the worker brings it up. */
+NTSTATUS AhciPortBringUp(PAHCI_PORT Port)
+{
+    PAHCI_CONTROLLER ctrl = Port->Controller;
+    NTSTATUS status;
+    ULONG ssts;
+
+    ASSERT(KeGetCurrentIrql() == PASSIVE_LEVEL);     /* the reset ladder waits up to ~60 s */
     /* Staggered spin-up (10.10.1): spin the device up before talking to it. */
-    if (Ctrl->Cap & AHCI_CAP_SSS)
-        AhciWrite(port->Regs, AHCI_PxCMD, AhciRead(port->Regs, AHCI_PxCMD) | AHCI_PxCMD_SUD);
+    if (ctrl->Cap & AHCI_CAP_SSS)
+        AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) | AHCI_PxCMD_SUD);
 
     /* A link the firmware left up is kept (no COMRESET), but its power
      * management is restricted to active (3.3.11 IPM=3) and the device
      * must come ready; anything else goes through the reset ladder. */
-    ssts = AhciRead(port->Regs, AHCI_PxSSTS);
+    ssts = AhciRead(Port->Regs, AHCI_PxSSTS);
     BOOLEAN ready = FALSE;
     if (AhciLinkPresent(ssts)) {
-        ULONG sctl = AhciRead(port->Regs, AHCI_PxSCTL) & ~(AHCI_PxSCTL_DET_MASK | AHCI_PxSCTL_IPM_MASK);
-        AhciWrite(port->Regs, AHCI_PxSCTL, sctl | AHCI_PxSCTL_IPM_NOPARTIAL_NOSLUMBER);
+        ULONG sctl = AhciRead(Port->Regs, AHCI_PxSCTL) & ~(AHCI_PxSCTL_DET_MASK | AHCI_PxSCTL_IPM_MASK);
+        AhciWrite(Port->Regs, AHCI_PxSCTL, sctl | AHCI_PxSCTL_IPM_NOPARTIAL_NOSLUMBER);
         if ((ssts & AHCI_PxSSTS_DET_MASK) != AHCI_PxSSTS_DET_PHY)
-            AhciPortCheckLink(port);    /* wakes a slumbering link */
-        ready = AhciPortWaitReady(port, AHCI_RESET_TRY1_MS);
+            AhciPortCheckLink(Port);    /* wakes a slumbering link */
+        ready = AhciPortWaitReady(Port, AHCI_RESET_TRY1_MS);
     }
     if (!ready)
-        ready = AhciPortHardReset(port);
-    ssts = AhciRead(port->Regs, AHCI_PxSSTS);
+        ready = AhciPortHardReset(Port);
+    ssts = AhciRead(Port->Regs, AHCI_PxSSTS);
     if (!ready && !AhciLinkPresent(ssts)) {
-        AhciPortSetState(port, AhciPortEmpty);
+        AhciPortSetState(Port, AhciPortEmpty);
+        AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
+        AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
+        AhciPortEnableInterrupts(Port);
         return STATUS_SUCCESS;
     }
-    AhciPortSetState(port, AhciPortLinkUp);
-    AhciWrite(port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
+    AhciPortSetState(Port, AhciPortLinkUp);
+    AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
     if (!ready) {
         DbgPrint("ahci%u: port %u: device stays busy (TFD=%08x) through %u resets\n",
-                 Ctrl->Number, Index, AhciRead(port->Regs, AHCI_PxTFD), AHCI_RESET_TRIES);
-        AhciPortSetState(port, AhciPortFailed);
+                 ctrl->Number, Port->Index, AhciRead(Port->Regs, AHCI_PxTFD), AHCI_RESET_TRIES);
+        AhciPortSetState(Port, AhciPortFailed);
         return STATUS_IO_TIMEOUT;
     }
-    port->Signature = AhciRead(port->Regs, AHCI_PxSIG);
-    if (AHCI_SIG_CLASS(port->Signature) != AHCI_SIG_CLASS(AHCI_SIG_ATA)) {
-        DbgPrint("ahci%u: port %u: %s device (signature %08x) not driven\n", Ctrl->Number, Index,
-                 AHCI_SIG_CLASS(port->Signature) == AHCI_SIG_CLASS(AHCI_SIG_ATAPI) ? "ATAPI" :
-                 AHCI_SIG_CLASS(port->Signature) == AHCI_SIG_CLASS(AHCI_SIG_PM) ? "port multiplier" :
-                 AHCI_SIG_CLASS(port->Signature) == AHCI_SIG_CLASS(AHCI_SIG_SEMB) ? "SEMB" : "unknown",
-                 port->Signature);
-        AhciPortSetState(port, AhciPortUnsupported);
+    Port->Signature = AhciRead(Port->Regs, AHCI_PxSIG);
+    if (AHCI_SIG_CLASS(Port->Signature) != AHCI_SIG_CLASS(AHCI_SIG_ATA)) {
+        DbgPrint("ahci%u: port %u: %s device (signature %08x) not driven\n", ctrl->Number, Port->Index,
+                 AHCI_SIG_CLASS(Port->Signature) == AHCI_SIG_CLASS(AHCI_SIG_ATAPI) ? "ATAPI" :
+                 AHCI_SIG_CLASS(Port->Signature) == AHCI_SIG_CLASS(AHCI_SIG_PM) ? "port multiplier" :
+                 AHCI_SIG_CLASS(Port->Signature) == AHCI_SIG_CLASS(AHCI_SIG_SEMB) ? "SEMB" : "unknown",
+                 Port->Signature);
+        AhciPortSetState(Port, AhciPortUnsupported);
         return STATUS_SUCCESS;
     }
 
-    AhciPortStartEngine(port);
-    status = AhciPortIdentify(port);
+    AhciPortStartEngine(Port);
+    status = AhciPortIdentify(Port);
     if (!NT_SUCCESS(status)) {
-        AhciPortSetState(port, AhciPortFailed);
+        AhciPortSetState(Port, AhciPortFailed);
         return status;
     }
-    AhciPortSetState(port, AhciPortReady);
-    AhciWrite(port->Regs, AHCI_PxIS, 0xFFFFFFFF);
-    if (Ctrl->Source != NtstorAhciModePoll)
-        AhciPortSetMode(port, Ctrl->Source);
+    AhciPortSetState(Port, AhciPortReady);
+    AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
+    if (ctrl->Source != NtstorAhciModePoll)
+        AhciPortSetMode(Port, ctrl->Source);
     return STATUS_SUCCESS;
 }

@@ -56,6 +56,23 @@ static VOID IssueAta(PSATL_RESULT Result, UCHAR Command, UCHAR Protocol, ULONG64
         a->Device |= (UCHAR)((Lba >> 24) & 0x0F);   /* LBA 27:24 in the device register */
 }
 
+VOID SatlFpdmaToDma(PSATL_ATA_COMMAND Ata)
+{
+    BOOLEAN write = Ata->Protocol == SatlProtocolFpdmaOut;
+    BOOLEAN fua = (Ata->Device & ATA_DEV_FUA) != 0;
+
+    if (!SatlIsFpdma(Ata))
+        return;
+    /* The count moves from Features to Count; FUA becomes the opcode
+     * (ACS-3 7.62 WRITE DMA FUA EXT), as ReadWrite does without NCQ. */
+    Ata->Command = write ? (fua ? ATA_CMD_WRITE_DMA_FUA_EXT : ATA_CMD_WRITE_DMA_EXT)
+                         : ATA_CMD_READ_DMA_EXT;
+    Ata->Protocol = write ? SatlProtocolDmaOut : SatlProtocolDmaIn;
+    Ata->Count = Ata->Features;
+    Ata->Features = 0;
+    Ata->Device = ATA_DEV_LBA;
+}
+
 /* READ/WRITE(6/10/12/16), SBC-3 5.x. */
 static VOID ReadWrite(const ATA_DEVICE_INFO *Dev, const SATL_OPTIONS *Opt, const UCHAR *Cdb,
                       ULONG BufferLength, PSATL_RESULT Result)

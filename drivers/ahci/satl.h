@@ -19,6 +19,7 @@ typedef struct _ATA_DEVICE_INFO {
     ULONG64 Sectors;                /* logical sectors (capacity) */
     ULONG SectorSize;               /* logical sector size in bytes */
     UCHAR LogicalPerPhysicalShift;  /* log2(logical sectors per physical) */
+    USHORT AlignmentOffset;         /* word 209: logical sector of LBA 0 in its physical one */
     UCHAR NcqDepth;                 /* 0 = no NCQ, else 1..32 */
     BOOLEAN Lba48;
     BOOLEAN Trim;
@@ -82,6 +83,12 @@ static inline BOOLEAN SatlIsFpdma(const SATL_ATA_COMMAND *c)
 {
     return c->Protocol == SatlProtocolFpdmaIn || c->Protocol == SatlProtocolFpdmaOut;
 }
+
+/* A READ/WRITE FPDMA QUEUED rewritten as the READ/WRITE DMA (FUA) EXT
+ * it would have been without NCQ (the port turned NCQ off with the
+ * command outstanding).  Anything else is left as it is. */
+VOID SatlFpdmaToDma(PSATL_ATA_COMMAND Ata);
+
 static inline BOOLEAN SatlIsWrite(const SATL_ATA_COMMAND *c)
 {
     return c->Protocol == SatlProtocolPioOut || c->Protocol == SatlProtocolDmaOut ||

@@ -187,8 +187,16 @@ static VOID ReadCapacity16(const ATA_DEVICE_INFO *Dev, const UCHAR *Cdb, PVOID B
     ScsiPutBe64(d, Dev->Sectors - 1);
     ScsiPutBe32(d + 8, Dev->SectorSize);
     d[13] = Dev->LogicalPerPhysicalShift & 0x0F;
+    /* SBC-3 5.16.2 LOWEST ALIGNED LOGICAL BLOCK ADDRESS (bytes 14 5:0 and
+     * 15); SAT-4 derives it from IDENTIFY word 209's offset. */
+    if (Dev->AlignmentOffset) {
+        ULONG lowest = ((1u << Dev->LogicalPerPhysicalShift) - Dev->AlignmentOffset) &
+                       ((1u << Dev->LogicalPerPhysicalShift) - 1);
+        d[14] = (UCHAR)((lowest >> 8) & 0x3F);
+        d[15] = (UCHAR)lowest;
+    }
     if (Dev->Trim)
-        d[14] = 0x80 | (Dev->TrimZeroes ? 0x40 : 0);   /* LBPME, LBPRZ */
+        d[14] |= 0x80 | (Dev->TrimZeroes ? 0x40 : 0);  /* LBPME, LBPRZ */
     Reply(Result, d, sizeof(d), ScsiGetBe32(Cdb + 10), Buffer, BufferLength);
 }
 

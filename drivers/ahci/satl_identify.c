@@ -121,6 +121,13 @@ NTSTATUS SatlParseIdentify(const UCHAR Identify[512], PATA_DEVICE_INFO Info)
         if (secsz & ATA_ID_SECSZ_MULTI_PHYSICAL)
             Info->LogicalPerPhysicalShift = (UCHAR)(secsz & ATA_ID_SECSZ_LOG2_PER_PHYS_MASK);
     }
+    /* ACS-3 7.12.7.86 word 209: valid when bits 15:14 read 01b; bits 13:0
+     * are the offset of LBA 0 within its physical sector (a 512e disk
+     * jumpered for Windows XP's 63-sector partitions reports 1). */
+    USHORT align = IdWord(id, ATA_ID_ALIGNMENT);
+    if (Info->LogicalPerPhysicalShift && (align & ATA_ID_ALIGNMENT_VALID_MASK) == ATA_ID_ALIGNMENT_VALID &&
+        (align & ATA_ID_ALIGNMENT_OFFSET_MASK) < (1u << Info->LogicalPerPhysicalShift))
+        Info->AlignmentOffset = align & ATA_ID_ALIGNMENT_OFFSET_MASK;
 
     sata = IdWord(id, ATA_ID_SATA_CAPABILITY);
     if (sata != 0xFFFF && (sata & ATA_ID_SATA_NCQ))

@@ -99,25 +99,6 @@ NTSTATUS DiskAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
     return STATUS_SUCCESS;
 }
 
-static NTSTATUS DiskStartDone(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
-{
-    KeSetEvent(Context, IO_NO_INCREMENT, FALSE);
-    return STATUS_MORE_PROCESSING_REQUIRED;
-}
-
-/* Passes Irp to the PDO and waits for it to come back to us. */
-static NTSTATUS DiskForwardAndWait(PDISK_FDO Fdo, PIRP Irp)
-{
-    KEVENT done;
-
-    KeInitializeEvent(&done, NotificationEvent, FALSE);
-    IoCopyCurrentIrpStackLocationToNext(Irp);
-    IoSetCompletionRoutine(Irp, DiskStartDone, &done, TRUE, TRUE, TRUE);
-    IoCallDriver(Fdo->Lower, Irp);
-    KeWaitForSingleObject(&done, Executive, KernelMode, FALSE, NULL);
-    return Irp->IoStatus.Status;
-}
-
 static VOID DiskTearDown(PDISK_FDO Fdo)
 {
     DiskRemoveNames(Fdo);
@@ -141,7 +122,8 @@ NTSTATUS DiskDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 
     switch (stack->MinorFunction) {
     case IRP_MN_START_DEVICE:
-        status = DiskForwardAndWait(fdo, Irp);
+        IoForwardIrpSynchronously(fdo->Lower, Irp);
+        status = Irp->IoStatus.Status;
         if (NT_SUCCESS(status)) {
             status = DiskStartDevice(fdo);
             fdo->State = NT_SUCCESS(status) ? DiskStateStarted : DiskStateFailed;

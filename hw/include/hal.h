@@ -54,6 +54,7 @@ BOOLEAN HalFbPresent(VOID);
 #define HAL_MAX_IOAPICS 8
 #define HAL_MAX_OVERRIDES 16
 #define HAL_MAX_ECAM 4
+#define HAL_MAX_CPUS 256
 
 typedef struct _HAL_IOAPIC_INFO { UCHAR Id; ULONG64 Address; ULONG GsiBase; } HAL_IOAPIC_INFO;
 /* MADT interrupt source override: ISA IRQ Source -> Gsi with polarity/trigger
@@ -93,6 +94,8 @@ typedef struct _HAL_ACPI_INFO {
     ULONG PmTimerBlock;         /* I/O port, 0 if none */
     BOOLEAN PmTimer32Bit;
     USHORT SciInterrupt;
+    BOOLEAN HaveBootArch;       /* FADT revision >= 3 and long enough: BootArch is meaningful */
+    USHORT BootArch;            /* IAPC_BOOT_ARCH (ACPI_BOOT_ARCH_*) */
     BOOLEAN HaveS5;             /* \_S5 found in the DSDT */
     UCHAR SlpTypA, SlpTypB;
     BOOLEAN HaveResetReg;
@@ -109,6 +112,9 @@ typedef struct _HAL_ACPI_INFO {
     BOOLEAN UsingXsdt;
     ULONG64 DsdtAddress;
     ULONG ProcessorEntries;     /* LAPIC/x2APIC entries, enabled or not */
+    BOOLEAN QemuTables;         /* FADT from QEMU's table builder (OEM BOCHS/BXPC) */
+    ULONG ApicIds[HAL_MAX_CPUS];    /* local APIC ids of the enabled CPUs, MADT order */
+    ULONG ApicIdCount;              /* <= CpuCount: the ids past HAL_MAX_CPUS are dropped */
 } HAL_ACPI_INFO;
 
 /* Parses all tables reachable from the RSDP, validating checksums; a table
@@ -161,18 +167,26 @@ ULONG HalIsaIrqToGsi(UCHAR Irq);
 /* The GSI for a PCI function's INTx pin, from the interrupt line firmware
  * programmed (and the MADT overrides).  0xFFFFFFFF if unknown. */
 ULONG HalPciInterruptGsi(const HAL_PCI_FUNCTION *Function);
+/* Application processors: how many the MADT lists besides this one and
+ * how many HalInitInterrupts parked with an INIT IPI. */
+ULONG HalQueryParkedProcessors(VOID);
 /* MSI message for Vector to this CPU (Intel SDM 10.11). */
 VOID HalComposeMsi(ULONG Vector, PULONG64 Address, PULONG Data);
 /* One-shot/periodic LAPIC timer on Vector, period in microseconds. */
 VOID HalStartPeriodicTimer(ULONG Vector, ULONG PeriodUs);
 
-/* ---- platform timers (hw/hpet.c, hw/pmtimer.c) ---- */
-/* Busy-waits Us microseconds using the HPET or the ACPI PM timer; used only
- * to calibrate the TSC.  FALSE if neither timer exists. */
+/* ---- platform timers (hw/hpet.c, hw/pmtimer.c, hw/pit.c) ---- */
+typedef enum _HAL_CLOCK { HalClockHpet, HalClockPmTimer, HalClockPit } HAL_CLOCK;
+/* Busy-waits Us microseconds against Clock, the TSC delta over the wait
+ * out; used only to calibrate the TSC.  FALSE if that clock is absent or
+ * does not count.  The PIT accepts 1 us..27 ms. */
+BOOLEAN HalCalibrationStallWith(HAL_CLOCK Clock, ULONG Us, PULONG64 TscDelta);
+/* The same against the HPET, else the ACPI PM timer. */
 BOOLEAN HalCalibrationStall(ULONG Us, PULONG64 TscDelta);
 
 /* ---- power (hw/power.c) ---- */
 __attribute__((noreturn)) VOID HalPowerOff(VOID);  /* ACPI S5, then fallbacks */
+BOOLEAN HalIsQemu(VOID);   /* QEMU's ACPI tables and the CPUID hypervisor bit */
 __attribute__((noreturn)) VOID HalReboot(VOID);    /* FADT reset reg, 0xCF9, 8042, triple fault */
 
 #endif

@@ -850,6 +850,10 @@ VOID IoReuseIrp(PIRP Irp, NTSTATUS Status);
  * if there is none), records DeviceObject in it and calls the driver's
  * MajorFunction.  Returns what the driver returned. */
 NTSTATUS IoCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp);
+/* Copies the current stack location to the next, sends Irp to
+ * DeviceObject and waits until it comes back (the caller owns it again;
+ * its status is in Irp->IoStatus.Status).  PASSIVE_LEVEL.  TRUE. */
+BOOLEAN IoForwardIrpSynchronously(PDEVICE_OBJECT DeviceObject, PIRP Irp);
 #define IofCallDriver IoCallDriver
 /* Runs completion routines from the current location upward, then finishes
  * an I/O-manager IRP.  PriorityBoost is ignored (one thread).  Completing

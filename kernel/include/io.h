@@ -206,6 +206,12 @@ extern KSPIN_LOCK IopDatabaseLock;
  * PASSIVE_LEVEL; serialized by the callers (boot, then the shell). */
 NTSTATUS IopLoadDriver(PCUNICODE_STRING ServiceName);
 NTSTATUS IopUnloadDriver(PCUNICODE_STRING ServiceName);
+/* A device the PnP manager starts for Driver after its load (AddDevice,
+ * filters, START_DEVICE): what that grows the pool by is Driver's, as its
+ * load's own, not a leak of the drivers loaded before it.  Begin returns a
+ * cookie (NULL without memory) that End consumes.  PASSIVE_LEVEL. */
+PVOID IopBeginDeviceStart(VOID);
+VOID IopEndDeviceStart(PDRIVER_OBJECT Driver, PVOID Cookie);
 /* The driver object of a driver IopLoadDriver loaded, or NULL. */
 PDRIVER_OBJECT IopFindLoadedDriver(PCUNICODE_STRING ServiceName);
 

@@ -11,8 +11,15 @@
 
 VOID ConPrintf(PCSTR Format, ...) __attribute__((format(printf, 1, 2)));
 VOID ConWrite(PCSTR Text, SIZE_T Length);
-/* Next input byte from the console, or -1 if none is waiting. */
+/* Next input byte from the console (keyboards, then COM1), or -1 if none
+ * is waiting. */
 INT ConPollChar(VOID);
+/* Keyboard input (kernel/kd/kbdinput.c): ConInitKeyboard reads the layout
+ * from the configuration tree (after CmInitSystem); ConPollKeyboard is the
+ * next translated byte, or -1.  Drivers feed it with ConKeyboardInput
+ * (include/ntstor_console.h). */
+VOID ConInitKeyboard(VOID);
+INT ConPollKeyboard(VOID);
 
 /* Kernel log.  KdLogDump calls Sink for each stored line, oldest first. */
 typedef VOID (*PKD_LOG_SINK)(PCSTR Line, PVOID Context);

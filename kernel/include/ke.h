@@ -40,6 +40,13 @@ ULONG64 KeQueryVectorCount(ULONG Vector, PULONG64 Unclaimed);
 ULONG64 KeQueryTimeUs(VOID);
 /* TSC ticks per second as calibrated. */
 ULONG64 KeQueryTscFrequency(VOID);
+/* What calibrated the TSC: hpet, pmtimer, cpuid15, pit, cpuid16, guess
+ * (1 GHz assumed), or uncalibrated (before KeInitTime). */
+PCSTR KeQueryTscSource(VOID);
+/* FALSE until KeInitTime has set the TSC's rate: times read before are
+ * at an assumed 1 GHz (the log stamps its early lines 0 and mends them). */
+BOOLEAN KeIsTscCalibrated(VOID);
+ULONG64 KeTscToUs(ULONG64 TscTicks);    /* at the calibrated rate */
 ULONG64 KeReadTsc(VOID);
 /* TSC at kernel entry, for the boot-time line. */
 extern ULONG64 KeBootTsc;

@@ -7,6 +7,8 @@
  *   devnode.c    DEVICE_NODE: tree, states with names, ID lists
  *   match.c      IDs vs services' Match values (pure part host-tested)
  *   pcibus.c     \Driver\pci: one PDO per PCI function, its IRP_MJ_PNP
+ *   legacy.c     \Driver\legacy: devices on no bus (the 8042, ACPI\PNP0303)
+ *   filters.c    a service's UpperFilters, added above its function driver
  *   resources.c  CM_RESOURCE_LISTs for a PCI function; vectors, MSI, INTx
  *   pnpirp.c     synchronous IRP_MJ_PNP requests to a device stack
  *   enum.c       PnpInitSystem, configure (match/add/start), bus relations,
@@ -51,6 +53,7 @@
  *    while MSI is enabled a function may not assert INTx (PCI Local Bus
  *    3.0, 6.8.1.3).  A connected driver takes the first interrupt
  *    descriptor it understands.
+ *    Legacy devices (legacy.c) get their ports and ISA interrupt.
  *    Non-PCI devices (children a bus driver reports) get NULL lists.
  * 3. IRP_MN_QUERY_DEVICE_RELATIONS(BusRelations) after a successful start
  *    and whenever the driver calls IoInvalidateDeviceRelations.  Children
@@ -134,6 +137,7 @@ typedef struct _DEVICE_NODE {
     PCM_RESOURCE_LIST RawResources;     /* what START carried, or NULL */
     PCM_RESOURCE_LIST TranslatedResources;
     const VOID *PciFunction;            /* HAL_PCI_FUNCTION for PCI nodes */
+    const struct _PNP_LEGACY_DEVICE *LegacyDevice; /* legacy.c's description, for its nodes */
     ULONG MsiVector;                    /* 0 if none */
     ULONG IntxGsi;                      /* valid when IntxVector != 0 */
     ULONG IntxVector;

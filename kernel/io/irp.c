@@ -167,3 +167,27 @@ NTSTATUS IopInvalidDeviceRequest(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     IoCompleteRequest(Irp, IO_NO_INCREMENT);
     return STATUS_INVALID_DEVICE_REQUEST;
 }
+
+static NTSTATUS IopForwardDone(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
+{
+    KeSetEvent(Context, IO_NO_INCREMENT, FALSE);
+    return STATUS_MORE_PROCESSING_REQUIRED;    /* the IRP goes back to the forwarder */
+}
+
+/* NT's IoForwardIrpSynchronously: Irp's current stack location copied to
+ * the next, sent to DeviceObject, waited for; the caller owns the IRP
+ * again afterwards and finds the status in Irp->IoStatus.  The one home of
+ * the "forward and wait" every PnP dispatch routine needs (START, the
+ * usage notifications).  PASSIVE_LEVEL: it waits. */
+BOOLEAN IoForwardIrpSynchronously(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    KEVENT done;
+
+    ASSERT(KeGetCurrentIrql() == PASSIVE_LEVEL);
+    KeInitializeEvent(&done, NotificationEvent, FALSE);
+    IoCopyCurrentIrpStackLocationToNext(Irp);
+    IoSetCompletionRoutine(Irp, IopForwardDone, &done, TRUE, TRUE, TRUE);
+    if (IoCallDriver(DeviceObject, Irp) == STATUS_PENDING)
+        KeWaitForSingleObject(&done, Executive, KernelMode, FALSE, NULL);
+    return TRUE;
+}

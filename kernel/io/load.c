@@ -34,7 +34,11 @@
  * drivers loaded before it, and taken off again when it unloads.  A load
  * nested in another (disk loaded while ahci binds its children) is
  * counted once: the outer load's growth is measured against a baseline the
- * nested one already raised.
+ * nested one already raised.  The same holds for a device the PnP manager
+ * starts for a driver after its load (IopBeginDeviceStart/End: the 8042's
+ * stack starts after ahci's load; it is i8042prt's growth, not ahci's
+ * leak).  A filter loaded inside such a start raises the elders' baselines
+ * twice, which can hide a leak but never invents one.
  *
  * Serialization: callers are the boot sequence and the shell, one at a
  * time, at PASSIVE_LEVEL; IopLoadedDrivers has no lock. */
@@ -202,46 +206,111 @@ static VOID IopAdjustSnapshot(IOP_POOL_SNAPSHOT *Baseline, const IOP_POOL_SNAPSH
     }
 }
 
+/* Now becomes what grew since Before: only the tags that grew, by how
+ * much (this file's own records left out). */
+static VOID IopGrowthSince(const IOP_POOL_SNAPSHOT *Before, IOP_POOL_SNAPSHOT *Now)
+{
+    ULONG n = 0;
+
+    for (ULONG i = 0; i < Now->Count; i++) {
+        ULONG64 before = 0;
+        for (ULONG j = 0; j < Before->Count; j++)
+            if (Before->Tags[j].Tag == Now->Tags[i].Tag) {
+                before = Before->Tags[j].BytesInUse;
+                break;
+            }
+        if (Now->Tags[i].Tag == IOP_TAG_LOAD || Now->Tags[i].BytesInUse <= before)
+            continue;
+        Now->Tags[n] = Now->Tags[i];
+        Now->Tags[n].BytesInUse -= before;
+        n++;
+    }
+    Now->Count = n;
+}
+
+/* Adds Delta to Entry's recorded growth (kept while the driver is loaded,
+ * only the tags that grew) and to the baselines of the drivers loaded
+ * before it (see the header). */
+static VOID IopAddGrowth(IOP_LOADED_DRIVER *Entry, const IOP_POOL_SNAPSHOT *Delta)
+{
+    ULONG had = Entry->Growth ? Entry->Growth->Count : 0;
+    IOP_POOL_SNAPSHOT *growth;
+
+    if (!Delta->Count)
+        return;
+    growth = ExAllocatePoolWithTag(NonPagedPool, FIELD_OFFSET(IOP_POOL_SNAPSHOT, Tags) +
+                                   (had + Delta->Count) * sizeof(POOL_TAG_INFO), IOP_TAG_LOAD);
+    if (!growth)
+        return;                     /* reports may then blame this growth on others */
+    growth->Count = had;
+    if (had)
+        RtlCopyMemory(growth->Tags, Entry->Growth->Tags, had * sizeof(POOL_TAG_INFO));
+    /* Delta merged in: a tag already there grows, a new one is appended
+     * (room was made for all of Delta). */
+    for (ULONG i = 0; i < Delta->Count; i++) {
+        ULONG j = 0;
+        while (j < growth->Count && growth->Tags[j].Tag != Delta->Tags[i].Tag)
+            j++;
+        if (j == growth->Count) {
+            growth->Tags[j] = Delta->Tags[i];
+            growth->Count++;
+        } else {
+            growth->Tags[j].BytesInUse += Delta->Tags[i].BytesInUse;
+        }
+    }
+    if (Entry->Growth)
+        ExFreePoolWithTag(Entry->Growth, IOP_TAG_LOAD);
+    Entry->Growth = growth;
+    for (PLIST_ENTRY e = IopLoadedDrivers.Flink; e != &IopLoadedDrivers; e = e->Flink) {
+        IOP_LOADED_DRIVER *d = CONTAINING_RECORD(e, IOP_LOADED_DRIVER, Link);
+        if (d->Seq < Entry->Seq)
+            IopAdjustSnapshot(d->PoolAtLoad, Delta, +1);
+    }
+}
+
 /* After Entry's load: record its growth over its baseline and raise the
  * baselines of the drivers loaded before it (see the header). */
 static VOID IopRecordLoadGrowth(IOP_LOADED_DRIVER *Entry)
 {
     IOP_POOL_SNAPSHOT *now = ExAllocatePoolWithTag(NonPagedPool, sizeof(*now), IOP_TAG_LOAD);
-    ULONG n = 0;
 
     if (now == NULL)
         return;                     /* reports may then blame this load on others */
     IopTakePoolSnapshot(now);
-    for (ULONG i = 0; i < now->Count; i++) {
-        ULONG64 before = 0;
-        for (ULONG j = 0; j < Entry->PoolAtLoad->Count; j++)
-            if (Entry->PoolAtLoad->Tags[j].Tag == now->Tags[i].Tag) {
-                before = Entry->PoolAtLoad->Tags[j].BytesInUse;
+    IopGrowthSince(Entry->PoolAtLoad, now);
+    IopAddGrowth(Entry, now);
+    ExFreePoolWithTag(now, IOP_TAG_LOAD);
+}
+
+PVOID IopBeginDeviceStart(VOID)
+{
+    IOP_POOL_SNAPSHOT *before = ExAllocatePoolWithTag(NonPagedPool, sizeof(*before), IOP_TAG_LOAD);
+
+    if (before)
+        IopTakePoolSnapshot(before);
+    return before;
+}
+
+VOID IopEndDeviceStart(PDRIVER_OBJECT Driver, PVOID Cookie)
+{
+    IOP_POOL_SNAPSHOT *before = Cookie, *now;
+
+    if (!before)
+        return;
+    now = ExAllocatePoolWithTag(NonPagedPool, sizeof(*now), IOP_TAG_LOAD);
+    if (now) {
+        for (PLIST_ENTRY e = IopLoadedDrivers.Flink; e != &IopLoadedDrivers; e = e->Flink) {
+            IOP_LOADED_DRIVER *d = CONTAINING_RECORD(e, IOP_LOADED_DRIVER, Link);
+            if (d->Driver == Driver) {
+                IopTakePoolSnapshot(now);
+                IopGrowthSince(before, now);
+                IopAddGrowth(d, now);
                 break;
             }
-        if (now->Tags[i].Tag == IOP_TAG_LOAD || now->Tags[i].BytesInUse <= before)
-            continue;
-        now->Tags[n] = now->Tags[i];
-        now->Tags[n].BytesInUse -= before;
-        n++;
+        }
+        ExFreePoolWithTag(now, IOP_TAG_LOAD);
     }
-    now->Count = n;
-    /* Kept while the driver is loaded: only the tags that grew. */
-    Entry->Growth = ExAllocatePoolWithTag(NonPagedPool,
-                                          FIELD_OFFSET(IOP_POOL_SNAPSHOT, Tags) + (n ? n : 1) * sizeof(POOL_TAG_INFO),
-                                          IOP_TAG_LOAD);
-    if (Entry->Growth) {
-        Entry->Growth->Count = n;
-        RtlCopyMemory(Entry->Growth->Tags, now->Tags, n * sizeof(POOL_TAG_INFO));
-    }
-    ExFreePoolWithTag(now, IOP_TAG_LOAD);
-    if (!Entry->Growth)
-        return;
-    for (PLIST_ENTRY e = IopLoadedDrivers.Flink; e != &IopLoadedDrivers; e = e->Flink) {
-        IOP_LOADED_DRIVER *d = CONTAINING_RECORD(e, IOP_LOADED_DRIVER, Link);
-        if (d->Seq < Entry->Seq)
-            IopAdjustSnapshot(d->PoolAtLoad, Entry->Growth, +1);
-    }
+    ExFreePoolWithTag(before, IOP_TAG_LOAD);
 }
 
 static ULONG IopCountDevices(PDRIVER_OBJECT Driver)

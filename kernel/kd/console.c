@@ -1,5 +1,5 @@
 /* console.c - the console: everything goes to COM1 and, once mapped, the
- * framebuffer.  Callable at any IRQL (the bug check screen uses it), so it
+ * framebuffer; input comes from the keyboards (kbdinput.c) and COM1.  Callable at any IRQL (the bug check screen uses it), so it
  * takes no locks.  Interrupts are held off while a piece is written: the
  * framebuffer console's cursor must not be moved by an ISR's DbgPrint in the
  * middle of a glyph or a scroll.  The pieces are short because a real 16550
@@ -33,7 +33,11 @@ VOID ConPrintf(PCSTR Format, ...)
     ConWrite(buf, RtlAsciiLength(buf));
 }
 
+/* Keyboards first: a key's escape sequence is queued whole (kbdinput.c),
+ * so it is never split by a serial byte read between its bytes. */
 INT ConPollChar(VOID)
 {
-    return HalUartPoll();
+    INT c = ConPollKeyboard();
+
+    return c >= 0 ? c : HalUartPoll();
 }

@@ -1,6 +1,13 @@
 /* log.c - the kernel log: DbgPrint lines with a timestamp (seconds since
  * kernel entry, microsecond resolution) kept in a ring for the `log` command
- * and echoed to the console. */
+ * and echoed to the console.
+ *
+ * Until KeInitTime knows the TSC's rate a timestamp cannot be computed
+ * (at the assumed 1 GHz a 3 GHz TSC reads three times too late, and the
+ * first calibrated stamp jumps backwards), so early lines are stamped 0,
+ * as Linux's printk does before its clock runs, with their TSC kept
+ * aside; the first line after calibration rewrites their stamps in the
+ * ring, so `log` shows when each really happened. */
 #include <ntos.h>
 
 #define KD_LOG_SIZE   (64 * 1024)
@@ -12,6 +19,14 @@ static CHAR LogRing[KD_LOG_SIZE];
 static SIZE_T LogHead;          /* next write position */
 static BOOLEAN LogWrapped;
 static BOOLEAN LogEcho = TRUE;
+
+/* Lines logged before the TSC was calibrated: where each sits in the ring
+ * and its TSC.  More than this many early lines keep their 0. */
+#define KD_EARLY_LINES 64
+#define KD_STAMP_DIGITS 12      /* "%5llu.%06llu" */
+static struct { SIZE_T Offset; ULONG64 Tsc; } LogEarly[KD_EARLY_LINES];
+static ULONG LogEarlyCount;
+static BOOLEAN LogEarlyMended;
 
 VOID KdSetConsoleEcho(BOOLEAN Echo)
 {
@@ -29,10 +44,29 @@ static void ring_put(PCSTR s, SIZE_T n)
     }
 }
 
+/* Rewrites the stamps of the early lines, now that the TSC's rate is
+ * known.  Interrupts are off (the ring's rule). */
+static VOID LogMendEarlyStamps(VOID)
+{
+    char stamp[KD_STAMP_DIGITS + 8];
+
+    for (ULONG i = 0; i < LogEarlyCount; i++) {
+        ULONG64 us = KeTscToUs(LogEarly[i].Tsc - KeBootTsc);
+        RtlStringCbPrintfA(stamp, sizeof(stamp), "%5llu.%06llu", us / 1000000, us % 1000000);
+        if (RtlAsciiLength(stamp) != KD_STAMP_DIGITS)
+            continue;   /* wider than the placeholder: leave the 0 */
+        for (ULONG k = 0; k < KD_STAMP_DIGITS; k++)     /* after the '[' */
+            LogRing[(LogEarly[i].Offset + 1 + k) % KD_LOG_SIZE] = stamp[k];
+    }
+    LogEarlyMended = TRUE;
+}
+
 ULONG DbgPrint(PCSTR Format, ...)
 {
     char line[KD_LINE_MAX];
-    ULONG64 us = KeQueryTimeUs();
+    BOOLEAN calibrated = KeIsTscCalibrated();
+    ULONG64 tsc = KeReadTsc();
+    ULONG64 us = calibrated ? KeQueryTimeUs() : 0;
     RtlStringCbPrintfA(line, sizeof(line), "[%5llu.%06llu] ", us / 1000000, us % 1000000);
     SIZE_T prefix = RtlAsciiLength(line);
 
@@ -47,6 +81,13 @@ ULONG DbgPrint(PCSTR Format, ...)
         line[--n] = 0;
 
     ULONG64 flags = KeDisableInterrupts();
+    if (calibrated && !LogEarlyMended)
+        LogMendEarlyStamps();
+    if (!calibrated && LogEarlyCount < KD_EARLY_LINES) {
+        LogEarly[LogEarlyCount].Offset = LogHead;
+        LogEarly[LogEarlyCount].Tsc = tsc;
+        LogEarlyCount++;
+    }
     ring_put(line, n + 1);
     KeRestoreInterrupts(flags);
     if (LogEcho) {

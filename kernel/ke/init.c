@@ -116,6 +116,7 @@ VOID KiSystemInit(ULONG64 BootInfoPhys)
         DbgPrint("init: no \\ntstor\\system.cfg on the boot volume: no drivers configured");
         CmInitSystem(NULL, 0);      /* still the base keys */
     }
+    ConInitKeyboard();              /* the layout, before any keyboard starts */
     IoInitSystem();
     PnpInitSystem();
 

@@ -1,6 +1,15 @@
-/* time.c - the time base: the TSC, calibrated once at boot against the HPET
- * or the ACPI PM timer (hw/, HalCalibrationStall), and the periodic clock
- * interrupt that drives timers (timer.c) and quanta (sched.c).
+/* time.c - the time base: the TSC, calibrated once at boot, and the
+ * periodic clock interrupt that drives timers (timer.c) and quanta
+ * (sched.c).
+ *
+ * The TSC's rate comes from the first of these that works: the HPET, the
+ * ACPI PM timer, CPUID 15h (Intel's exact crystal ratio), the 8254 PIT,
+ * CPUID 16h (Intel's nominal base MHz).  Measured beats nominal, so the
+ * PIT comes before 16h.  The kernel command line's calibrate=<source>
+ * (hpet, pmtimer, cpuid15, pit, cpuid16) tries that source first, so a
+ * test can take the PIT path on a machine that has the better clocks.
+ * When nothing works the TSC is taken to be 1 GHz, said on the console
+ * as a warning, and `timers` reports source=guess.
  *
  * Conversions use fixed-point factors computed once, so the hot paths
  * (KeQueryTimeUs in every benchmarked I/O) are one multiply and a shift,
@@ -28,7 +37,8 @@ static ULONG64 KiTscFrequency = KI_FALLBACK_TSC_HZ;
 static ULONG64 KiTscTo100nsScale;   /* (1e7 << 40) / f */
 static ULONG64 KiTscToUsScale;      /* (1e6 << 40) / f */
 static ULONG64 KiUsToTscScale;      /* (f << 20) / 1e6 */
-static PCSTR KiTscSource = "default";
+static PCSTR KiTscSource = "uncalibrated";
+static BOOLEAN KiTscCalibrated;
 
 volatile ULONG64 KiClockTicks;
 volatile BOOLEAN KiClockRunning;
@@ -58,6 +68,18 @@ static ULONG64 KiTscSinceBoot(VOID)
     if (!KiTscTo100nsScale)
         KiSetTscFrequency(KI_FALLBACK_TSC_HZ);
     return KeReadTsc() - KeBootTsc;
+}
+
+BOOLEAN KeIsTscCalibrated(VOID)
+{
+    return KiTscCalibrated;
+}
+
+ULONG64 KeTscToUs(ULONG64 TscTicks)
+{
+    if (!KiTscToUsScale)
+        KiSetTscFrequency(KI_FALLBACK_TSC_HZ);
+    return KiScale(TscTicks, KiTscToUsScale, KI_SCALE_SHIFT);
 }
 
 ULONG64 KeQueryTscFrequency(VOID)
@@ -96,29 +118,138 @@ VOID KeStallExecutionProcessor(ULONG MicroSeconds)
         _mm_pause();
 }
 
-/* CPUID leaf 0x15 (TSC/crystal ratio and crystal Hz) or 0x16 (base MHz),
- * SDM vol. 2A CPUID.  0 if the CPU does not say. */
-static ULONG64 KiTscFromCpuid(PCSTR *Source)
+/* CPUID leaf 15h: TSC = crystal Hz * EBX / EAX (SDM vol. 2A, CPUID, and
+ * vol. 3B 18.7.3).  0 if the CPU does not report all three. */
+static ULONG64 KiTscFromCpuid15(VOID)
 {
     ULONG r[4];
     __cpuid(0, 0, r);
-    ULONG MaxLeaf = r[0];
+    if (r[0] < 0x15)
+        return 0;
+    __cpuid(0x15, 0, r);
+    return r[0] && r[1] && r[2] ? (ULONG64)r[2] * r[1] / r[0] : 0;
+}
 
-    if (MaxLeaf >= 0x15) {
-        __cpuid(0x15, 0, r);
-        if (r[0] && r[1] && r[2]) {
-            *Source = "cpuid 0x15";
-            return (ULONG64)r[2] * r[1] / r[0];
+/* CPUID leaf 16h: the processor base frequency in MHz, which the SDM does
+ * not promise is the TSC's (close to it on the parts that have it). */
+static ULONG64 KiTscFromCpuid16(VOID)
+{
+    ULONG r[4];
+    __cpuid(0, 0, r);
+    if (r[0] < 0x16)
+        return 0;
+    __cpuid(0x16, 0, r);
+    return (ULONG64)(r[0] & 0xFFFF) * 1000000ULL;
+}
+
+typedef enum _KI_TSC_SOURCE_KIND { KiSourceClock, KiSourceCpuid15, KiSourceCpuid16 } KI_TSC_SOURCE_KIND;
+typedef struct _KI_TSC_SOURCE {
+    PCSTR Name;                 /* as in calibrate=<name> and source=<name> */
+    KI_TSC_SOURCE_KIND Kind;
+    HAL_CLOCK Clock;            /* for KiSourceClock */
+} KI_TSC_SOURCE;
+
+static const KI_TSC_SOURCE KiTscSources[] = {
+    { "hpet",    KiSourceClock,   HalClockHpet },
+    { "pmtimer", KiSourceClock,   HalClockPmTimer },
+    { "cpuid15", KiSourceCpuid15, HalClockHpet },
+    { "pit",     KiSourceClock,   HalClockPit },
+    { "cpuid16", KiSourceCpuid16, HalClockHpet },
+};
+
+/* The TSC rate by one source, 0 if it cannot tell or tells nonsense. */
+static ULONG64 KiTscFromSource(const KI_TSC_SOURCE *Source)
+{
+    ULONG64 delta = 0, hz;
+
+    switch (Source->Kind) {
+    case KiSourceCpuid15:
+        hz = KiTscFromCpuid15();
+        break;
+    case KiSourceCpuid16:
+        hz = KiTscFromCpuid16();
+        break;
+    default:
+        if (!HalCalibrationStallWith(Source->Clock, KI_CALIBRATION_US, &delta))
+            return 0;
+        hz = delta * (1000000ULL / KI_CALIBRATION_US);
+        break;
+    }
+    if (hz && (hz < KI_MIN_TSC_HZ || hz > KI_MAX_TSC_HZ)) {
+        DbgPrint("ke: TSC calibration against %s gave %llu Hz, not plausible; ignored\n",
+                 Source->Name, (unsigned long long)hz);
+        return 0;
+    }
+    return hz;
+}
+
+/* The value of calibrate= on the kernel command line, or NULL.  Words are
+ * separated by blanks; Value gets at most Size - 1 characters. */
+static PCSTR KiCalibrateOption(PCHAR Value, SIZE_T Size)
+{
+    static const CHAR key[] = "calibrate=";
+    PCSTR p = KeGetBootInfo()->cmdline;
+
+    while (*p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        PCSTR word = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        if ((SIZE_T)(p - word) > sizeof(key) - 1 && RtlEqualMemory(word, key, sizeof(key) - 1)) {
+            SIZE_T n = 0;
+            for (PCSTR v = word + sizeof(key) - 1; v < p && n + 1 < Size; v++)
+                Value[n++] = *v;
+            Value[n] = 0;
+            return Value;
         }
     }
-    if (MaxLeaf >= 0x16) {
-        __cpuid(0x16, 0, r);
-        if (r[0] & 0xFFFF) {
-            *Source = "cpuid 0x16";
-            return (ULONG64)(r[0] & 0xFFFF) * 1000000ULL;
+    return NULL;
+}
+
+static const KI_TSC_SOURCE *KiFindTscSource(PCSTR Name)
+{
+    for (ULONG i = 0; i < RTL_NUMBER_OF(KiTscSources); i++)
+        if (RtlAsciiCompare(KiTscSources[i].Name, Name, TRUE) == 0)
+            return &KiTscSources[i];
+    return NULL;
+}
+
+/* Runs the ladder (the forced source first); sets KiTscSource. */
+static ULONG64 KiCalibrateTsc(VOID)
+{
+    CHAR option[16];
+    PCSTR forced = KiCalibrateOption(option, sizeof(option));
+    const KI_TSC_SOURCE *first = NULL;
+    ULONG64 hz;
+
+    if (forced) {
+        first = KiFindTscSource(forced);
+        if (!first)
+            DbgPrint("ke: calibrate=%s is not a TSC source (hpet pmtimer cpuid15 pit cpuid16); "
+                     "ignored\n", forced);
+        else if ((hz = KiTscFromSource(first)) != 0) {
+            KiTscSource = first->Name;
+            return hz;
+        } else
+            DbgPrint("ke: calibrate=%s: that source is not usable here; trying the others\n",
+                     forced);
+    }
+    for (ULONG i = 0; i < RTL_NUMBER_OF(KiTscSources); i++) {
+        if (&KiTscSources[i] == first)
+            continue;
+        if ((hz = KiTscFromSource(&KiTscSources[i])) != 0) {
+            KiTscSource = KiTscSources[i].Name;
+            return hz;
         }
     }
+    KiTscSource = "guess";
     return 0;
+}
+
+PCSTR KeQueryTscSource(VOID)
+{
+    return KiTscSource;
 }
 
 /* The clock interrupt: ends the idle thread's HLT, expires timers and
@@ -139,30 +270,22 @@ ULONG64 KeQueryClockTicks(VOID)
 
 VOID KeInitTime(VOID)
 {
-    ULONG64 Delta = 0, Hz = 0;
+    ULONG64 Hz;
 
     if (!KeBootTsc)
         KeBootTsc = KeReadTsc();
 
-    if (HalCalibrationStall(KI_CALIBRATION_US, &Delta)) {
-        Hz = Delta * (1000000ULL / KI_CALIBRATION_US);
-        KiTscSource = "platform timer";
-        if (Hz < KI_MIN_TSC_HZ || Hz > KI_MAX_TSC_HZ) {
-            DbgPrint("ke: TSC calibration gave %llu Hz, not plausible; ignored\n",
-                     (unsigned long long)Hz);
-            Hz = 0;
-        }
-    }
-    if (!Hz)
-        Hz = KiTscFromCpuid(&KiTscSource);
-    if (!Hz || Hz < KI_MIN_TSC_HZ || Hz > KI_MAX_TSC_HZ) {
+    Hz = KiCalibrateTsc();
+    if (!Hz) {
+        /* Nothing left to measure against: run, but never quietly --
+         * every timeout (the AHCI spin-up wait too) is off by the error. */
         Hz = KI_FALLBACK_TSC_HZ;
-        KiTscSource = "guess";
-        DbgPrint("ke: warning: no platform timer or CPUID rate; assuming a 1 GHz TSC, "
-                 "times will be off\n");
+        DbgPrint("ke: warning: no HPET, PM timer, PIT or CPUID rate; assuming a 1 GHz TSC, "
+                 "every timeout is off by the TSC's real rate over 1 GHz\n");
     }
     KiSetTscFrequency(Hz);
-    DbgPrint("ke: TSC %llu.%03llu MHz (%s)\n", (unsigned long long)(Hz / 1000000),
+    KiTscCalibrated = TRUE;
+    DbgPrint("ke: TSC %llu.%03llu MHz (source=%s)\n", (unsigned long long)(Hz / 1000000),
              (unsigned long long)(Hz / 1000 % 1000), KiTscSource);
 
     if (!KeConnectVector(KI_CLOCK_VECTOR, KiClockIsr, NULL)) {

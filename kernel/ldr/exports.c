@@ -20,6 +20,7 @@
 #include <ob.h>
 #include <ldr.h>
 #include <rtl.h>
+#include <ntstor_console.h>
 
 #define LDR_EXPORTS(X)                         \
     X(CmCloseKey)                              \
@@ -29,6 +30,7 @@
     X(CmQueryValueString)                      \
     X(CmQueryValueUlong)                       \
     X(CmQueryValueUlong64)                     \
+    X(ConKeyboardInput)                        \
     X(DbgPrint)                                \
     X(ExAcquireFastMutex)                      \
     X(ExAllocatePoolWithTag)                   \
@@ -59,6 +61,7 @@
     X(IoDeleteSymbolicLink)                    \
     X(IoDetachDevice)                          \
     X(IoDisconnectInterrupt)                   \
+    X(IoForwardIrpSynchronously)               \
     X(IoFreeIrp)                               \
     X(IoFreeMdl)                               \
     X(IoFreeWorkItem)                          \

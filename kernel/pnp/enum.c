@@ -147,6 +147,7 @@ NTSTATUS PnpStartNodeWithService(PDEVICE_NODE Node, PCSTR Service)
     UNICODE_STRING name;
     PDRIVER_OBJECT driver;
     ULONG64 started;
+    PVOID growth;
     NTSTATUS status;
 
     RtlAsciiCopy(Node->Service, sizeof(Node->Service), Service);
@@ -171,21 +172,25 @@ NTSTATUS PnpStartNodeWithService(PDEVICE_NODE Node, PCSTR Service)
     }
 
     started = KeQueryTimeUs();
+    growth = IopBeginDeviceStart();     /* the driver's, not its elders' leak */
     status = driver->DriverExtension->AddDevice(driver, Node->Pdo);
     if (!NT_SUCCESS(status) || Node->Pdo->AttachedDevice == NULL) {
         DbgPrint("pnp: %s: %s AddDevice: %s%s\n", Node->InstancePath, Service,
                  RtlNtStatusName(status), NT_SUCCESS(status) ? " but nothing attached to the PDO" : "");
         Node->LastStatus = NT_SUCCESS(status) ? STATUS_DRIVER_INTERNAL_ERROR : status;
         PnpSetState(Node, DeviceNodeStartFailed);
+        IopEndDeviceStart(driver, growth);
         return Node->LastStatus;
     }
     Node->FunctionDriver = driver;
+    PnpAddUpperFilters(Node, Service);
     PnpSetState(Node, DeviceNodeDriversAdded);
 
     status = PnpAssignResources(Node);
     if (!NT_SUCCESS(status)) {
         DbgPrint("pnp: %s: resource assignment: %s\n", Node->InstancePath, RtlNtStatusName(status));
         PnpUndoStart(Node, status);
+        IopEndDeviceStart(driver, growth);
         return status;
     }
     PnpSetState(Node, DeviceNodeResourcesAssigned);
@@ -197,10 +202,12 @@ NTSTATUS PnpStartNodeWithService(PDEVICE_NODE Node, PCSTR Service)
         DbgPrint("pnp: %s: START_DEVICE (%s): %s\n", Node->InstancePath, Service,
                  RtlNtStatusName(status));
         PnpUndoStart(Node, status);
+        IopEndDeviceStart(driver, growth);
         return status;
     }
     Node->LastStatus = STATUS_SUCCESS;
     PnpSetState(Node, DeviceNodeStarted);
+    IopEndDeviceStart(driver, growth);
     DbgPrint("pnp: %s: started by %s in %llu us\n", Node->InstancePath, Service,
              (unsigned long long)(KeQueryTimeUs() - started));
     PnpEnumerateChildren(Node);
@@ -439,13 +446,13 @@ VOID PnpInitSystem(VOID)
     root->State = DeviceNodeStarted;
     PnpRootNode = root;
 
-    if (NT_SUCCESS(PnpPciEnumerate(root))) {
-        /* IDs of every function first, so the log lists the whole bus
-         * before drivers start talking. */
-        PnpQueryTreeIds(root);
-        for (PDEVICE_NODE n = root->Child; n; n = n->Sibling)
-            PnpConfigureSubtree(n);
-    }
+    (VOID)PnpPciEnumerate(root);        /* failures are logged; legacy devices still come */
+    (VOID)PnpLegacyEnumerate(root);
+    /* IDs of every device first, so the log lists the whole tree before
+     * drivers start talking. */
+    PnpQueryTreeIds(root);
+    for (PDEVICE_NODE n = root->Child; n; n = n->Sibling)
+        PnpConfigureSubtree(n);
     PnpLoadRemainingBootDrivers();
     PnpLeave();
 

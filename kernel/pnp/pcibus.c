@@ -258,18 +258,8 @@ static NTSTATUS PnpPciDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         break;
     }
     case IRP_MN_QUERY_DEVICE_RELATIONS:
-        if (stack->Parameters.QueryDeviceRelations.Type == TargetDeviceRelation) {
-            PDEVICE_RELATIONS rel = ExAllocatePoolWithTag(NonPagedPool, sizeof(*rel), PNP_TAG_PCI);
-            if (rel == NULL) {
-                status = STATUS_INSUFFICIENT_RESOURCES;
-                break;
-            }
-            ObReferenceObject(DeviceObject);
-            rel->Count = 1;
-            rel->Objects[0] = DeviceObject;
-            info = (ULONG_PTR)rel;
-            status = STATUS_SUCCESS;
-        }
+        if (stack->Parameters.QueryDeviceRelations.Type == TargetDeviceRelation)
+            status = PnpTargetDeviceRelation(DeviceObject, &info);
         /* BusRelations: a PCI function has no children of its own; what
          * the function driver above put in the IRP stays. */
         break;

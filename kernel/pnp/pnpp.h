@@ -48,7 +48,26 @@ VOID PnpPciSetMsi(const HAL_PCI_FUNCTION *Function, BOOLEAN Enable, ULONG64 Addr
  * and room for Extra more descriptors; NULL when out of memory. */
 PCM_RESOURCE_LIST PnpPciBuildBarList(const HAL_PCI_FUNCTION *Function, ULONG Extra, ULONG Tag);
 
+/* ---- pnpirp.c ---- */
+/* A bus driver's answer to IRP_MN_QUERY_DEVICE_RELATIONS/TargetDeviceRelation:
+ * a one-entry list holding a reference to Pdo, in *Information. */
+NTSTATUS PnpTargetDeviceRelation(PDEVICE_OBJECT Pdo, ULONG_PTR *Information);
+
+/* ---- legacy.c ---- */
+/* Creates \Driver\legacy and the nodes of the devices the FADT allows. */
+NTSTATUS PnpLegacyEnumerate(PDEVICE_NODE Root);
+/* The ports and routed ISA interrupt of a legacy node (legacy.c header). */
+NTSTATUS PnpLegacyAssignResources(PDEVICE_NODE Node);
+
+/* ---- filters.c ---- */
+/* Loads the service's UpperFilters and calls their AddDevice for Node. */
+VOID PnpAddUpperFilters(PDEVICE_NODE Node, PCSTR Service);
+
 /* ---- resources.c ---- */
+/* The vector of an IOAPIC line, routing it on first use (shared among its
+ * users; Node->IntxGsi/IntxVector record it, PnpReleaseResources frees
+ * it).  0 if impossible. */
+ULONG PnpAcquireLineVector(ULONG Gsi, BOOLEAN LevelTriggered, BOOLEAN ActiveLow);
 /* Builds the node's raw/translated lists for a PCI function and routes its
  * interrupts (MSI when offered for Service, see pnp.h). */
 NTSTATUS PnpAssignResources(PDEVICE_NODE Node);

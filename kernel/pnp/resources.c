@@ -55,8 +55,7 @@ static BOOLEAN PnpServiceWantsMsi(PCSTR Service)
     return msi;
 }
 
-/* The shared vector of Gsi, routing it on first use.  0 if impossible. */
-static ULONG PnpAcquireIntxVector(ULONG Gsi)
+ULONG PnpAcquireLineVector(ULONG Gsi, BOOLEAN LevelTriggered, BOOLEAN ActiveLow)
 {
     PNP_INTX_LINE *free = NULL;
     NTSTATUS status;
@@ -78,9 +77,8 @@ static ULONG PnpAcquireIntxVector(ULONG Gsi)
         DbgPrint("pnp: no vector left at IRQL %u for GSI %u\n", PNP_DEVICE_IRQL, Gsi);
         return 0;
     }
-    /* PCI INTx: level-triggered, active low (PCI 3.0 2.2.6); a MADT
-     * override for the GSI wins inside HalRouteGsi. */
-    status = HalRouteGsi(Gsi, free->Vector, TRUE, TRUE);
+    /* A MADT override for the GSI wins inside HalRouteGsi. */
+    status = HalRouteGsi(Gsi, free->Vector, LevelTriggered, ActiveLow);
     if (!NT_SUCCESS(status)) {
         DbgPrint("pnp: cannot route GSI %u: %s\n", Gsi, RtlNtStatusName(status));
         KeFreeVector(free->Vector);
@@ -159,7 +157,8 @@ static VOID PnpAssignIntx(PDEVICE_NODE Node, const HAL_PCI_FUNCTION *F)
                  Node->InstancePath, 'A' + F->InterruptPin - 1, F->InterruptLine);
         return;
     }
-    vector = PnpAcquireIntxVector(gsi);
+    /* PCI INTx: level-triggered, active low (PCI 3.0 2.2.6). */
+    vector = PnpAcquireLineVector(gsi, TRUE, TRUE);
     if (vector == 0)
         return;
     Node->IntxGsi = gsi;
@@ -185,6 +184,8 @@ NTSTATUS PnpAssignResources(PDEVICE_NODE Node)
     const HAL_PCI_FUNCTION *f = Node->PciFunction;
     BOOLEAN msi;
 
+    if (Node->LegacyDevice)
+        return PnpLegacyAssignResources(Node);
     if (f == NULL)
         return STATUS_SUCCESS;      /* bus-enumerated children: no resources */
     msi = f->MsiCap != 0 && PnpServiceWantsMsi(Node->Service);

@@ -48,6 +48,17 @@ PCSTR DiskShellWhy(NTSTATUS Status);
 BOOLEAN DiskShellRange(PCSTR Command, PDISK_SHELL Disk, PCSTR LbaText, PCSTR CountText,
                        ULONG64 *Lba, ULONG64 *Count);
 PCSTR DiskShellModeName(ULONG Mode);
+/* cmd_ahci.c: the controller FDO \Device\Ahci<Ctrl> (an error line for
+ * Command on failure), and an IOCTL on it. */
+/* "no-64bit,forced-poll" (NTSTOR_AHCI_QUIRK_NAMES) or "-". */
+VOID DiskFormatQuirks(ULONG Quirks, PCHAR Text, SIZE_T TextSize);
+/* Opens \Device\Ahci<Ctrl>; on failure prints the error line for Command
+ * (none when Command is NULL: a caller probing for controllers). */
+NTSTATUS AhciShellOpen(PCSTR Command, ULONG Ctrl, PHANDLE Handle);
+/* `ahci regs [ctrl] [port]` (cmd_ahci_regs.c); Port -1: all of them. */
+INT AhciShellPrintRegs(PCSTR Command, ULONG Ctrl, LONG Port);
+NTSTATUS AhciShellIoctl(HANDLE Handle, ULONG Code, PVOID In, ULONG InLength, PVOID Out,
+                        ULONG OutLength);
 /* bench raw=1 (cmd_disk_rawbench.c): the AHCI port's own polled loop, the
  * yardstick.  Writes only where the caller checked the disk is writable. */
 INT DiskShellRawBench(PDISK_SHELL Disk, PCSTR RwText, BOOLEAN Write, BOOLEAN Random, ULONG64 Bs,

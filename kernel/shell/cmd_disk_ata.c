@@ -5,7 +5,8 @@
  * PASS-THROUGH(16) SRB.
  *
  *   identify disk=0 model="QEMU HARDDISK" serial="QM00001" firmware="2.5+" sectors=131072
- *            lba48=1 ncq=1 queue_depth=32 trim=1 smart=1 write_cache=1 sector_size=512  (one line)
+ *            lba48=1 ncq=1 queue_depth=32 trim=1 smart=1 write_cache=1 sector_size=512
+ *            physical_sector_size=512 alignment=0                                    (one line)
  *   smart disk=0 attributes=3 status=STATUS_SUCCESS */
 #include "cmd_disk.h"
 
@@ -94,6 +95,14 @@ static INT CmdIdentify(INT Argc, PCHAR *Argv)
     /* Word 106: valid (bit 14 set, 15 clear) and "logical sector longer than 256 words" (bit 12). */
     if ((W(id, 106) & 0xC000) == 0x4000 && (W(id, 106) & (1 << 12)))
         sectorSize = 2 * ((ULONG)W(id, 117) | ((ULONG)W(id, 118) << 16));
+    /* Word 106 bit 13: several logical sectors per physical, 2^(3:0) of
+     * them; word 209 (valid: bits 15:14 = 01b): LBA 0's offset within its
+     * physical sector (ACS-3 7.12.7.40, 7.12.7.86). */
+    ULONG physicalSize = sectorSize, alignment = 0;
+    if ((W(id, 106) & 0xC000) == 0x4000 && (W(id, 106) & (1 << 13)))
+        physicalSize = sectorSize << (W(id, 106) & 0xF);
+    if (physicalSize != sectorSize && (W(id, 209) & 0xC000) == 0x4000)
+        alignment = W(id, 209) & 0x3FFF;
     BOOLEAN ncq = (W(id, 76) & (1 << 8)) != 0;
     ULONG depth = ncq ? (W(id, 75) & 0x1F) + 1 : 1;
     BOOLEAN trim = (W(id, 169) & 1) != 0;
@@ -109,6 +118,7 @@ static INT CmdIdentify(INT Argc, PCHAR *Argv)
     ConPrintf("  firmware         %s\n", firmware);
     ConPrintf("  capacity         %llu sectors of %u bytes (%llu MiB)\n", sectors, sectorSize,
               sectors * sectorSize >> 20);
+    ConPrintf("  physical sector  %u bytes, LBA 0 at logical offset %u\n", physicalSize, alignment);
     ConPrintf("  addressing       %s\n", lba48 ? "48-bit LBA" : "28-bit LBA");
     ConPrintf("  NCQ              %s (queue depth %u)\n", ncq ? "yes" : "no", depth);
     ConPrintf("  TRIM             %s\n", trim ? "yes" : "no");
@@ -116,8 +126,10 @@ static INT CmdIdentify(INT Argc, PCHAR *Argv)
     ConPrintf("  write cache      %s\n", wc ? "enabled" : "disabled");
     ConPrintf("  ATA major        ATA/ATAPI-%u%s\n", ataVersion, ataVersion >= 8 ? " (ACS)" : "");
     ConPrintf("identify disk=%u model=\"%s\" serial=\"%s\" firmware=\"%s\" sectors=%llu sector_size=%u "
-              "lba48=%u ncq=%u queue_depth=%u trim=%u smart=%u write_cache=%u\n", d.Number, model, serial,
-              firmware, sectors, sectorSize, lba48, ncq, depth, trim, smart && smartOn, wc);
+              "lba48=%u ncq=%u queue_depth=%u trim=%u smart=%u write_cache=%u physical_sector_size=%u "
+              "alignment=%u\n", d.Number, model, serial,
+              firmware, sectors, sectorSize, lba48, ncq, depth, trim, smart && smartOn, wc, physicalSize,
+              alignment);
     ExFreePoolWithTag(req, DISK_SHELL_TAG);
     return 0;
 }

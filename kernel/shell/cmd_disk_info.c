@@ -6,12 +6,11 @@
  *   ntstor> disks
  *   disk n=0 ctrl=0 port=0 model="QEMU HARDDISK" serial="QM00001" sectors=131072 sector_size=512
  *        ncq=1 trim=1 mode=msi writable=0 style=gpt partitions=1 max_transfer=1048576
- *        quirks=- bounced=0                                                          (one line)
+ *        quirks=- bounced=0 state=ready physical_sector_size=512 alignment=0     (one line)
  *   disks count=1 */
 #include "cmd_disk.h"
 
-/* "no-64bit,forced-poll" or "-". */
-static VOID DiskFormatQuirks(ULONG Quirks, PCHAR Text, SIZE_T TextSize)
+VOID DiskFormatQuirks(ULONG Quirks, PCHAR Text, SIZE_T TextSize)
 {
     SIZE_T len = 0;
     Text[0] = 0;
@@ -49,7 +48,7 @@ static INT CmdDisks(INT Argc, PCHAR *Argv)
         RtlStringCbPrintfA(num, sizeof(num), "%u", n);
         if (!DiskShellOpen("disks", num, FALSE, &d))
             continue;
-        CHAR quirks[96], model[RTL_ESCAPED_SIZE(sizeof(d.Ahci.Model))];
+        CHAR quirks[256], model[RTL_ESCAPED_SIZE(sizeof(d.Ahci.Model))];
         CHAR serial[RTL_ESCAPED_SIZE(sizeof(d.Info.Serial))];
         DiskFormatQuirks(d.HaveAhci ? d.Ahci.Quirks : 0, quirks, sizeof(quirks));
         BOOLEAN ataModel = d.HaveAhci && d.Ahci.Model[0];    /* IDENTIFY's 40, not INQUIRY's 16 */
@@ -58,13 +57,17 @@ static INT CmdDisks(INT Argc, PCHAR *Argv)
         RtlEscapeDeviceText(serial, sizeof(serial), d.Info.Serial, sizeof(d.Info.Serial));
         ConPrintf("disk n=%u ctrl=%d port=%d model=\"%s\" serial=\"%s\" sectors=%llu sector_size=%u "
                   "ncq=%u trim=%u mode=%s writable=%u style=%s partitions=%u max_transfer=%u "
-                  "quirks=%s bounced=%u\n",
+                  "quirks=%s bounced=%u state=%s physical_sector_size=%u alignment=%u\n",
                   n, d.HaveAhci ? (INT)d.Ahci.Controller : -1, d.HaveAhci ? (INT)d.Ahci.Port : -1,
                   model, serial,
                   d.Info.Sectors, d.Info.SectorSize, d.HaveAhci && d.Ahci.NcqDepth ? 1 : 0, d.Info.Trim,
                   d.HaveAhci ? DiskShellModeName(d.Ahci.Mode) : "unknown", d.Info.Writable,
                   DiskStyleName(d.Info.PartitionStyle), d.Info.PartitionCount, d.Info.MaxTransferBytes,
-                  quirks, d.HaveAhci ? d.Ahci.BouncedCommands : 0);
+                  quirks, d.HaveAhci ? d.Ahci.BouncedCommands : 0,
+                  d.HaveAhci && d.Ahci.State[0] ? d.Ahci.State : "unknown",
+                  d.HaveAhci && d.Ahci.PhysicalSectorSize ? d.Ahci.PhysicalSectorSize
+                                                          : d.Info.SectorSize,
+                  d.HaveAhci ? d.Ahci.AlignmentOffset : 0);
         count++;
         DiskShellClose(&d);
     }

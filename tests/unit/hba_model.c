@@ -104,7 +104,14 @@ ULONGLONG KeQueryInterruptTime(VOID) { return M.Now; }
 ULONG64 KeQueryTimeUs(VOID) { return M.Now / 10; }
 ULONG64 ModelNowUs(VOID) { return M.Now / 10; }
 static VOID ModelTick(VOID);
-VOID KeStallExecutionProcessor(ULONG Us) { ModelAdvanceUs(Us ? Us : 1); }
+/* Spinning at DISPATCH_LEVEL or above is counted: pitfall 4's long waits
+ * must not happen there. */
+VOID KeStallExecutionProcessor(ULONG Us)
+{
+    if (KeGetCurrentIrql() >= DISPATCH_LEVEL)
+        ModelStats.DispatchStallUs += Us ? Us : 1;
+    ModelAdvanceUs(Us ? Us : 1);
+}
 
 /* ---- interrupts: the model is the interrupt controller ---- */
 NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE ServiceRoutine,
@@ -242,7 +249,7 @@ static VOID BuildIdentify(ULONG Index, USHORT *Id)
         Id[ATA_ID_LOGICAL_SECTOR_SIZE] = (USHORT)(d->Cfg.LogicalBytes / 2);
         Id[ATA_ID_LOGICAL_SECTOR_SIZE + 1] = (USHORT)((d->Cfg.LogicalBytes / 2) >> 16);
     }
-    Id[209] = 0x4000;
+    Id[209] = 0x4000 | d->Cfg.AlignOffset;
     Id[ATA_ID_ROTATION_RATE] = 7200;
     UCHAR *b = (UCHAR *)Id, sum = 0;
     b[510] = 0xA5;
@@ -621,6 +628,9 @@ static VOID HbaReset(VOID)
         p->Sig = 0xFFFFFFFF;
         DriveReset(p);
     }
+    /* A wedged DMA engine is what an HBA reset cures (Linux libahci
+     * ahci_kick_engine's last resort; storahci's adapter reset). */
+    M.O.StuckEnginePorts = 0;
     M.Is = 0;
     M.Ghc = (M.Cap & AHCI_CAP_SAM) ? AHCI_GHC_AE : 0;
     M.AeWrites = 0;
@@ -959,3 +969,11 @@ VOID ModelForceSlumber(ULONG Port)
 }
 
 VOID ModelSetBusyMs(ULONG Port, ULONG Ms) { M.P[Port].D.Cfg.BusyMs = Ms; }
+
+VOID ModelSpuriousIfs(ULONG Port)
+{
+    M.P[Port].IsStored |= AHCI_PxIS_IFS;
+    UpdateIs();
+}
+
+VOID ModelStickEngine(ULONG Port) { M.O.StuckEnginePorts |= 1u << Port; }

@@ -29,6 +29,7 @@ typedef struct _MODEL_DRIVE_CONFIG {
     ULONG64 Sectors;            /* logical sectors */
     ULONG LogicalBytes;         /* 512 or 4096 (4Kn) */
     UCHAR PhysShift;            /* log2(logical per physical): 3 = 512e */
+    USHORT AlignOffset;         /* IDENTIFY word 209: LBA 0's logical offset in its physical */
     UCHAR NcqDepth;             /* 0 = no NCQ */
     BOOLEAN Gpl;                /* READ LOG EXT and log 10h */
     BOOLEAN Puis;               /* powers up in standby: needs SET FEATURES 07h */
@@ -63,7 +64,8 @@ typedef struct _MODEL_OPTIONS {
     ULONG BiosBusyMs;           /* BIOS Busy after OOS */
     BOOLEAN PcsClearedByReset;  /* Intel: GHC.HR clears the PCS port enables */
     BOOLEAN KeepsRunningAfterError; /* QEMU-like: no stop on TFES */
-    ULONG StuckEnginePorts;     /* ports whose PxCMD.CR never clears until GHC.HR */
+    ULONG StuckEnginePorts;     /* ports whose PxCMD.CR never clears until GHC.HR (which
+                                   clears this) */
     BOOLEAN LinkUpAtStart;      /* firmware left the links trained */
 } MODEL_OPTIONS;
 
@@ -86,6 +88,12 @@ VOID ModelUnplug(ULONG Port);
 VOID ModelPlug(ULONG Port, const MODEL_DRIVE_CONFIG *Drive);
 VOID ModelForceSlumber(ULONG Port);
 VOID ModelSetBusyMs(ULONG Port, ULONG Ms);  /* for the next reset */
+/* JMicron JMB36x: PxIS.IFS raised with no error behind it and the HBA
+ * still running (Linux AHCI_HFLAG_IGN_IRQ_IF_ERR). */
+VOID ModelSpuriousIfs(ULONG Port);
+/* From now on clearing PxCMD.ST leaves CR set, through COMRESETs, until
+ * the next HBA reset (GHC.HR). */
+VOID ModelStickEngine(ULONG Port);
 
 /* What the model saw. */
 typedef struct _MODEL_STATS {
@@ -98,6 +106,7 @@ typedef struct _MODEL_STATS {
     ULONG Commands[MODEL_MAX_PORTS];
     ULONG IsrCalls;
     ULONG StormCalls;           /* ISR calls that left the line asserted */
+    ULONG64 DispatchStallUs;    /* virtual time spun at DISPATCH_LEVEL or above */
 } MODEL_STATS;
 extern MODEL_STATS ModelStats;
 

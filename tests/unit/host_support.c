@@ -128,6 +128,7 @@ ULONG64 host_pool_allocs(ULONG Tag)
 
 /* ---- IRQL, spin locks, DPCs ---- */
 static KIRQL host_irql;
+extern BOOLEAN host_hold_work_items;
 static LIST_ENTRY host_dpcs = { &host_dpcs, &host_dpcs };
 
 WEAK KIRQL KeGetCurrentIrql(VOID) { return host_irql; }
@@ -195,11 +196,101 @@ WEAK BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)
 }
 void host_run_dpcs(void)
 {
-    while (!IsListEmpty(&host_dpcs)) {
-        PKDPC Dpc = CONTAINING_RECORD(RemoveHeadList(&host_dpcs), KDPC, DpcListEntry);
-        Dpc->Inserted = FALSE;
-        Dpc->DeferredRoutine(Dpc, Dpc->DeferredContext, Dpc->SystemArgument1, Dpc->SystemArgument2);
+    static BOOLEAN running;
+    /* DPCs run at DISPATCH_LEVEL, one after the other, never nested. */
+    if (!running) {
+        KIRQL old = host_irql;
+        running = TRUE;
+        if (host_irql < DISPATCH_LEVEL)
+            host_irql = DISPATCH_LEVEL;
+        while (!IsListEmpty(&host_dpcs)) {
+            PKDPC Dpc = CONTAINING_RECORD(RemoveHeadList(&host_dpcs), KDPC, DpcListEntry);
+            Dpc->Inserted = FALSE;
+            Dpc->DeferredRoutine(Dpc, Dpc->DeferredContext, Dpc->SystemArgument1,
+                                 Dpc->SystemArgument2);
+        }
+        host_irql = old;
+        running = FALSE;
     }
+    /* The IRQL is dropping below DISPATCH_LEVEL: a worker thread, whose
+     * priority is above any test thread's, would run now. */
+    if (host_irql == PASSIVE_LEVEL && !host_hold_work_items)
+        host_run_work_items();
+}
+
+/* ---- work items: queued, run at PASSIVE_LEVEL when the IRQL drops there
+ * (unless held) or when the test thread waits, one at a time. ---- */
+BOOLEAN host_hold_work_items;
+ULONG host_work_items_run;
+KIRQL host_work_item_irql;      /* the IRQL the last routine ran at */
+struct _IO_WORKITEM {
+    PDEVICE_OBJECT Device;
+    PIO_WORKITEM_ROUTINE Routine;
+    PVOID Context;
+    BOOLEAN Queued;
+    struct _IO_WORKITEM *Next;
+};
+static struct _IO_WORKITEM *host_work_head;
+static BOOLEAN host_work_running;
+
+WEAK PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject)
+{
+    return calloc(1, sizeof(struct _IO_WORKITEM));
+}
+WEAK VOID IoFreeWorkItem(PIO_WORKITEM Item)
+{
+    if (Item->Queued)
+        KeBugCheckEx(INVALID_WORK_QUEUE_ITEM, 0, (ULONG_PTR)Item, 0, 0);
+    free(Item);
+}
+WEAK VOID IoQueueWorkItem(PIO_WORKITEM Item, PIO_WORKITEM_ROUTINE Routine, WORK_QUEUE_TYPE Type,
+                          PVOID Context)
+{
+    if (Item->Queued)
+        KeBugCheckEx(INVALID_WORK_QUEUE_ITEM, 1, (ULONG_PTR)Item, Type, (ULONG_PTR)Routine);
+    Item->Queued = TRUE;
+    Item->Routine = Routine;
+    Item->Context = Context;
+    Item->Next = NULL;
+    struct _IO_WORKITEM **tail = &host_work_head;
+    while (*tail)
+        tail = &(*tail)->Next;
+    *tail = Item;
+}
+/* The PnP manager's: counted, for the tests of bus drivers. */
+ULONG host_bus_relations_invalidated;
+WEAK VOID IoInvalidateDeviceRelations(PDEVICE_OBJECT DeviceObject, DEVICE_RELATION_TYPE Type)
+{
+    if (Type == BusRelations)
+        host_bus_relations_invalidated++;
+}
+
+ULONG host_work_items_queued(void)
+{
+    ULONG n = 0;
+    for (struct _IO_WORKITEM *i = host_work_head; i; i = i->Next)
+        n++;
+    return n;
+}
+void host_run_work_items(void)
+{
+    /* One worker thread: a routine that lowers the IRQL does not start
+     * the next item inside itself. */
+    if (host_work_running || host_irql != PASSIVE_LEVEL)
+        return;
+    host_work_running = TRUE;
+    while (host_work_head) {
+        struct _IO_WORKITEM *item = host_work_head;
+        host_work_head = item->Next;
+        item->Queued = FALSE;
+        host_work_item_irql = host_irql;
+        host_work_items_run++;
+        item->Routine(item->Device, item->Context);
+        if (host_irql != PASSIVE_LEVEL)
+            KeBugCheckEx(WORKER_THREAD_RETURNED_AT_BAD_IRQL, (ULONG_PTR)item->Routine, host_irql,
+                         0, 0);
+    }
+    host_work_running = FALSE;
 }
 
 /* ---- events: single-threaded, so a wait either finds the event set (after
@@ -225,6 +316,13 @@ WEAK NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON R, KPROCESSOR_MOD
 {
     PKEVENT E = Object;
     host_run_dpcs();
+    /* A wait lets the worker thread run (even when held: the test waits). */
+    if (host_irql == PASSIVE_LEVEL && !E->Header.SignalState) {
+        BOOLEAN hold = host_hold_work_items;
+        host_hold_work_items = FALSE;
+        host_run_work_items();
+        host_hold_work_items = hold;
+    }
     if (!E->Header.SignalState)
         return STATUS_TIMEOUT;
     if (E->Header.Type == EventSynchronizationObject)

@@ -25,4 +25,18 @@ void host_pool_fail_after(ULONG n);
  * KeLowerIrql below DISPATCH_LEVEL). */
 void host_run_dpcs(void);
 
+/* Work items (the weak IoQueueWorkItem) run at PASSIVE_LEVEL, one at a
+ * time, as the kernel's worker thread would: when the IRQL drops to
+ * PASSIVE_LEVEL (after the DPCs) and when the test thread waits on an
+ * event that is not set.  host_hold_work_items keeps them queued across
+ * IRQL drops (a test looking at the state in between); waits and
+ * host_run_work_items run them anyway. */
+extern BOOLEAN host_hold_work_items;
+extern ULONG host_work_items_run;
+extern KIRQL host_work_item_irql;
+void host_run_work_items(void);
+ULONG host_work_items_queued(void);
+/* IoInvalidateDeviceRelations(BusRelations) calls (the weak one). */
+extern ULONG host_bus_relations_invalidated;
+
 #endif

@@ -21,6 +21,9 @@
 #include "ahci_sim.h"
 #include "host_support.h"
 
+/* error.c escalates a stuck engine to an HBA reset (hba.c, not linked
+ * here; test_ahci_model.c runs the real one against the model). */
+NTSTATUS AhciHbaReset(PAHCI_CONTROLLER Ctrl) { return STATUS_SUCCESS; }
 AHCI_PARAMETERS AhciParameters = { NtstorAhciModeMsi, TRUE, 32, FALSE };
 const char *const AhciModeNames[3] = { "poll", "msi", "intx" };
 

@@ -330,6 +330,30 @@ static void test_truncated_and_oversized_lengths(void **state)
     assert_true(find_table("HPET")->ChecksumOk);
 }
 
+static void test_qemu_tables_recognized(void **state)
+{
+    /* QEMU's FADT: OEM "BOCHS ", table id "BXPC    " */
+    build_q35();
+    assert_int_equal(parse(), STATUS_SUCCESS);
+    assert_true(info.QemuTables);
+
+    /* a board's own firmware: the power-off fallback must not treat it as QEMU */
+    build_q35();
+    memcpy(at(FADT_AT) + 10, "ALASKA", 6);
+    memcpy(at(FADT_AT) + 16, "A M I   ", 8);
+    seal(FADT_AT);
+    assert_int_equal(parse(), STATUS_SUCCESS);
+    assert_true(info.HaveFadt);
+    assert_false(info.QemuTables);
+
+    /* BOCHS in another table only does not count */
+    build_q35();
+    memcpy(at(FADT_AT) + 16, "SOMEBRD ", 8);
+    seal(FADT_AT);
+    assert_int_equal(parse(), STATUS_SUCCESS);
+    assert_false(info.QemuTables);
+}
+
 static void test_madt_entries(void **state)
 {
     build_q35();
@@ -347,6 +371,10 @@ static void test_madt_entries(void **state)
     assert_int_equal(info.LocalApicAddress, 0x1FEE00000ull);
     assert_int_equal(info.CpuCount, 2);
     assert_int_equal(info.ProcessorEntries, 3);
+    /* the enabled CPUs' APIC ids, kept for parking: the disabled LAPIC
+     * entry is not among them, the x2APIC id keeps all 32 bits */
+    assert_int_equal(info.ApicIdCount, 2);
+    assert_int_equal(info.ApicIds[1], 300);
     assert_int_equal(info.IoApicCount, 1);
 
     /* an entry whose length runs past the table */
@@ -495,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_bad_xsdt_falls_back_to_rsdt),
         cmocka_unit_test(test_bad_table_checksum_ignored),
         cmocka_unit_test(test_truncated_and_oversized_lengths),
+        cmocka_unit_test(test_qemu_tables_recognized),
         cmocka_unit_test(test_madt_entries),
         cmocka_unit_test(test_mcfg_invalid_entry),
         cmocka_unit_test(test_fadt_legacy_and_x_fields),

@@ -75,6 +75,7 @@
 #define ACPI_FADT_OFF_PM1B_CNT_BLK  68
 #define ACPI_FADT_OFF_PM_TMR_BLK    76
 #define ACPI_FADT_OFF_PM_TMR_LEN    91
+#define ACPI_FADT_OFF_IAPC_BOOT_ARCH 109    /* 2 bytes, FADT revision 3 (ACPI 2.0) on */
 #define ACPI_FADT_OFF_FLAGS         112
 #define ACPI_FADT_OFF_RESET_REG     116     /* GAS */
 #define ACPI_FADT_OFF_RESET_VALUE   128
@@ -83,6 +84,10 @@
 #define ACPI_FADT_OFF_X_PM1B_CNT    184     /* GAS */
 #define ACPI_FADT_OFF_X_PM_TMR      208     /* GAS */
 #define ACPI_FADT_TMR_VAL_EXT       (1u << 8)
+/* IAPC_BOOT_ARCH (5.2.9.3, Table 5.11). */
+#define ACPI_BOOT_ARCH_LEGACY_DEVICES (1u << 0)
+#define ACPI_BOOT_ARCH_8042           (1u << 1)
+#define ACPI_FADT_REV_BOOT_ARCH       3
 #define ACPI_FADT_RESET_REG_SUP     (1u << 10)
 
 /* PM1 control register (4.8.3.2.1) and PM timer (4.8.3.3). */

@@ -118,6 +118,8 @@
 /* What ntstor enables: completions, errors and link changes. */
 #define AHCI_PxIE_DEFAULT   (AHCI_PxIS_DHRS | AHCI_PxIS_PSS | AHCI_PxIS_DSS | AHCI_PxIS_SDBS | \
                              AHCI_PxIS_DPS | AHCI_PxIS_PCS | AHCI_PxIS_PRCS | AHCI_PxIS_ERRORS)
+/* An empty port: only its link changes (hot plug, 10.9). */
+#define AHCI_PxIE_HOTPLUG   (AHCI_PxIS_PCS | AHCI_PxIS_PRCS)
 
 /* PxCMD (3.3.7) */
 #define AHCI_PxCMD_ST       (1u << 0)   /* start: process the command list */
@@ -323,5 +325,61 @@ _Static_assert(sizeof(FIS_REG_D2H) == 20, "SATA 10.5.6: D2H register FIS is 20 b
 #define AHCI_LINK_UP_TIMEOUT_MS         10      /* 10.4.2: PHY comm re-established */
 #define AHCI_BOHC_BIOS_BUSY_MS          2000    /* 10.6.3: BIOS may take up to 2 s when BB set */
 #define AHCI_BOHC_OWNERSHIP_MS          25      /* 10.6.3: BIOS answers OOS within 25 ms */
+
+/* ---- field tables for decoding (the shell's `ahci regs`): X(name, low bit,
+ * width), AHCI 1.3.1 section by register ---- */
+#define AHCI_CAP_FIELDS(X)  /* 3.1.1 */                                     \
+    X(NP, 0, 5) X(SXS, 5, 1) X(EMS, 6, 1) X(CCCS, 7, 1) X(NCS, 8, 5)        \
+    X(PSC, 13, 1) X(SSC, 14, 1) X(PMD, 15, 1) X(FBSS, 16, 1) X(SPM, 17, 1)  \
+    X(SAM, 18, 1) X(ISS, 20, 4) X(SCLO, 24, 1) X(SAL, 25, 1) X(SALP, 26, 1) \
+    X(SSS, 27, 1) X(SMPS, 28, 1) X(SSNTF, 29, 1) X(SNCQ, 30, 1) X(S64A, 31, 1)
+#define AHCI_GHC_FIELDS(X)  /* 3.1.2 */                                     \
+    X(HR, 0, 1) X(IE, 1, 1) X(MRSM, 2, 1) X(AE, 31, 1)
+#define AHCI_VS_FIELDS(X)   /* 3.1.5 */                                     \
+    X(MNR, 0, 16) X(MJR, 16, 16)
+#define AHCI_CCC_CTL_FIELDS(X) /* 3.1.6 */                                  \
+    X(EN, 0, 1) X(INT, 3, 5) X(CC, 8, 8) X(TV, 16, 16)
+#define AHCI_EM_LOC_FIELDS(X)  /* 3.1.8 */                                  \
+    X(SZ, 0, 16) X(OFST, 16, 16)
+#define AHCI_EM_CTL_FIELDS(X)  /* 3.1.9 */                                  \
+    X(STS_MR, 0, 1) X(CTL_TM, 8, 1) X(CTL_RST, 9, 1) X(SUPP_LED, 16, 1)     \
+    X(SUPP_SAFTE, 17, 1) X(SUPP_SES2, 18, 1) X(SUPP_SGPIO, 19, 1)          \
+    X(ATTR_SMB, 24, 1) X(ATTR_XMT, 25, 1) X(ATTR_ALHD, 26, 1) X(ATTR_PM, 27, 1)
+#define AHCI_CAP2_FIELDS(X) /* 3.1.10 */                                    \
+    X(BOH, 0, 1) X(NVMP, 1, 1) X(APST, 2, 1) X(SDS, 3, 1) X(SADM, 4, 1)     \
+    X(DESO, 5, 1)
+#define AHCI_BOHC_FIELDS(X) /* 3.1.11 */                                    \
+    X(BOS, 0, 1) X(OOS, 1, 1) X(SOOE, 2, 1) X(OOC, 3, 1) X(BB, 4, 1)
+#define AHCI_PxIS_FIELDS(X) /* 3.3.5, 3.3.6 (PxIE: the same bits) */        \
+    X(DHRS, 0, 1) X(PSS, 1, 1) X(DSS, 2, 1) X(SDBS, 3, 1) X(UFS, 4, 1)      \
+    X(DPS, 5, 1) X(PCS, 6, 1) X(DMPS, 7, 1) X(PRCS, 22, 1) X(IPMS, 23, 1)   \
+    X(OFS, 24, 1) X(INFS, 26, 1) X(IFS, 27, 1) X(HBDS, 28, 1) X(HBFS, 29, 1) \
+    X(TFES, 30, 1) X(CPDS, 31, 1)
+#define AHCI_PxCMD_FIELDS(X) /* 3.3.7 */                                    \
+    X(ST, 0, 1) X(SUD, 1, 1) X(POD, 2, 1) X(CLO, 3, 1) X(FRE, 4, 1)         \
+    X(CCS, 8, 5) X(MPSS, 13, 1) X(FR, 14, 1) X(CR, 15, 1) X(CPS, 16, 1)     \
+    X(PMA, 17, 1) X(HPCP, 18, 1) X(MPSP, 19, 1) X(CPD, 20, 1) X(ESP, 21, 1) \
+    X(FBSCP, 22, 1) X(APSTE, 23, 1) X(ATAPI, 24, 1) X(DLAE, 25, 1)          \
+    X(ALPE, 26, 1) X(ASP, 27, 1) X(ICC, 28, 4)
+#define AHCI_PxTFD_FIELDS(X) /* 3.3.8: STS with its BSY/DRQ/ERR bits, ERR */ \
+    X(STS, 0, 8) X(BSY, 7, 1) X(DRQ, 3, 1) X(STS_ERR, 0, 1) X(ERR, 8, 8)
+#define AHCI_PxSIG_FIELDS(X) /* 3.3.9 */                                    \
+    X(COUNT, 0, 8) X(LBA_LOW, 8, 8) X(LBA_MID, 16, 8) X(LBA_HIGH, 24, 8)
+#define AHCI_PxSSTS_FIELDS(X) /* 3.3.10 */                                  \
+    X(DET, 0, 4) X(SPD, 4, 4) X(IPM, 8, 4)
+#define AHCI_PxSCTL_FIELDS(X) /* 3.3.11 */                                  \
+    X(DET, 0, 4) X(SPD, 4, 4) X(IPM, 8, 4) X(SPM, 12, 4) X(PMP, 16, 4)
+#define AHCI_PxSERR_FIELDS(X) /* 3.3.12 */                                  \
+    X(ERR_I, 0, 1) X(ERR_M, 1, 1) X(ERR_T, 8, 1) X(ERR_C, 9, 1)             \
+    X(ERR_P, 10, 1) X(ERR_E, 11, 1) X(DIAG_N, 16, 1) X(DIAG_I, 17, 1)       \
+    X(DIAG_W, 18, 1) X(DIAG_B, 19, 1) X(DIAG_D, 20, 1) X(DIAG_C, 21, 1)     \
+    X(DIAG_H, 22, 1) X(DIAG_S, 23, 1) X(DIAG_T, 24, 1) X(DIAG_F, 25, 1)     \
+    X(DIAG_X, 26, 1)
+#define AHCI_PxFBS_FIELDS(X) /* 3.3.16 */                                   \
+    X(EN, 0, 1) X(DEC, 1, 1) X(SDE, 2, 1) X(DEV, 8, 4) X(ADO, 12, 4)        \
+    X(DWE, 16, 4)
+#define AHCI_PxDEVSLP_FIELDS(X) /* 3.3.17 */                                \
+    X(ADSE, 0, 1) X(DSP, 1, 1) X(DETO, 2, 8) X(MDAT, 10, 5) X(DITO, 15, 10) \
+    X(DM, 25, 4)
 
 #endif /* NTSTOR_REGS_AHCI_H */

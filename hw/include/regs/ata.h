@@ -134,6 +134,10 @@
 #define ATA_ID_DSM_MAX_BLOCKS           105     /* max 512-byte blocks of DSM ranges */
 #define ATA_ID_LOGICAL_SECTOR_SIZE      117     /* words 117-118, in words */
 #define ATA_ID_ROTATION_RATE            217     /* 1 = non-rotating */
+#define ATA_ID_ALIGNMENT                209     /* logical sector offset (ACS-3 7.12.7.86) */
+#define ATA_ID_ALIGNMENT_VALID_MASK     0xC000
+#define ATA_ID_ALIGNMENT_VALID          0x4000
+#define ATA_ID_ALIGNMENT_OFFSET_MASK    0x3FFF
 #define ATA_ID_FORM_FACTOR              168     /* 3:0 nominal form factor */
 #define ATA_ID_DATA_SET_MANAGEMENT      169     /* bit 0 TRIM */
 #define ATA_ID_ADDITIONAL_SUPPORTED     69      /* bit 14 deterministic read after TRIM, bit 5 zeroes */
