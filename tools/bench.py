@@ -24,8 +24,13 @@ is missing.  If the Linux peer cannot be fetched or booted it says why and
 goes on as with --peer none.
 
 usage: tools/bench.py [--seconds S] [--only SUBSTR,...] [--peer linux|none]
-                      [--mode poll|irq] [--no-raw]
+                      [--mode poll|irq] [--no-raw] [--repeat N] [--profile]
   --only  matches "target/workload" names, e.g. --only null1/randread-4k-qd1,file1
+  --repeat N  runs ntstor and raw alternately N times per workload in the one
+          boot; the table shows the median run (by IOPS) and the NT-vs-raw
+          spread over the pairs (the machine is shared: compare within a boot)
+  --profile  one more ntstor run per workload with profile=1: the per-layer
+          table (docs/performance.md "Per-layer profile")
 """
 import argparse
 import json
@@ -102,8 +107,14 @@ def _cdf(kv):
     return list(zip(pcm, us))
 
 
-def run_ntstor(chosen, seconds, mode, raw):
-    """{(target, workload): {"ntstor": row, "raw": row}}."""
+def _median(rows):
+    rows = sorted(rows, key=lambda r: r["iops"])
+    return rows[(len(rows) - 1) // 2]
+
+
+def run_ntstor(chosen, seconds, mode, raw, repeat=1, profile=False):
+    """{(target, workload): {"ntstor": row, "raw": row, "pairs": [(nt, raw)...],
+    "profile": {layer: row}}}."""
     results = {}
     m = Machine(machine_args(), log_name="bench")
     with m:
@@ -122,19 +133,30 @@ def run_ntstor(chosen, seconds, mode, raw):
                 raise SystemExit("bench: no disk at ahci0 port(s) %s" % ports)
             base = "bench disk=%s rw=%s bs=%d qd=%d seconds=%d cdf=1" % (
                 ",".join(disks), rw, bs, qd, seconds)
-            out = m.cmd(base + " mode=" + mode, timeout=seconds * 4 + 180)
-            r = _lines(out, "bench-total" if len(disks) > 1 else "bench")
-            c = _lines(out, "bench-cdf")
-            if not r:
-                raise SystemExit("bench: no result line from %r:\n%s" % (base, out))
-            res = {"ntstor": dict(_row(r[-1]), cdf=_cdf(c[-1]) if c else [])}
-            if raw and len(disks) == 1:
-                out = m.cmd(base + " raw=1", timeout=seconds * 4 + 180)
-                r, c = _lines(out, "bench"), _lines(out, "bench-cdf")
-                if r:
-                    res["raw"] = dict(_row(r[-1]), cdf=_cdf(c[-1]) if c else [])
-                else:
-                    print("bench: raw loop gave no line for %r: %s" % (base, out.strip()[-200:]))
+            nts, raws = [], []
+            for _ in range(repeat):
+                out = m.cmd(base + " mode=" + mode, timeout=seconds * 4 + 180)
+                r = _lines(out, "bench-total" if len(disks) > 1 else "bench")
+                c = _lines(out, "bench-cdf")
+                if not r:
+                    raise SystemExit("bench: no result line from %r:\n%s" % (base, out))
+                nts.append(dict(_row(r[-1]), cdf=_cdf(c[-1]) if c else []))
+                if raw and len(disks) == 1:
+                    out = m.cmd(base + " raw=1", timeout=seconds * 4 + 180)
+                    r, c = _lines(out, "bench"), _lines(out, "bench-cdf")
+                    if r:
+                        raws.append(dict(_row(r[-1]), cdf=_cdf(c[-1]) if c else []))
+                    else:
+                        print("bench: raw loop gave no line for %r: %s" % (base, out.strip()[-200:]))
+            res = {"ntstor": _median(nts)}
+            if raws:
+                res["raw"] = _median(raws)
+                res["pairs"] = [(n["iops"], w["iops"]) for n, w in zip(nts, raws)]
+            if profile:
+                out = m.cmd(base + " mode=" + mode + " profile=1", timeout=seconds * 4 + 180)
+                res["profile"] = {p["layer"]: {k: int(v) for k, v in p.items()
+                                               if k not in ("layer", "disk")}
+                                  for p in _lines(out, "bench-profile")}
             results[(tname, wname)] = res
             print("  ntstor %-6s %-18s %8d IOPS%s" % (
                 tname, wname, res["ntstor"]["iops"],
@@ -278,7 +300,31 @@ def report(chosen, results, seconds, mode, peer):
             "%+.0f%%" % ((raw / nt - 1) * 100) if nt and raw else "-",
             "%.2fx" % (nt / la) if nt and la else "-",
             "%.2fx" % (nt / iu) if nt and iu else "-"))
-    errors = sum(r.get("errors", 0) for res in results.values() for r in res.values())
+    if any(len(res.get("pairs", [])) > 1 for res in results.values()):
+        say("")
+        say("NT vs raw per pair of runs in the one boot (median row above; min..max here)")
+        for (tname, _), (wname, *_rest) in chosen:
+            pairs = results.get((tname, wname), {}).get("pairs", [])
+            if len(pairs) > 1:
+                v = sorted((w / n - 1) * 100 for n, w in pairs if n)
+                say("%-6s %-18s %s  (min %+.0f%%, median %+.0f%%, max %+.0f%%)" % (
+                    tname, wname, " ".join("%+.0f%%" % x for x in v), v[0],
+                    v[(len(v) - 1) // 2], v[-1]))
+    profiled = [(k, res["profile"]) for k, res in results.items() if res.get("profile")]
+    if profiled:
+        layers = ["iomgr_submit", "disk", "port_build", "doorbell", "device", "reap", "walk_up",
+                  "iomgr_complete", "total"]
+        say("")
+        say("Per-layer profile (bench profile=1, one run): avg / p50 ns per I/O")
+        hdr = "%-6s %-18s " % ("target", "workload") + " ".join("%13s" % l[:13] for l in layers)
+        say(hdr)
+        say("-" * len(hdr))
+        for (tname, wname), prof in profiled:
+            say("%-6s %-18s " % (tname, wname) + " ".join(
+                "%13s" % ("%d/%d" % (prof[l]["avg_ns"], prof[l]["p50_ns"]) if l in prof else "-")
+                for l in layers))
+    errors = sum(r.get("errors", 0) for res in results.values() for r in res.values()
+                 if isinstance(r, dict) and "iops" in r)
     if errors:
         say("warning: %d I/O errors during the runs" % errors)
     return "\n".join(lines)
@@ -331,6 +377,10 @@ def main():
     ap.add_argument("--mode", choices=("poll", "irq"), default="poll",
                     help="how ntstor's NT path finds completions")
     ap.add_argument("--no-raw", action="store_true", help="skip the raw=1 runs")
+    ap.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", "1")),
+                    help="ntstor/raw pairs per workload in the one boot (median shown)")
+    ap.add_argument("--profile", action="store_true",
+                    help="one more ntstor run per workload with profile=1")
     opt = ap.parse_args()
 
     chosen = [(t, w) for t in TARGETS for w in WORKLOADS
@@ -340,7 +390,8 @@ def main():
                          % (",".join(t for t, _ in TARGETS), ",".join(w[0] for w in WORKLOADS)))
     os.makedirs(OUT, exist_ok=True)
     t0 = time.time()
-    results = run_ntstor(chosen, opt.seconds, opt.mode, not opt.no_raw)
+    results = run_ntstor(chosen, opt.seconds, opt.mode, not opt.no_raw, max(1, opt.repeat),
+                         opt.profile)
     peer = None
     if opt.peer == "linux":
         peer = run_linux(chosen, opt.seconds)

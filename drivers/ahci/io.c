@@ -153,6 +153,20 @@ static VOID AhciPrepareSlot(PAHCI_PORT Port, ULONG S)
         Port->Rfis[AHCI_RFIS_RFIS + 2] = 0;
     }
     Port->Deferred |= bit;
+    if (__builtin_expect(slot->Irp && slot->Irp->NtstorProfile, 0)) {
+        IoProfileStamp(slot->Irp, IO_PROFILE_PREPARED);
+        Port->Profiled |= bit;
+    }
+}
+
+/* bench profile=1: the doorbell of the profiled slots in Bits rang. */
+static VOID AhciProfileRung(PAHCI_PORT Port, ULONG Bits)
+{
+    for (; Bits; Bits &= Bits - 1) {
+        PIRP irp = Port->Slots[__builtin_ctz(Bits)].Irp;
+        if (irp)
+            IoProfileStamp(irp, IO_PROFILE_RUNG);
+    }
 }
 
 /* Lock held.  AHCI 5.3.2 / 8.x: PxSACT before PxCI for NCQ; one write of
@@ -169,6 +183,8 @@ VOID AhciRingDoorbell(PAHCI_PORT Port)
     if (ncq)
         AhciWrite(Port->Regs, AHCI_PxSACT, ncq);
     AhciWrite(Port->Regs, AHCI_PxCI, bits);
+    if (__builtin_expect(bits & Port->Profiled, 0))
+        AhciProfileRung(Port, bits & Port->Profiled);
 }
 
 VOID AhciIssueSlot(PAHCI_PORT Port, ULONG S)

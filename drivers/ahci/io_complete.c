@@ -76,6 +76,11 @@ VOID AhciCompleteSlot(PAHCI_PORT Port, ULONG S, UCHAR SrbStatus, const SATL_SENS
     Port->Deferred &= ~bit;     /* failed (reset, device gone) before it was rung */
     Port->Held &= ~bit;
     Port->Commands++;
+    if (__builtin_expect(Port->Profiled & bit, 0)) {
+        Port->Profiled &= ~bit;
+        if (slot->Irp)
+            IoProfileStamp(slot->Irp, IO_PROFILE_SEEN);
+    }
     if (Port->Bounce)
         AhciBounceFinish(Port, S, length);
     if (!slot->Srb)
@@ -103,6 +108,7 @@ VOID AhciFinishIrps(PLIST_ENTRY Done)
 {
     while (!IsListEmpty(Done)) {
         PIRP irp = CONTAINING_RECORD(RemoveHeadList(Done), IRP, Tail.Overlay.ListEntry);
+        IoProfileStamp(irp, IO_PROFILE_COMPLETING);
         IoCompleteRequest(irp, IO_DISK_INCREMENT);
     }
 }

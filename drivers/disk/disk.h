@@ -25,6 +25,7 @@
 #include <ntddstor.h>
 #include <ntstor_disk.h>
 #include <ntstor_ahci.h>
+#include <ntstor_ioprofile.h>
 #include "partition.h"
 #include "request.h"
 

@@ -155,6 +155,7 @@ static VOID DiskSendPieces(PDISK_REQUEST Req)
         next->Parameters.Scsi.Srb = srb;
         IoSetCompletionRoutine(Req->Irp, DiskPieceDone, Req, TRUE, TRUE, TRUE);
         Req->Sync = 2;
+        IoProfileStamp(Req->Irp, IO_PROFILE_SRB_SENT);
         IoCallDriver(fdo->Lower, Req->Irp);
         if (__atomic_sub_fetch(&Req->Sync, 1, __ATOMIC_ACQ_REL) != 0)
             return;     /* still running: DiskPieceDone continues */

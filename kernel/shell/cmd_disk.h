@@ -66,5 +66,9 @@ INT DiskShellRawBench(PDISK_SHELL Disk, PCSTR RwText, BOOLEAN Write, BOOLEAN Ran
 /* bench ... cdf=1: "bench-cdf disk=<d> mode=<m> pcm=<list> us=<list>", the
  * latency at BENCH_CDF_LIST (1/100000) and the maximum last. */
 VOID DiskShellPrintCdf(PCSTR Disk, PCSTR Mode, const ULONG64 *CdfUs, ULONG64 MaxUs);
+/* bench ... profile=1 (cmd_disk_profile.c): a "bench-profile" line per layer
+ * of Profile and one for the whole; BenchAvgCycles: bench's own mean
+ * latency, for comparison. */
+VOID DiskShellPrintProfile(PCSTR Disk, PIO_PROFILE Profile, ULONG64 TscHz, ULONG64 BenchAvgCycles);
 
 #endif

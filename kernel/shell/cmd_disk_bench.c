@@ -41,7 +41,10 @@
  * disk does: a line per disk, then a "bench-total" line with the aggregate
  * (all requests over the longest run, one merged histogram, depths
  * summed).  cdf=1 adds a "bench-cdf" line: the latency at the points of
- * BENCH_CDF_LIST, for tools/bench.py's plot. */
+ * BENCH_CDF_LIST, for tools/bench.py's plot.  profile=1 stamps every
+ * request at the layer boundaries of the NT path (kernel/io/profile.c) and
+ * adds "bench-profile" lines: the cycles and ns each layer took per I/O
+ * (average, p50, p99), all disks together. */
 #include "cmd_disk.h"
 #include <ntstor_bench_hist.h>
 
@@ -106,7 +109,7 @@ static BOOLEAN BenchArg(INT Argc, PCHAR *Argv, PCSTR Key, ULONG64 *Value, ULONG6
 
 /* Parses everything but the disk's own limits; prints the error line. */
 static BOOLEAN BenchParse(BENCH *b, INT Argc, PCHAR *Argv, ULONG64 *Disk, ULONG64 *Raw,
-                          ULONG64 *Offset, ULONG64 *Span, ULONG64 *Cdf)
+                          ULONG64 *Offset, ULONG64 *Span, ULONG64 *Cdf, ULONG64 *Profile)
 {
     PCSTR mode = ShellGetKeyArg(Argc, Argv, "mode"), seed = ShellGetKeyArg(Argc, Argv, "seed");
     PCSTR diskText = ShellGetKeyArg(Argc, Argv, "disk");
@@ -118,6 +121,7 @@ static BOOLEAN BenchParse(BENCH *b, INT Argc, PCHAR *Argv, ULONG64 *Disk, ULONG6
     if (!mode)
         mode = "poll";
     if (!BenchArg(Argc, Argv, "bs", &b->Bs, 4096) || !BenchArg(Argc, Argv, "cdf", Cdf, 0) ||
+        !BenchArg(Argc, Argv, "profile", Profile, 0) ||
         !BenchArg(Argc, Argv, "qd", &b->Qd, 1) || !BenchArg(Argc, Argv, "seconds", &b->Seconds, 5) ||
         !BenchArg(Argc, Argv, "raw", Raw, 0) || !BenchArg(Argc, Argv, "offset", Offset, 0) ||
         !BenchArg(Argc, Argv, "span", Span, 0) || !BenchArg(Argc, Argv, "verify", &verify, 0) ||
@@ -600,7 +604,8 @@ static BOOLEAN BenchDiskList(PCSTR Text, ULONG64 *Numbers, PULONG Count)
 static INT CmdBench(INT Argc, PCHAR *Argv)
 {
     BENCH *list;
-    ULONG64 disks[BENCH_MAX_DISKS], raw, offset, span, cdf;
+    ULONG64 disks[BENCH_MAX_DISKS], raw, offset, span, cdf, profile;
+    PIO_PROFILE prof = NULL;
     ULONG count = 0, opened = 0;
     PCSTR diskText = ShellGetKeyArg(Argc, Argv, "disk");
     CHAR diskNum[16];
@@ -621,8 +626,13 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
     }
     list[0].FirstBad = ~0ull;
     list[0].TscHz = KeQueryTscFrequency();
-    if (!BenchParse(&list[0], Argc, Argv, &disks[0], &raw, &offset, &span, &cdf))
+    if (!BenchParse(&list[0], Argc, Argv, &disks[0], &raw, &offset, &span, &cdf, &profile))
         goto out;
+    if (raw && profile) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "profile=1 profiles the NT path, raw=1 has none",
+                    "bench disk=%s", diskText);
+        goto out;
+    }
     if (raw && count > 1) {
         ShellErrorF(STATUS_INVALID_PARAMETER, "raw=1 runs one disk (the port's own loop)",
                     "bench disk=%s", diskText);
@@ -649,8 +659,18 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
     }
     for (ULONG d = 0; d < count && ready; d++)
         ready = BenchPrepare(&list[d], offset, span) && BenchSetMode(&list[d]);
+    if (ready && profile) {
+        prof = IoStartProfile((ULONG)(list[0].Qd * count));
+        if (!prof) {
+            ShellErrorF(STATUS_INSUFFICIENT_RESOURCES, "no memory for the profile, or one runs",
+                        "bench disk=%s", diskText);
+            ready = FALSE;
+        }
+    }
     if (ready) {
         BenchRun(list, count);
+        if (prof)
+            IoStopProfile(prof);
         rc = 0;
         for (ULONG d = 0; d < count; d++) {
             BenchReport(&list[d]);
@@ -661,7 +681,17 @@ static INT CmdBench(INT Argc, PCHAR *Argv)
         }
         if (count > 1)
             BenchReportTotal(list, count, diskText, cdf != 0);
+        if (prof) {
+            ULONG64 ios = 0, ticks = 0;
+            for (ULONG d = 0; d < count; d++) {
+                ios += list[d].Ios + list[d].Errors;
+                ticks += list[d].LatencyTicks;
+            }
+            DiskShellPrintProfile(diskText, prof, list[0].TscHz, ios ? ticks / ios : 0);
+        }
     }
+    if (prof)
+        IoFreeProfile(prof);
     for (ULONG d = 0; d < count; d++)
         BenchFree(&list[d]);
     goto out;
@@ -674,5 +704,5 @@ out:
 }
 SHELL_COMMAND(bench, CmdBench, "bench disk=<n>[,<n>...] rw=randread|randwrite|read|write bs=<bytes> "
               "qd=<n> seconds=<s> mode=poll|irq [offset=<lba>] [span=<sectors>] [seed=<n>] [verify=1] "
-              "[drain=<s>] [raw=1] [cdf=1]",
+              "[drain=<s>] [raw=1] [cdf=1] [profile=1]",
               "storage benchmark through the full NT path (raw=1: the AHCI port's own loop)");
