@@ -25,6 +25,7 @@ goes on as with --peer none.
 
 usage: tools/bench.py [--seconds S] [--only SUBSTR,...] [--peer linux|none]
                       [--mode poll|irq] [--no-raw] [--repeat N] [--profile]
+                      [--image IMG]
   --only  matches "target/workload" names, e.g. --only null1/randread-4k-qd1,file1
   --repeat N  runs ntstor and raw alternately N times per workload in the one
           boot; the table shows the median run (by IOPS) and the NT-vs-raw
@@ -112,11 +113,11 @@ def _median(rows):
     return rows[(len(rows) - 1) // 2]
 
 
-def run_ntstor(chosen, seconds, mode, raw, repeat=1, profile=False):
+def run_ntstor(chosen, seconds, mode, raw, repeat=1, profile=False, image=None):
     """{(target, workload): {"ntstor": row, "raw": row, "pairs": [(nt, raw)...],
     "profile": {layer: row}}}."""
     results = {}
-    m = Machine(machine_args(), log_name="bench")
+    m = Machine(machine_args(), image=image, log_name="bench")
     with m:
         by_port = {}
         for d in m.lines("disks", "disk", timeout=120):
@@ -379,6 +380,8 @@ def main():
     ap.add_argument("--no-raw", action="store_true", help="skip the raw=1 runs")
     ap.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", "1")),
                     help="ntstor/raw pairs per workload in the one boot (median shown)")
+    ap.add_argument("--image", default=None,
+                    help="boot this ntstor image instead of build/ntstor.img (another build)")
     ap.add_argument("--profile", action="store_true",
                     help="one more ntstor run per workload with profile=1")
     opt = ap.parse_args()
@@ -391,7 +394,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     t0 = time.time()
     results = run_ntstor(chosen, opt.seconds, opt.mode, not opt.no_raw, max(1, opt.repeat),
-                         opt.profile)
+                         opt.profile, opt.image)
     peer = None
     if opt.peer == "linux":
         peer = run_linux(chosen, opt.seconds)

@@ -94,7 +94,17 @@ BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, 
             ULONG pageOff = first & (PAGE_SIZE - 1), left = bytes;
             while (left) {
                 ULONG chunk = PAGE_SIZE - pageOff;
-                ULONG64 pa = ((ULONG64)*pfn++ << PAGE_SHIFT) + pageOff;
+                ULONG64 pa = ((ULONG64)*pfn << PAGE_SHIFT) + pageOff;
+                /* Physically consecutive pages (all of a pool or direct-map
+                 * buffer: kernel/io/mdl.c) become one piece, so a 1 MiB
+                 * transfer is one PRD entry and a tight scan, not 256
+                 * entries merged one page at a time. */
+                while (chunk < left && chunk + PAGE_SIZE <= AHCI_PRD_MAX_BYTES &&
+                       pfn[1] == pfn[0] + 1) {
+                    pfn++;
+                    chunk += PAGE_SIZE;
+                }
+                pfn++;
                 if (chunk > left)
                     chunk = left;
                 if (pa + chunk > Port->DmaLimit ||

@@ -78,7 +78,7 @@ typedef struct _DISK_COMMON {
 
 /* One read or write in flight: its SRB, sense and where it stands. */
 typedef struct _DISK_REQUEST {
-    LIST_ENTRY Link;                    /* on the free list */
+    SLIST_ENTRY Link;                   /* on the free list (FreeRequests) */
     struct _DISK_FDO *Fdo;
     PIRP Irp;
     PUCHAR Buffer;                      /* MDL's virtual address */
@@ -113,8 +113,8 @@ typedef struct _DISK_FDO {
     PDEVICE_OBJECT Partitions[DISK_MAX_PARTITIONS];
     ULONG PartitionDevices;
     KSPIN_LOCK Lock;
-    LIST_ENTRY FreeRequests;
-    ULONG64 Reads, Writes, Splits, Retries, Errors;
+    SLIST_HEADER FreeRequests;          /* lock-free: taken and given back per I/O */
+    ULONG64 Reads, Writes, Splits, Retries, Errors;     /* atomic adds */
     DISK_REQUEST Requests[DISK_REQUEST_POOL];
 } DISK_FDO, *PDISK_FDO;
 

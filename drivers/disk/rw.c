@@ -15,22 +15,19 @@
 
 VOID DiskInitRequestPool(PDISK_FDO Fdo)
 {
-    InitializeListHead(&Fdo->FreeRequests);
-    for (ULONG i = 0; i < DISK_REQUEST_POOL; i++) {
+    InitializeSListHead(&Fdo->FreeRequests);
+    for (ULONG i = DISK_REQUEST_POOL; i--;) {
         Fdo->Requests[i].Fdo = Fdo;
-        InsertTailList(&Fdo->FreeRequests, &Fdo->Requests[i].Link);
+        InterlockedPushEntrySList(&Fdo->FreeRequests, &Fdo->Requests[i].Link);
     }
 }
 
+/* The free list is an interlocked list (no spin lock on the I/O path). */
 static PDISK_REQUEST DiskAllocateRequest(PDISK_FDO Fdo)
 {
-    PDISK_REQUEST req = NULL;
-    KIRQL irql;
+    PSLIST_ENTRY e = InterlockedPopEntrySList(&Fdo->FreeRequests);
+    PDISK_REQUEST req = e ? CONTAINING_RECORD(e, DISK_REQUEST, Link) : NULL;
 
-    KeAcquireSpinLock(&Fdo->Lock, &irql);
-    if (!IsListEmpty(&Fdo->FreeRequests))
-        req = CONTAINING_RECORD(RemoveHeadList(&Fdo->FreeRequests), DISK_REQUEST, Link);
-    KeReleaseSpinLock(&Fdo->Lock, irql);
     if (req) {
         req->FromPool = FALSE;
         return req;
@@ -50,22 +47,13 @@ static VOID DiskFinishRequest(PDISK_REQUEST Req)
     PIRP irp = Req->Irp;
     NTSTATUS status = Req->Status;
     ULONG done = Req->Done;
-    KIRQL irql;
 
-    KeAcquireSpinLock(&fdo->Lock, &irql);
-    if (NT_SUCCESS(status)) {
-        if (Req->Write)
-            fdo->Writes++;
-        else
-            fdo->Reads++;
-    } else {
-        fdo->Errors++;
-    }
-    if (!Req->FromPool)
-        InsertHeadList(&fdo->FreeRequests, &Req->Link);
-    KeReleaseSpinLock(&fdo->Lock, irql);
+    __atomic_add_fetch(!NT_SUCCESS(status) ? &fdo->Errors : Req->Write ? &fdo->Writes : &fdo->Reads,
+                       1, __ATOMIC_RELAXED);
     if (Req->FromPool)
         ExFreePoolWithTag(Req, DISK_TAG_REQUEST);
+    else
+        InterlockedPushEntrySList(&fdo->FreeRequests, &Req->Link);
     irp->IoStatus.Status = status;
     irp->IoStatus.Information = NT_SUCCESS(status) ? done : 0;
     IoCompleteRequest(irp, IO_DISK_INCREMENT);
