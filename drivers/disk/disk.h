@@ -101,6 +101,7 @@ typedef struct _DISK_FDO {
     PVOID Directory;                    /* \Device\Harddisk<n>, referenced */
     DISK_STATE State;
     ULONG SectorSize;
+    ULONG SectorShift;                  /* log2(SectorSize): no division per I/O */
     ULONG64 Sectors;
     ULONG MaxTransferBytes;
     ULONG MaxUnmapBlocks, MaxUnmapDescriptors;     /* per UNMAP command (VPD 0xB0) */

@@ -87,7 +87,7 @@ static BOOLEAN DiskPieceCompleted(PDISK_REQUEST Req)
     }
     Req->Done += moved;
     Req->Remaining -= moved;
-    Req->Lba += moved / Req->Fdo->SectorSize;
+    Req->Lba += moved >> Req->Fdo->SectorShift;
     Req->Retries = 0;
     if (Req->Remaining == 0) {
         Req->Status = STATUS_SUCCESS;
@@ -128,7 +128,7 @@ static VOID DiskSendPieces(PDISK_REQUEST Req)
         srb->Function = SRB_FUNCTION_EXECUTE_SCSI;
         srb->TargetId = (UCHAR)(fdo->HaveAhciInfo ? fdo->AhciInfo.Port : 0);
         srb->CdbLength = 16;
-        DiskBuildReadWrite16(srb->Cdb, Req->Write, Req->Lba, piece / fdo->SectorSize);
+        DiskBuildReadWrite16(srb->Cdb, Req->Write, Req->Lba, piece >> fdo->SectorShift);
         srb->DataBuffer = Req->Buffer + Req->Done;
         srb->DataTransferLength = piece;
         srb->SrbFlags = Req->Write ? SRB_FLAGS_DATA_OUT : SRB_FLAGS_DATA_IN;
@@ -187,7 +187,7 @@ NTSTATUS DiskDispatchReadWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         return DiskCompleteIrp(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
     req->Irp = Irp;
     req->Buffer = MmGetMdlVirtualAddress(Irp->MdlAddress);
-    req->Lba = common->StartLba + (ULONG64)offset / fdo->SectorSize;
+    req->Lba = common->StartLba + ((ULONG64)offset >> fdo->SectorShift);
     req->Remaining = length;
     req->Done = 0;
     req->Retries = 0;
