@@ -9,6 +9,7 @@
 #include <ntdef.h>
 
 #include <devioctl.h>
+#include <ntstor_bench_hist.h>
 
 /* FILE_DEVICE_CONTROLLER, functions from the vendor range (0x800+). */
 #define IOCTL_NTSTOR_AHCI_GET_INFO CTL_CODE(FILE_DEVICE_CONTROLLER, 0x0A00, METHOD_BUFFERED, FILE_ANY_ACCESS)
@@ -145,26 +146,31 @@ typedef struct _NTSTOR_AHCI_SET_MODE {
     ULONG Mode;                 /* NTSTOR_AHCI_MODE */
 } NTSTOR_AHCI_SET_MODE, *PNTSTOR_AHCI_SET_MODE;
 
-/* IOCTL_NTSTOR_AHCI_RAW_BENCH input and output (same buffer).  Reads
- * only (the port driver cannot see whether a disk is writable).  The port
- * is quiesced, its interrupt off, and Ios READ FPDMA QUEUED (or READ DMA
- * EXT without NCQ) commands of BlockBytes each are kept QueueDepth deep in
- * a polled loop on PxSACT/PxCI, all into one contiguous buffer.  LBAs are
- * sequential from 0 or random (aligned to BlockBytes, xorshift64 from
- * Seed).  Times come from the TSC. */
+/* IOCTL_NTSTOR_AHCI_RAW_BENCH input and output (same buffer): the
+ * yardstick for `bench` (docs/performance.md).  The port is quiesced, its
+ * interrupt off, and READ/WRITE FPDMA QUEUED (READ/WRITE DMA EXT without
+ * NCQ) commands of BlockBytes each are kept QueueDepth deep for DurationUs,
+ * then drained, in a polled loop that looks at the registers exactly as the
+ * NT path's poll (AhciPollLook) does, each slot with its own buffer.  LBAs
+ * are sequential from 0 or random (aligned to BlockBytes, xorshift64 from
+ * Seed).  Times are the TSC, as bench's.  Write=1 overwrites the disk: the
+ * caller checks that it may (the port driver cannot see that). */
 typedef struct _NTSTOR_AHCI_RAW_BENCH {
     ULONG Size;                 /* sizeof(NTSTOR_AHCI_RAW_BENCH) */
     ULONG Random;               /* 0 sequential, 1 random */
     ULONG BlockBytes;           /* multiple of the sector size, <= MaxTransferBytes */
     ULONG QueueDepth;           /* 1..NcqDepth (1 without NCQ) */
-    ULONG64 Ios;                /* commands to complete (1..1e9) */
+    ULONG Write;                /* 0 reads, 1 writes (whatever the buffers hold) */
+    ULONG Reserved0;
+    ULONG64 DurationUs;         /* issue for this long (1 us .. 600 s), then drain */
     ULONG64 Seed;
     /* out */
     ULONG64 Completed;
     ULONG64 Errors;             /* commands that failed (the loop stops at the first) */
-    ULONG64 ElapsedUs;
-    ULONG P50Us, P99Us, MaxUs;  /* per-command latency, issue to PxSACT/PxCI clear */
-    ULONG Reserved;
+    ULONG64 ElapsedUs;          /* first issue to the end of the drain */
+    ULONG64 LatencyTicks;       /* sum of per-command TSC latencies (average depth) */
+    ULONG64 MaxUs;
+    ULONG64 CdfUs[BENCH_CDF_POINTS];    /* latency at BENCH_CDF_LIST (ntstor_bench_hist.h) */
 } NTSTOR_AHCI_RAW_BENCH, *PNTSTOR_AHCI_RAW_BENCH;
 
 #endif /* NTSTOR_AHCI_IOCTL_H */

@@ -31,6 +31,13 @@
 #   --display             show a window instead of running headless
 #   --ovmf-log FILE       write OVMF's debug log (port 0x402) to FILE
 #   --accel ACCEL         tcg (default) or kvm
+#   --kernel FILE         boot this Linux kernel (OVMF starts it from fw_cfg)
+#                         instead of the boot disk; the rest of the machine --
+#                         disks included -- stays exactly as for ntstor, which is
+#                         how `make bench` measures its Linux peer (tools/bench.py)
+#   --initrd FILE         initramfs for --kernel (cpio archives may be concatenated:
+#                         FILE,FILE2 -- joined here into one temporary file)
+#   --append TEXT         kernel command line for --kernel
 #   --gdb                 wait for gdb on tcp::1234 (-s -S)
 #   --dry-run             print the QEMU command line and exit
 #
@@ -46,6 +53,7 @@ IMAGE=build/ntstor.img
 BOOT_SNAPSHOT=0
 USB=0 AHCI2=0 DISPLAY_WINDOW=0 DRY_RUN=0 GDB=0 REBOOT=0
 MEM=512M SMP=1 SERIAL=stdio ACCEL=tcg OVMF_LOG= MONITOR=
+KERNEL= INITRD= APPEND=
 DISKS=() CDROMS=() EXTRA=()
 
 need_arg() { [ $# -ge 2 ] || die "$1 needs an argument"; }
@@ -65,6 +73,9 @@ while [ $# -gt 0 ]; do
     --display)  DISPLAY_WINDOW=1 ;;
     --ovmf-log) need_arg "$@"; OVMF_LOG=$2; shift ;;
     --accel)    need_arg "$@"; ACCEL=$2; shift ;;
+    --kernel)   need_arg "$@"; KERNEL=$2; shift ;;
+    --initrd)   need_arg "$@"; INITRD=$2; shift ;;
+    --append)   need_arg "$@"; APPEND=$2; shift ;;
     --gdb)      GDB=1 ;;
     --dry-run)  DRY_RUN=1 ;;
     -h|--help)  sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -102,6 +113,21 @@ fi
 [ -z "$MONITOR" ] || ARGS+=(-monitor "unix:$(qesc "$MONITOR"),server=on,wait=off")
 [ -z "$OVMF_LOG" ] || ARGS+=(-debugcon "file:$OVMF_LOG" -global isa-debugcon.iobase=0x402)
 [ $GDB = 0 ] || ARGS+=(-s -S)
+if [ -n "$KERNEL" ]; then
+    [ -f "$KERNEL" ] || [ $DRY_RUN = 1 ] || die "--kernel $KERNEL not found"
+    ARGS+=(-kernel "$KERNEL")
+    if [ -n "$INITRD" ]; then
+        # QEMU takes one initrd file; Linux unpacks concatenated archives.
+        IFS=, read -r -a parts <<<"$INITRD"
+        if [ ${#parts[@]} -gt 1 ] && [ $DRY_RUN = 0 ]; then
+            cat -- "${parts[@]}" > "$TMP/initrd"
+            ARGS+=(-initrd "$TMP/initrd")
+        else
+            ARGS+=(-initrd "$INITRD")
+        fi
+    fi
+    [ -z "$APPEND" ] || ARGS+=(-append "$APPEND")
+fi
 
 # Boot disk.  bootindex makes OVMF try it first whatever else is attached.
 BOOT_DRIVE="if=none,id=boot,format=raw,file=$(qesc "$IMAGE")"
@@ -111,9 +137,12 @@ BOOT_DRIVE="if=none,id=boot,format=raw,file=$(qesc "$IMAGE")"
 ARGS+=(-drive "$BOOT_DRIVE")
 if [ $USB = 1 ]; then
     ARGS+=(-device qemu-xhci,id=xhci
-           -device usb-storage,bus=xhci.0,drive=boot,removable=on,bootindex=0)
+           -device "usb-storage,bus=xhci.0,drive=boot,removable=on,bootindex=${KERNEL:+1}${KERNEL:-0}")
 else
-    ARGS+=(-device ide-hd,drive=boot,bus=ide.0,bootindex=0)
+    # With --kernel the kernel holds boot index 0 (QEMU's rule); the disk
+    # stays attached so the machine is the same.
+    ARGS+=(-device "ide-hd,drive=boot,bus=ide.0${KERNEL:+,bootindex=1}")
+    [ -n "$KERNEL" ] || ARGS[${#ARGS[@]}-1]+=",bootindex=0"
 fi
 [ $AHCI2 = 0 ] || ARGS+=(-device ahci,id=ahci1)
 

@@ -10,6 +10,8 @@ PACKAGES=(
     gdisk fdisk dosfstools mtools           # disk images
     kbd                                     # console font for the framebuffer console
     python3 python3-pytest python3-pytest-xdist python3-pexpect python3-serial   # serial-console tests
+    python3-matplotlib                      # make bench: the latency CDF plot
+    # (make bench also fetches, never installs, a Linux guest: tools/linux_peer.py)
     libcmocka-dev clang libclang-rt-14-dev  # unit tests, fuzzing
 )
 

@@ -23,6 +23,7 @@
 #include <scsi.h>
 #include <ntddscsi.h>
 #include <ntstor_ahci.h>
+#include <ntstor_ioprofile.h>
 #include <ahci.h>
 #include <ata.h>
 #include "satl.h"
@@ -202,6 +203,7 @@ struct _AHCI_PORT {
     ULONG Issued;               /* slots handed to the HBA */
     ULONG NcqIssued;            /* subset issued as FPDMA (tracked in PxSACT) */
     ULONG Deferred;             /* subset not yet written to PxCI/PxSACT (AhciRingDoorbell) */
+    ULONG Profiled;             /* subset whose IRP carries profile stamps (bench profile=1) */
     /* Slots whose commands recovery took back after an NCQ error it could
      * not pin on one command (no log page): they are re-issued one at a
      * time (AhciStartPending), nothing joins them, so the next failure

@@ -76,6 +76,11 @@ VOID AhciCompleteSlot(PAHCI_PORT Port, ULONG S, UCHAR SrbStatus, const SATL_SENS
     Port->Deferred &= ~bit;     /* failed (reset, device gone) before it was rung */
     Port->Held &= ~bit;
     Port->Commands++;
+    if (__builtin_expect(Port->Profiled & bit, 0)) {
+        Port->Profiled &= ~bit;
+        if (slot->Irp)
+            IoProfileStamp(slot->Irp, IO_PROFILE_SEEN);
+    }
     if (Port->Bounce)
         AhciBounceFinish(Port, S, length);
     if (!slot->Srb)
@@ -119,6 +124,7 @@ VOID AhciFinishIrps(PLIST_ENTRY Done)
             holder = irp->Tail.Overlay.DriverContext[0];
             irp->Tail.Overlay.DriverContext[0] = irp->Tail.Overlay.DriverContext[1] = NULL;
         }
+        IoProfileStamp(irp, IO_PROFILE_COMPLETING);
         IoCompleteRequest(irp, IO_DISK_INCREMENT);
         if (holder)
             IoReleaseRemoveLock(&holder->RemoveLock, irp);

@@ -25,6 +25,7 @@
 #include <ntddstor.h>
 #include <ntstor_disk.h>
 #include <ntstor_ahci.h>
+#include <ntstor_ioprofile.h>
 #include "partition.h"
 #include "request.h"
 
@@ -77,7 +78,7 @@ typedef struct _DISK_COMMON {
 
 /* One read or write in flight: its SRB, sense and where it stands. */
 typedef struct _DISK_REQUEST {
-    LIST_ENTRY Link;                    /* on the free list */
+    SLIST_ENTRY Link;                   /* on the free list (FreeRequests) */
     struct _DISK_FDO *Fdo;
     PIRP Irp;
     PUCHAR Buffer;                      /* MDL's virtual address */
@@ -113,6 +114,7 @@ typedef struct _DISK_FDO {
     NTSTATUS ShutdownFlushStatus;
     ULONG64 ShutdownFlushWrites;
     ULONG SectorSize;
+    ULONG SectorShift;                  /* log2(SectorSize): no division per I/O */
     ULONG64 Sectors;
     ULONG MaxTransferBytes;
     ULONG MaxUnmapBlocks, MaxUnmapDescriptors;     /* per UNMAP command (VPD 0xB0) */
@@ -126,8 +128,8 @@ typedef struct _DISK_FDO {
     PDEVICE_OBJECT Partitions[DISK_MAX_PARTITIONS];
     ULONG PartitionDevices;
     KSPIN_LOCK Lock;
-    LIST_ENTRY FreeRequests;
-    ULONG64 Reads, Writes, Splits, Retries, Errors;
+    SLIST_HEADER FreeRequests;          /* lock-free: taken and given back per I/O */
+    ULONG64 Reads, Writes, Splits, Retries, Errors;     /* atomic adds */
     DISK_REQUEST Requests[DISK_REQUEST_POOL];
 } DISK_FDO, *PDISK_FDO;
 

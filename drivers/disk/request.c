@@ -4,30 +4,35 @@
 #include "request.h"
 #include <scsi.h>
 
+/* SectorSize is a power of two (checked first), so the checks are masks
+ * and shifts: under TCG a division is a helper call, and this runs for
+ * every read and write. */
 NTSTATUS DiskCheckTransfer(LONGLONG ByteOffset, ULONG Length, ULONG SectorSize,
                            ULONG64 Sectors, PCSTR *Why)
 {
     ULONG64 first, count;
+    ULONG shift;
 
     *Why = NULL;
     if (SectorSize == 0 || (SectorSize & (SectorSize - 1))) {
         *Why = "device has no valid sector size";
         return STATUS_INVALID_DEVICE_STATE;
     }
+    shift = (ULONG)__builtin_ctz(SectorSize);
     if (ByteOffset < 0) {
         *Why = "negative offset";
         return STATUS_INVALID_PARAMETER;
     }
-    if ((ULONG64)ByteOffset % SectorSize) {
+    if ((ULONG64)ByteOffset & (SectorSize - 1)) {
         *Why = "offset not a multiple of the sector size";
         return STATUS_INVALID_PARAMETER;
     }
-    if (Length % SectorSize) {
+    if (Length & (SectorSize - 1)) {
         *Why = "length not a multiple of the sector size";
         return STATUS_INVALID_PARAMETER;
     }
-    first = (ULONG64)ByteOffset / SectorSize;
-    count = Length / SectorSize;
+    first = (ULONG64)ByteOffset >> shift;
+    count = Length >> shift;
     if (first > Sectors || count > Sectors - first) {
         *Why = "beyond end of disk";
         return STATUS_INVALID_PARAMETER;
@@ -37,7 +42,8 @@ NTSTATUS DiskCheckTransfer(LONGLONG ByteOffset, ULONG Length, ULONG SectorSize,
 
 ULONG DiskPieceBytes(ULONG Remaining, ULONG MaxTransferBytes, ULONG SectorSize)
 {
-    ULONG max = MaxTransferBytes - MaxTransferBytes % SectorSize;
+    /* Callers pass a power-of-two SectorSize (DiskCheckTransfer). */
+    ULONG max = MaxTransferBytes & ~(SectorSize - 1);
 
     if (max < SectorSize)
         max = SectorSize;

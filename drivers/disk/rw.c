@@ -15,22 +15,19 @@
 
 VOID DiskInitRequestPool(PDISK_FDO Fdo)
 {
-    InitializeListHead(&Fdo->FreeRequests);
-    for (ULONG i = 0; i < DISK_REQUEST_POOL; i++) {
+    InitializeSListHead(&Fdo->FreeRequests);
+    for (ULONG i = DISK_REQUEST_POOL; i--;) {
         Fdo->Requests[i].Fdo = Fdo;
-        InsertTailList(&Fdo->FreeRequests, &Fdo->Requests[i].Link);
+        InterlockedPushEntrySList(&Fdo->FreeRequests, &Fdo->Requests[i].Link);
     }
 }
 
+/* The free list is an interlocked list (no spin lock on the I/O path). */
 static PDISK_REQUEST DiskAllocateRequest(PDISK_FDO Fdo)
 {
-    PDISK_REQUEST req = NULL;
-    KIRQL irql;
+    PSLIST_ENTRY e = InterlockedPopEntrySList(&Fdo->FreeRequests);
+    PDISK_REQUEST req = e ? CONTAINING_RECORD(e, DISK_REQUEST, Link) : NULL;
 
-    KeAcquireSpinLock(&Fdo->Lock, &irql);
-    if (!IsListEmpty(&Fdo->FreeRequests))
-        req = CONTAINING_RECORD(RemoveHeadList(&Fdo->FreeRequests), DISK_REQUEST, Link);
-    KeReleaseSpinLock(&Fdo->Lock, irql);
     if (req) {
         req->FromPool = FALSE;
         return req;
@@ -50,22 +47,13 @@ static VOID DiskFinishRequest(PDISK_REQUEST Req)
     PIRP irp = Req->Irp;
     NTSTATUS status = Req->Status;
     ULONG done = Req->Done;
-    KIRQL irql;
 
-    KeAcquireSpinLock(&fdo->Lock, &irql);
-    if (NT_SUCCESS(status)) {
-        if (Req->Write)
-            fdo->Writes++;
-        else
-            fdo->Reads++;
-    } else {
-        fdo->Errors++;
-    }
-    if (!Req->FromPool)
-        InsertHeadList(&fdo->FreeRequests, &Req->Link);
-    KeReleaseSpinLock(&fdo->Lock, irql);
+    __atomic_add_fetch(!NT_SUCCESS(status) ? &fdo->Errors : Req->Write ? &fdo->Writes : &fdo->Reads,
+                       1, __ATOMIC_RELAXED);
     if (Req->FromPool)
         ExFreePoolWithTag(Req, DISK_TAG_REQUEST);
+    else
+        InterlockedPushEntrySList(&fdo->FreeRequests, &Req->Link);
     irp->IoStatus.Status = status;
     irp->IoStatus.Information = NT_SUCCESS(status) ? done : 0;
     IoCompleteRequest(irp, IO_DISK_INCREMENT);
@@ -100,7 +88,7 @@ static BOOLEAN DiskPieceCompleted(PDISK_REQUEST Req)
     }
     Req->Done += moved;
     Req->Remaining -= moved;
-    Req->Lba += moved / Req->Fdo->SectorSize;
+    Req->Lba += moved >> Req->Fdo->SectorShift;
     Req->Retries = 0;
     if (Req->Remaining == 0) {
         Req->Status = STATUS_SUCCESS;
@@ -147,7 +135,7 @@ static VOID DiskSendPieces(PDISK_REQUEST Req)
         srb->Function = SRB_FUNCTION_EXECUTE_SCSI;
         srb->TargetId = (UCHAR)(fdo->HaveAhciInfo ? fdo->AhciInfo.Port : 0);
         srb->CdbLength = 16;
-        DiskBuildReadWrite16(srb->Cdb, Req->Write, Req->Lba, piece / fdo->SectorSize);
+        DiskBuildReadWrite16(srb->Cdb, Req->Write, Req->Lba, piece >> fdo->SectorShift);
         srb->DataBuffer = Req->Buffer + Req->Done;
         srb->DataTransferLength = piece;
         srb->SrbFlags = Req->Write ? SRB_FLAGS_DATA_OUT : SRB_FLAGS_DATA_IN;
@@ -162,6 +150,7 @@ static VOID DiskSendPieces(PDISK_REQUEST Req)
         next->Parameters.Scsi.Srb = srb;
         IoSetCompletionRoutine(Req->Irp, DiskPieceDone, Req, TRUE, TRUE, TRUE);
         Req->Sync = 2;
+        IoProfileStamp(Req->Irp, IO_PROFILE_SRB_SENT);
         IoCallDriver(fdo->Lower, Req->Irp);
         if (__atomic_sub_fetch(&Req->Sync, 1, __ATOMIC_ACQ_REL) != 0)
             return;     /* still running: DiskPieceDone continues */
@@ -205,7 +194,7 @@ NTSTATUS DiskDispatchReadWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         return DiskCompleteAndRelease(fdo, Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
     req->Irp = Irp;
     req->Buffer = MmGetMdlVirtualAddress(Irp->MdlAddress);
-    req->Lba = common->StartLba + (ULONG64)offset / fdo->SectorSize;
+    req->Lba = common->StartLba + ((ULONG64)offset >> fdo->SectorShift);
     req->Remaining = length;
     req->Done = 0;
     req->Retries = 0;

@@ -71,6 +71,7 @@ static NTSTATUS DiskReadCapacity(PDISK_FDO Fdo, PUCHAR Buffer)
     if (last == ~0ull)
         return STATUS_UNRECOGNIZED_MEDIA;
     Fdo->SectorSize = block;
+    Fdo->SectorShift = (ULONG)__builtin_ctz(block);
     Fdo->Sectors = last + 1;
     return STATUS_SUCCESS;
 }

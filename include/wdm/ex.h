@@ -1,5 +1,6 @@
 /* wdm/ex.h - executive services exported to drivers: the pool
- * (kernel/mm/pool.c), fast mutexes and system worker threads.
+ * (kernel/mm/pool.c), fast mutexes, system worker threads, interlocked
+ * lists and lookaside lists.
  *
  * One nonpaged pool; PagedPool is accepted and served from it.  Every
  * allocation carries a 4-character tag ('ahci' is written 'icha' in NT's
@@ -82,5 +83,105 @@ typedef struct _WORK_QUEUE_ITEM {
     } while (0)
 
 VOID ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType);
+
+/* ---- interlocked singly linked lists (kernel/ex/lookaside.c) ----
+ * NT's SLIST: a LIFO any context at IRQL <= DISPATCH_LEVEL (and ISRs) may
+ * push to and pop from without a lock -- one `lock cmpxchg16b` on the
+ * header (first entry, depth, sequence; the sequence defeats ABA), so no
+ * IRQL change and no spin lock.  The header must be 16-byte aligned (the
+ * type says so); an entry is any 8-byte aligned SLIST_ENTRY inside the
+ * caller's block, and a popped block's memory may still be read by a
+ * racing pop, so blocks on a list must stay mapped (pool memory does). */
+typedef SINGLE_LIST_ENTRY SLIST_ENTRY, *PSLIST_ENTRY;
+
+typedef struct __attribute__((aligned(16))) _SLIST_HEADER {
+    PSLIST_ENTRY Next;
+    ULONG64 DepthAndSequence;   /* bits 0-15 depth, 16-63 sequence */
+} SLIST_HEADER, *PSLIST_HEADER;
+
+FORCEINLINE VOID InitializeSListHead(PSLIST_HEADER ListHead)
+{
+    ListHead->Next = NULL;
+    ListHead->DepthAndSequence = 0;
+}
+
+FORCEINLINE USHORT QueryDepthSList(PSLIST_HEADER ListHead)
+{
+    return (USHORT)__atomic_load_n(&ListHead->DepthAndSequence, __ATOMIC_RELAXED);
+}
+
+/* Push returns the previous first entry, Pop and Flush the entry (list)
+ * taken, NULL if empty. */
+PSLIST_ENTRY ExpInterlockedPushEntrySList(PSLIST_HEADER ListHead, PSLIST_ENTRY ListEntry);
+PSLIST_ENTRY ExpInterlockedPopEntrySList(PSLIST_HEADER ListHead);
+PSLIST_ENTRY ExpInterlockedFlushSList(PSLIST_HEADER ListHead);
+/* The WDK's names (on x64 macros over the Exp* exports, as here). */
+#define InterlockedPushEntrySList(Head, Entry) ExpInterlockedPushEntrySList(Head, Entry)
+#define InterlockedPopEntrySList(Head) ExpInterlockedPopEntrySList(Head)
+#define InterlockedFlushSList(Head) ExpInterlockedFlushSList(Head)
+
+/* ---- lookaside lists (kernel/ex/lookaside.c) ----
+ * NT's nonpaged lookaside list: fixed-size blocks kept on an SLIST when
+ * freed, so a hot path allocates and frees without the pool and without a
+ * lock.  Allocate/Free default to the pool (Tag) when NULL.  Depth: how
+ * many freed blocks are kept (0: 256); NT tunes it on the fly, ntstor keeps
+ * what it is given.  Flags must be 0.  The statistics are NT's (updated
+ * without interlock: approximate under races).  Allocate and free at IRQL
+ * <= DISPATCH_LEVEL; ExDeleteNPagedLookasideList (PASSIVE_LEVEL, nothing
+ * allocating or freeing meanwhile) gives every kept block back. */
+typedef PVOID ALLOCATE_FUNCTION(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
+typedef ALLOCATE_FUNCTION *PALLOCATE_FUNCTION;
+typedef VOID FREE_FUNCTION(PVOID Buffer);
+typedef FREE_FUNCTION *PFREE_FUNCTION;
+
+typedef struct _GENERAL_LOOKASIDE {
+    SLIST_HEADER ListHead;
+    USHORT Depth;               /* blocks kept at most */
+    USHORT MaximumDepth;
+    ULONG TotalAllocates;
+    ULONG AllocateMisses;
+    ULONG TotalFrees;
+    ULONG FreeMisses;
+    POOL_TYPE Type;
+    ULONG Tag;
+    ULONG Size;
+    PALLOCATE_FUNCTION Allocate;
+    PFREE_FUNCTION Free;
+} GENERAL_LOOKASIDE, *PGENERAL_LOOKASIDE;
+
+typedef struct _NPAGED_LOOKASIDE_LIST {
+    GENERAL_LOOKASIDE L;
+} NPAGED_LOOKASIDE_LIST, *PNPAGED_LOOKASIDE_LIST;
+
+#define LOOKASIDE_DEFAULT_DEPTH 256
+
+VOID ExInitializeNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside, PALLOCATE_FUNCTION Allocate,
+                                     PFREE_FUNCTION Free, ULONG Flags, SIZE_T Size, ULONG Tag,
+                                     USHORT Depth);
+VOID ExDeleteNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside);
+
+FORCEINLINE PVOID ExAllocateFromNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside)
+{
+    PVOID Entry;
+
+    Lookaside->L.TotalAllocates++;
+    Entry = InterlockedPopEntrySList(&Lookaside->L.ListHead);
+    if (!Entry) {
+        Lookaside->L.AllocateMisses++;
+        Entry = Lookaside->L.Allocate(Lookaside->L.Type, Lookaside->L.Size, Lookaside->L.Tag);
+    }
+    return Entry;
+}
+
+FORCEINLINE VOID ExFreeToNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside, PVOID Entry)
+{
+    Lookaside->L.TotalFrees++;
+    if (QueryDepthSList(&Lookaside->L.ListHead) >= Lookaside->L.Depth) {
+        Lookaside->L.FreeMisses++;
+        Lookaside->L.Free(Entry);
+    } else {
+        InterlockedPushEntrySList(&Lookaside->L.ListHead, (PSLIST_ENTRY)Entry);
+    }
+}
 
 #endif

@@ -788,6 +788,8 @@ typedef struct _IRP {
     volatile PDRIVER_CANCEL CancelRoutine;
     PVOID UserBuffer;               /* METHOD_NEITHER / buffered output target */
     ULONG UserBufferLength;         /* ntstor: bytes at UserBuffer (bounds the buffered copy-back) */
+    struct _IO_PROFILE_RECORD *NtstorProfile;  /* ntstor: bench profile=1 stamps, else NULL
+                                                  (ntstor_ioprofile.h) */
     union {
         struct {
             union {

@@ -19,11 +19,14 @@
  *   ntapi.c     NtCreateFile, NtReadFile, ... NtClose
  *   load.c      (the driver loader's) DriverEntry / unload flow
  *   shutdown.c  IoRegisterShutdownNotification, IRP_MJ_SHUTDOWN at poweroff
- *   harderr.c   IoReportHardError: driver errors no caller can be told of */
+ *   harderr.c   IoReportHardError: driver errors no caller can be told of
+ *   profile.c   the per-layer profile of reads and writes (bench profile=1) */
 #ifndef NTSTOR_IO_H
 #define NTSTOR_IO_H
 
 #include <wdm.h>
+#include <ntstor_ioprofile.h>
+#include <ntstor_bench_hist.h>
 #include "ob.h"
 
 /* Object types, valid after IoInitSystem. */
@@ -155,6 +158,32 @@ NTSTATUS NtClose(HANDLE Handle);
  * themselves right now (interrupts): wait instead. */
 NTSTATUS NtSetPolledCompletion(HANDLE FileHandle, BOOLEAN CallerPolls);
 NTSTATUS NtPollFile(HANDLE FileHandle);
+
+/* Per-layer profile of Nt{Read,Write}File (profile.c, include/ntstor_ioprofile.h;
+ * `bench ... profile=1`).  IoStartProfile makes every read and write
+ * started from now on carry a stamp record (up to Records in flight; more
+ * go unprofiled), IoStopProfile ends that; meanwhile each request that
+ * passed every boundary adds its layers' cycles to Sum and Hist (a cycle
+ * histogram per layer, index IO_PROFILE_LAYERS the whole: START to DONE).
+ * One profile at a time (NULL if one runs).  IoFreeProfile keeps the
+ * memory (and says so) while records are still out with unfinished
+ * requests.  PASSIVE_LEVEL. */
+typedef struct _IO_PROFILE {
+    ULONG64 Ios;                /* requests accounted */
+    ULONG64 Skipped;            /* finished without passing every boundary (errors) */
+    ULONG64 Sum[IO_PROFILE_LAYERS + 1];
+    BENCH_HIST Hist[IO_PROFILE_LAYERS + 1];
+    ULONG Records, InUse;
+    KSPIN_LOCK Lock;            /* the fields above, the free list */
+    PIO_PROFILE_RECORD Free;
+    IO_PROFILE_RECORD Record[];
+} IO_PROFILE, *PIO_PROFILE;
+
+PIO_PROFILE IoStartProfile(ULONG Records);
+VOID IoStopProfile(PIO_PROFILE Profile);
+VOID IoFreeProfile(PIO_PROFILE Profile);
+/* The layers' names for output: "iomgr_submit", "disk", ... */
+PCSTR IoProfileLayerName(ULONG Layer);
 
 #define IOP_CLOSE_DRAIN_TIMEOUT_MS 30000
 

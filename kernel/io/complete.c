@@ -70,6 +70,7 @@ static VOID IopFinishIomgrIrp(PIRP Irp)
     PIO_APC_ROUTINE Apc = Irp->Overlay.AsynchronousParameters.UserApcRoutine;
     PVOID ApcContext = Irp->Overlay.AsynchronousParameters.UserApcContext;
     PFILE_OBJECT File = Irp->Tail.Overlay.OriginalFileObject;
+    PIO_PROFILE_RECORD Profile = Irp->NtstorProfile;
 
     /* Buffered reads and METHOD_BUFFERED output: the driver wrote
      * Information bytes into the system buffer.  Warnings (e.g.
@@ -81,6 +82,7 @@ static VOID IopFinishIomgrIrp(PIRP Irp)
             Bytes = Irp->UserBufferLength;
         RtlCopyMemory(Irp->UserBuffer, Irp->AssociatedIrp.SystemBuffer, Bytes);
     }
+    IoProfileStamp(Irp, IO_PROFILE_IOMGR);
     IopFreeIrpBuffers(Irp);
 
     if (Iosb)
@@ -88,6 +90,10 @@ static VOID IopFinishIomgrIrp(PIRP Irp)
     if (Event)
         KeSetEvent(Event, IO_NO_INCREMENT, FALSE);
     IoFreeIrp(Irp);
+    if (__builtin_expect(Profile != NULL, 0)) {
+        Profile->Tsc[IO_PROFILE_DONE] = IoProfileNow();
+        IopProfileFinish(Profile);
+    }
     if (Apc)
         Apc(ApcContext, Iosb, 0);
     if (File && __atomic_sub_fetch(&File->PendingRequests, 1, __ATOMIC_SEQ_CST) == 0) {

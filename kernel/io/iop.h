@@ -19,6 +19,13 @@ VOID IopDeleteFileProcedure(PVOID Object);
 BOOLEAN IopIncrementDeviceReference(PDEVICE_OBJECT Device);
 VOID IopDecrementDeviceReference(PDEVICE_OBJECT Device);
 
+/* The running profile or NULL (profile.c): Attach hangs a record with
+ * START = Start on an Nt{Read,Write}File IRP (none when all are out);
+ * Finish accounts a record whose IRP is finished and DONE stamped. */
+extern PIO_PROFILE IopProfile;
+VOID IopProfileAttach(PIO_PROFILE Profile, PIRP Irp, ULONG64 Start);
+VOID IopProfileFinish(PIO_PROFILE_RECORD Record);
+
 /* Cache set-up and flushing (irp.c, mdl.c). */
 VOID IopInitIrpCache(VOID);
 VOID IopFlushIrpCache(VOID);

@@ -8,60 +8,30 @@
  *
  * The hot path must not touch the pool: IRPs of up to IOP_CACHED_IRP_STACK
  * locations are allocated at that size and kept on a free list when freed
- * (NT's IRP lookaside list).  The list is guarded by IopIrpCacheLock
- * (DISPATCH_LEVEL); IRPs are never allocated or freed above DISPATCH_LEVEL. */
+ * (NT's IRP lookaside list, lock-free: include/wdm/ex.h); IRPs are never
+ * allocated or freed above DISPATCH_LEVEL. */
 #include "iop.h"
 
 #define IOP_IRP_CACHE_MAX 64
 
-static KSPIN_LOCK IopIrpCacheLock;
-static SINGLE_LIST_ENTRY IopIrpCache;   /* free IRPs, linked through ThreadListEntry.Flink */
-static ULONG IopIrpCacheDepth;
+static NPAGED_LOOKASIDE_LIST IopIrpLookaside;
 
 VOID IopInitIrpCache(VOID)
 {
-    KeInitializeSpinLock(&IopIrpCacheLock);
-    IopIrpCache.Next = NULL;
-    IopIrpCacheDepth = 0;
-}
-
-static PIRP IopPopCachedIrp(VOID)
-{
-    KIRQL Old;
-    PSINGLE_LIST_ENTRY Entry;
-
-    KeAcquireSpinLock(&IopIrpCacheLock, &Old);
-    Entry = IopIrpCache.Next;
-    if (Entry) {
-        IopIrpCache.Next = Entry->Next;
-        IopIrpCacheDepth--;
-    }
-    KeReleaseSpinLock(&IopIrpCacheLock, Old);
-    return Entry ? CONTAINING_RECORD((PLIST_ENTRY)Entry, IRP, ThreadListEntry) : NULL;
-}
-
-static BOOLEAN IopPushCachedIrp(PIRP Irp)
-{
-    KIRQL Old;
-    BOOLEAN Kept = FALSE;
-    PSINGLE_LIST_ENTRY Entry = (PSINGLE_LIST_ENTRY)&Irp->ThreadListEntry;
-
-    KeAcquireSpinLock(&IopIrpCacheLock, &Old);
-    if (IopIrpCacheDepth < IOP_IRP_CACHE_MAX) {
-        Entry->Next = IopIrpCache.Next;
-        IopIrpCache.Next = Entry;
-        IopIrpCacheDepth++;
-        Kept = TRUE;
-    }
-    KeReleaseSpinLock(&IopIrpCacheLock, Old);
-    return Kept;
+    ExInitializeNPagedLookasideList(&IopIrpLookaside, NULL, NULL, 0,
+                                    IoSizeOfIrp(IOP_CACHED_IRP_STACK), IOP_TAG_IRP,
+                                    IOP_IRP_CACHE_MAX);
 }
 
 VOID IopFlushIrpCache(VOID)
 {
-    PIRP Irp;
-    while ((Irp = IopPopCachedIrp()) != NULL)
-        ExFreePoolWithTag(Irp, IOP_TAG_IRP);
+    PSLIST_ENTRY e = InterlockedFlushSList(&IopIrpLookaside.L.ListHead);
+
+    while (e) {
+        PSLIST_ENTRY next = e->Next;
+        ExFreePoolWithTag(e, IOP_TAG_IRP);
+        e = next;
+    }
 }
 
 /* Zeroing an IRP (a few hundred bytes) on every allocation: memset's
@@ -101,9 +71,7 @@ PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)
         return NULL;
     if (StackSize <= IOP_CACHED_IRP_STACK) {
         Flags = IRP_ALLOCATED_FIXED_SIZE | IRP_LOOKASIDE_ALLOCATION;
-        Irp = IopPopCachedIrp();
-        if (!Irp)
-            Irp = ExAllocatePoolWithTag(NonPagedPool, IoSizeOfIrp(IOP_CACHED_IRP_STACK), IOP_TAG_IRP);
+        Irp = ExAllocateFromNPagedLookasideList(&IopIrpLookaside);
     } else {
         Irp = ExAllocatePoolWithTag(NonPagedPool, IoSizeOfIrp(StackSize), IOP_TAG_IRP);
     }
@@ -128,9 +96,10 @@ VOID IoFreeIrp(PIRP Irp)
         Irp->AssociatedIrp.SystemBuffer = NULL;
     }
     Irp->Type = 0;
-    if ((Irp->AllocationFlags & IRP_LOOKASIDE_ALLOCATION) && IopPushCachedIrp(Irp))
-        return;
-    ExFreePoolWithTag(Irp, IOP_TAG_IRP);
+    if (Irp->AllocationFlags & IRP_LOOKASIDE_ALLOCATION)
+        ExFreeToNPagedLookasideList(&IopIrpLookaside, Irp);
+    else
+        ExFreePoolWithTag(Irp, IOP_TAG_IRP);
 }
 
 VOID IoReuseIrp(PIRP Irp, NTSTATUS Status)

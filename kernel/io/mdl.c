@@ -8,8 +8,8 @@
  *
  * MDLs for requests of up to IOP_SMALL_MDL_PAGES / IOP_LARGE_MDL_PAGES
  * pages are allocated at that capacity and kept on free lists when freed,
- * so the read/write path does not touch the pool (guarded by
- * IopMdlCacheLock at DISPATCH_LEVEL). */
+ * so the read/write path does not touch the pool (NT's lookaside lists,
+ * lock-free: include/wdm/ex.h; at IRQL <= DISPATCH_LEVEL). */
 #include "iop.h"
 
 /* MdlFlags bit of the I/O manager: the MDL came from one of the caches
@@ -24,58 +24,38 @@
 #define IOP_MDL_MAX_PAGES ((0x7FFF - sizeof(MDL)) / sizeof(PFN_NUMBER))
 
 typedef struct _IOP_MDL_CACHE {
-    SINGLE_LIST_ENTRY Head;     /* linked through MDL.Next */
-    ULONG Depth;
+    NPAGED_LOOKASIDE_LIST List;
     ULONG Pages;                /* capacity of each MDL in this cache */
 } IOP_MDL_CACHE;
 
-static KSPIN_LOCK IopMdlCacheLock;
-static IOP_MDL_CACHE IopSmallMdls = { { NULL }, 0, IOP_SMALL_MDL_PAGES };
-static IOP_MDL_CACHE IopLargeMdls = { { NULL }, 0, IOP_LARGE_MDL_PAGES };
+static IOP_MDL_CACHE IopSmallMdls = { .Pages = IOP_SMALL_MDL_PAGES };
+static IOP_MDL_CACHE IopLargeMdls = { .Pages = IOP_LARGE_MDL_PAGES };
 
 VOID IopInitMdlCache(VOID)
 {
-    KeInitializeSpinLock(&IopMdlCacheLock);
+    ExInitializeNPagedLookasideList(&IopSmallMdls.List, NULL, NULL, 0,
+                                    sizeof(MDL) + IOP_SMALL_MDL_PAGES * sizeof(PFN_NUMBER),
+                                    IOP_TAG_MDL, IOP_MDL_CACHE_MAX);
+    ExInitializeNPagedLookasideList(&IopLargeMdls.List, NULL, NULL, 0,
+                                    sizeof(MDL) + IOP_LARGE_MDL_PAGES * sizeof(PFN_NUMBER),
+                                    IOP_TAG_MDL, IOP_MDL_CACHE_MAX);
 }
 
-static PMDL IopPopMdl(IOP_MDL_CACHE *Cache)
+static VOID IopFlushMdls(IOP_MDL_CACHE *Cache)
 {
-    KIRQL Old;
-    PMDL Mdl;
+    PSLIST_ENTRY e = InterlockedFlushSList(&Cache->List.L.ListHead);
 
-    KeAcquireSpinLock(&IopMdlCacheLock, &Old);
-    Mdl = (PMDL)Cache->Head.Next;
-    if (Mdl) {
-        Cache->Head.Next = (PSINGLE_LIST_ENTRY)Mdl->Next;
-        Cache->Depth--;
+    while (e) {
+        PSLIST_ENTRY next = e->Next;
+        ExFreePoolWithTag(e, IOP_TAG_MDL);
+        e = next;
     }
-    KeReleaseSpinLock(&IopMdlCacheLock, Old);
-    return Mdl;
-}
-
-static BOOLEAN IopPushMdl(IOP_MDL_CACHE *Cache, PMDL Mdl)
-{
-    KIRQL Old;
-    BOOLEAN Kept = FALSE;
-
-    KeAcquireSpinLock(&IopMdlCacheLock, &Old);
-    if (Cache->Depth < IOP_MDL_CACHE_MAX) {
-        Mdl->Next = (PMDL)Cache->Head.Next;
-        Cache->Head.Next = (PSINGLE_LIST_ENTRY)Mdl;
-        Cache->Depth++;
-        Kept = TRUE;
-    }
-    KeReleaseSpinLock(&IopMdlCacheLock, Old);
-    return Kept;
 }
 
 VOID IopFlushMdlCache(VOID)
 {
-    PMDL Mdl;
-    while ((Mdl = IopPopMdl(&IopSmallMdls)) != NULL)
-        ExFreePoolWithTag(Mdl, IOP_TAG_MDL);
-    while ((Mdl = IopPopMdl(&IopLargeMdls)) != NULL)
-        ExFreePoolWithTag(Mdl, IOP_TAG_MDL);
+    IopFlushMdls(&IopSmallMdls);
+    IopFlushMdls(&IopLargeMdls);
 }
 
 PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
@@ -100,9 +80,7 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
         Cache = &IopLargeMdls;
     }
     if (Cache) {
-        Mdl = IopPopMdl(Cache);
-        if (!Mdl)
-            Mdl = ExAllocatePoolWithTag(NonPagedPool, sizeof(MDL) + Cache->Pages * sizeof(PFN_NUMBER), IOP_TAG_MDL);
+        Mdl = ExAllocateFromNPagedLookasideList(&Cache->List);
     } else {
         Mdl = ExAllocatePoolWithTag(NonPagedPool, sizeof(MDL) + Pages * sizeof(PFN_NUMBER), IOP_TAG_MDL);
     }
@@ -136,10 +114,11 @@ VOID IoFreeMdl(PMDL Mdl)
     CSHORT Flags = Mdl->MdlFlags;
 
     Mdl->MdlFlags = 0;
-    if ((Flags & MDL_ALLOCATED_LOOKASIDE) &&
-        IopPushMdl(IopMdlIsLarge(Mdl) ? &IopLargeMdls : &IopSmallMdls, Mdl))
-        return;
-    ExFreePoolWithTag(Mdl, IOP_TAG_MDL);
+    if (Flags & MDL_ALLOCATED_LOOKASIDE)
+        ExFreeToNPagedLookasideList(&(IopMdlIsLarge(Mdl) ? &IopLargeMdls : &IopSmallMdls)->List,
+                                    Mdl);
+    else
+        ExFreePoolWithTag(Mdl, IOP_TAG_MDL);
 }
 
 /* TRUE if Va lies in the direct map, where phys = va - base

@@ -81,6 +81,7 @@ static NTSTATUS IopSubmitFileIrp(PFILE_OBJECT File, PDEVICE_OBJECT Top, PIRP Irp
     if (__atomic_add_fetch(&File->PendingRequests, 1, __ATOMIC_SEQ_CST) == 1)
         KeClearEvent(&File->Event);
 
+    IoProfileStamp(Irp, IO_PROFILE_IRP_SENT);
     Status = IoCallDriver(Top, Irp);
     if (!Synchronous)
         return STATUS_PENDING;
@@ -101,6 +102,9 @@ static NTSTATUS IopReadWrite(UCHAR MajorFunction, HANDLE FileHandle, PKEVENT Eve
     LARGE_INTEGER Offset;
     NTSTATUS Status;
     PIRP Irp;
+    /* bench profile=1 (profile.c): off, this is the one test it costs. */
+    PIO_PROFILE Profile = __atomic_load_n(&IopProfile, __ATOMIC_ACQUIRE);
+    ULONG64 Start = __builtin_expect(Profile != NULL, 0) ? IoProfileNow() : 0;
 
     if (!IoStatusBlock || (Length && !Buffer))
         return STATUS_INVALID_PARAMETER;
@@ -129,6 +133,8 @@ static NTSTATUS IopReadWrite(UCHAR MajorFunction, HANDLE FileHandle, PKEVENT Eve
         goto out;
     }
     IoGetNextIrpStackLocation(Irp)->Parameters.Read.Key = Key ? *Key : 0;
+    if (__builtin_expect(Profile != NULL, 0))
+        IopProfileAttach(Profile, Irp, Start);
     Status = IopSubmitFileIrp(File, Top, Irp, Event, ApcRoutine, ApcContext, IoStatusBlock);
     if (!Event && !ApcRoutine && !ByteOffset && NT_SUCCESS(Status))
         File->CurrentByteOffset.QuadPart = Offset.QuadPart + (LONGLONG)IoStatusBlock->Information;

@@ -35,12 +35,17 @@
     X(ExAcquireFastMutex)                      \
     X(ExAllocatePoolWithTag)                   \
     X(ExAllocatePoolZero)                      \
+    X(ExDeleteNPagedLookasideList)             \
     X(ExFreePool)                              \
     X(ExFreePoolWithTag)                       \
     X(ExInitializeFastMutex)                   \
+    X(ExInitializeNPagedLookasideList)         \
     X(ExQueueWorkItem)                         \
     X(ExReleaseFastMutex)                      \
     X(ExTryToAcquireFastMutex)                 \
+    X(ExpInterlockedFlushSList)                \
+    X(ExpInterlockedPopEntrySList)             \
+    X(ExpInterlockedPushEntrySList)            \
     X(IoAcquireCancelSpinLock)                 \
     X(IoAcquireRemoveLockEx)                   \
     X(IoAllocateDriverObjectExtension)         \

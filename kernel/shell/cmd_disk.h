@@ -59,8 +59,16 @@ NTSTATUS AhciShellOpen(PCSTR Command, ULONG Ctrl, PHANDLE Handle);
 INT AhciShellPrintRegs(PCSTR Command, ULONG Ctrl, LONG Port);
 NTSTATUS AhciShellIoctl(HANDLE Handle, ULONG Code, PVOID In, ULONG InLength, PVOID Out,
                         ULONG OutLength);
-/* bench raw=1 (cmd_disk_rawbench.c): the AHCI port's own polled loop. */
+/* bench raw=1 (cmd_disk_rawbench.c): the AHCI port's own polled loop, the
+ * yardstick.  Writes only where the caller checked the disk is writable. */
 INT DiskShellRawBench(PDISK_SHELL Disk, PCSTR RwText, BOOLEAN Write, BOOLEAN Random, ULONG64 Bs,
-                      ULONG64 Qd, ULONG64 Seconds);
+                      ULONG64 Qd, ULONG64 Seconds, BOOLEAN Cdf);
+/* bench ... cdf=1: "bench-cdf disk=<d> mode=<m> pcm=<list> us=<list>", the
+ * latency at BENCH_CDF_LIST (1/100000) and the maximum last. */
+VOID DiskShellPrintCdf(PCSTR Disk, PCSTR Mode, const ULONG64 *CdfUs, ULONG64 MaxUs);
+/* bench ... profile=1 (cmd_disk_profile.c): a "bench-profile" line per layer
+ * of Profile and one for the whole; BenchAvgCycles: bench's own mean
+ * latency, for comparison. */
+VOID DiskShellPrintProfile(PCSTR Disk, PIO_PROFILE Profile, ULONG64 TscHz, ULONG64 BenchAvgCycles);
 
 #endif

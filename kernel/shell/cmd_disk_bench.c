@@ -33,10 +33,20 @@
  * it signals now) and never changes it.  Completion routines (ApcRoutine)
  * only stamp the slot; the loop reaps and refills, so the call depth stays
  * bounded (kernel/include/io.h).  Everything is allocated before the timed
- * loop.  raw=1 runs the reads in the AHCI driver's own loop instead
- * (cmd_disk_rawbench.c), to show what the NT path costs. */
+ * loop.  raw=1 runs the same reads or writes in the AHCI driver's own
+ * loop instead (cmd_disk_rawbench.c), the yardstick for the NT path.
+ *
+ * disk=1,2,3,4 runs the same workload on several disks at once from one
+ * loop (each pass serves every disk), as one fio process with a job per
+ * disk does: a line per disk, then a "bench-total" line with the aggregate
+ * (all requests over the longest run, one merged histogram, depths
+ * summed).  cdf=1 adds a "bench-cdf" line: the latency at the points of
+ * BENCH_CDF_LIST, for tools/bench.py's plot.  profile=1 stamps every
+ * request at the layer boundaries of the NT path (kernel/io/profile.c) and
+ * adds "bench-profile" lines: the cycles and ns each layer took per I/O
+ * (average, p50, p99), all disks together. */
 #include "cmd_disk.h"
-#include "bench_hist.h"
+#include <ntstor_bench_hist.h>
 
 #define BENCH_MAX_QD 128
 #define BENCH_MAX_BS (4 * 1024 * 1024)
@@ -76,6 +86,11 @@ typedef struct _BENCH {
     /* the port's completion mode, to restore */
     NTSTOR_AHCI_SET_MODE OldMode;
     BOOLEAN ModeChanged;
+    /* the run's state (BenchRun) */
+    ULONG64 Rng, SeqNext;
+    PFILE_OBJECT File;
+    PDEVICE_OBJECT PollTop;
+    BOOLEAN Issuing, Finished;
 } BENCH;
 
 static VOID BenchApc(PVOID Context, PIO_STATUS_BLOCK IoStatusBlock, ULONG Reserved)
@@ -94,7 +109,7 @@ static BOOLEAN BenchArg(INT Argc, PCHAR *Argv, PCSTR Key, ULONG64 *Value, ULONG6
 
 /* Parses everything but the disk's own limits; prints the error line. */
 static BOOLEAN BenchParse(BENCH *b, INT Argc, PCHAR *Argv, ULONG64 *Disk, ULONG64 *Raw,
-                          ULONG64 *Offset, ULONG64 *Span)
+                          ULONG64 *Offset, ULONG64 *Span, ULONG64 *Cdf, ULONG64 *Profile)
 {
     PCSTR mode = ShellGetKeyArg(Argc, Argv, "mode"), seed = ShellGetKeyArg(Argc, Argv, "seed");
     PCSTR diskText = ShellGetKeyArg(Argc, Argv, "disk");
@@ -105,7 +120,8 @@ static BOOLEAN BenchParse(BENCH *b, INT Argc, PCHAR *Argv, ULONG64 *Disk, ULONG6
         b->Rw = "randread";
     if (!mode)
         mode = "poll";
-    if (!BenchArg(Argc, Argv, "disk", Disk, 0) || !BenchArg(Argc, Argv, "bs", &b->Bs, 4096) ||
+    if (!BenchArg(Argc, Argv, "bs", &b->Bs, 4096) || !BenchArg(Argc, Argv, "cdf", Cdf, 0) ||
+        !BenchArg(Argc, Argv, "profile", Profile, 0) ||
         !BenchArg(Argc, Argv, "qd", &b->Qd, 1) || !BenchArg(Argc, Argv, "seconds", &b->Seconds, 5) ||
         !BenchArg(Argc, Argv, "raw", Raw, 0) || !BenchArg(Argc, Argv, "offset", Offset, 0) ||
         !BenchArg(Argc, Argv, "span", Span, 0) || !BenchArg(Argc, Argv, "verify", &verify, 0) ||
@@ -277,20 +293,20 @@ static VOID BenchReap(BENCH *b, BENCH_SLOT *s)
 }
 
 /* Sends slot s's next request.  FALSE if it never reached the driver. */
-static BOOLEAN BenchIssue(BENCH *b, BENCH_SLOT *s, ULONG64 *Rng, ULONG64 *SeqNext)
+static BOOLEAN BenchIssue(BENCH *b, BENCH_SLOT *s)
 {
     ULONG64 block;
     NTSTATUS st;
 
     if (b->Random) {
-        ULONG64 x = *Rng;       /* xorshift64 */
+        ULONG64 x = b->Rng;     /* xorshift64 */
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        *Rng = x;
+        b->Rng = x;
         block = x % b->Blocks;
     } else {
-        block = (*SeqNext)++ % b->Blocks;
+        block = b->SeqNext++ % b->Blocks;
     }
     s->Block = block;
     s->Offset.QuadPart = (LONGLONG)(BenchFirstLba(b, block) * b->Disk.Info.SectorSize);
@@ -319,49 +335,64 @@ static BOOLEAN BenchIssue(BENCH *b, BENCH_SLOT *s, ULONG64 *Rng, ULONG64 *SeqNex
     return FALSE;
 }
 
-/* The timed loop, then the drain (at most drain= seconds). */
-static VOID BenchRun(BENCH *b)
+/* The timed loop, then the drain (at most drain= seconds), for one disk or
+ * several at once (disk=1,2,3,4): each pass serves every disk in turn, so
+ * one core keeps all of them busy, as one fio process with a job per disk
+ * does.  With one disk a pass is what it always was: reap and refill the
+ * slots, one poll, one clock read. */
+static VOID BenchRun(BENCH *List, ULONG Count)
 {
-    ULONG64 rng = BENCH_RNG_SEED, seqNext = 0;
-    PFILE_OBJECT file = NULL;
-    PDEVICE_OBJECT pollTop = NULL;
-    BOOLEAN issuing = TRUE;
-
-    /* Polled: requests are left with the port and this loop reaps them,
-     * so qd of them are in flight, not one.  The loop polls the stack
-     * directly (IoPollDevice, what NtPollFile does) through a file object
-     * it holds, rather than looking the handle up on every pass. */
-    if (b->Poll && NT_SUCCESS(NtSetPolledCompletion(b->Disk.Handle, TRUE)) &&
-        NT_SUCCESS(ObpReferenceObjectByHandle(b->Disk.Handle, IoFileObjectType, (PVOID *)&file)))
-        pollTop = IoGetRelatedDeviceObject(file);
-
-    ULONG64 startUs = KeQueryTimeUs(), endUs = startUs + b->Seconds * 1000000ull, nowUs = startUs;
-    for (;;) {
-        ULONG busy = 0;
-        for (ULONG i = 0; i < b->Qd; i++) {
-            BENCH_SLOT *s = &b->Slots[i];
-            if (s->Busy && __atomic_load_n(&s->Done, __ATOMIC_ACQUIRE))
-                BenchReap(b, s);
-            if (!s->Busy && issuing && !BenchIssue(b, s, &rng, &seqNext))
-                issuing = FALSE;
-            busy += s->Busy;
-        }
-        if (pollTop && busy)
-            IoPollDevice(pollTop);
-        nowUs = KeQueryTimeUs();
-        if (issuing && (nowUs >= endUs || b->Errors || ShellInterrupted()))
-            issuing = FALSE;
-        if (!issuing && busy == 0)
-            break;
-        if (!issuing && nowUs >= endUs + b->DrainSeconds * 1000000ull) {
-            b->DrainTimedOut = TRUE;
-            b->Unfinished = busy;
-            break;
-        }
+    for (ULONG d = 0; d < Count; d++) {
+        BENCH *b = &List[d];
+        b->Rng = BENCH_RNG_SEED;
+        b->SeqNext = 0;
+        b->Issuing = TRUE;
+        /* Polled: requests are left with the port and this loop reaps
+         * them, so qd of them are in flight, not one.  The loop polls the
+         * stack directly (IoPollDevice, what NtPollFile does) through a
+         * file object it holds, rather than looking the handle up on every
+         * pass. */
+        if (b->Poll && NT_SUCCESS(NtSetPolledCompletion(b->Disk.Handle, TRUE)) &&
+            NT_SUCCESS(ObpReferenceObjectByHandle(b->Disk.Handle, IoFileObjectType,
+                                                  (PVOID *)&b->File)))
+            b->PollTop = IoGetRelatedDeviceObject(b->File);
     }
-    b->ElapsedUs = nowUs - startUs;
-    if (file)
-        ObDereferenceObject(file);
+
+    ULONG64 startUs = KeQueryTimeUs(), endUs = startUs + List[0].Seconds * 1000000ull;
+    ULONG64 nowUs = startUs;
+    for (ULONG left = Count; left;) {
+        for (ULONG d = 0; d < Count; d++) {
+            BENCH *b = &List[d];
+            ULONG busy = 0;
+            if (b->Finished)
+                continue;
+            for (ULONG i = 0; i < b->Qd; i++) {
+                BENCH_SLOT *s = &b->Slots[i];
+                if (s->Busy && __atomic_load_n(&s->Done, __ATOMIC_ACQUIRE))
+                    BenchReap(b, s);
+                if (!s->Busy && b->Issuing && !BenchIssue(b, s))
+                    b->Issuing = FALSE;
+                busy += s->Busy;
+            }
+            if (b->PollTop && busy)
+                IoPollDevice(b->PollTop);
+            if (b->Issuing && (nowUs >= endUs || b->Errors || ShellInterrupted()))
+                b->Issuing = FALSE;
+            if (!b->Issuing && (busy == 0 || nowUs >= endUs + b->DrainSeconds * 1000000ull)) {
+                if (busy) {
+                    b->DrainTimedOut = TRUE;
+                    b->Unfinished = busy;
+                }
+                b->Finished = TRUE;
+                b->ElapsedUs = nowUs - startUs;
+                left--;
+            }
+        }
+        nowUs = KeQueryTimeUs();
+    }
+    for (ULONG d = 0; d < Count; d++)
+        if (List[d].File)
+            ObDereferenceObject(List[d].File);
 }
 
 /* verify=1: reads back every block a successful write covered, in runs of
@@ -492,38 +523,186 @@ static VOID BenchFree(BENCH *b)
         ExFreePoolWithTag(b->Written, DISK_SHELL_TAG);
 }
 
+/* disk=1,2,3,4: one line per disk, then the aggregate: requests of all
+ * disks over the longest disk's time, their latencies as one histogram,
+ * the depth summed. */
+static VOID BenchReportTotal(BENCH *List, ULONG Count, PCSTR DiskText, BOOLEAN Cdf)
+{
+    static const ULONG points[BENCH_CDF_POINTS] = BENCH_CDF_LIST;
+    ULONG64 ios = 0, errors = 0, ticks = 0, us = 0;
+    ULONG64 cdf[BENCH_CDF_POINTS];
+    BENCH_HIST *total = List[0].Hist;
+
+    for (ULONG d = 0; d < Count; d++) {
+        ios += List[d].Ios;
+        errors += List[d].Errors;
+        ticks += List[d].LatencyTicks;
+        if (List[d].ElapsedUs > us)
+            us = List[d].ElapsedUs;
+        if (d)
+            BenchHistMerge(total, List[d].Hist);   /* after every per-disk line */
+    }
+    ULONG64 iops = us ? ios * 1000000ull / us : 0;
+    ULONG64 mbps10 = us ? ios * List[0].Bs * 10 / us : 0;
+    ULONG64 depth10 = us ? ticks * 10000000ull / List[0].TscHz / us : 0;
+    ConPrintf("bench-total disk=%s disks=%u rw=%s bs=%llu qd=%llu mode=%s ios=%llu iops=%llu "
+              "mbps=%llu.%llu p50_us=%llu p90_us=%llu p99_us=%llu p999_us=%llu max_us=%llu "
+              "avg_qd=%llu.%llu elapsed_us=%llu errors=%llu\n", DiskText, Count, List[0].Rw,
+              List[0].Bs, List[0].Qd, List[0].Poll ? "poll" : "irq", ios, iops, mbps10 / 10,
+              mbps10 % 10, BenchHistPercentile(total, 500), BenchHistPercentile(total, 900),
+              BenchHistPercentile(total, 990), BenchHistPercentile(total, 999), total->MaxUs,
+              depth10 / 10, depth10 % 10, us, errors);
+    if (Cdf) {
+        for (ULONG i = 0; i < BENCH_CDF_POINTS; i++)
+            cdf[i] = BenchHistQuantile(total, points[i]);
+        DiskShellPrintCdf(DiskText, List[0].Poll ? "poll" : "irq", cdf, total->MaxUs);
+    }
+}
+
+static VOID BenchPrintCdf(BENCH *b)
+{
+    static const ULONG points[BENCH_CDF_POINTS] = BENCH_CDF_LIST;
+    ULONG64 cdf[BENCH_CDF_POINTS];
+    CHAR disk[16];
+
+    for (ULONG i = 0; i < BENCH_CDF_POINTS; i++)
+        cdf[i] = BenchHistQuantile(b->Hist, points[i]);
+    RtlStringCbPrintfA(disk, sizeof(disk), "%u", b->Disk.Number);
+    DiskShellPrintCdf(disk, b->Poll ? "poll" : "irq", cdf, b->Hist->MaxUs);
+}
+
+#define BENCH_MAX_DISKS 8
+
+/* "1,2,3,4" -> numbers; FALSE if malformed, empty, repeated or too many. */
+static BOOLEAN BenchDiskList(PCSTR Text, ULONG64 *Numbers, PULONG Count)
+{
+    CHAR one[24];
+    ULONG n = 0;
+
+    while (*Text) {
+        ULONG len = 0;
+        while (Text[len] && Text[len] != ',')
+            len++;
+        if (!len || len >= sizeof(one) || n == BENCH_MAX_DISKS)
+            return FALSE;
+        RtlCopyMemory(one, Text, len);
+        one[len] = 0;
+        if (!ShellParseU64(one, &Numbers[n]))
+            return FALSE;
+        for (ULONG i = 0; i < n; i++)
+            if (Numbers[i] == Numbers[n])
+                return FALSE;
+        n++;
+        Text += len;
+        if (*Text == ',' && !*++Text)
+            return FALSE;
+    }
+    *Count = n;
+    return n != 0;
+}
+
 static INT CmdBench(INT Argc, PCHAR *Argv)
 {
-    BENCH b;
-    ULONG64 disk, raw, offset, span;
+    BENCH *list;
+    ULONG64 disks[BENCH_MAX_DISKS], raw, offset, span, cdf, profile;
+    PIO_PROFILE prof = NULL;
+    ULONG count = 0, opened = 0;
+    PCSTR diskText = ShellGetKeyArg(Argc, Argv, "disk");
     CHAR diskNum[16];
+    BOOLEAN ready = TRUE;
     INT rc = 1;
 
-    RtlZeroMemory(&b, sizeof(b));
-    b.FirstBad = ~0ull;
-    b.TscHz = KeQueryTscFrequency();
-    if (!BenchParse(&b, Argc, Argv, &disk, &raw, &offset, &span))
+    if (!diskText)
+        diskText = "0";
+    if (!BenchDiskList(diskText, disks, &count)) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "disk=<n> or a list of up to 8 distinct disks, "
+                    "disk=1,2,3,4", "bench disk=%s", diskText);
         return 1;
-    RtlStringCbPrintfA(diskNum, sizeof(diskNum), "%llu", disk);
-    if (!DiskShellOpen("bench", diskNum, b.Write, &b.Disk))
+    }
+    list = ExAllocatePoolZero(NonPagedPool, sizeof(BENCH) * count, DISK_SHELL_TAG);
+    if (!list) {
+        ShellErrorF(STATUS_INSUFFICIENT_RESOURCES, NULL, "bench disk=%s", diskText);
         return 1;
+    }
+    list[0].FirstBad = ~0ull;
+    list[0].TscHz = KeQueryTscFrequency();
+    if (!BenchParse(&list[0], Argc, Argv, &disks[0], &raw, &offset, &span, &cdf, &profile))
+        goto out;
+    if (raw && profile) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "profile=1 profiles the NT path, raw=1 has none",
+                    "bench disk=%s", diskText);
+        goto out;
+    }
+    if (raw && count > 1) {
+        ShellErrorF(STATUS_INVALID_PARAMETER, "raw=1 runs one disk (the port's own loop)",
+                    "bench disk=%s", diskText);
+        goto out;
+    }
+    for (ULONG d = 1; d < count; d++)
+        list[d] = list[0];     /* the parsed settings; nothing allocated yet */
+    for (; opened < count; opened++) {
+        RtlStringCbPrintfA(diskNum, sizeof(diskNum), "%llu", disks[opened]);
+        if (!DiskShellOpen("bench", diskNum, list[opened].Write, &list[opened].Disk))
+            break;
+    }
+    if (opened < count)
+        goto close;
     if (raw) {
-        if (b.Bs % b.Disk.Info.SectorSize || b.Bs / b.Disk.Info.SectorSize > b.Disk.Info.Sectors)
+        BENCH *b = &list[0];
+        if (b->Bs % b->Disk.Info.SectorSize || b->Bs / b->Disk.Info.SectorSize > b->Disk.Info.Sectors)
             rc = ShellErrorF(STATUS_INVALID_PARAMETER, "bs must be a multiple of the sector size "
-                             "and fit the disk", "bench disk=%u", b.Disk.Number);
+                             "and fit the disk", "bench disk=%u", b->Disk.Number);
         else
-            rc = DiskShellRawBench(&b.Disk, b.Rw, b.Write, b.Random, b.Bs, b.Qd, b.Seconds);
-        DiskShellClose(&b.Disk);
-        return rc;
+            rc = DiskShellRawBench(&b->Disk, b->Rw, b->Write, b->Random, b->Bs, b->Qd, b->Seconds,
+                                   cdf != 0);
+        goto close;
     }
-    if (BenchPrepare(&b, offset, span) && BenchSetMode(&b)) {
-        BenchRun(&b);
-        BenchReport(&b);
-        rc = b.Errors || b.DrainTimedOut ? 1 : 0;
+    for (ULONG d = 0; d < count && ready; d++)
+        ready = BenchPrepare(&list[d], offset, span) && BenchSetMode(&list[d]);
+    if (ready && profile) {
+        prof = IoStartProfile((ULONG)(list[0].Qd * count));
+        if (!prof) {
+            ShellErrorF(STATUS_INSUFFICIENT_RESOURCES, "no memory for the profile, or one runs",
+                        "bench disk=%s", diskText);
+            ready = FALSE;
+        }
     }
-    BenchFree(&b);
+    if (ready) {
+        BenchRun(list, count);
+        if (prof)
+            IoStopProfile(prof);
+        rc = 0;
+        for (ULONG d = 0; d < count; d++) {
+            BenchReport(&list[d]);
+            if (cdf && count == 1)
+                BenchPrintCdf(&list[d]);
+            if (list[d].Errors || list[d].DrainTimedOut)
+                rc = 1;
+        }
+        if (count > 1)
+            BenchReportTotal(list, count, diskText, cdf != 0);
+        if (prof) {
+            ULONG64 ios = 0, ticks = 0;
+            for (ULONG d = 0; d < count; d++) {
+                ios += list[d].Ios + list[d].Errors;
+                ticks += list[d].LatencyTicks;
+            }
+            DiskShellPrintProfile(diskText, prof, list[0].TscHz, ios ? ticks / ios : 0);
+        }
+    }
+    if (prof)
+        IoFreeProfile(prof);
+    for (ULONG d = 0; d < count; d++)
+        BenchFree(&list[d]);
+    goto out;
+close:
+    for (ULONG d = 0; d < opened; d++)
+        DiskShellClose(&list[d].Disk);
+out:
+    ExFreePoolWithTag(list, DISK_SHELL_TAG);
     return rc;
 }
-SHELL_COMMAND(bench, CmdBench, "bench disk=<n> rw=randread|randwrite|read|write bs=<bytes> qd=<n> "
-              "seconds=<s> mode=poll|irq [offset=<lba>] [span=<sectors>] [seed=<n>] [verify=1] [drain=<s>] [raw=1]",
+SHELL_COMMAND(bench, CmdBench, "bench disk=<n>[,<n>...] rw=randread|randwrite|read|write bs=<bytes> "
+              "qd=<n> seconds=<s> mode=poll|irq [offset=<lba>] [span=<sectors>] [seed=<n>] [verify=1] "
+              "[drain=<s>] [raw=1] [cdf=1] [profile=1]",
               "storage benchmark through the full NT path (raw=1: the AHCI port's own loop)");

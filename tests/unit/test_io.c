@@ -1352,6 +1352,67 @@ static void test_files_async_requests(void **state)
     IopDeleteDriverObject(FileDrv);
 }
 
+/* ---- the per-layer profile (profile.c, bench profile=1) ---- */
+
+/* A "stack" that stamps every boundary below the I/O manager in order, as
+ * disk.sys and ahci.sys do, then completes. */
+static NTSTATUS StampingDispatch(PDEVICE_OBJECT Device, PIRP Irp)
+{
+    for (int P = IO_PROFILE_SRB_SENT; P <= IO_PROFILE_COMPLETING; P++)
+        IoProfileStamp(Irp, (IO_PROFILE_POINT)P);
+    return FileDispatch(Device, Irp);
+}
+
+static void test_profile_accounts_layers(void **state)
+{
+    HANDLE H;
+    IO_STATUS_BLOCK Iosb;
+    static UCHAR Buf[512] __attribute__((aligned(512)));
+    LARGE_INTEGER Off = { .QuadPart = 0 };
+    MakeFileDevice();
+    DriverPends = FALSE;
+    UNICODE_STRING Path = U(u"\\Device\\TestDisk");
+    assert_int_equal(NtCreateFile(&H, GENERIC_READ | GENERIC_WRITE, &Path, &Iosb, 0, 0),
+                     STATUS_SUCCESS);
+
+    /* Off: no record, nothing accounted anywhere. */
+    assert_int_equal(NtReadFile(H, NULL, NULL, NULL, &Iosb, Buf, 512, &Off, NULL), STATUS_SUCCESS);
+
+    PIO_PROFILE P = IoStartProfile(2);
+    assert_non_null(P);
+    assert_null(IoStartProfile(2));         /* one at a time */
+    /* A request that passes no driver stamp (this driver does not) is
+     * skipped, not accounted with made-up layers. */
+    assert_int_equal(NtReadFile(H, NULL, NULL, NULL, &Iosb, Buf, 512, &Off, NULL), STATUS_SUCCESS);
+    assert_int_equal(P->Skipped, 1);
+    assert_int_equal(P->Ios, 0);
+    assert_int_equal(P->InUse, 0);          /* the record came back */
+
+    for (int i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++)
+        FileDrv->MajorFunction[i] = StampingDispatch;
+    assert_int_equal(NtReadFile(H, NULL, NULL, NULL, &Iosb, Buf, 512, &Off, NULL), STATUS_SUCCESS);
+    assert_int_equal(NtWriteFile(H, NULL, NULL, NULL, &Iosb, Buf, 512, &Off, NULL), STATUS_SUCCESS);
+    assert_int_equal(P->Ios, 2);
+    assert_int_equal(P->Skipped, 1);
+    ULONG64 Layers = 0;
+    for (ULONG L = 0; L < IO_PROFILE_LAYERS; L++) {
+        assert_int_equal(P->Hist[L].Count, 2);
+        Layers += P->Sum[L];
+    }
+    assert_int_equal(P->Hist[IO_PROFILE_LAYERS].Count, 2);
+    assert_int_equal(Layers, P->Sum[IO_PROFILE_LAYERS]);    /* the layers partition the whole */
+    assert_string_equal(IoProfileLayerName(IO_PROFILE_LAYERS), "total");
+
+    IoStopProfile(P);
+    assert_int_equal(NtReadFile(H, NULL, NULL, NULL, &Iosb, Buf, 512, &Off, NULL), STATUS_SUCCESS);
+    assert_int_equal(P->Ios + P->Skipped, 3);   /* stopped: no longer counts */
+    IoFreeProfile(P);
+
+    assert_int_equal(NtClose(H), STATUS_SUCCESS);
+    IoDeleteDevice(FileDev);
+    IopDeleteDriverObject(FileDrv);
+}
+
 /* ---- polled completion (poll.c, ntapi.c) ---- */
 
 static ULONG PollCalls[3];
@@ -1727,6 +1788,7 @@ int main(void)
         cmocka_unit_test_teardown(test_files_open_read_close, CheckClean),
         cmocka_unit_test_teardown(test_files_async_requests, CheckClean),
         cmocka_unit_test_teardown(test_polled_file_requests, CheckClean),
+        cmocka_unit_test_teardown(test_profile_accounts_layers, CheckClean),
         cmocka_unit_test_teardown(test_device_names_and_pointer, CheckClean),
         cmocka_unit_test_teardown(test_shutdown_notification, CheckClean),
         cmocka_unit_test_teardown(test_shutdown_late_completion, CheckClean),
