@@ -1,0 +1,3 @@
+FUZZERS += bot_csw bot_sense
+bot_csw_FUZZ_SRCS := tests/fuzz/fuzz_bot_csw.c drivers/usbstor/bot.c
+bot_sense_FUZZ_SRCS := tests/fuzz/fuzz_bot_sense.c drivers/usbstor/bot.c
