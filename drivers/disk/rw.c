@@ -139,8 +139,8 @@ static VOID DiskSendPieces(PDISK_REQUEST Req)
         srb->Length = sizeof(*srb);
         srb->Function = SRB_FUNCTION_EXECUTE_SCSI;
         srb->TargetId = (UCHAR)(fdo->HaveAhciInfo ? fdo->AhciInfo.Port : 0);
-        srb->CdbLength = 16;
-        DiskBuildReadWrite16(srb->Cdb, Req->Write, Req->Lba, piece / fdo->SectorSize);
+        srb->CdbLength = DiskBuildReadWrite(srb->Cdb, fdo->Use16, Req->Write, Req->Lba,
+                                            piece / fdo->SectorSize);
         srb->DataBuffer = Req->Buffer + Req->Done;
         srb->DataTransferLength = piece;
         srb->SrbFlags = Req->Write ? SRB_FLAGS_DATA_OUT : SRB_FLAGS_DATA_IN;
@@ -186,7 +186,7 @@ NTSTATUS DiskDispatchReadWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp)
                  write ? "write" : "read", offset, length, why);
         return DiskCompleteIrp(Irp, status, 0);
     }
-    if (write && !fdo->Writable)
+    if (write && !DiskWritesAllowed(fdo))
         return DiskCompleteIrp(Irp, STATUS_MEDIA_WRITE_PROTECTED, 0);
     if (length == 0)
         return DiskCompleteIrp(Irp, STATUS_SUCCESS, 0);
