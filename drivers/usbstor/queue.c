@@ -54,6 +54,11 @@ static VOID UsbstorThread(PVOID Context)
     PUSBSTOR_FDO fdo = Context;
     BOOLEAN stop = FALSE;
 
+    /* Above the threads that submit (8): a caller that polls for its
+     * completion (bench mode=poll, IoPollDevice finds nothing to poll
+     * here) would otherwise keep this thread waiting a whole quantum
+     * (20 ms) per request.  It only ever blocks on the bus or the queue. */
+    KeSetPriorityThread(KeGetCurrentThread(), USBSTOR_THREAD_PRIORITY);
     while (!stop) {
         PIRP irp = UsbstorDequeue(fdo, &stop);
         if (irp) {

@@ -51,6 +51,8 @@
 #define USBSTOR_MAX_TRANSFER        (1024 * 1024)
 #define USBSTOR_MAX_LUNS            (BOT_MAX_LUN + 1)
 #define USBSTOR_INQUIRY_BYTES       36
+/* The request thread's priority (queue.c): NT's real-time floor. */
+#define USBSTOR_THREAD_PRIORITY     LOW_REALTIME_PRIORITY
 
 typedef struct _USBSTOR_COMMON {
     BOOLEAN IsFdo;              /* first in both extensions (classpnp's idiom) */
