@@ -7,7 +7,26 @@
 
 __attribute__((visibility("default"))) DRIVER_INITIALIZE DriverEntry;
 
-static ULONG UsbstorDeviceCount;
+/* Device numbers in use (\Device\UsbStor<n>): the lowest free one is
+ * taken, as disk.sys numbers disks, so a stick pulled and plugged back
+ * gets its old name.  Atomic: AddDevice and removal may run on different
+ * threads. */
+static volatile ULONG64 UsbstorNumbers;
+
+static LONG UsbstorTakeNumber(VOID)
+{
+    for (ULONG n = 0; n < 64; n++) {
+        ULONG64 bit = 1ull << n;
+        if (!(__atomic_fetch_or(&UsbstorNumbers, bit, __ATOMIC_SEQ_CST) & bit))
+            return (LONG)n;
+    }
+    return -1;
+}
+
+VOID UsbstorReleaseNumber(ULONG Number)
+{
+    __atomic_fetch_and(&UsbstorNumbers, ~(1ull << Number), __ATOMIC_SEQ_CST);
+}
 
 static NTSTATUS UsbstorAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT PhysicalDeviceObject)
 {
@@ -16,9 +35,13 @@ static NTSTATUS UsbstorAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Phy
     CHAR ascii[32];
     PDEVICE_OBJECT fdo;
     PUSBSTOR_FDO ext;
-    ULONG number = UsbstorDeviceCount;
+    LONG number = UsbstorTakeNumber();
     NTSTATUS status;
 
+    if (number < 0) {
+        DbgPrint("usbstor: 64 mass-storage devices already: this one is not taken\n");
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
     RtlStringCbPrintfA(ascii, sizeof(ascii), "\\Device\\UsbStor%u", number);
     status = RtlAsciiToUnicodeString(&name, ascii);
     if (NT_SUCCESS(status))
@@ -26,11 +49,12 @@ static NTSTATUS UsbstorAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Phy
                                 FILE_DEVICE_SECURE_OPEN, FALSE, &fdo);
     if (!NT_SUCCESS(status)) {
         DbgPrint("usbstor: IoCreateDevice %s: 0x%08X\n", ascii, (ULONG)status);
+        UsbstorReleaseNumber((ULONG)number);
         return status;
     }
     ext = fdo->DeviceExtension;
     ext->Common.IsFdo = TRUE;
-    ext->Number = number;
+    ext->Number = (ULONG)number;
     ext->Self = fdo;
     ext->Pdo = PhysicalDeviceObject;
     KeInitializeSpinLock(&ext->QueueLock);
@@ -39,10 +63,10 @@ static NTSTATUS UsbstorAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Phy
     ext->Lower = IoAttachDeviceToDeviceStack(fdo, PhysicalDeviceObject);
     if (!ext->Lower) {
         IoDeleteDevice(fdo);
+        UsbstorReleaseNumber((ULONG)number);
         return STATUS_NO_SUCH_DEVICE;
     }
     fdo->AlignmentRequirement = ext->Lower->AlignmentRequirement;
-    UsbstorDeviceCount++;
     fdo->Flags |= DO_DIRECT_IO;
     fdo->Flags &= ~DO_DEVICE_INITIALIZING;
     return STATUS_SUCCESS;

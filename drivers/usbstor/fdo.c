@@ -296,6 +296,7 @@ NTSTATUS UsbstorFdoPnp(PUSBSTOR_FDO Fdo, PIRP Irp)
         status = IoCallDriver(lower, Irp);
         IoDetachDevice(lower);
         DbgPrint("usbstor%u: removed (%llu requests)\n", Fdo->Number, Fdo->Requests);
+        UsbstorReleaseNumber(Fdo->Number);
         IoDeleteDevice(Fdo->Self);
         return status;
     }

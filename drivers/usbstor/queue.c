@@ -35,13 +35,11 @@ static VOID UsbstorRunSrb(PUSBSTOR_FDO Fdo, PIRP Irp)
         status = STATUS_DEVICE_DOES_NOT_EXIST;
     } else {
         status = BotExecuteSrb(&Fdo->Bot, srb);
-        if (Fdo->Bot.Gone && !Fdo->Gone) {
+        if ((Fdo->Bot.Gone || status == STATUS_DEVICE_DOES_NOT_EXIST) && !Fdo->Gone) {
             Fdo->Gone = TRUE;
             DbgPrint("usbstor%u: device gone: requests fail with STATUS_DEVICE_DOES_NOT_EXIST\n",
                      Fdo->Number);
         }
-        if (status == STATUS_DEVICE_DOES_NOT_EXIST)
-            Fdo->Gone = TRUE;
     }
     Fdo->Requests++;
     Irp->IoStatus.Status = status;

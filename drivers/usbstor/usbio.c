@@ -158,8 +158,7 @@ static BOT_IO UsbstorBulk(PVOID Context, BOT_PIPE Pipe, PVOID Buffer, ULONG Leng
         *Done = Length;
     if (!NT_SUCCESS(status) && urb.UrbHeader.Status != USBD_STATUS_STALL_PID)
         *Done = status == STATUS_IO_TIMEOUT ? 0 : *Done;
-    if (status == STATUS_DEVICE_DOES_NOT_EXIST)
-        fdo->Gone = TRUE;
+    /* A gone device ends in BotGone: queue.c marks the FDO and says so. */
     return UsbstorBotIo(status, urb.UrbHeader.Status);
 }
 

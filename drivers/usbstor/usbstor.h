@@ -96,8 +96,9 @@ typedef struct _USBSTOR_FDO {
 } USBSTOR_FDO, *PUSBSTOR_FDO;
 
 /* entry.c */
-extern const BOT_OPS UsbstorBotOps;
+VOID UsbstorReleaseNumber(ULONG Number);
 /* usbio.c */
+extern const BOT_OPS UsbstorBotOps;
 NTSTATUS UsbstorSubmitUrb(PUSBSTOR_FDO Fdo, PURB Urb, ULONG TimeoutMs, USBD_PIPE_HANDLE AbortPipe);
 NTSTATUS UsbstorGetDescriptor(PUSBSTOR_FDO Fdo, UCHAR Type, UCHAR Index, USHORT LanguageId,
                               PVOID Buffer, ULONG Length, PULONG Got);

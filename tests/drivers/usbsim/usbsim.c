@@ -15,9 +15,17 @@
  * Parameters (Services\usbsim\Parameters): Sectors (default 16384),
  * Luns (1..2, GET MAX LUN stalls with 1), WriteProtect (0|1),
  * StallCswEvery N / PhaseErrorEvery N (fault injection on every Nth
- * command: the engine's stall retry and reset recovery), MediumErrorLba
- * (reads of it fail with sense 03h/11h).  Not a model of real hardware:
- * a fixture for the drivers above it. */
+ * command: the engine's stall retry and reset recovery), HangCswEvery N
+ * (the Nth CSW never comes: usbstor's timeout, cancel and abort),
+ * MediumErrorLba (reads of it fail with sense 03h/11h).
+ *
+ * Plugging, through reads of \Device\UsbSim0 at these byte offsets
+ * (`devread \Device\UsbSim0 <n> <offset>` in the shell): 1 unplugs the
+ * stick (its URBs fail with USBD_STATUS_DEVICE_GONE and the bus reports
+ * it gone), 2 plugs it back (same medium), 3 makes it die after <n> more
+ * commands while still reported (as a stick pulled mid-transfer before the
+ * hub notices).  Not a model of real hardware: a fixture for the drivers
+ * above it. */
 #include <wdm.h>
 #include <usbdi.h>
 #include <scsi.h>
@@ -36,6 +44,11 @@ typedef enum { SimCbw, SimDataIn, SimDataOut, SimCsw, SimNeedReset } SIM_PHASE;
 
 typedef struct _SIM_EXT {
     BOOLEAN IsFdo;
+    BOOLEAN Gone;                       /* child: unplugged or dead: URBs fail */
+    BOOLEAN Unplugged;                  /* child: no longer reported; deleted at its REMOVE */
+    BOOLEAN Enumerated;                 /* FDO: the first child was made (plugged at boot) */
+    ULONG DieAfter;                     /* child: commands left before Gone (0: never) */
+    PIRP Hung;                          /* child: a CSW transfer held back (HangCswEvery) */
     PDEVICE_OBJECT Self, Lower, Child;
     /* the stick (child PDO only) */
     KSPIN_LOCK Lock;                    /* one URB at a time, whoever sends it */
@@ -53,7 +66,20 @@ typedef struct _SIM_EXT {
 } SIM_EXT, *PSIM_EXT;
 
 static ULONG SimSectors = 16384, SimLuns = 1, SimWriteProtect, SimStallCswEvery, SimPhaseErrorEvery;
-static ULONG SimMediumErrorLba = 0xFFFFFFFF;
+static ULONG SimMediumErrorLba = 0xFFFFFFFF, SimHangCswEvery;
+/* The media, owned by the driver so a stick plugged back has its data. */
+static PUCHAR SimMedia[SIM_MAX_LUNS];
+/* An unplugged child after its REMOVE: deleted at the next plug (or the
+ * FDO's removal), when the function driver has surely detached from it. */
+static PDEVICE_OBJECT SimDead;
+
+static VOID SimBuryDead(VOID)
+{
+    if (SimDead) {
+        IoDeleteDevice(SimDead);
+        SimDead = NULL;
+    }
+}
 
 static const UCHAR SimDeviceDesc[18] = {
     18, 1, 0x00, 0x02, 0, 0, 0, 64, 0xF4, 0x46, 0x53, 0x55, 0x00, 0x01, 1, 2, 3, 1 };
@@ -205,6 +231,10 @@ static USBD_STATUS SimBulkOut(PSIM_EXT s, PUCHAR Buf, ULONG Length, PULONG Done)
     }
     *Done = 31;
     s->Commands++;
+    if (s->DieAfter && --s->DieAfter == 0) {
+        s->Gone = TRUE;
+        DbgPrint("usbsim: the stick dies now (after its last command)\n");
+    }
     s->Tag = Buf[4] | (Buf[5] << 8) | (Buf[6] << 16) | ((ULONG)Buf[7] << 24);
     s->DataLength = Buf[8] | (Buf[9] << 8) | (Buf[10] << 16) | ((ULONG)Buf[11] << 24);
     s->Lun = Buf[13];
@@ -259,6 +289,8 @@ static USBD_STATUS SimBulkIn(PSIM_EXT s, PUCHAR Buf, ULONG Length, PULONG Done)
         return USBD_STATUS_STALL_PID;
     }
     s->Tag &= ~0x80000000u;
+    if (SimHangCswEvery && s->Commands % SimHangCswEvery == 0 && !s->Hung)
+        return USBD_STATUS_PENDING;     /* SimUrb holds the IRP */
     if (Length < 13)
         return USBD_STATUS_BABBLE_DETECTED;
     if (SimPhaseErrorEvery && s->Commands % SimPhaseErrorEvery == 0)
@@ -372,6 +404,11 @@ static NTSTATUS SimUrb(PSIM_EXT s, PURB Urb)
     KIRQL irql;
 
     KeAcquireSpinLock(&s->Lock, &irql);
+    if (s->Gone) {
+        KeReleaseSpinLock(&s->Lock, irql);
+        Urb->UrbHeader.Status = USBD_STATUS_DEVICE_GONE;
+        return STATUS_DEVICE_DOES_NOT_EXIST;
+    }
     switch (Urb->UrbHeader.Function) {
     case URB_FUNCTION_GET_DESCRIPTOR_FROM_DEVICE:
         st = SimDescriptor(s, &Urb->UrbControlDescriptorRequest);
@@ -394,6 +431,8 @@ static NTSTATUS SimUrb(PSIM_EXT s, PURB Urb)
         st = USBD_STATUS_SUCCESS;
         break;
     case URB_FUNCTION_ABORT_PIPE:
+        /* Ends a held-back transfer on that pipe (usbstor aborts after a
+         * timeout), after the lock: completion may call back in. */
         st = USBD_STATUS_SUCCESS;
         break;
     case URB_FUNCTION_BULK_OR_INTERRUPT_TRANSFER: {
@@ -416,6 +455,8 @@ static NTSTATUS SimUrb(PSIM_EXT s, PURB Urb)
     }
     KeReleaseSpinLock(&s->Lock, irql);
     Urb->UrbHeader.Status = st;
+    if (st == USBD_STATUS_PENDING)
+        return STATUS_PENDING;
     if (USBD_SUCCESS(st))
         return STATUS_SUCCESS;
     return st == USBD_STATUS_INVALID_PARAMETER || st == USBD_STATUS_INVALID_PIPE_HANDLE
@@ -427,11 +468,34 @@ static NTSTATUS SimChildInternal(PSIM_EXT s, PIRP Irp)
     PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
 
     switch (stack->Parameters.DeviceIoControl.IoControlCode) {
-    case IOCTL_INTERNAL_USB_SUBMIT_URB:
-        if (!stack->Parameters.Others.Argument1)
+    case IOCTL_INTERNAL_USB_SUBMIT_URB: {
+        PURB urb = stack->Parameters.Others.Argument1;
+        NTSTATUS status;
+        PIRP hung;
+        if (!urb)
             return SimComplete(Irp, STATUS_INVALID_PARAMETER, 0);
-        return SimComplete(Irp, SimUrb(s, stack->Parameters.Others.Argument1), 0);
+        status = SimUrb(s, urb);
+        if (status == STATUS_PENDING) {
+            DbgPrint("usbsim: holding back the CSW of command %u\n", s->Commands);
+            IoMarkIrpPending(Irp);
+            s->Hung = Irp;
+            return STATUS_PENDING;
+        }
+        if (urb->UrbHeader.Function == URB_FUNCTION_ABORT_PIPE && s->Hung) {
+            hung = s->Hung;
+            s->Hung = NULL;
+            ((PURB)IoGetCurrentIrpStackLocation(hung)->Parameters.Others.Argument1)->UrbHeader.Status =
+                USBD_STATUS_CANCELED;
+            ((PURB)IoGetCurrentIrpStackLocation(hung)->Parameters.Others.Argument1)
+                ->UrbBulkOrInterruptTransfer.TransferBufferLength = 0;
+            DbgPrint("usbsim: held-back transfer aborted\n");
+            SimComplete(hung, STATUS_CANCELLED, 0);
+        }
+        return SimComplete(Irp, status, 0);
+    }
     case IOCTL_INTERNAL_USB_RESET_PORT:
+        if (s->Gone)
+            return SimComplete(Irp, STATUS_DEVICE_DOES_NOT_EXIST, 0);
         s->Phase = SimCbw;
         s->HaltIn = s->HaltOut = FALSE;
         DbgPrint("usbsim: port reset\n");
@@ -460,6 +524,14 @@ static NTSTATUS SimChildPnp(PSIM_EXT s, PIRP Irp)
     PWCHAR id = NULL;
 
     switch (stack->MinorFunction) {
+    case IRP_MN_REMOVE_DEVICE:
+        /* A bus driver deletes the PDO of a device that is gone. */
+        if (s->Unplugged) {
+            SimBuryDead();
+            SimDead = s->Self;
+        }
+        status = STATUS_SUCCESS;
+        break;
     case IRP_MN_START_DEVICE:
     case IRP_MN_QUERY_REMOVE_DEVICE:
     case IRP_MN_CANCEL_REMOVE_DEVICE:
@@ -467,7 +539,6 @@ static NTSTATUS SimChildPnp(PSIM_EXT s, PIRP Irp)
     case IRP_MN_CANCEL_STOP_DEVICE:
     case IRP_MN_STOP_DEVICE:
     case IRP_MN_SURPRISE_REMOVAL:
-    case IRP_MN_REMOVE_DEVICE:
         status = STATUS_SUCCESS;
         break;
     case IRP_MN_QUERY_ID:
@@ -535,13 +606,13 @@ static NTSTATUS SimCreateChild(PSIM_EXT Fdo)
     s->Self = pdo;
     KeInitializeSpinLock(&s->Lock);
     for (ULONG i = 0; i < SimLuns; i++) {
-        s->Disk[i] = ExAllocatePoolZero(NonPagedPool, (SIZE_T)SimSectors * SIM_BLOCK, SIM_TAG);
-        if (!s->Disk[i]) {
-            for (ULONG j = 0; j < i; j++)
-                ExFreePoolWithTag(s->Disk[j], SIM_TAG);
+        if (!SimMedia[i])
+            SimMedia[i] = ExAllocatePoolZero(NonPagedPool, (SIZE_T)SimSectors * SIM_BLOCK, SIM_TAG);
+        if (!SimMedia[i]) {
             IoDeleteDevice(pdo);
             return STATUS_INSUFFICIENT_RESOURCES;
         }
+        s->Disk[i] = SimMedia[i];
         s->Sense[i][0] = 0x70;
     }
     pdo->Flags |= DO_BUS_ENUMERATED_DEVICE;
@@ -556,12 +627,55 @@ static VOID SimDeleteChild(PSIM_EXT Fdo)
 {
     if (!Fdo->Child)
         return;
-    PSIM_EXT s = Fdo->Child->DeviceExtension;
-    for (ULONG i = 0; i < SIM_MAX_LUNS; i++)
-        if (s->Disk[i])
-            ExFreePoolWithTag(s->Disk[i], SIM_TAG);
     IoDeleteDevice(Fdo->Child);
     Fdo->Child = NULL;
+}
+
+/* Unplug (1), plug (2), die after Length commands (3): see the top. */
+static NTSTATUS SimDispatchRead(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    PSIM_EXT fdo = DeviceObject->DeviceExtension;
+    PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+    LONGLONG what = stack->Parameters.Read.ByteOffset.QuadPart;
+    BOOLEAN invalidate = FALSE;
+    KIRQL irql;
+
+    if (!fdo->IsFdo)
+        return SimComplete(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
+    if (what == 1 && fdo->Child) {
+        PSIM_EXT s = fdo->Child->DeviceExtension;
+        KeAcquireSpinLock(&s->Lock, &irql);
+        s->Gone = TRUE;
+        s->Unplugged = TRUE;
+        KeReleaseSpinLock(&s->Lock, irql);
+        fdo->Child = NULL;
+        invalidate = TRUE;
+        DbgPrint("usbsim: unplugged\n");
+    } else if (what == 2 && !fdo->Child) {
+        SimBuryDead();
+        if (!NT_SUCCESS(SimCreateChild(fdo)))
+            return SimComplete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
+        invalidate = TRUE;
+        DbgPrint("usbsim: plugged in\n");
+    } else if (what == 3 && fdo->Child) {
+        PSIM_EXT s = fdo->Child->DeviceExtension;
+        s->DieAfter = stack->Parameters.Read.Length;
+    } else {
+        return SimComplete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
+    }
+    /* At DISPATCH_LEVEL the PnP manager only records it; the shell thread
+     * enumerates after this command (as ahci's hot plug). */
+    if (invalidate) {
+        KeRaiseIrql(DISPATCH_LEVEL, &irql);
+        IoInvalidateDeviceRelations(fdo->Self, BusRelations);
+        KeLowerIrql(irql);
+    }
+    return SimComplete(Irp, STATUS_SUCCESS, 0);
+}
+
+static NTSTATUS SimDispatchCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    return SimComplete(Irp, STATUS_SUCCESS, 0);
 }
 
 static NTSTATUS SimFdoPnp(PSIM_EXT Fdo, PIRP Irp)
@@ -575,14 +689,18 @@ static NTSTATUS SimFdoPnp(PSIM_EXT Fdo, PIRP Irp)
     case IRP_MN_QUERY_DEVICE_RELATIONS:
         if (stack->Parameters.QueryDeviceRelations.Type == BusRelations) {
             PDEVICE_RELATIONS rel;
-            if (!Fdo->Child && !NT_SUCCESS(SimCreateChild(Fdo)))
+            if (!Fdo->Child && !Fdo->Enumerated && !NT_SUCCESS(SimCreateChild(Fdo)))
                 return SimComplete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
+            Fdo->Enumerated = TRUE;
             rel = ExAllocatePoolWithTag(NonPagedPool, sizeof(*rel), SIM_TAG);
             if (!rel)
                 return SimComplete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
-            ObReferenceObject(Fdo->Child);
-            rel->Count = 1;
-            rel->Objects[0] = Fdo->Child;
+            rel->Count = 0;
+            if (Fdo->Child) {
+                ObReferenceObject(Fdo->Child);
+                rel->Count = 1;
+                rel->Objects[0] = Fdo->Child;
+            }
             Irp->IoStatus.Information = (ULONG_PTR)rel;
             Irp->IoStatus.Status = STATUS_SUCCESS;
         }
@@ -591,6 +709,7 @@ static NTSTATUS SimFdoPnp(PSIM_EXT Fdo, PIRP Irp)
         PDEVICE_OBJECT lower = Fdo->Lower;
         NTSTATUS status;
         SimDeleteChild(Fdo);
+        SimBuryDead();
         Irp->IoStatus.Status = STATUS_SUCCESS;
         IoSkipCurrentIrpStackLocation(Irp);
         status = IoCallDriver(lower, Irp);
@@ -631,10 +750,14 @@ static NTSTATUS SimDispatchPower(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 
 static NTSTATUS SimAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
 {
+    WCHAR nameBuf[24];
+    UNICODE_STRING name = { 0, sizeof(nameBuf), nameBuf };
     PDEVICE_OBJECT fdo;
     PSIM_EXT e;
-    NTSTATUS status = IoCreateDevice(DriverObject, sizeof(SIM_EXT), NULL, FILE_DEVICE_BUS_EXTENDER, 0,
-                                     FALSE, &fdo);
+    NTSTATUS status;
+
+    RtlAsciiToUnicodeString(&name, "\\Device\\UsbSim0");
+    status = IoCreateDevice(DriverObject, sizeof(SIM_EXT), &name, FILE_DEVICE_BUS_EXTENDER, 0, FALSE, &fdo);
 
     if (!NT_SUCCESS(status))
         return status;
@@ -653,6 +776,11 @@ static NTSTATUS SimAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
 
 static VOID SimUnload(PDRIVER_OBJECT DriverObject)
 {
+    for (ULONG i = 0; i < SIM_MAX_LUNS; i++)
+        if (SimMedia[i]) {
+            ExFreePoolWithTag(SimMedia[i], SIM_TAG);
+            SimMedia[i] = NULL;
+        }
 }
 
 static VOID SimReadParameters(PUNICODE_STRING RegistryPath)
@@ -671,6 +799,7 @@ static VOID SimReadParameters(PUNICODE_STRING RegistryPath)
         CmQueryValueUlong(par, u"StallCswEvery", &SimStallCswEvery, 0);
         CmQueryValueUlong(par, u"PhaseErrorEvery", &SimPhaseErrorEvery, 0);
         CmQueryValueUlong(par, u"MediumErrorLba", &SimMediumErrorLba, 0xFFFFFFFF);
+        CmQueryValueUlong(par, u"HangCswEvery", &SimHangCswEvery, 0);
         CmCloseKey(par);
     }
     CmCloseKey(svc);
@@ -682,6 +811,9 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     DriverObject->MajorFunction[IRP_MJ_PNP] = SimDispatchPnp;
     DriverObject->MajorFunction[IRP_MJ_INTERNAL_DEVICE_CONTROL] = SimDispatchInternal;
     DriverObject->MajorFunction[IRP_MJ_POWER] = SimDispatchPower;
+    DriverObject->MajorFunction[IRP_MJ_READ] = SimDispatchRead;
+    DriverObject->MajorFunction[IRP_MJ_CREATE] = SimDispatchCreateClose;
+    DriverObject->MajorFunction[IRP_MJ_CLOSE] = SimDispatchCreateClose;
     DriverObject->DriverExtension->AddDevice = SimAddDevice;
     DriverObject->DriverUnload = SimUnload;
     return STATUS_SUCCESS;
