@@ -126,6 +126,25 @@ static VOID DiskReadWriteProtect(PDISK_FDO Fdo, PUCHAR Buffer)
         DbgPrint("disk%u: the medium is write-protected (MODE SENSE WP): writes refused\n", Fdo->Number);
 }
 
+/* The port adapter's largest request (StorageAdapterProperty; usbstor
+ * answers it, ahci gives its limit in NTSTOR_AHCI_INFO): 0 if unknown. */
+static ULONG DiskPortMaxTransfer(PDISK_FDO Fdo)
+{
+    STORAGE_PROPERTY_QUERY q;
+    STORAGE_ADAPTER_DESCRIPTOR a;
+    ULONG_PTR info = 0;
+
+    RtlZeroMemory(&q, sizeof(q));
+    RtlZeroMemory(&a, sizeof(a));
+    q.PropertyId = StorageAdapterProperty;
+    q.QueryType = PropertyStandardQuery;
+    if (!NT_SUCCESS(DiskSendIoctlSync(Fdo->Lower, IOCTL_STORAGE_QUERY_PROPERTY, &q, sizeof(q), &a,
+                                      sizeof(a), &info)) ||
+        info < offsetof(STORAGE_ADAPTER_DESCRIPTOR, MaximumPhysicalPages))
+        return 0;
+    return a.MaximumTransferLength;
+}
+
 /* The port's StorageDeviceProperty (usbstor answers it: BusTypeUsb and the
  * USB serial number; ahci does not, its facts come in NTSTOR_AHCI_INFO). */
 static VOID DiskQueryPort(PDISK_FDO Fdo, PUCHAR Buffer)
@@ -446,9 +465,12 @@ NTSTATUS DiskStartDevice(PDISK_FDO Fdo)
     }
     {
         ULONG64 max = vpdMax ? (ULONG64)vpdMax * Fdo->SectorSize : 0;
+        ULONG port = DiskPortMaxTransfer(Fdo);
         if (Fdo->HaveAhciInfo && Fdo->AhciInfo.MaxTransferBytes &&
             (!max || Fdo->AhciInfo.MaxTransferBytes < max))
             max = Fdo->AhciInfo.MaxTransferBytes;
+        if (port && (!max || port < max))
+            max = port;
         if (!max)
             max = DISK_DEFAULT_MAX_TRANSFER;
         if (max > 0x80000000ull)

@@ -329,6 +329,30 @@ static NTSTATUS UsbstorDeviceProperty(PUSBSTOR_LUN Lun, PVOID Buffer, ULONG OutL
     return STATUS_SUCCESS;
 }
 
+/* StorageAdapterProperty: one bulk transfer per SRB, so the largest the
+ * USB stack takes (USBSTOR_MAX_TRANSFER) is the class driver's piece. */
+static NTSTATUS UsbstorAdapterProperty(PUSBSTOR_LUN Lun, PVOID Buffer, ULONG OutLength,
+                                       PULONG_PTR Information)
+{
+    STORAGE_ADAPTER_DESCRIPTOR a;
+
+    RtlZeroMemory(&a, sizeof(a));
+    a.Version = sizeof(a);
+    a.Size = sizeof(a);
+    a.MaximumTransferLength = USBSTOR_MAX_TRANSFER;
+    a.MaximumPhysicalPages = USBSTOR_MAX_TRANSFER / PAGE_SIZE + 1;
+    a.AlignmentMask = Lun->Self->AlignmentRequirement;
+    a.BusType = BusTypeUsb;
+    a.BusMajorVersion = 2;
+    if (OutLength < sizeof(STORAGE_DESCRIPTOR_HEADER))
+        return STATUS_BUFFER_TOO_SMALL;
+    if (OutLength > sizeof(a))
+        OutLength = sizeof(a);
+    RtlCopyMemory(Buffer, &a, OutLength);
+    *Information = OutLength;
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS UsbstorPdoDeviceControl(PUSBSTOR_LUN Lun, PIRP Irp)
 {
     PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
@@ -347,7 +371,7 @@ NTSTATUS UsbstorPdoDeviceControl(PUSBSTOR_LUN Lun, PIRP Irp)
             status = STATUS_INVALID_PARAMETER;
             break;
         }
-        if (q->PropertyId != StorageDeviceProperty) {
+        if (q->PropertyId != StorageDeviceProperty && q->PropertyId != StorageAdapterProperty) {
             status = STATUS_NOT_SUPPORTED;
             break;
         }
@@ -355,9 +379,12 @@ NTSTATUS UsbstorPdoDeviceControl(PUSBSTOR_LUN Lun, PIRP Irp)
             status = STATUS_SUCCESS;
             break;
         }
-        status = q->QueryType == PropertyStandardQuery
-                     ? UsbstorDeviceProperty(Lun, buffer, outLength, &info)
-                     : STATUS_INVALID_PARAMETER;
+        if (q->QueryType != PropertyStandardQuery)
+            status = STATUS_INVALID_PARAMETER;
+        else if (q->PropertyId == StorageDeviceProperty)
+            status = UsbstorDeviceProperty(Lun, buffer, outLength, &info);
+        else
+            status = UsbstorAdapterProperty(Lun, buffer, outLength, &info);
         break;
     }
     default:
