@@ -92,6 +92,25 @@ typedef enum _STORAGE_BUS_TYPE {
     BusTypeNvme = 0x11,
 } STORAGE_BUS_TYPE;
 
+/* StorageAdapterProperty: what the port driver's adapter takes per
+ * request (a class driver splits larger ones). */
+typedef struct _STORAGE_ADAPTER_DESCRIPTOR {
+    ULONG Version;
+    ULONG Size;
+    ULONG MaximumTransferLength;    /* bytes per request */
+    ULONG MaximumPhysicalPages;
+    ULONG AlignmentMask;
+    BOOLEAN AdapterUsesPio;
+    BOOLEAN AdapterScansDown;
+    BOOLEAN CommandQueueing;
+    BOOLEAN AcceleratedTransfer;
+    UCHAR BusType;                  /* STORAGE_BUS_TYPE */
+    USHORT BusMajorVersion;
+    USHORT BusMinorVersion;
+    UCHAR SrbType;
+    UCHAR AddressType;
+} STORAGE_ADAPTER_DESCRIPTOR, *PSTORAGE_ADAPTER_DESCRIPTOR;
+
 /* StorageDeviceProperty.  The strings are NUL-terminated ASCII at the
  * given offsets from the start of the descriptor (0 = not present). */
 typedef struct _STORAGE_DEVICE_DESCRIPTOR {

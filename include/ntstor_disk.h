@@ -28,7 +28,7 @@ typedef struct _NTSTOR_DISK_INFO {
     ULONG Size;                     /* sizeof(NTSTOR_DISK_INFO) */
     ULONG DiskNumber;               /* n of \Device\Harddisk<n> */
     ULONG PartitionNumber;          /* of the opened device; 0 = whole disk */
-    ULONG Writable;                 /* writes allowed now */
+    ULONG Writable;                 /* writes allowed now (enabled and not write-protected) */
     ULONG WritableBySerial;         /* enabled by Parameters\WritableSerials */
     ULONG SectorSize;
     ULONG64 Sectors;
@@ -50,6 +50,9 @@ typedef struct _NTSTOR_DISK_INFO {
     ULONG64 Errors;                 /* requests failed */
     CHAR Log[NTSTOR_DISK_LOG_BYTES];/* the partition parser's report, one problem per line,
                                        whole lines only */
+    ULONG BusType;                  /* STORAGE_BUS_TYPE: the port's, BusTypeSata for AHCI */
+    ULONG WriteProtected;           /* the medium reports write protection (MODE SENSE WP) */
+    ULONG Removable;                /* the port reports a removable device or medium */
 } NTSTOR_DISK_INFO, *PNTSTOR_DISK_INFO;
 
 #endif /* NTSTOR_DISK_IOCTL_H */

@@ -290,6 +290,7 @@ _Static_assert(sizeof(SENSE_DATA) == 18, "fixed-format sense is 18 bytes");
 /* ---- INQUIRY (SPC-4 6.6.2) ---- */
 #define DIRECT_ACCESS_DEVICE        0x00
 #define READ_ONLY_DIRECT_ACCESS_DEVICE 0x05
+#define OPTICAL_DEVICE              0x07
 #define DEVICE_QUALIFIER_ACTIVE     0x00
 #define DEVICE_QUALIFIER_NOT_SUPPORTED 0x03
 

@@ -28,6 +28,7 @@
 #include <ntstor_ioprofile.h>
 #include "partition.h"
 #include "request.h"
+#include "probe.h"
 
 #define DISK_TAG        NTSTOR_TAG('D', 'i', 's', 'k')
 #define DISK_TAG_LAYOUT NTSTOR_TAG('D', 'k', 'L', 'y')
@@ -119,6 +120,13 @@ typedef struct _DISK_FDO {
     ULONG MaxTransferBytes;
     ULONG MaxUnmapBlocks, MaxUnmapDescriptors;     /* per UNMAP command (VPD 0xB0) */
     BOOLEAN Writable, WritableBySerial, Trim, HaveAhciInfo;
+    /* The medium says it is write-protected (MODE SENSE WP bit): writes
+     * are refused whatever Writable says. */
+    BOOLEAN WriteProtected;
+    BOOLEAN Use16;                      /* READ/WRITE(16): capacity came from READ CAPACITY(16) */
+    BOOLEAN Removable;                  /* the port says the medium or device is removable */
+    UCHAR InquiryVersion;               /* INQUIRY VERSION (SPC-4 6.4.2) */
+    STORAGE_BUS_TYPE BusType;           /* the port's StorageDeviceProperty, else SATA/SCSI */
     BOOLEAN LinksCreated;
     UNICODE_STRING Interface;           /* GUID_DEVINTERFACE_DISK link, enabled while started */
     UCHAR DeviceType;                   /* INQUIRY peripheral type */
@@ -144,6 +152,13 @@ typedef struct _DISK_PARTITION_EXTENSION {
     volatile LONG FdoReferenced;
     BOOLEAN Deleted;
 } DISK_PARTITION_EXTENSION, *PDISK_PARTITION_EXTENSION;
+
+/* Writes go to the medium only when enabled for this disk (DESIGN.md
+ * "Safety") and the medium is not write-protected. */
+static inline BOOLEAN DiskWritesAllowed(const DISK_FDO *Fdo)
+{
+    return Fdo->Writable && !Fdo->WriteProtected;
+}
 
 /* entry.c */
 PDISK_DRIVER_EXTENSION DiskGetDriverExtension(PDRIVER_OBJECT Driver);

@@ -109,7 +109,8 @@ static NTSTATUS DiskQueryProperty(PDISK_FDO Fdo, PVOID Buffer, ULONG InLength, U
         d->ProductIdOffset = offsets[1];
         d->ProductRevisionOffset = offsets[2];
         d->SerialNumberOffset = offsets[3];
-        d->BusType = Fdo->HaveAhciInfo ? BusTypeSata : BusTypeScsi;
+        d->BusType = Fdo->BusType;
+        d->RemovableMedia = Fdo->Removable;
         /* As NT: a short buffer gets the header (Version, Size) so the
          * caller can ask again with enough. */
         if (OutLength < sizeof(STORAGE_DESCRIPTOR_HEADER))
@@ -189,7 +190,7 @@ static NTSTATUS DiskAtaPassThrough(PDISK_FDO Fdo, PVOID Buffer, ULONG InLength, 
     }
     if (OutLength < sizeof(*apt))
         return STATUS_BUFFER_TOO_SMALL;
-    if (!Fdo->Writable && (out || !DiskAtaCommandReadOnly(apt->CurrentTaskFile[6],
+    if (!DiskWritesAllowed(Fdo) && (out || !DiskAtaCommandReadOnly(apt->CurrentTaskFile[6],
                                                           apt->CurrentTaskFile[0])))
         return STATUS_MEDIA_WRITE_PROTECTED;
 
@@ -275,7 +276,7 @@ static NTSTATUS DiskTrim(PDISK_FDO Fdo, const DISK_COMMON *Common, PVOID Buffer,
         return STATUS_NOT_SUPPORTED;
     if (!Fdo->Trim)
         return STATUS_NOT_SUPPORTED;
-    if (!Fdo->Writable)
+    if (!DiskWritesAllowed(Fdo))
         return STATUS_MEDIA_WRITE_PROTECTED;
     if (dsm->Flags & DEVICE_DSM_FLAG_ENTIRE_DATA_SET_RANGE) {
         whole.StartingOffset = 0;
@@ -346,7 +347,10 @@ static NTSTATUS DiskGetInfo(PDISK_FDO Fdo, const DISK_COMMON *Common, PVOID Buff
     i->Size = sizeof(*i);
     i->DiskNumber = Fdo->Number;
     i->PartitionNumber = Common->PartitionNumber;
-    i->Writable = Fdo->Writable;
+    i->Writable = DiskWritesAllowed(Fdo);
+    i->BusType = Fdo->BusType;
+    i->WriteProtected = Fdo->WriteProtected;
+    i->Removable = Fdo->Removable;
     i->WritableBySerial = Fdo->WritableBySerial;
     i->SectorSize = Fdo->SectorSize;
     i->Sectors = Fdo->Sectors;
@@ -449,7 +453,7 @@ NTSTATUS DiskDispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         status = DiskGetLayout(fdo, buffer, outLength, &info);
         break;
     case IOCTL_DISK_IS_WRITABLE:
-        status = fdo->Writable ? STATUS_SUCCESS : STATUS_MEDIA_WRITE_PROTECTED;
+        status = DiskWritesAllowed(fdo) ? STATUS_SUCCESS : STATUS_MEDIA_WRITE_PROTECTED;
         break;
     case IOCTL_STORAGE_GET_DEVICE_NUMBER:
         if (outLength < sizeof(STORAGE_DEVICE_NUMBER)) {
@@ -475,6 +479,11 @@ NTSTATUS DiskDispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         if (inLength < sizeof(NTSTOR_DISK_SET_WRITABLE) ||
             ((PNTSTOR_DISK_SET_WRITABLE)buffer)->Writable > 1) {
             status = STATUS_INVALID_PARAMETER;
+            break;
+        }
+        if (((PNTSTOR_DISK_SET_WRITABLE)buffer)->Writable && fdo->WriteProtected) {
+            /* The medium's own switch wins: nothing to enable. */
+            status = STATUS_MEDIA_WRITE_PROTECTED;
             break;
         }
         fdo->Writable = ((PNTSTOR_DISK_SET_WRITABLE)buffer)->Writable != 0;

@@ -173,7 +173,10 @@ static VOID DiskInterpretSrbStatus(const SCSI_REQUEST_BLOCK *Srb, NTSTATUS IrpSt
     case SRB_STATUS_INVALID_TARGET_ID:
     case SRB_STATUS_INVALID_LUN:
     case SRB_STATUS_NO_HBA:
-        r->Status = STATUS_NO_SUCH_DEVICE;
+        /* A port that knows its device left (a pulled stick, a port given
+         * up) says so in the IRP: that is what the caller should see. */
+        r->Status = IrpStatus == STATUS_DEVICE_DOES_NOT_EXIST ? STATUS_DEVICE_DOES_NOT_EXIST
+                                                                : STATUS_NO_SUCH_DEVICE;
         return;
     case SRB_STATUS_INVALID_REQUEST:
     case SRB_STATUS_BAD_FUNCTION:

@@ -134,8 +134,8 @@ static VOID DiskSendPieces(PDISK_REQUEST Req)
         srb->Length = sizeof(*srb);
         srb->Function = SRB_FUNCTION_EXECUTE_SCSI;
         srb->TargetId = (UCHAR)(fdo->HaveAhciInfo ? fdo->AhciInfo.Port : 0);
-        srb->CdbLength = 16;
-        DiskBuildReadWrite16(srb->Cdb, Req->Write, Req->Lba, piece >> fdo->SectorShift);
+        srb->CdbLength = DiskBuildReadWrite(srb->Cdb, fdo->Use16, Req->Write, Req->Lba,
+                                            piece >> fdo->SectorShift);
         srb->DataBuffer = Req->Buffer + Req->Done;
         srb->DataTransferLength = piece;
         srb->SrbFlags = Req->Write ? SRB_FLAGS_DATA_OUT : SRB_FLAGS_DATA_IN;
@@ -182,7 +182,7 @@ NTSTATUS DiskDispatchReadWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp)
                  write ? "write" : "read", offset, length, why);
         return DiskCompleteAndRelease(fdo, Irp, status, 0);
     }
-    if (write && !fdo->Writable)
+    if (write && !DiskWritesAllowed(fdo))
         return DiskCompleteAndRelease(fdo, Irp, STATUS_MEDIA_WRITE_PROTECTED, 0);
     if (length == 0)
         return DiskCompleteAndRelease(fdo, Irp, STATUS_SUCCESS, 0);

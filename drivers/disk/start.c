@@ -1,13 +1,17 @@
 /* start.c - IRP_MN_START_DEVICE work of the disk FDO: ask the disk what it
- * is (INQUIRY, VPD 0x80 serial, READ CAPACITY(16) with a (10) fallback,
- * VPD 0xB0 block limits, the AHCI port's GET_INFO), decide whether writes
- * are allowed, read the partition table and create the partition devices
- * and symbolic links (disk.h lists the names). */
+ * is (INQUIRY, the VPD pages it lists, the port's device property and
+ * serial, READ CAPACITY(10) and (16) when wanted, MODE SENSE's write
+ * protection, VPD 0xB0 block limits, the AHCI port's GET_INFO), decide
+ * whether writes are allowed, read the partition table and create the
+ * partition devices and symbolic links (disk.h lists the names).  What
+ * the device answers decides, never the bus it is on (probe.c). */
 #include "disk.h"
 
 #define DISK_INQUIRY_BYTES 96
 #define DISK_VPD_BYTES 255
 #define DISK_CAPACITY16_BYTES 32
+#define DISK_MODE_SENSE_BYTES 192
+#define DISK_PORT_PROPERTY_BYTES 256
 
 /* Copies N bytes of a SCSI ASCII field, dropping leading and trailing
  * blanks and anything unprintable. */
@@ -33,38 +37,52 @@ static NTSTATUS DiskInquiry(PDISK_FDO Fdo, UCHAR Page, BOOLEAN Evpd, PUCHAR Buff
     return DiskSendSrbSync(Fdo, cdb, sizeof(cdb), Buffer, Length, SRB_FLAGS_DATA_IN, Got, NULL, NULL);
 }
 
+/* READ CAPACITY(10) first: every direct-access device has it, and many
+ * USB sticks stall or hang on (16).  (16) follows when (10) cannot hold
+ * the answer or the device claims SPC-3 (DiskWantCapacity16); if (16) is
+ * refused, (10)'s answer stands (2 TiB at most).  READ/WRITE(16) are used
+ * only when (16) answered. */
 static NTSTATUS DiskReadCapacity(PDISK_FDO Fdo, PUCHAR Buffer)
 {
     UCHAR cdb16[16] = { SCSIOP_SERVICE_ACTION_IN16, SERVICE_ACTION_READ_CAPACITY16 };
     UCHAR cdb10[10] = { SCSIOP_READ_CAPACITY };
-    ULONG got = 0, block;
-    ULONG64 last;
-    NTSTATUS status;
+    ULONG got = 0, block = 0, block16 = 0;
+    ULONG64 last = 0, last16 = 0;
+    BOOLEAN lbpme = FALSE, ok10;
+    NTSTATUS status, status16;
 
-    ScsiPutBe32(cdb16 + 10, DISK_CAPACITY16_BYTES);
     RtlZeroMemory(Buffer, DISK_CAPACITY16_BYTES);
-    status = DiskSendSrbSync(Fdo, cdb16, sizeof(cdb16), Buffer, DISK_CAPACITY16_BYTES,
-                             SRB_FLAGS_DATA_IN, &got, NULL, NULL);
-    if (NT_SUCCESS(status) && got >= 12) {
-        last = ScsiGetBe64(Buffer);
-        block = ScsiGetBe32(Buffer + 8);
-        Fdo->Trim = got > 14 && (Buffer[14] & 0x80);    /* LBPME (SBC-3 5.16.2) */
-    } else {
-        DbgPrint("disk%u: READ CAPACITY(16): 0x%08X, trying READ CAPACITY(10)\n", Fdo->Number,
+    status = DiskSendSrbSync(Fdo, cdb10, sizeof(cdb10), Buffer, 8, SRB_FLAGS_DATA_IN, &got, NULL, NULL);
+    if (NT_SUCCESS(status))
+        status = DiskParseCapacity10(Buffer, got, &last, &block);
+    ok10 = NT_SUCCESS(status);
+    if (!ok10)
+        DbgPrint("disk%u: READ CAPACITY(10): 0x%08X, trying READ CAPACITY(16)\n", Fdo->Number,
                  (ULONG)status);
-        status = DiskSendSrbSync(Fdo, cdb10, sizeof(cdb10), Buffer, 8, SRB_FLAGS_DATA_IN, &got,
-                                 NULL, NULL);
-        if (!NT_SUCCESS(status))
-            return status;
-        if (got < 8)
-            return STATUS_DEVICE_PROTOCOL_ERROR;
-        last = ScsiGetBe32(Buffer);
-        block = ScsiGetBe32(Buffer + 4);
-        if (last == 0xFFFFFFFF)
-            DbgPrint("disk%u: larger than 2 TiB but READ CAPACITY(16) failed: using 2 TiB\n",
-                     Fdo->Number);
+    Fdo->Use16 = FALSE;
+    if (!ok10 || DiskWantCapacity16(Fdo->InquiryVersion, last)) {
+        ScsiPutBe32(cdb16 + 10, DISK_CAPACITY16_BYTES);
+        RtlZeroMemory(Buffer, DISK_CAPACITY16_BYTES);
+        status16 = DiskSendSrbSync(Fdo, cdb16, sizeof(cdb16), Buffer, DISK_CAPACITY16_BYTES,
+                                   SRB_FLAGS_DATA_IN, &got, NULL, NULL);
+        if (NT_SUCCESS(status16))
+            status16 = DiskParseCapacity16(Buffer, got, &last16, &block16, &lbpme);
+        if (NT_SUCCESS(status16)) {
+            last = last16;
+            block = block16;
+            Fdo->Trim = lbpme;
+            Fdo->Use16 = TRUE;
+        } else if (!ok10) {
+            return status16;
+        } else {
+            DbgPrint("disk%u: READ CAPACITY(16) refused (0x%08X): READ CAPACITY(10)'s answer "
+                     "stands\n", Fdo->Number, (ULONG)status16);
+            if (last == 0xFFFFFFFF)
+                DbgPrint("disk%u: larger than 2 TiB but READ CAPACITY(16) failed: using 2 TiB\n",
+                         Fdo->Number);
+        }
     }
-    if (block < DISK_MIN_SECTOR_SIZE || block > DISK_MAX_SECTOR_SIZE || (block & (block - 1))) {
+    if (!DiskBlockSizeOk(block)) {
         DbgPrint("disk%u: block size %u not supported\n", Fdo->Number, block);
         return STATUS_UNRECOGNIZED_MEDIA;
     }
@@ -74,6 +92,89 @@ static NTSTATUS DiskReadCapacity(PDISK_FDO Fdo, PUCHAR Buffer)
     Fdo->SectorShift = (ULONG)__builtin_ctz(block);
     Fdo->Sectors = last + 1;
     return STATUS_SUCCESS;
+}
+
+/* The medium's write protection from the MODE SENSE header (SBC-3 6.5.1
+ * WP): (6) for all pages, (10) if (6) is refused.  A device that answers
+ * neither is taken as not protected, as Linux's sd does; the log says so
+ * (writes stay refused unless enabled, as on every disk). */
+static VOID DiskReadWriteProtect(PDISK_FDO Fdo, PUCHAR Buffer)
+{
+    UCHAR cdb6[6] = { SCSIOP_MODE_SENSE, 0, MODE_SENSE_RETURN_ALL, 0, DISK_MODE_SENSE_BYTES, 0 };
+    UCHAR cdb10[10] = { SCSIOP_MODE_SENSE10, 0, MODE_SENSE_RETURN_ALL };
+    ULONG got = 0;
+    BOOLEAN wp = FALSE;
+    NTSTATUS status;
+
+    RtlZeroMemory(Buffer, DISK_MODE_SENSE_BYTES);
+    status = DiskSendSrbSync(Fdo, cdb6, sizeof(cdb6), Buffer, DISK_MODE_SENSE_BYTES, SRB_FLAGS_DATA_IN,
+                             &got, NULL, NULL);
+    if (NT_SUCCESS(status))
+        status = DiskModeSenseWriteProtect(Buffer, got, FALSE, &wp);
+    if (!NT_SUCCESS(status)) {
+        ScsiPutBe16(cdb10 + 7, DISK_MODE_SENSE_BYTES);
+        RtlZeroMemory(Buffer, DISK_MODE_SENSE_BYTES);
+        status = DiskSendSrbSync(Fdo, cdb10, sizeof(cdb10), Buffer, DISK_MODE_SENSE_BYTES,
+                                 SRB_FLAGS_DATA_IN, &got, NULL, NULL);
+        if (NT_SUCCESS(status))
+            status = DiskModeSenseWriteProtect(Buffer, got, TRUE, &wp);
+    }
+    if (!NT_SUCCESS(status))
+        DbgPrint("disk%u: MODE SENSE failed (0x%08X): write protection unknown, taken as off\n",
+                 Fdo->Number, (ULONG)status);
+    Fdo->WriteProtected = wp;
+    if (wp)
+        DbgPrint("disk%u: the medium is write-protected (MODE SENSE WP): writes refused\n", Fdo->Number);
+}
+
+/* The port adapter's largest request (StorageAdapterProperty; usbstor
+ * answers it, ahci gives its limit in NTSTOR_AHCI_INFO): 0 if unknown. */
+static ULONG DiskPortMaxTransfer(PDISK_FDO Fdo)
+{
+    STORAGE_PROPERTY_QUERY q;
+    STORAGE_ADAPTER_DESCRIPTOR a;
+    ULONG_PTR info = 0;
+
+    RtlZeroMemory(&q, sizeof(q));
+    RtlZeroMemory(&a, sizeof(a));
+    q.PropertyId = StorageAdapterProperty;
+    q.QueryType = PropertyStandardQuery;
+    if (!NT_SUCCESS(DiskSendIoctlSync(Fdo->Lower, IOCTL_STORAGE_QUERY_PROPERTY, &q, sizeof(q), &a,
+                                      sizeof(a), &info)) ||
+        info < offsetof(STORAGE_ADAPTER_DESCRIPTOR, MaximumPhysicalPages))
+        return 0;
+    return a.MaximumTransferLength;
+}
+
+/* The port's StorageDeviceProperty (usbstor answers it: BusTypeUsb and the
+ * USB serial number; ahci does not, its facts come in NTSTOR_AHCI_INFO). */
+static VOID DiskQueryPort(PDISK_FDO Fdo, PUCHAR Buffer)
+{
+    STORAGE_PROPERTY_QUERY q;
+    PSTORAGE_DEVICE_DESCRIPTOR d = (PSTORAGE_DEVICE_DESCRIPTOR)Buffer;
+    ULONG_PTR info = 0;
+
+    Fdo->BusType = Fdo->HaveAhciInfo ? BusTypeSata : BusTypeScsi;
+    RtlZeroMemory(&q, sizeof(q));
+    q.PropertyId = StorageDeviceProperty;
+    q.QueryType = PropertyStandardQuery;
+    RtlZeroMemory(Buffer, DISK_PORT_PROPERTY_BYTES);
+    if (!NT_SUCCESS(DiskSendIoctlSync(Fdo->Lower, IOCTL_STORAGE_QUERY_PROPERTY, &q, sizeof(q), Buffer,
+                                      DISK_PORT_PROPERTY_BYTES, &info)) ||
+        info < offsetof(STORAGE_DEVICE_DESCRIPTOR, RawDeviceProperties))
+        return;
+    if (d->BusType > BusTypeUnknown && d->BusType <= BusTypeNvme)
+        Fdo->BusType = d->BusType;
+    Fdo->Removable = d->RemovableMedia != 0;
+    /* The serial string, if it lies wholly inside what came back. */
+    if (d->SerialNumberOffset >= offsetof(STORAGE_DEVICE_DESCRIPTOR, RawDeviceProperties) &&
+        d->SerialNumberOffset < info) {
+        ULONG n = 0;
+        while (d->SerialNumberOffset + n < info && Buffer[d->SerialNumberOffset + n])
+            n++;
+        if (d->SerialNumberOffset + n < info)
+            DiskCopyField(Fdo->Serial, sizeof(Fdo->Serial), Buffer + d->SerialNumberOffset, n);
+    }
 }
 
 /* Letters only: folding with | 0x20 would also equate '@' and '`', '['
@@ -114,14 +215,14 @@ static BOOLEAN DiskSerialListed(PCSTR List, PCSTR Serial)
 static NTSTATUS DiskReadForLayout(PVOID Context, ULONG64 Lba, ULONG Count, PVOID Buffer)
 {
     PDISK_FDO fdo = Context;
-    UCHAR cdb[16];
+    UCHAR cdb[16], cdbLength;
     ULONG bytes = Count * fdo->SectorSize, got = 0;
     NTSTATUS status;
 
     if (Lba >= fdo->Sectors || Count > fdo->Sectors - Lba)
         return STATUS_INVALID_PARAMETER;
-    DiskBuildReadWrite16(cdb, FALSE, Lba, Count);
-    status = DiskSendSrbSync(fdo, cdb, sizeof(cdb), Buffer, bytes, SRB_FLAGS_DATA_IN, &got, NULL, NULL);
+    cdbLength = DiskBuildReadWrite(cdb, fdo->Use16, FALSE, Lba, Count);
+    status = DiskSendSrbSync(fdo, cdb, cdbLength, Buffer, bytes, SRB_FLAGS_DATA_IN, &got, NULL, NULL);
     if (NT_SUCCESS(status) && got != bytes)
         status = STATUS_DEVICE_PROTOCOL_ERROR;
     return status;
@@ -279,7 +380,9 @@ NTSTATUS DiskStartDevice(PDISK_FDO Fdo)
     PDISK_DRIVER_EXTENSION drv = DiskGetDriverExtension(Fdo->Driver);
     PUCHAR buf = ExAllocatePoolWithTag(NonPagedPool, PAGE_SIZE, DISK_TAG_BUFFER);
     CHAR dr[48], link[48];
-    ULONG got = 0, vpdMax = 0;
+    ULONG got = 0, vpdMax = 0, vpdGot = 0;
+    UCHAR vpdPages[64];
+    BOOLEAN haveVpd = FALSE;
     ULONG_PTR info = 0;
     NTSTATUS status;
 
@@ -306,15 +409,32 @@ NTSTATUS DiskStartDevice(PDISK_FDO Fdo)
         goto out;
     }
 
-    /* VPD 0x80 (SPC-4 7.8.15): the unit serial number. */
-    if (NT_SUCCESS(DiskInquiry(Fdo, VPD_SERIAL_NUMBER, TRUE, buf, DISK_VPD_BYTES, &got)) && got >= 4 &&
+    Fdo->InquiryVersion = buf[2];
+
+    /* VPD pages only from SPC-2 devices on, and only those page 00h lists
+     * (SPC-4 7.8.13): older devices and many USB bridges answer an unknown
+     * page badly or not at all. */
+    if (Fdo->InquiryVersion >= DISK_VERSION_SPC2 &&
+        NT_SUCCESS(DiskInquiry(Fdo, VPD_SUPPORTED_PAGES, TRUE, vpdPages, sizeof(vpdPages), &vpdGot)) &&
+        vpdGot >= 4 && vpdPages[1] == VPD_SUPPORTED_PAGES) {
+        haveVpd = TRUE;
+    } else {
+        vpdGot = 0;
+        DbgPrint("disk%u: no VPD pages (INQUIRY version %u)\n", Fdo->Number, Fdo->InquiryVersion);
+    }
+
+    /* The serial number: the port's (USB iSerialNumber), else VPD 0x80
+     * (SPC-4 7.8.15), else the AHCI port's IDENTIFY serial. */
+    DiskQueryPort(Fdo, buf);
+    if (!Fdo->Serial[0] && haveVpd && DiskVpdListed(vpdPages, vpdGot, VPD_SERIAL_NUMBER) &&
+        NT_SUCCESS(DiskInquiry(Fdo, VPD_SERIAL_NUMBER, TRUE, buf, DISK_VPD_BYTES, &got)) && got >= 4 &&
         buf[1] == VPD_SERIAL_NUMBER) {
         ULONG len = buf[3] < got - 4 ? buf[3] : got - 4;
         DiskCopyField(Fdo->Serial, sizeof(Fdo->Serial), buf + 4, len);
-    } else if (Fdo->HaveAhciInfo) {
+    }
+    if (!Fdo->Serial[0] && Fdo->HaveAhciInfo)
         DiskCopyField(Fdo->Serial, sizeof(Fdo->Serial), (const UCHAR *)Fdo->AhciInfo.Serial,
                       sizeof(Fdo->AhciInfo.Serial) - 1);
-    }
 
     status = DiskReadCapacity(Fdo, buf);
     if (!NT_SUCCESS(status)) {
@@ -323,13 +443,15 @@ NTSTATUS DiskStartDevice(PDISK_FDO Fdo)
     }
     Fdo->Common.Sectors = Fdo->Sectors;
     Fdo->Self->SectorSize = (USHORT)Fdo->SectorSize;
+    DiskReadWriteProtect(Fdo, buf);
 
     /* VPD 0xB0 (SBC-3 6.6.4): MAXIMUM TRANSFER LENGTH in blocks, 0 = no limit. */
     /* MAXIMUM UNMAP LBA COUNT / BLOCK DESCRIPTOR COUNT: a longer UNMAP is
      * refused whole, so DiskTrim cuts its lists to them (0: not reported). */
     Fdo->MaxUnmapBlocks = DISK_UNMAP_MAX_BLOCKS;
     Fdo->MaxUnmapDescriptors = DISK_UNMAP_MAX_DESCRIPTORS;
-    if (NT_SUCCESS(DiskInquiry(Fdo, VPD_BLOCK_LIMITS, TRUE, buf, sizeof(VPD_BLOCK_LIMITS_PAGE), &got)) &&
+    if (haveVpd && DiskVpdListed(vpdPages, vpdGot, VPD_BLOCK_LIMITS) &&
+        NT_SUCCESS(DiskInquiry(Fdo, VPD_BLOCK_LIMITS, TRUE, buf, sizeof(VPD_BLOCK_LIMITS_PAGE), &got)) &&
         got >= 12 && buf[1] == VPD_BLOCK_LIMITS) {
         PVPD_BLOCK_LIMITS_PAGE limits = (PVPD_BLOCK_LIMITS_PAGE)buf;
         vpdMax = ScsiGetBe32(limits->MaximumTransferLength);
@@ -344,9 +466,12 @@ NTSTATUS DiskStartDevice(PDISK_FDO Fdo)
     }
     {
         ULONG64 max = vpdMax ? (ULONG64)vpdMax * Fdo->SectorSize : 0;
+        ULONG port = DiskPortMaxTransfer(Fdo);
         if (Fdo->HaveAhciInfo && Fdo->AhciInfo.MaxTransferBytes &&
             (!max || Fdo->AhciInfo.MaxTransferBytes < max))
             max = Fdo->AhciInfo.MaxTransferBytes;
+        if (port && (!max || port < max))
+            max = port;
         if (!max)
             max = DISK_DEFAULT_MAX_TRANSFER;
         if (max > 0x80000000ull)
@@ -357,6 +482,10 @@ NTSTATUS DiskStartDevice(PDISK_FDO Fdo)
     }
     if (Fdo->HaveAhciInfo && Fdo->AhciInfo.Trim)
         Fdo->Trim = TRUE;
+
+    /* READ/WRITE(10) carry at most 65535 blocks. */
+    if (!Fdo->Use16 && Fdo->MaxTransferBytes / Fdo->SectorSize > 0xFFFF)
+        Fdo->MaxTransferBytes = 0xFFFF * Fdo->SectorSize;
 
     Fdo->WritableBySerial = drv && DiskSerialListed(drv->WritableSerials, Fdo->Serial);
     Fdo->Writable = Fdo->WritableBySerial;

@@ -126,10 +126,14 @@ VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
     KeReleaseSpinLock(&IopDatabaseLock, Old);
     if (WasAttached)
         DbgPrint("io: IoDeleteDevice(%p): still attached; detached it\n", DeviceObject);
-    if (DeviceObject->AttachedDevice)
-        DbgPrint("io: IoDeleteDevice(%p): device %p is still attached above it\n",
-                 DeviceObject, DeviceObject->AttachedDevice);
-    if (!Open)
+    /* A device still attached above (a filter whose REMOVE passed down
+     * first and detaches after) keeps this one until its IoDetachDevice. */
+    KeAcquireSpinLock(&IopDatabaseLock, &Old);
+    BOOLEAN Above = DeviceObject->AttachedDevice != NULL;
+    if (Above && !Open)
+        Doe->ExtensionFlags |= DOE_DEREF_ON_DETACH;
+    KeReleaseSpinLock(&IopDatabaseLock, Old);
+    if (!Open && !Above)
         ObDereferenceObject(DeviceObject);
 }
 
@@ -221,12 +225,21 @@ VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice)
 {
     KIRQL Old;
 
+    BOOLEAN Deref = FALSE;
+
     KeAcquireSpinLock(&IopDatabaseLock, &Old);
     if (TargetDevice->AttachedDevice) {
         IopDoe(TargetDevice->AttachedDevice)->AttachedTo = NULL;
         TargetDevice->AttachedDevice = NULL;
     }
+    /* IoDeleteDevice ran while we were attached: the deletion ends now. */
+    if (IopDoe(TargetDevice)->ExtensionFlags & DOE_DEREF_ON_DETACH) {
+        IopDoe(TargetDevice)->ExtensionFlags &= ~DOE_DEREF_ON_DETACH;
+        Deref = TRUE;
+    }
     KeReleaseSpinLock(&IopDatabaseLock, Old);
+    if (Deref)
+        ObDereferenceObject(TargetDevice);
 }
 
 PDEVICE_OBJECT IoGetAttachedDevice(PDEVICE_OBJECT DeviceObject)

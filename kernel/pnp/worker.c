@@ -129,12 +129,12 @@ VOID PnpStartWorker(VOID)
                  RtlNtStatusName(status));
         return;
     }
-    if (NT_SUCCESS(ObReferenceObjectByHandle(handle, *PsThreadType, &thread))) {
+    if (NT_SUCCESS(ObpReferenceObjectByHandle(handle, *PsThreadType, &thread))) {
         KeSetThreadName(thread, "pnp");
         KeSetPriorityThread(thread, PNP_THREAD_PRIORITY);
         ObDereferenceObject(thread);
     }
-    ObCloseHandle(handle);
+    ObCloseHandle(handle, KernelMode);
     /* Whatever was asked during boot and not drained yet. */
     KeSetEvent(&PnpWorkEvent, IO_NO_INCREMENT, FALSE);
 }

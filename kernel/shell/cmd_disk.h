@@ -43,6 +43,11 @@ NTSTATUS DiskShellIoctl(PDISK_SHELL Disk, ULONG Code, PVOID In, ULONG InLength, 
                         ULONG OutLength, PULONG_PTR Information);
 /* Why a request failed, in words, for the error line. */
 PCSTR DiskShellWhy(NTSTATUS Status);
+/* The same for a request to Disk: a refused write on a write-protected
+ * medium says so instead of pointing at `writable`. */
+PCSTR DiskShellWhyFor(PDISK_SHELL Disk, NTSTATUS Status);
+/* "usb", "sata", "scsi", "nvme" or "other": the bus the port reports. */
+PCSTR DiskShellBusName(ULONG BusType);
 /* Parses lba and count and checks that the whole range lies on the disk;
  * prints the error line on failure. */
 BOOLEAN DiskShellRange(PCSTR Command, PDISK_SHELL Disk, PCSTR LbaText, PCSTR CountText,

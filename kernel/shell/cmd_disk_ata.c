@@ -41,6 +41,18 @@ static NTSTATUS DiskAtaRead512(PDISK_SHELL Disk, UCHAR Command, UCHAR Features, 
     return status;
 }
 
+/* A device that refuses ATA PASS-THROUGH (a SCSI device, a USB bridge
+ * without SAT) cannot answer ATA commands at all: say so. */
+static PCSTR DiskAtaWhy(PDISK_SHELL Disk, NTSTATUS Status, PCSTR Otherwise)
+{
+    if (Status == STATUS_INVALID_DEVICE_REQUEST || Status == STATUS_NOT_SUPPORTED)
+        return Disk->Info.BusType == BusTypeSata
+                   ? "the disk refused ATA PASS-THROUGH"
+                   : "the device does not take ATA PASS-THROUGH (not an ATA disk behind this bus): "
+                     "it cannot answer IDENTIFY or SMART";
+    return Otherwise;
+}
+
 static USHORT W(const UCHAR *Id, ULONG Word) { return (USHORT)(Id[2 * Word] | (Id[2 * Word + 1] << 8)); }
 
 /* ATA strings are big-endian byte pairs (ACS-3 3.4.9), blank-padded; the
@@ -82,7 +94,8 @@ static INT CmdIdentify(INT Argc, PCHAR *Argv)
     DiskShellClose(&d);
     if (!NT_SUCCESS(status)) {
         ExFreePoolWithTag(req, DISK_SHELL_TAG);
-        return ShellErrorF(status, DiskShellWhy(status), "identify disk=%u", d.Number);
+        return ShellErrorF(status, DiskAtaWhy(&d, status, DiskShellWhy(status)), "identify disk=%u",
+                           d.Number);
     }
     id = req->Data;
     AtaString(id, 27, 20, model, sizeof(model));
@@ -154,7 +167,8 @@ static INT CmdSmart(INT Argc, PCHAR *Argv)
     DiskShellClose(&d);
     if (!NT_SUCCESS(status)) {
         ExFreePoolWithTag(req, DISK_SHELL_TAG);
-        return ShellErrorF(status, "SMART READ DATA failed", "smart disk=%u", d.Number);
+        return ShellErrorF(status, DiskAtaWhy(&d, status, "SMART READ DATA failed"), "smart disk=%u",
+                           d.Number);
     }
     ConPrintf("  id  flags   value worst raw\n");
     for (ULONG i = 0; i < 30; i++) {

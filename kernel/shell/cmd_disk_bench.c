@@ -184,7 +184,7 @@ static BOOLEAN BenchPrepare(BENCH *b, ULONG64 Offset, ULONG64 Span)
         return FALSE;
     }
     if (b->Write && !b->Disk.Info.Writable) {
-        ShellErrorF(STATUS_MEDIA_WRITE_PROTECTED, DiskShellWhy(STATUS_MEDIA_WRITE_PROTECTED),
+        ShellErrorF(STATUS_MEDIA_WRITE_PROTECTED, DiskShellWhyFor(&b->Disk, STATUS_MEDIA_WRITE_PROTECTED),
                     "bench disk=%u", b->Disk.Number);
         return FALSE;
     }
@@ -456,7 +456,7 @@ static VOID BenchReport(BENCH *b)
     NTSTOR_AHCI_INFO after;
 
     if (b->Errors) {
-        ShellErrorF(b->FirstError, DiskShellWhy(b->FirstError), "bench disk=%u errors=%llu",
+        ShellErrorF(b->FirstError, DiskShellWhyFor(&b->Disk, b->FirstError), "bench disk=%u errors=%llu",
                     b->Disk.Number, b->Errors);
         RtlStringCbPrintfA(firstErr, sizeof(firstErr), " first_error_lba=%llu", b->FirstErrorLba);
     }

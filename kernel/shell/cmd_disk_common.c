@@ -143,6 +143,30 @@ PCSTR DiskShellWhy(NTSTATUS Status)
     }
 }
 
+PCSTR DiskShellWhyFor(PDISK_SHELL Disk, NTSTATUS Status)
+{
+    if (Status == STATUS_MEDIA_WRITE_PROTECTED && Disk->Info.WriteProtected)
+        return "the medium is write-protected (the device reports WP in MODE SENSE)";
+    return DiskShellWhy(Status);
+}
+
+PCSTR DiskShellBusName(ULONG BusType)
+{
+    switch (BusType) {
+    case BusTypeUsb:
+        return "usb";
+    case BusTypeSata:
+    case BusTypeAta:
+        return "sata";
+    case BusTypeScsi:
+        return "scsi";
+    case BusTypeNvme:
+        return "nvme";
+    default:
+        return "other";
+    }
+}
+
 BOOLEAN DiskShellRange(PCSTR Command, PDISK_SHELL Disk, PCSTR LbaText, PCSTR CountText,
                        ULONG64 *Lba, ULONG64 *Count)
 {

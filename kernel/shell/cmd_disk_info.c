@@ -6,7 +6,8 @@
  *   ntstor> disks
  *   disk n=0 ctrl=0 port=0 model="QEMU HARDDISK" serial="QM00001" sectors=131072 sector_size=512
  *        ncq=1 trim=1 mode=msi writable=0 style=gpt partitions=1 max_transfer=1048576
- *        quirks=- bounced=0 state=ready physical_sector_size=512 alignment=0     (one line)
+ *        quirks=- bounced=0 state=ready physical_sector_size=512 alignment=0 bus=sata
+ *        vendor="ATA" product="QEMU HARDDISK" write_protected=0 removable=0 boot=1  (one line)
  *   disks count=1 */
 #include "cmd_disk.h"
 
@@ -37,9 +38,66 @@ static PCSTR DiskStyleName(ULONG Style)
     return Style == PARTITION_STYLE_GPT ? "gpt" : Style == PARTITION_STYLE_MBR ? "mbr" : "raw";
 }
 
+/* The boot volume's GPT partition GUID, from the loader's device path
+ * (UEFI 2.x 10.3.5.1: HD(<n>,GPT,<guid>,<start>,<size>)); FALSE when the
+ * path has none (an MBR volume, a CD, no path). */
+static BOOLEAN DiskBootPartitionGuid(PCHAR Guid, SIZE_T Size)
+{
+    PCSTR p = KeQueryBootDevicePath();
+    SIZE_T n = 0;
+
+    for (; *p; p++)
+        if (!RtlAsciiCompareN(p, "HD(", 3, TRUE) && (p == KeQueryBootDevicePath() || p[-1] == '/'))
+            break;
+    if (!*p)
+        return FALSE;
+    p += 3;
+    while (*p && *p != ',' && *p != ')')
+        p++;
+    if (*p != ',' || RtlAsciiCompareN(p + 1, "GPT,", 4, TRUE))
+        return FALSE;
+    p += 5;
+    while (p[n] && p[n] != ',' && p[n] != ')' && n + 1 < Size) {
+        Guid[n] = p[n];
+        n++;
+    }
+    Guid[n] = 0;
+    return n == 36;
+}
+
+/* Whether one of Disk's GPT partitions is the boot volume: the partition
+ * GUID in the device path names it, whatever bus the disk is on. */
+static BOOLEAN DiskIsBootDisk(PDISK_SHELL Disk, PCSTR BootGuid)
+{
+    ULONG bytes = DRIVE_LAYOUT_INFORMATION_EX_SIZE(Disk->Info.PartitionCount);
+    PDRIVE_LAYOUT_INFORMATION_EX layout;
+    BOOLEAN found = FALSE;
+    ULONG_PTR info;
+
+    if (!BootGuid[0] || Disk->Info.PartitionStyle != PARTITION_STYLE_GPT || !Disk->Info.PartitionCount)
+        return FALSE;
+    layout = ExAllocatePoolWithTag(NonPagedPool, bytes, DISK_SHELL_TAG);
+    if (!layout)
+        return FALSE;
+    if (NT_SUCCESS(DiskShellIoctl(Disk, IOCTL_DISK_GET_DRIVE_LAYOUT_EX, NULL, 0, layout, bytes, &info)))
+        for (ULONG i = 0; i < layout->PartitionCount && !found; i++) {
+            CHAR guid[40];
+            if (layout->PartitionEntry[i].PartitionStyle != PARTITION_STYLE_GPT)
+                continue;
+            DiskFormatGuid(&layout->PartitionEntry[i].Gpt.PartitionId, guid, sizeof(guid));
+            found = !RtlAsciiCompare(guid, BootGuid, TRUE);
+        }
+    ExFreePoolWithTag(layout, DISK_SHELL_TAG);
+    return found;
+}
+
 static INT CmdDisks(INT Argc, PCHAR *Argv)
 {
+    CHAR bootGuid[40];
     ULONG numbers[64], disks = DiskShellListDisks(numbers, ARRAYSIZE(numbers)), count = 0;
+
+    if (!DiskBootPartitionGuid(bootGuid, sizeof(bootGuid)))
+        bootGuid[0] = 0;
 
     for (ULONG i = 0; i < disks; i++) {
         ULONG n = numbers[i];
@@ -55,9 +113,14 @@ static INT CmdDisks(INT Argc, PCHAR *Argv)
         RtlEscapeDeviceText(model, sizeof(model), ataModel ? d.Ahci.Model : d.Info.Product,
                             ataModel ? sizeof(d.Ahci.Model) : sizeof(d.Info.Product));
         RtlEscapeDeviceText(serial, sizeof(serial), d.Info.Serial, sizeof(d.Info.Serial));
+        CHAR vendor[RTL_ESCAPED_SIZE(sizeof(d.Info.Vendor))], product[RTL_ESCAPED_SIZE(sizeof(d.Info.Product))];
+        RtlEscapeDeviceText(vendor, sizeof(vendor), d.Info.Vendor, sizeof(d.Info.Vendor));
+        RtlEscapeDeviceText(product, sizeof(product), d.Info.Product, sizeof(d.Info.Product));
+        BOOLEAN boot = DiskIsBootDisk(&d, bootGuid);
         ConPrintf("disk n=%u ctrl=%d port=%d model=\"%s\" serial=\"%s\" sectors=%llu sector_size=%u "
                   "ncq=%u trim=%u mode=%s writable=%u style=%s partitions=%u max_transfer=%u "
-                  "quirks=%s bounced=%u state=%s physical_sector_size=%u alignment=%u\n",
+                  "quirks=%s bounced=%u state=%s physical_sector_size=%u alignment=%u bus=%s "
+                  "vendor=\"%s\" product=\"%s\" write_protected=%u removable=%u boot=%u\n",
                   n, d.HaveAhci ? (INT)d.Ahci.Controller : -1, d.HaveAhci ? (INT)d.Ahci.Port : -1,
                   model, serial,
                   d.Info.Sectors, d.Info.SectorSize, d.HaveAhci && d.Ahci.NcqDepth ? 1 : 0, d.Info.Trim,
@@ -67,7 +130,8 @@ static INT CmdDisks(INT Argc, PCHAR *Argv)
                   d.HaveAhci && d.Ahci.State[0] ? d.Ahci.State : "unknown",
                   d.HaveAhci && d.Ahci.PhysicalSectorSize ? d.Ahci.PhysicalSectorSize
                                                           : d.Info.SectorSize,
-                  d.HaveAhci ? d.Ahci.AlignmentOffset : 0);
+                  d.HaveAhci ? d.Ahci.AlignmentOffset : 0, DiskShellBusName(d.Info.BusType), vendor,
+                  product, d.Info.WriteProtected, d.Info.Removable, boot);
         count++;
         DiskShellClose(&d);
     }
@@ -175,7 +239,7 @@ static INT CmdWritable(INT Argc, PCHAR *Argv)
     status = DiskShellIoctl(&d, IOCTL_NTSTOR_DISK_SET_WRITABLE, &w, sizeof(w), NULL, 0, NULL);
     DiskShellClose(&d);
     if (!NT_SUCCESS(status))
-        return ShellErrorF(status, NULL, "writable disk=%u", d.Number);
+        return ShellErrorF(status, DiskShellWhyFor(&d, status), "writable disk=%u", d.Number);
     ConPrintf("writable disk=%u writable=%u\n", d.Number, w.Writable);
     return 0;
 }
@@ -257,7 +321,11 @@ static INT CmdTrim(INT Argc, PCHAR *Argv)
     status = DiskShellIoctl(&d, IOCTL_STORAGE_MANAGE_DATA_SET_ATTRIBUTES, &req, sizeof(req), NULL, 0, NULL);
     DiskShellClose(&d);
     if (!NT_SUCCESS(status))
-        return ShellErrorF(status, DiskShellWhy(status), "trim disk=%u lba=%llu",
+        return ShellErrorF(status, status == STATUS_NOT_SUPPORTED
+                                       ? "the device reports no UNMAP (no LBPME in READ CAPACITY(16)): "
+                                         "nothing sent"
+                                       : DiskShellWhyFor(&d, status),
+                           "trim disk=%u lba=%llu",
                            d.Number, lba);
     ConPrintf("trim disk=%u lba=%llu count=%llu status=%s\n", d.Number, lba, count,
               RtlNtStatusName(status));

@@ -111,7 +111,7 @@ static INT DiskRw(DISK_RW_OP Op, INT Argc, PCHAR *Argv)
     DiskShellClose(&d);
 
     if (!NT_SUCCESS(status)) {
-        ShellErrorF(status, DiskShellWhy(status), "%s disk=%u lba=%llu", name,
+        ShellErrorF(status, DiskShellWhyFor(&d, status), "%s disk=%u lba=%llu", name,
                     d.Number, lba + done);
         if (Op == DiskRwWrite)
             ConPrintf("write disk=%u lba=%llu count=%llu seed=%llu status=%s\n", d.Number, lba, count,

@@ -29,6 +29,7 @@ QEMU_ONLY = {
     "test_namespace": "QEMU's disk layout",
     "test_pnp": "q35's PCI functions and custom boot images",
     "test_storage": "host-made disk images checked on the host",
+    "test_usbstor": "a simulated USB stick (test driver on QEMU's pci-testdev) and QEMU's USB devices",
 }
 
 

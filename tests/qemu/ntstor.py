@@ -85,7 +85,9 @@ class Machine(Shell):
             # A unix socket path must be short (108 bytes): not under build/.
             self.monitor_dir = tempfile.mkdtemp(prefix="ntstor-mon-")
             self.monitor_path = os.path.join(self.monitor_dir, "m.sock")
-            self.args += ["--monitor", self.monitor_path]
+            # qemu-run.sh options go before "--" (extra QEMU arguments).
+            at = self.args.index("--") if "--" in self.args else len(self.args)
+            self.args[at:at] = ["--monitor", self.monitor_path]
         self.image = image or os.path.join(ROOT, "build", "ntstor.img")
         self.boot = None
         self.child = None

@@ -144,6 +144,9 @@ static void test_interpret_srb_statuses(void **state)
     DiskInterpretSrb(&s, STATUS_SUCCESS, &r);
     assert_int_equal(r.Status, STATUS_NO_SUCH_DEVICE);
     assert_false(r.Retry);
+    DiskInterpretSrb(&s, STATUS_DEVICE_DOES_NOT_EXIST, &r);       /* the device left */
+    assert_int_equal(r.Status, STATUS_DEVICE_DOES_NOT_EXIST);
+    assert_false(r.Retry);
     Srb(&s, SRB_STATUS_BUS_RESET, 0, NULL, 0);
     DiskInterpretSrb(&s, STATUS_SUCCESS, &r);
     assert_true(r.Retry);
