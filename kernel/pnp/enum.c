@@ -72,6 +72,19 @@ static VOID PnpQueryNodeIds(PDEVICE_NODE Node)
         RtlAsciiCopy(Node->InstancePath, sizeof(Node->InstancePath), "UNKNOWN");
     RtlAsciiCopy(Node->InstancePath + RtlAsciiLength(Node->InstancePath),
                  sizeof(Node->InstancePath) - RtlAsciiLength(Node->InstancePath), "\\");
+    /* A bus driver's instance ID is unique among its own children only
+     * (ahci's "0" is the port, on every controller): below anything but
+     * the root the parent's prefix goes first, as NT's ParentIdPrefix,
+     * so two controllers' disks on port 0 get different instance paths
+     * (and device interface names). */
+    if (Node->Parent && Node->Parent != PnpRootNode && Node->Parent->Parent) {
+        CHAR prefix[24];
+        RtlStringCbPrintfA(prefix, sizeof(prefix), "%08x&",
+                           RtlComputeCrc32(0, Node->Parent->InstancePath,
+                                           (ULONG)RtlAsciiLength(Node->Parent->InstancePath)));
+        RtlAsciiCopy(Node->InstancePath + RtlAsciiLength(Node->InstancePath),
+                     sizeof(Node->InstancePath) - RtlAsciiLength(Node->InstancePath), prefix);
+    }
     if (instanceId && instanceId[0]) {
         PnpAppendAscii(Node->InstancePath, sizeof(Node->InstancePath), instanceId);
     } else {
