@@ -83,6 +83,16 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
     return STATUS_SUCCESS;
 }
 
+/* Whether Device is still on its driver's list (a deleted one leaves it
+ * exactly once).  Caller holds IopDatabaseLock. */
+static BOOLEAN IopOnDriverList(PDEVICE_OBJECT Device)
+{
+    for (PDEVICE_OBJECT d = Device->DriverObject->DeviceObject; d; d = d->NextDevice)
+        if (d == Device)
+            return TRUE;
+    return FALSE;
+}
+
 /* Takes Device off its driver's list.  Caller holds IopDatabaseLock. */
 static VOID IopUnlinkFromDriver(PDEVICE_OBJECT Device)
 {
@@ -119,16 +129,16 @@ VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
         WasAttached = TRUE;
     }
     /* Open files keep it on the driver's list: the driver (and its image)
-     * must stay for their IRP_MJ_CLOSE. */
-    Open = DeviceObject->ReferenceCount != 0;
+     * must stay for their IRP_MJ_CLOSE.  So does a device still attached
+     * above it: at REMOVE_DEVICE a lower filter deletes its device before
+     * the function driver above detaches from it (NT's order), and that
+     * IoDetachDevice finishes the deletion. */
+    Open = DeviceObject->ReferenceCount != 0 || DeviceObject->AttachedDevice != NULL;
     if (!Open)
         IopUnlinkFromDriver(DeviceObject);
     KeReleaseSpinLock(&IopDatabaseLock, Old);
     if (WasAttached)
         DbgPrint("io: IoDeleteDevice(%p): still attached; detached it\n", DeviceObject);
-    if (DeviceObject->AttachedDevice)
-        DbgPrint("io: IoDeleteDevice(%p): device %p is still attached above it\n",
-                 DeviceObject, DeviceObject->AttachedDevice);
     if (!Open)
         ObDereferenceObject(DeviceObject);
 }
@@ -160,7 +170,7 @@ VOID IopDecrementDeviceReference(PDEVICE_OBJECT Device)
     if (Device->ReferenceCount <= 0)
         KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG_PTR)IoDeviceObjectType, (ULONG_PTR)Device,
                      (ULONG_PTR)(LONG_PTR)Device->ReferenceCount, 0x1E);
-    Finish = --Device->ReferenceCount == 0 &&
+    Finish = --Device->ReferenceCount == 0 && Device->AttachedDevice == NULL &&
              (IopDoe(Device)->ExtensionFlags & DOE_DELETE_PENDING);
     Removing = Device->ReferenceCount == 0 &&
                (IopDoe(Device)->ExtensionFlags & DOE_REMOVE_PENDING);
@@ -219,6 +229,7 @@ PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_
 
 VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice)
 {
+    BOOLEAN Finish;
     KIRQL Old;
 
     KeAcquireSpinLock(&IopDatabaseLock, &Old);
@@ -226,7 +237,16 @@ VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice)
         IopDoe(TargetDevice->AttachedDevice)->AttachedTo = NULL;
         TargetDevice->AttachedDevice = NULL;
     }
+    /* The last thing holding a deleted device (IoDeleteDevice) was the one
+     * attached above it: the deferred half of its deletion. */
+    Finish = (IopDoe(TargetDevice)->ExtensionFlags & DOE_DELETE_PENDING) &&
+             TargetDevice->ReferenceCount == 0 &&
+             IopOnDriverList(TargetDevice);
+    if (Finish)
+        IopUnlinkFromDriver(TargetDevice);
     KeReleaseSpinLock(&IopDatabaseLock, Old);
+    if (Finish)
+        ObDereferenceObject(TargetDevice);
 }
 
 PDEVICE_OBJECT IoGetAttachedDevice(PDEVICE_OBJECT DeviceObject)
