@@ -567,10 +567,6 @@ typedef struct _DEVOBJ_EXTENSION {
 #define DOE_REMOVE_PENDING   0x00000004
 #define DOE_REMOVE_PROCESSED 0x00000008
 #define DOE_START_PENDING    0x00000010
-/* ntstor: IoDeleteDevice found a device still attached above; the last
- * dereference waits for that device's IoDetachDevice (NT's deferred
- * delete: a filter detaches after its REMOVE went down). */
-#define DOE_DEREF_ON_DETACH  0x00000020
 
 typedef struct _DEVICE_OBJECT {
     CSHORT Type;                    /* IO_TYPE_DEVICE */

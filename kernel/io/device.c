@@ -83,6 +83,16 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
     return STATUS_SUCCESS;
 }
 
+/* Whether Device is still on its driver's list (a deleted one leaves it
+ * exactly once).  Caller holds IopDatabaseLock. */
+static BOOLEAN IopOnDriverList(PDEVICE_OBJECT Device)
+{
+    for (PDEVICE_OBJECT d = Device->DriverObject->DeviceObject; d; d = d->NextDevice)
+        if (d == Device)
+            return TRUE;
+    return FALSE;
+}
+
 /* Takes Device off its driver's list.  Caller holds IopDatabaseLock. */
 static VOID IopUnlinkFromDriver(PDEVICE_OBJECT Device)
 {
@@ -119,21 +129,17 @@ VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
         WasAttached = TRUE;
     }
     /* Open files keep it on the driver's list: the driver (and its image)
-     * must stay for their IRP_MJ_CLOSE. */
-    Open = DeviceObject->ReferenceCount != 0;
+     * must stay for their IRP_MJ_CLOSE.  So does a device still attached
+     * above it: at REMOVE_DEVICE a lower filter deletes its device before
+     * the function driver above detaches from it (NT's order), and that
+     * IoDetachDevice finishes the deletion. */
+    Open = DeviceObject->ReferenceCount != 0 || DeviceObject->AttachedDevice != NULL;
     if (!Open)
         IopUnlinkFromDriver(DeviceObject);
     KeReleaseSpinLock(&IopDatabaseLock, Old);
     if (WasAttached)
         DbgPrint("io: IoDeleteDevice(%p): still attached; detached it\n", DeviceObject);
-    /* A device still attached above (a filter whose REMOVE passed down
-     * first and detaches after) keeps this one until its IoDetachDevice. */
-    KeAcquireSpinLock(&IopDatabaseLock, &Old);
-    BOOLEAN Above = DeviceObject->AttachedDevice != NULL;
-    if (Above && !Open)
-        Doe->ExtensionFlags |= DOE_DEREF_ON_DETACH;
-    KeReleaseSpinLock(&IopDatabaseLock, Old);
-    if (!Open && !Above)
+    if (!Open)
         ObDereferenceObject(DeviceObject);
 }
 
@@ -164,7 +170,7 @@ VOID IopDecrementDeviceReference(PDEVICE_OBJECT Device)
     if (Device->ReferenceCount <= 0)
         KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG_PTR)IoDeviceObjectType, (ULONG_PTR)Device,
                      (ULONG_PTR)(LONG_PTR)Device->ReferenceCount, 0x1E);
-    Finish = --Device->ReferenceCount == 0 &&
+    Finish = --Device->ReferenceCount == 0 && Device->AttachedDevice == NULL &&
              (IopDoe(Device)->ExtensionFlags & DOE_DELETE_PENDING);
     Removing = Device->ReferenceCount == 0 &&
                (IopDoe(Device)->ExtensionFlags & DOE_REMOVE_PENDING);
@@ -223,22 +229,23 @@ PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_
 
 VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice)
 {
+    BOOLEAN Finish;
     KIRQL Old;
-
-    BOOLEAN Deref = FALSE;
 
     KeAcquireSpinLock(&IopDatabaseLock, &Old);
     if (TargetDevice->AttachedDevice) {
         IopDoe(TargetDevice->AttachedDevice)->AttachedTo = NULL;
         TargetDevice->AttachedDevice = NULL;
     }
-    /* IoDeleteDevice ran while we were attached: the deletion ends now. */
-    if (IopDoe(TargetDevice)->ExtensionFlags & DOE_DEREF_ON_DETACH) {
-        IopDoe(TargetDevice)->ExtensionFlags &= ~DOE_DEREF_ON_DETACH;
-        Deref = TRUE;
-    }
+    /* The last thing holding a deleted device (IoDeleteDevice) was the one
+     * attached above it: the deferred half of its deletion. */
+    Finish = (IopDoe(TargetDevice)->ExtensionFlags & DOE_DELETE_PENDING) &&
+             TargetDevice->ReferenceCount == 0 &&
+             IopOnDriverList(TargetDevice);
+    if (Finish)
+        IopUnlinkFromDriver(TargetDevice);
     KeReleaseSpinLock(&IopDatabaseLock, Old);
-    if (Deref)
+    if (Finish)
         ObDereferenceObject(TargetDevice);
 }
 

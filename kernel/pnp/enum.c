@@ -135,6 +135,7 @@ NTSTATUS PnpStartNodeWithService(PDEVICE_NODE Node, PCSTR Service)
     WCHAR buffer[PNP_SERVICE_CHARS];
     UNICODE_STRING name;
     PDRIVER_OBJECT driver;
+    PDEVICE_OBJECT below;
     ULONG64 started;
     PVOID growth;
     NTSTATUS status;
@@ -162,17 +163,22 @@ NTSTATUS PnpStartNodeWithService(PDEVICE_NODE Node, PCSTR Service)
 
     started = KeQueryTimeUs();
     growth = IopBeginDeviceStart();     /* the driver's, not its elders' leak */
+    PnpAddFilters(Node, Service, FALSE);
+    below = IoGetAttachedDevice(Node->Pdo);
     status = driver->DriverExtension->AddDevice(driver, Node->Pdo);
-    if (!NT_SUCCESS(status) || Node->Pdo->AttachedDevice == NULL) {
+    if (!NT_SUCCESS(status) || IoGetAttachedDevice(Node->Pdo) == below) {
         DbgPrint("pnp: %s: %s AddDevice: %s%s\n", Node->InstancePath, Service,
                  RtlNtStatusName(status), NT_SUCCESS(status) ? " but nothing attached to the PDO" : "");
         Node->LastStatus = NT_SUCCESS(status) ? STATUS_DRIVER_INTERNAL_ERROR : status;
+        /* Lower filters attached already: they go with a REMOVE. */
+        if (IoGetAttachedDevice(Node->Pdo) != Node->Pdo)
+            PnpSendIrp(Node->Pdo, IRP_MN_REMOVE_DEVICE, NULL, 0, NULL);
         PnpSetState(Node, DeviceNodeStartFailed);
         IopEndDeviceStart(driver, growth);
         return Node->LastStatus;
     }
     Node->FunctionDriver = driver;
-    PnpAddUpperFilters(Node, Service);
+    PnpAddFilters(Node, Service, TRUE);
     PnpSetState(Node, DeviceNodeDriversAdded);
 
     status = PnpAssignResources(Node);

@@ -60,8 +60,9 @@ NTSTATUS PnpLegacyEnumerate(PDEVICE_NODE Root);
 NTSTATUS PnpLegacyAssignResources(PDEVICE_NODE Node);
 
 /* ---- filters.c ---- */
-/* Loads the service's UpperFilters and calls their AddDevice for Node. */
-VOID PnpAddUpperFilters(PDEVICE_NODE Node, PCSTR Service);
+/* Loads the UpperFilters (Upper) or LowerFilters of Node's device key and
+ * of Service's key and calls their AddDevice for Node (filters.c header). */
+VOID PnpAddFilters(PDEVICE_NODE Node, PCSTR Service, BOOLEAN Upper);
 
 /* ---- resources.c ---- */
 /* The vector of an IOAPIC line, routing it on first use (shared among its

@@ -103,3 +103,22 @@ def test_surprise_removal_with_an_open_handle(m):
     disks = ram_disks(m)
     assert [d["n"] for d in disks] == [n], disks
     assert "pnpbus: child 2: START_DEVICE" in log_since(m, "pnpbus: disk plugged")
+
+
+def test_open_handle_vetoes_an_asked_removal(m):
+    """An orderly removal (`unload pnpbus` takes its bus and the disk on it)
+    is refused while a handle is open on the disk, and goes through once it
+    is closed."""
+    disks = ram_disks(m)
+    assert len(disks) == 1, disks
+    n = disks[0]["n"]
+    h = m.one("hopen \\??\\PhysicalDrive%s" % n, "hopen")["handle"]
+    out = m.cmd("unload pnpbus", timeout=60)
+    assert "unload name=pnpbus status=STATUS_DEVICE_BUSY" in out, out
+    assert "is open; not removed" in out, out
+    assert m.one("hread %s 512" % h, "hread")["status"] == "STATUS_SUCCESS"
+    assert m.one("hclose %s" % h, "hclose")["status"] == "STATUS_SUCCESS"
+    out = m.cmd("unload pnpbus", timeout=60)
+    assert "unload name=pnpbus status=STATUS_SUCCESS" in out, out
+    assert "leaked" not in out, out
+    assert ram_disks(m) == []

@@ -247,6 +247,33 @@ static void TearDownStack(void)
     IopDeleteDriverObject(StackDriver);
 }
 
+/* REMOVE_DEVICE's NT order with a lower filter: M (the filter, between B
+ * and the FDO T) detaches from B and deletes itself while T is still
+ * attached to it; T then detaches from M.  M must stay valid until then
+ * -- on its driver's list, its object alive -- and go right after. */
+static void test_delete_waits_for_the_device_above_to_detach(void **state)
+{
+    BuildStack();
+    LONG refs = ObGetReferenceCount(DevM);
+    IoDetachDevice(LowerOfM);                   /* M off B */
+    IoDeleteDevice(DevM);                       /* T is still attached to M */
+    assert_ptr_equal(DevM->AttachedDevice, DevT);
+    assert_int_equal(ObGetReferenceCount(DevM), refs);  /* not dropped yet */
+    BOOLEAN listed = FALSE;
+    for (PDEVICE_OBJECT d = StackDriver->DeviceObject; d; d = d->NextDevice)
+        listed |= d == DevM;
+    assert_true(listed);
+    ObReferenceObject(DevM);                    /* to look at it afterwards */
+    IoDetachDevice(LowerOfT);                   /* T off M: M's deletion completes */
+    assert_int_equal(ObGetReferenceCount(DevM), refs);  /* ours only: the creation one went */
+    for (PDEVICE_OBJECT d = StackDriver->DeviceObject; d; d = d->NextDevice)
+        assert_ptr_not_equal(d, DevM);
+    ObDereferenceObject(DevM);
+    IoDeleteDevice(DevT);
+    IoDeleteDevice(DevB);
+    IopDeleteDriverObject(StackDriver);
+}
+
 static NTSTATUS CreatorRoutine(PDEVICE_OBJECT Device, PIRP Irp, PVOID Context)
 {
     Record('C', Device, Irp);
@@ -1766,6 +1793,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_attach_and_stack_sizes, CheckClean),
+        cmocka_unit_test_teardown(test_delete_waits_for_the_device_above_to_detach, CheckClean),
         cmocka_unit_test_teardown(test_completion_order_with_more_processing, CheckClean),
         cmocka_unit_test_teardown(test_pending_propagation_without_routines, CheckClean),
         cmocka_unit_test_teardown(test_pending_propagation_through_locations_without_routines, CheckClean),
