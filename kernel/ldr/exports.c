@@ -72,6 +72,7 @@
     X(IoGetConfigurationInformation)           \
     X(IoGetDeviceObjectPointer)                \
     X(IoGetDeviceProperty)                     \
+    X(IoGetDmaAdapter)                         \
     X(IoGetDriverObjectExtension)              \
     X(IoGetLowerDeviceObject)                  \
     X(IoGetRelatedDeviceObject)                \
