@@ -377,3 +377,14 @@ WEAK VOID ExAcquireFastMutex(PFAST_MUTEX M)
     M->Count = 0;
 }
 WEAK VOID ExReleaseFastMutex(PFAST_MUTEX M) { M->Count = 1; }
+
+/* The verifier's view of the kernel (kernel/io/verifier.c): spin locks held
+ * (host_support's spin locks do not count), and no symbols. */
+WEAK ULONG KeGetSpinLocksHeld(VOID) { return 0; }
+WEAK PCSTR KeLookupSymbol(ULONG64 Address, PULONG64 Offset, PCSTR *ImageName)
+{
+    (void)Address;
+    *Offset = 0;
+    *ImageName = NULL;
+    return NULL;
+}
