@@ -10,7 +10,8 @@
  *   adapter->DmaOperations->PutDmaAdapter(adapter) at remove.
  *
  * Addressing: Dma64BitAddresses reaches everything; else Dma32BitAddresses
- * reaches below 4 GiB; else below 16 MiB (ISA).  Common buffers are
+ * reaches below 4 GiB; else below 16 MiB (ISA); a Version 3 description's
+ * DmaAddressWidth (24..63) says it exactly (an ASM106x reaches 2^43).  Common buffers are
  * allocated below that limit.  A transfer with any page above it is
  * carried whole through the adapter's map registers: bounce pages below the
  * limit, filled before a write and copied back by PutScatterGatherList after
@@ -38,6 +39,7 @@
 #define DEVICE_DESCRIPTION_VERSION  0
 #define DEVICE_DESCRIPTION_VERSION1 1
 #define DEVICE_DESCRIPTION_VERSION2 2
+#define DEVICE_DESCRIPTION_VERSION3 3
 
 typedef enum _DMA_WIDTH { Width8Bits, Width16Bits, Width32Bits, Width64Bits, WidthNoWrap, MaximumDmaWidth } DMA_WIDTH;
 typedef enum _DMA_SPEED { Compatible, TypeA, TypeB, TypeC, TypeF, MaximumDmaSpeed } DMA_SPEED;
@@ -59,6 +61,11 @@ typedef struct _DEVICE_DESCRIPTION {
     DMA_SPEED DmaSpeed;
     ULONG MaximumLength;        /* largest transfer in bytes */
     ULONG DmaPort;
+    /* Version 3: */
+    ULONG DmaAddressWidth;      /* 24..64: the device reaches below 2^width (overrides the two BOOLEANs) */
+    ULONG DmaControllerInstance;
+    ULONG DmaRequestLine;
+    PHYSICAL_ADDRESS DeviceAddress;
 } DEVICE_DESCRIPTION, *PDEVICE_DESCRIPTION;
 
 typedef struct _SCATTER_GATHER_ELEMENT {

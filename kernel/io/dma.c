@@ -392,6 +392,9 @@ PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT PhysicalDeviceObject, PDEVICE_DESCRI
     A->Public.DmaOperations = &IopDmaOperations;
     A->Limit = DeviceDescription->Dma64BitAddresses ? ~0ull
              : DeviceDescription->Dma32BitAddresses ? 0xFFFFFFFFull : 0xFFFFFFull;
+    if (DeviceDescription->Version >= DEVICE_DESCRIPTION_VERSION3 && DeviceDescription->DmaAddressWidth >= 24 &&
+        DeviceDescription->DmaAddressWidth < 64)
+        A->Limit = (1ull << DeviceDescription->DmaAddressWidth) - 1;
     KeInitializeSpinLock(&A->Lock);
     Registers = DeviceDescription->MaximumLength / PAGE_SIZE + 1;
     if (Registers > IOP_DMA_MAX_MAP_REGISTERS)
