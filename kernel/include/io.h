@@ -15,6 +15,10 @@
  *   startio.c   IoStartPacket / IoStartNextPacket
  *   cancel.c    the cancel spin lock, IoCancelIrp
  *   interrupt.c IoConnectInterrupt, KeSynchronizeExecution
+ *   intrex.c    IoConnectInterruptEx (line / message based, from the PDO's node)
+ *   dma.c       DMA adapters: IoGetDmaAdapter, common buffers, S/G lists, map registers
+ *   devprop.c   IoOpenDeviceRegistryKey, IoGetDeviceProperty
+ *   verifier.c  the driver verifier's checks
  *   file.c      file objects: open, cleanup, close
  *   ntapi.c     NtCreateFile, NtReadFile, ... NtClose
  *   load.c      (the driver loader's) DriverEntry / unload flow
