@@ -8,11 +8,13 @@
 #include <ntdef.h>
 #include <ntstatus.h>
 #include <wdm/rtl.h>
+#include <wdm/intrin.h>
 #include <wdm/ke.h>
 #include <wdm/ex.h>
 #include <wdm/mm.h>
 #include <wdm/io.h>
 #include <wdm/intrex.h>
+#include <wdm/dma.h>
 #include <wdm/ob.h>
 #include <wdm/cm.h>
 #include <wdm/ioreg.h>

@@ -302,6 +302,7 @@ struct _AHCI_CONTROLLER {
     BOOLEAN InjectNow;          /* the watchdog asks AhciSetInterruptSource to silence */
 
     PAHCI_PORT Ports[AHCI_MAX_PORTS];
+    PDMA_ADAPTER Dma;           /* IoGetDmaAdapter: the ports' command memory (AllocateCommonBuffer) */
 
     /* The controller's worker (worker.c): one work item, queued when a
      * port asks for it and not already queued; it serves every asking
@@ -363,17 +364,16 @@ static inline VOID AhciWrite(volatile UCHAR *Base, ULONG Offset, ULONG Value)
     AhciModelWrite(Base, Offset, Value);
 }
 #else
-/* The compiler barrier keeps command-table stores ahead of the PxCI write
- * that hands them to the HBA (x86 orders the stores themselves). */
+/* READ/WRITE_REGISTER_ULONG (wdm/intrin.h) carry the compiler barrier
+ * that keeps command-table stores ahead of the PxCI write handing them to
+ * the HBA (x86 orders the stores themselves). */
 static inline ULONG AhciRead(volatile UCHAR *Base, ULONG Offset)
 {
-    __asm__ volatile("" ::: "memory");
-    return *(volatile ULONG *)(Base + Offset);
+    return READ_REGISTER_ULONG((volatile ULONG *)(Base + Offset));
 }
 static inline VOID AhciWrite(volatile UCHAR *Base, ULONG Offset, ULONG Value)
 {
-    __asm__ volatile("" ::: "memory");
-    *(volatile ULONG *)(Base + Offset) = Value;
+    WRITE_REGISTER_ULONG((volatile ULONG *)(Base + Offset), Value);
 }
 #endif
 /* Without -mpopcnt GCC calls libgcc for __builtin_popcount; drivers bind

@@ -66,7 +66,7 @@ static VOID AhciFullReset(PAHCI_PORT Port)
  * commands re-issued next.  PxIS is cleared by the caller. */
 static VOID AhciForgetInterrupts(PAHCI_PORT Port)
 {
-    __atomic_and_fetch(&Port->PendingIs, AHCI_PENDING_IS_SEEN, __ATOMIC_RELAXED);
+    InterlockedAnd(&Port->PendingIs, AHCI_PENDING_IS_SEEN);
 }
 
 static BOOLEAN AhciOneBit(ULONG v) { return v && !(v & (v - 1)); }

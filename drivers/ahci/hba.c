@@ -246,6 +246,40 @@ VOID AhciDisconnectInterrupts(PAHCI_CONTROLLER Ctrl)
     KeRemoveQueueDpc(&Ctrl->Dpc);
 }
 
+/* The controller's DMA adapter, for the ports' command memory: what the
+ * HBA reaches (CAP.S64A as the driver now believes it, 3.1.1; 43 bits on
+ * ASM106x).  Data buffers still go through io.c's PRDT build and bounce.c. */
+static NTSTATUS AhciGetDmaAdapter(PAHCI_CONTROLLER Ctrl)
+{
+    DEVICE_DESCRIPTION desc;
+    ULONG mapRegisters;
+
+    RtlZeroMemory(&desc, sizeof(desc));
+    desc.Version = DEVICE_DESCRIPTION_VERSION3;
+    desc.Master = TRUE;
+    desc.ScatterGather = TRUE;
+    desc.Dma32BitAddresses = TRUE;
+    desc.Dma64BitAddresses = (Ctrl->Cap & AHCI_CAP_S64A) != 0;
+    if (desc.Dma64BitAddresses && Ctrl->DmaLimit != ~0ull)
+        desc.DmaAddressWidth = 64 - (ULONG)__builtin_clzll(Ctrl->DmaLimit - 1);
+    desc.InterfaceType = PCIBus;
+    desc.MaximumLength = PAGE_SIZE;     /* no transfers through it yet: one map register */
+    Ctrl->Dma = IoGetDmaAdapter(Ctrl->PciPdo, &desc, &mapRegisters);
+    if (!Ctrl->Dma) {
+        DbgPrint("ahci%u: IoGetDmaAdapter failed\n", Ctrl->Number);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    return STATUS_SUCCESS;
+}
+
+static VOID AhciPutDmaAdapter(PAHCI_CONTROLLER Ctrl)
+{
+    if (Ctrl->Dma) {
+        Ctrl->Dma->DmaOperations->PutDmaAdapter(Ctrl->Dma);
+        Ctrl->Dma = NULL;
+    }
+}
+
 NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
 {
     NTSTATUS status;
@@ -313,6 +347,9 @@ NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
     if (Ctrl->Source == NtstorAhciModeIntx && Ctrl->Msi.Present)
         AhciSetInterruptSource(Ctrl, NtstorAhciModeIntx);  /* MSI off, INTx on */
 
+    status = AhciGetDmaAdapter(Ctrl);
+    if (!NT_SUCCESS(status))
+        goto fail;
     for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
         if (!(Ctrl->PortsImplemented & (1u << p)))
             continue;
@@ -354,6 +391,7 @@ NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
 
 fail:
     AhciWorkerStop(Ctrl);
+    AhciPutDmaAdapter(Ctrl);
     MmUnmapIoSpace((PVOID)Ctrl->Abar, Ctrl->AbarLength);
     Ctrl->Abar = NULL;
     return status;
@@ -382,6 +420,7 @@ VOID AhciHbaStop(PAHCI_CONTROLLER Ctrl)
         AhciPortFree(port);
     }
     AhciDisconnectInterrupts(Ctrl);
+    AhciPutDmaAdapter(Ctrl);
     RtlZeroMemory(&Ctrl->Msi, sizeof(Ctrl->Msi));
     RtlZeroMemory(&Ctrl->Intx, sizeof(Ctrl->Intx));
     MmUnmapIoSpace((PVOID)Ctrl->Abar, Ctrl->AbarLength);

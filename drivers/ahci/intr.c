@@ -24,7 +24,7 @@ BOOLEAN AhciIsr(PKINTERRUPT Interrupt, PVOID ServiceContext)
             AhciWrite(regs, AHCI_PxSERR, AHCI_PxSERR_DIAG_X | AHCI_PxSERR_DIAG_N);
         AhciWrite(regs, AHCI_PxIS, pxis);
         if (port)
-            __atomic_fetch_or(&port->PendingIs, pxis | AHCI_PENDING_IS_SEEN, __ATOMIC_RELAXED);
+            InterlockedOr(&port->PendingIs, pxis | AHCI_PENDING_IS_SEEN);
     }
     AhciWrite(ctrl->Abar, AHCI_IS, is);
     ctrl->InterruptCount++;
@@ -45,7 +45,7 @@ VOID AhciDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID Syst
          * recovery forgets them when it ends. */
         if (!port || !port->PendingIs || port->InRecovery)
             continue;
-        ULONG pxis = __atomic_exchange_n(&port->PendingIs, 0, __ATOMIC_RELAXED) & ~AHCI_PENDING_IS_SEEN;
+        ULONG pxis = InterlockedExchange(&port->PendingIs, 0) & ~AHCI_PENDING_IS_SEEN;
         /* A link change on an empty port: a disk may have been plugged in
          * (10.9); the worker brings it up. */
         if ((pxis & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS)) && port->State == AhciPortEmpty) {

@@ -146,8 +146,7 @@ static VOID AhciAckQuiescedPort(PAHCI_PORT Port)
 
     AhciWrite(Port->Regs, AHCI_PxIS, is);
     if (is & Port->FatalIs) {
-        __atomic_fetch_or(&Port->PendingIs, (is & Port->FatalIs) | AHCI_PENDING_IS_SEEN,
-                          __ATOMIC_RELAXED);
+        InterlockedOr(&Port->PendingIs, (is & Port->FatalIs) | AHCI_PENDING_IS_SEEN);
         KeInsertQueueDpc(&Port->Controller->Dpc, NULL, NULL);
     }
 }

@@ -311,19 +311,23 @@ VOID AhciPortProgram(PAHCI_PORT Port)
     AhciWrite(Port->Regs, AHCI_PxCMD, AhciRead(Port->Regs, AHCI_PxCMD) | AHCI_PxCMD_FRE);
 }
 
+/* The command list, received FIS area and command tables (with their
+ * PRDTs) in one common buffer of the controller's DMA adapter, which keeps
+ * it within the HBA's reach: below 4 GiB without S64A (3.1.1), below 2^43
+ * on ASM106x (quirk dma-43bit). */
 static NTSTATUS AhciPortAllocate(PAHCI_PORT Port)
 {
-    PHYSICAL_ADDRESS low = { .QuadPart = 0 }, high, boundary = { .QuadPart = 0 };
+    PDMA_ADAPTER dma = Port->Controller->Dma;
+    PHYSICAL_ADDRESS pa;
     PUCHAR base;
 
-    /* Every structure within the HBA's reach: below 4 GiB without S64A
-     * (3.1.1), below 2^43 on ASM106x (quirk dma-43bit). */
-    high.QuadPart = (LONGLONG)(Port->DmaLimit - 1);
-    base = MmAllocateContiguousMemorySpecifyCache(AHCI_DMA_SIZE, low, high, boundary, MmCached);
+    if (!dma)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    base = dma->DmaOperations->AllocateCommonBuffer(dma, AHCI_DMA_SIZE, &pa, TRUE);
     if (!base)
         return STATUS_INSUFFICIENT_RESOURCES;
     RtlZeroMemory(base, AHCI_DMA_SIZE);
-    AhciPortLayout(Port, base, (ULONG64)MmGetPhysicalAddress(base).QuadPart);
+    AhciPortLayout(Port, base, (ULONG64)pa.QuadPart);
     return STATUS_SUCCESS;
 }
 
@@ -336,8 +340,11 @@ VOID AhciPortFree(PAHCI_PORT Port)
     AhciPortSetState(Port, AhciPortStopped);
     if (Port->PdoExt)
         Port->PdoExt->Port = NULL;
-    if (Port->Dma)
-        MmFreeContiguousMemory(Port->Dma);
+    if (Port->Dma) {
+        PDMA_ADAPTER dma = Port->Controller->Dma;
+        PHYSICAL_ADDRESS pa = { .QuadPart = (LONGLONG)Port->DmaPa };
+        dma->DmaOperations->FreeCommonBuffer(dma, AHCI_DMA_SIZE, pa, Port->Dma, TRUE);
+    }
     AhciBounceFree(Port);
     ExFreePoolWithTag(Port, AHCI_TAG);
 }

@@ -232,7 +232,7 @@ NTSTATUS DiskDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 /* Partition devices: drops the FDO reference once (see disk.h). */
 VOID DiskReleaseFdoReference(PDISK_PARTITION_EXTENSION Partition)
 {
-    if (__atomic_exchange_n(&Partition->FdoReferenced, 0, __ATOMIC_SEQ_CST))
+    if (InterlockedExchange(&Partition->FdoReferenced, 0))
         ObDereferenceObject(Partition->Common.Fdo->Self);
 }
 

@@ -71,7 +71,7 @@ static BOOLEAN DiskPieceCompleted(PDISK_REQUEST Req)
     if (!NT_SUCCESS(r.Status)) {
         if (r.Retry && Req->Retries < DISK_MAX_RETRIES) {
             Req->Retries++;
-            __atomic_add_fetch(&Req->Fdo->Retries, 1, __ATOMIC_RELAXED);
+            InterlockedIncrement(&Req->Fdo->Retries);
             return FALSE;
         }
         DbgPrint("disk%u: %s LBA %llu+%u: 0x%08X (sense %x/%02x/%02x)\n", Req->Fdo->Number,
@@ -94,7 +94,7 @@ static BOOLEAN DiskPieceCompleted(PDISK_REQUEST Req)
         Req->Status = STATUS_SUCCESS;
         return TRUE;
     }
-    __atomic_add_fetch(&Req->Fdo->Splits, 1, __ATOMIC_RELAXED);
+    InterlockedIncrement(&Req->Fdo->Splits);
     return FALSE;
 }
 
@@ -104,7 +104,7 @@ static NTSTATUS DiskPieceDone(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Conte
 {
     PDISK_REQUEST req = Context;
 
-    if (__atomic_sub_fetch(&req->Sync, 1, __ATOMIC_ACQ_REL) == 0) {
+    if (InterlockedDecrement(&req->Sync) == 0) {
         /* The issuer has left: carry on from here. */
         if (DiskPieceCompleted(req))
             DiskFinishRequest(req);
@@ -152,7 +152,7 @@ static VOID DiskSendPieces(PDISK_REQUEST Req)
         Req->Sync = 2;
         IoProfileStamp(Req->Irp, IO_PROFILE_SRB_SENT);
         IoCallDriver(fdo->Lower, Req->Irp);
-        if (__atomic_sub_fetch(&Req->Sync, 1, __ATOMIC_ACQ_REL) != 0)
+        if (InterlockedDecrement(&Req->Sync) != 0)
             return;     /* still running: DiskPieceDone continues */
         if (DiskPieceCompleted(Req)) {
             DiskFinishRequest(Req);

@@ -8,6 +8,7 @@
 #include <ntdef.h>
 #include <ntstatus.h>
 #include "bootinfo.h"
+#include <wdm/intrin.h>   /* READ_REGISTER_* / WRITE_REGISTER_*: one home, shared with drivers */
 
 /* ---- port and MMIO access ---- */
 static inline void __outbyte(USHORT port, UCHAR v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
@@ -16,15 +17,6 @@ static inline void __outdword(USHORT port, ULONG v) { __asm__ volatile("outl %0,
 static inline UCHAR __inbyte(USHORT port) { UCHAR v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 static inline USHORT __inword(USHORT port) { USHORT v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 static inline ULONG __indword(USHORT port) { ULONG v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-
-static inline ULONG READ_REGISTER_ULONG(volatile ULONG *r) { return *r; }
-static inline VOID WRITE_REGISTER_ULONG(volatile ULONG *r, ULONG v) { *r = v; }
-static inline USHORT READ_REGISTER_USHORT(volatile USHORT *r) { return *r; }
-static inline VOID WRITE_REGISTER_USHORT(volatile USHORT *r, USHORT v) { *r = v; }
-static inline UCHAR READ_REGISTER_UCHAR(volatile UCHAR *r) { return *r; }
-static inline VOID WRITE_REGISTER_UCHAR(volatile UCHAR *r, UCHAR v) { *r = v; }
-static inline ULONG64 READ_REGISTER_ULONG64(volatile ULONG64 *r) { return *r; }
-static inline VOID WRITE_REGISTER_ULONG64(volatile ULONG64 *r, ULONG64 v) { *r = v; }
 
 static inline ULONG64 __rdmsr(ULONG msr)
 {

@@ -1,6 +1,8 @@
 /* cfg.h - kernel-internal interface of the configuration tree (kernel/cfg/):
  * the system.cfg parser, building the tree at boot, and the iteration the
- * PnP manager and the shell need.  Drivers use include/wdm/cm.h.
+ * PnP manager and the shell need.  Drivers use include/wdm/cm.h: the WDK's
+ * Zw*Key routines (zwkey.c), RtlQueryRegistryValues (rtlreg.c) and the
+ * older Cm* queries (cmapi.c).
  *
  * system.cfg (DESIGN.md) is INI-like text:
  *   [Services\ahci]               key path relative to CM_CONTROL_SET_PATH

@@ -15,6 +15,10 @@
  *   startio.c   IoStartPacket / IoStartNextPacket
  *   cancel.c    the cancel spin lock, IoCancelIrp
  *   interrupt.c IoConnectInterrupt, KeSynchronizeExecution
+ *   intrex.c    IoConnectInterruptEx (line / message based, from the PDO's node)
+ *   dma.c       DMA adapters: IoGetDmaAdapter, common buffers, S/G lists, map registers
+ *   devprop.c   IoOpenDeviceRegistryKey, IoGetDeviceProperty
+ *   verifier.c  the driver verifier's checks
  *   file.c      file objects: open, cleanup, close
  *   ntapi.c     NtCreateFile, NtReadFile, ... NtClose
  *   load.c      (the driver loader's) DriverEntry / unload flow
@@ -247,6 +251,23 @@ PDRIVER_OBJECT IopFindLoadedDriver(PCUNICODE_STRING ServiceName);
  * above Pdo gets DOE_REMOVE_PENDING -- no new opens, nothing attaches --
  * and the close of its last file calls PnpDeviceClosed. */
 VOID IopMarkStackRemovePending(PDEVICE_OBJECT Pdo);
+
+/* The verifier (kernel/io/verifier.c).  Parameter 1 of
+ * DRIVER_VERIFIER_DETECTED_VIOLATION (0xC4): which rule.  0x62 is NT's
+ * number for pool left at unload; the others are ntstor's own. */
+#define VF_POOL_AT_UNLOAD        0x62
+#define VF_PENDING_NOT_MARKED    0x1000
+#define VF_MARKED_NOT_PENDING    0x1001
+#define VF_IRQL_CHANGED          0x1002
+#define VF_SPIN_LOCK_HELD        0x1003
+#define VF_COMPLETION_IRQL       0x1004
+#define VF_WORK_ITEMS_AT_UNLOAD  0x1005
+BOOLEAN IopIsDriverVerified(PDRIVER_OBJECT Driver);
+VOID IopSetDriverVerified(PDRIVER_OBJECT Driver, BOOLEAN On);
+VOID IopVerifierCheckWorkItems(PDRIVER_OBJECT Driver, LONG WorkItems);
+/* The pool check runs after the image is gone: name the routine before. */
+VOID IopVerifierNameRoutine(PVOID Routine, PCHAR Buffer, SIZE_T Size);
+VOID IopVerifierCheckPool(PCSTR Service, PCSTR UnloadName, PVOID Unload, ULONG64 LeakedBytes);
 
 /* ---- shutdown (shutdown.c) ----
  * Registrations and in-flight IRP_MJ_SHUTDOWN requests. */

@@ -162,6 +162,8 @@ PCSTR KeObjectTypeName(UCHAR Type);
  * or below Address, or NULL. */
 typedef struct _KSYMBOL_TABLE KSYMBOL_TABLE, *PKSYMBOL_TABLE;
 PCSTR KeLookupSymbol(ULONG64 Address, PULONG64 Offset, PCSTR *ImageName);
+/* Spin locks held on this CPU now (spinlock.c; for the verifier). */
+ULONG KeGetSpinLocksHeld(VOID);
 /* Registers an image's ELF .symtab/.strtab (must stay mapped while
  * registered).  LoadBias is added to each symbol's value. */
 PVOID KeRegisterSymbols(PCSTR ImageName, ULONG64 Base, ULONG64 Size,

@@ -122,6 +122,10 @@ VOID IoCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
     if (Irp->CancelRoutine)
         KeBugCheckEx(IOP_IO_MANAGER_VIOLATION, 0x21A, (ULONG_PTR)Irp, (ULONG_PTR)Irp->CancelRoutine, 0);
 
+    if (__builtin_expect(IopVerifiedDriverCount != 0, 0))
+        IopVerifierCheckCompletion(Irp, Irp->CurrentLocation <= Irp->StackCount
+                                   ? IoGetCurrentIrpStackLocation(Irp)->DeviceObject : NULL,
+                                   __builtin_return_address(0));
     if (Irp->CurrentLocation == Irp->StackCount + 1) {
         /* Back at its creator's level (see above): nothing to walk. */
         IoSkipCurrentIrpStackLocation(Irp);
@@ -132,6 +136,8 @@ VOID IoCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
     Stack = IoGetCurrentIrpStackLocation(Irp);
     IoSkipCurrentIrpStackLocation(Irp);
     do {
+        if (__builtin_expect(IopVerifierActive != 0, 0))
+            IopVerifierNoteCompletion(Irp, Stack);
         Irp->PendingReturned = (Stack->Control & SL_PENDING_RETURNED) != 0;
         Status = Irp->IoStatus.Status;
         if (Stack->CompletionRoutine &&

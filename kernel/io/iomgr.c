@@ -30,6 +30,7 @@ VOID IoInitSystem(VOID)
     IopInitIrpCache();
     IopInitMdlCache();
     IopInitInterrupts();
+    IopInitVerifier();
     RtlZeroMemory(&IopConfigurationInformation, sizeof(IopConfigurationInformation));
 
     IoDriverObjectType = IopCreateType(u"Driver", IopDeleteDriverProcedure, IOP_TAG_DRIVER_OBJECT);

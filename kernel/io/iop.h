@@ -34,6 +34,16 @@ VOID IopFlushMdlCache(VOID);
 VOID IopInitCancel(VOID);
 VOID IopInitInterrupts(VOID);
 
+/* verifier.c: the checks on verified drivers (rules in verifier.c). */
+extern volatile LONG IopVerifierActive;         /* dispatch frames registered */
+extern volatile LONG IopVerifiedDriverCount;    /* drivers with the verifier on */
+VOID IopInitVerifier(VOID);
+NTSTATUS IopVerifiedCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp, PIO_STACK_LOCATION Stack,
+                               PDRIVER_DISPATCH Dispatch);
+VOID IopVerifierNoteCompletion(PIRP Irp, PIO_STACK_LOCATION Stack);
+/* Caller: IoCompleteRequest's return address (the driver's code). */
+VOID IopVerifierCheckCompletion(PIRP Irp, PDEVICE_OBJECT Device, PVOID Caller);
+
 /* The PnP manager's node of a PDO (devprop.c), NULL for any other device. */
 struct _DEVICE_NODE *IopDeviceNodeOfPdo(PDEVICE_OBJECT DeviceObject);
 
@@ -51,6 +61,7 @@ typedef struct _IOP_DRIVER_EXTENSION {
     /* IoQueueWorkItem items queued or running for the driver's devices
      * (atomic).  The unload waits for zero before the image goes. */
     volatile LONG QueuedWorkItems;
+    BOOLEAN Verified;               /* the verifier checks it (verifier.c) */
 } IOP_DRIVER_EXTENSION, *PIOP_DRIVER_EXTENSION;
 
 static inline PIOP_DRIVER_EXTENSION IopDriverExtension(PDRIVER_OBJECT Driver)

@@ -126,6 +126,8 @@ NTSTATUS IoCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     if (Stack->MajorFunction > IRP_MJ_MAXIMUM_FUNCTION)
         return IopInvalidDeviceRequest(DeviceObject, Irp);
     Dispatch = DeviceObject->DriverObject->MajorFunction[Stack->MajorFunction];
+    if (__builtin_expect(IopDriverExtension(DeviceObject->DriverObject)->Verified, 0))
+        return IopVerifiedCallDriver(DeviceObject, Irp, Stack, Dispatch);
     return Dispatch(DeviceObject, Irp);
 }
 

@@ -402,6 +402,25 @@ static PCSTR IopBaseName(PCSTR Path)
     return base;
 }
 
+/* Verifier = 1 in the service's key: the verifier checks the driver from
+ * its DriverEntry on (kernel/io/verifier.c). */
+static BOOLEAN IopVerifierWanted(PCSTR Name)
+{
+    UNICODE_STRING path;
+    HANDLE key;
+    ULONG on = 0;
+
+    if (!NT_SUCCESS(IopBuildKeyPath(Name, &path, IOP_TAG_LOAD)))
+        return FALSE;
+    if (NT_SUCCESS(CmOpenKey(&path, &key))) {
+        if (!NT_SUCCESS(CmQueryValueUlong(key, u"Verifier", &on, 0)))
+            DbgPrint("driver %s: Verifier: not a number; verifier off\n", Name);
+        CmCloseKey(key);
+    }
+    ExFreePoolWithTag(path.Buffer, IOP_TAG_LOAD);
+    return on != 0;
+}
+
 /* Calls DriverEntry with a pool RegistryPath, poisoned and freed after. */
 static NTSTATUS IopCallDriverEntry(PCSTR Name, PDRIVER_OBJECT Driver, PULONG64 EntryUs)
 {
@@ -495,6 +514,10 @@ NTSTATUS IopLoadDriver(PCUNICODE_STRING ServiceName)
     driver->DriverSize = (ULONG)entry->Image->Size;
     driver->DriverSection = entry->Image;
     driver->DriverInit = (PDRIVER_INITIALIZE)entry->Image->EntryPoint;
+    if (IopVerifierWanted(name)) {
+        IopSetDriverVerified(driver, TRUE);
+        DbgPrint("driver %s: verifier on\n", name);
+    }
 
     status = IopCallDriverEntry(name, driver, &entryUs);
     if (!NT_SUCCESS(status)) {
@@ -523,9 +546,10 @@ NTSTATUS IopLoadDriver(PCUNICODE_STRING ServiceName)
 fail:
     /* The driver object owns the image once it exists (its delete
      * procedure unmaps it). */
-    if (driver)
+    if (driver) {
+        IopSetDriverVerified(driver, FALSE);
         IopDeleteDriverObject(driver);
-    else if (entry->Image)
+    } else if (entry->Image)
         LdrUnloadImage(entry->Image);
     if (driver)
         IopReportLeaks(name, entry->PoolAtLoad, "");
@@ -577,8 +601,10 @@ NTSTATUS IopUnloadDriver(PCUNICODE_STRING ServiceName)
 {
     char name[IOP_NAME_CHARS];
     IOP_LOADED_DRIVER *entry;
-    ULONG64 started = KeQueryTimeUs();
-    BOOLEAN pnp;
+    ULONG64 started = KeQueryTimeUs(), leaked;
+    BOOLEAN pnp, verified;
+    PVOID unloadRoutine;
+    CHAR unloadName[96];
     ULONG left;
     NTSTATUS status;
 
@@ -616,6 +642,7 @@ NTSTATUS IopUnloadDriver(PCUNICODE_STRING ServiceName)
 
     entry->Driver->Flags |= DRVO_UNLOAD_INVOKED;
     entry->Driver->DriverUnload(entry->Driver);
+    IopVerifierCheckWorkItems(entry->Driver, IopQueuedWorkItems(entry->Driver));
     /* A work item queued before or during DriverUnload still runs the
      * image's code: the image stays until it has (workitem.c). */
     if (IopQueuedWorkItems(entry->Driver)) {
@@ -641,8 +668,15 @@ NTSTATUS IopUnloadDriver(PCUNICODE_STRING ServiceName)
     if (ObGetReferenceCount(entry->Driver) != 1)
         DbgPrint("driver %s: driver object still referenced; image unmapped at its last reference\n",
                  name);
+    verified = IopIsDriverVerified(entry->Driver);
+    unloadRoutine = (PVOID)entry->Driver->DriverUnload;
+    if (verified)
+        IopVerifierNameRoutine(unloadRoutine, unloadName, sizeof(unloadName));
+    IopSetDriverVerified(entry->Driver, FALSE);
     IopDeleteDriverObject(entry->Driver);
-    IopReportLeaks(name, entry->PoolAtLoad, " (since load)");
+    leaked = IopReportLeaks(name, entry->PoolAtLoad, " (since load)");
+    if (verified)
+        IopVerifierCheckPool(name, unloadName, unloadRoutine, leaked);
     /* Its load no longer weighs on the baselines of those loaded before. */
     if (entry->Growth) {
         for (PLIST_ENTRY e = IopLoadedDrivers.Flink; e != &IopLoadedDrivers; e = e->Flink) {

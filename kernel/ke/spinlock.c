@@ -8,6 +8,15 @@
 
 #define KI_LOCK_OWNED 1
 
+/* Spin locks held now (one CPU; per-CPU with more).  The verifier compares
+ * it across a dispatch routine (kernel/io/verifier.c). */
+static ULONG KiSpinLocksHeld;
+
+ULONG KeGetSpinLocksHeld(VOID)
+{
+    return KiSpinLocksHeld;
+}
+
 static inline ULONG_PTR KiLockOwnerWord(PVOID Caller)
 {
     return (ULONG_PTR)Caller | KI_LOCK_OWNED;
@@ -19,6 +28,7 @@ static VOID KiAcquire(PKSPIN_LOCK SpinLock, PVOID Caller)
         KeBugCheckEx(SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)SpinLock, *SpinLock & ~1ULL,
                      (ULONG_PTR)Caller, 0);
     *SpinLock = KiLockOwnerWord(Caller);
+    KiSpinLocksHeld++;
 }
 
 static VOID KiRelease(PKSPIN_LOCK SpinLock, PVOID Caller)
@@ -26,6 +36,7 @@ static VOID KiRelease(PKSPIN_LOCK SpinLock, PVOID Caller)
     if (!(*SpinLock & KI_LOCK_OWNED))
         KeBugCheckEx(SPIN_LOCK_NOT_OWNED, (ULONG_PTR)SpinLock, (ULONG_PTR)Caller, 0, 0);
     *SpinLock = 0;
+    KiSpinLocksHeld--;
 }
 
 VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock)

@@ -79,6 +79,7 @@
     X(IoGetDeviceInterfaces)                   \
     X(IoGetDeviceObjectPointer)                \
     X(IoGetDeviceProperty)                     \
+    X(IoGetDmaAdapter)                         \
     X(IoGetDriverObjectExtension)              \
     X(IoGetLowerDeviceObject)                  \
     X(IoGetRelatedDeviceObject)                \

@@ -4,6 +4,7 @@ io_SRCS := tests/unit/test_io.c \
            kernel/io/devqueue.c kernel/io/startio.c kernel/io/cancel.c kernel/io/interrupt.c \
            kernel/io/driver.c kernel/io/device.c kernel/io/file.c kernel/io/ntapi.c kernel/io/iomgr.c \
            kernel/io/poll.c kernel/io/intrex.c kernel/io/profile.c kernel/ex/lookaside.c \
+           kernel/io/verifier.c \
            kernel/io/shutdown.c kernel/io/harderr.c kernel/ke/shutdown.c \
            kernel/ob/obcreate.c kernel/ob/obdir.c kernel/ob/obhandle.c kernel/ob/obinit.c \
            kernel/ob/oblink.c kernel/ob/oblookup.c kernel/ob/obref.c kernel/rtl/unicode.c \

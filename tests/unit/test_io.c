@@ -15,6 +15,7 @@
 #include <io.h>
 #include <ke.h>
 #include <pnp.h>
+#include "../../kernel/io/iop.h"
 #include <ldr.h>
 #include "host_support.h"
 
@@ -1195,6 +1196,59 @@ static void test_interrupt_connect_ex(void **state)
     assert_int_equal(IoConnectInterruptEx(&P), STATUS_INVALID_PARAMETER);
 }
 
+/* ---- the verifier (kernel/io/verifier.c) ---- */
+static int VfMode;          /* 0 honest: mark, complete, return PENDING; 1 pend unmarked; 2 mark, return SUCCESS */
+static NTSTATUS VfTestDispatch(PDEVICE_OBJECT Device, PIRP Irp)
+{
+    Irp->IoStatus.Status = STATUS_SUCCESS;
+    if (VfMode != 1)
+        IoMarkIrpPending(Irp);
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);    /* before returning: the location is cleared */
+    return VfMode == 2 ? STATUS_SUCCESS : STATUS_PENDING;
+}
+
+static void test_verifier_pending_rules(void **state)
+{
+    PDRIVER_OBJECT Drv = MakeDriver(u"vfdrv");
+    jmp_buf jb;
+    NTSTATUS Final;
+
+    Drv->MajorFunction[IRP_MJ_READ] = VfTestDispatch;
+    PDEVICE_OBJECT Dev = MakeDevice(Drv, NULL, 0, 0);
+    IopSetDriverVerified(Drv, TRUE);
+
+    /* Marked and pending, completed before the return: no stop, even
+     * though completion cleared the location before the check. */
+    VfMode = 0;
+    PIRP Irp = MakeReadIrp(1, &Final);
+    assert_int_equal(IoCallDriver(Dev, Irp), STATUS_PENDING);
+    IoFreeIrp(Irp);
+
+    for (VfMode = 1; VfMode <= 2; VfMode++) {
+        Irp = MakeReadIrp(1, &Final);
+        host_bugcheck_jmp = &jb;
+        if (setjmp(jb) == 0) {
+            IoCallDriver(Dev, Irp);
+            fail_msg("verifier did not stop (mode %d)", VfMode);
+        }
+        host_bugcheck_jmp = NULL;
+        assert_int_equal(host_last_bugcheck, DRIVER_VERIFIER_DETECTED_VIOLATION);
+        assert_int_equal(host_last_bugcheck_params[0], VfMode == 1 ? VF_PENDING_NOT_MARKED : VF_MARKED_NOT_PENDING);
+        assert_ptr_equal(host_last_bugcheck_params[1], Drv);
+        assert_ptr_equal(host_last_bugcheck_params[2], VfTestDispatch);
+        IoFreeIrp(Irp);
+    }
+
+    /* Off: the same breach passes unseen. */
+    IopSetDriverVerified(Drv, FALSE);
+    VfMode = 1;
+    Irp = MakeReadIrp(1, &Final);
+    assert_int_equal(IoCallDriver(Dev, Irp), STATUS_PENDING);
+    IoFreeIrp(Irp);
+    IoDeleteDevice(Dev);
+    IopDeleteDriverObject(Drv);
+}
+
 /* ---- files and system services ---- */
 
 static PDEVICE_OBJECT FileDev;
@@ -1809,6 +1863,7 @@ int main(void)
         cmocka_unit_test_teardown(test_build_ioctl_methods, CheckClean),
         cmocka_unit_test_teardown(test_build_ioctl_taken_back_then_completed, CheckClean),
         cmocka_unit_test_teardown(test_interrupt_connect_ex, CheckClean),
+        cmocka_unit_test_teardown(test_verifier_pending_rules, CheckClean),
         cmocka_unit_test_teardown(test_mdl_partial_and_caches, CheckClean),
         cmocka_unit_test_teardown(test_mdl_direct_map_pages, CheckClean),
         cmocka_unit_test_teardown(test_poll_routines_walk_the_stack, CheckClean),
