@@ -396,6 +396,7 @@ def main():
     ap.add_argument("--image", default=None,
                     help="boot this ntstor image instead of build/ntstor.img (another build)")
     ap.add_argument("--profile", action="store_true",
+                    default=os.environ.get("BENCH_PROFILE") == "1",
                     help="one more ntstor run per workload with profile=1")
     opt = ap.parse_args()
 
