@@ -97,6 +97,8 @@ typedef struct _NTSTOR_AHCI_INFO {
     CHAR State[16];             /* the port's state name: "ready", "gone", ... */
     ULONG PhysicalSectorSize;   /* bytes (IDENTIFY word 106; = SectorSize when not reported) */
     ULONG AlignmentOffset;      /* logical sector of LBA 0 within a physical one (word 209) */
+    ULONG64 Doorbells;          /* PxCI writes that handed the HBA new commands */
+    ULONG64 PollLooks;          /* polled looks at the port (AhciPollLook) */
 } NTSTOR_AHCI_INFO, *PNTSTOR_AHCI_INFO;
 
 /* IOCTL_NTSTOR_AHCI_GET_REGS output: one port (AHCI 3.3, offsets 00h-44h). */
@@ -171,6 +173,8 @@ typedef struct _NTSTOR_AHCI_RAW_BENCH {
     ULONG64 LatencyTicks;       /* sum of per-command TSC latencies (average depth) */
     ULONG64 MaxUs;
     ULONG64 CdfUs[BENCH_CDF_POINTS];    /* latency at BENCH_CDF_LIST (ntstor_bench_hist.h) */
+    ULONG64 Doorbells;          /* PxCI writes (batches of commands) */
+    ULONG64 Looks;              /* looks at the port's registers */
 } NTSTOR_AHCI_RAW_BENCH, *PNTSTOR_AHCI_RAW_BENCH;
 
 #endif /* NTSTOR_AHCI_IOCTL_H */

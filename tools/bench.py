@@ -93,7 +93,8 @@ def file_image():
 
 def _row(kv):
     num = {}
-    for k in ("iops", "ios", "errors", "p50_us", "p90_us", "p99_us", "p999_us", "max_us"):
+    for k in ("iops", "ios", "errors", "p50_us", "p90_us", "p99_us", "p999_us", "max_us",
+              "doorbells", "looks"):
         if k in kv:
             num[k] = int(kv[k])
     for k in ("mbps", "avg_qd"):
@@ -311,6 +312,18 @@ def report(chosen, results, seconds, mode, peer):
                 say("%-6s %-18s %s  (min %+.0f%%, median %+.0f%%, max %+.0f%%)" % (
                     tname, wname, " ".join("%+.0f%%" % x for x in v), v[0],
                     v[(len(v) - 1) // 2], v[-1]))
+    regs = [(k, res) for k, res in results.items()
+            if res.get("ntstor", {}).get("doorbells") and res.get("raw", {}).get("doorbells")]
+    if regs:
+        say("")
+        say("Register work per I/O (median run): commands per doorbell (PxCI write), polled looks")
+        say("%-6s %-18s %12s %12s %12s %12s" % ("target", "workload", "NT cmd/ring", "raw cmd/ring",
+                                               "NT looks/io", "raw looks/io"))
+        for (tname, wname), res in sorted(regs):
+            nt, raw = res["ntstor"], res["raw"]
+            say("%-6s %-18s %12.1f %12.1f %12.2f %12.2f" % (
+                tname, wname, nt["ios"] / nt["doorbells"], raw["ios"] / raw["doorbells"],
+                nt.get("looks", 0) / max(1, nt["ios"]), raw.get("looks", 0) / max(1, raw["ios"])))
     profiled = [(k, res["profile"]) for k, res in results.items() if res.get("profile")]
     if profiled:
         layers = ["iomgr_submit", "disk", "port_build", "doorbell", "device", "reap", "walk_up",
@@ -383,6 +396,7 @@ def main():
     ap.add_argument("--image", default=None,
                     help="boot this ntstor image instead of build/ntstor.img (another build)")
     ap.add_argument("--profile", action="store_true",
+                    default=os.environ.get("BENCH_PROFILE") == "1",
                     help="one more ntstor run per workload with profile=1")
     opt = ap.parse_args()
 

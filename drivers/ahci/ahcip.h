@@ -231,6 +231,7 @@ struct _AHCI_PORT {
     ULONG WatchDone;            /* issued slots the HBA had finished */
     ULONG64 WatchCommands;      /* Commands at that tick */
     ULONG64 LostInterrupts;
+    ULONG64 Doorbells;          /* AhciRingDoorbell writes of PxCI (bench: commands per ring) */
 
     volatile ULONG PendingIs;   /* PxIS bits the ISR saw, for the DPC */
     ULONG PollLooks;            /* AhciPollLook calls, paces its PxIS/deadline checks */

@@ -90,6 +90,7 @@ NTSTATUS AhciRawBench(PAHCI_PORT Port, PNTSTOR_AHCI_RAW_BENCH Bench)
         Bench->QueueDepth > (ncq ? Port->QueueDepth : 1) || Bench->Random > 1 || Bench->Write > 1)
         return STATUS_INVALID_PARAMETER;
     Bench->Completed = Bench->Errors = Bench->ElapsedUs = Bench->LatencyTicks = Bench->MaxUs = 0;
+    Bench->Doorbells = Bench->Looks = 0;
     RtlZeroMemory(Bench->CdfUs, sizeof(Bench->CdfUs));
     count = Bench->BlockBytes / sectorSize;
     blocks = Port->Device.Sectors / count;
@@ -168,6 +169,7 @@ NTSTATUS AhciRawBench(PAHCI_PORT Port, PNTSTOR_AHCI_RAW_BENCH Bench)
                 if (ncq)
                     AhciWrite(Port->Regs, AHCI_PxSACT, bit);
                 AhciWrite(Port->Regs, AHCI_PxCI, bit);
+                Bench->Doorbells++;
             } else {
                 deferred |= bit;
             }
@@ -226,6 +228,7 @@ NTSTATUS AhciRawBench(PAHCI_PORT Port, PNTSTOR_AHCI_RAW_BENCH Bench)
                 if (ncq)
                     AhciWrite(Port->Regs, AHCI_PxSACT, deferred);
                 AhciWrite(Port->Regs, AHCI_PxCI, deferred);
+                Bench->Doorbells++;
                 deferred = 0;
             }
         }
@@ -233,6 +236,7 @@ NTSTATUS AhciRawBench(PAHCI_PORT Port, PNTSTOR_AHCI_RAW_BENCH Bench)
             issuing = FALSE;
     }
     Bench->ElapsedUs = (AhciBenchTsc() - tsc0) * 1000000 / freq;
+    Bench->Looks = looks;
     Bench->Completed = completed;
     Bench->Errors = 0;
     if (errorIs || stalled) {

@@ -190,6 +190,7 @@ VOID AhciRingDoorbell(PAHCI_PORT Port)
     if (!bits)
         return;
     Port->Deferred = 0;
+    Port->Doorbells++;
     if (ncq)
         AhciWrite(Port->Regs, AHCI_PxSACT, ncq);
     AhciWrite(Port->Regs, AHCI_PxCI, bits);

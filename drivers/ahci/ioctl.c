@@ -35,6 +35,8 @@ static NTSTATUS AhciGetInfo(PAHCI_PORT Port, PIRP Irp, ULONG OutLength)
     info->Interrupts = Port->Controller->InterruptCount;
     info->Errors = Port->Errors;
     info->LostInterrupts = Port->LostInterrupts;
+    info->Doorbells = Port->Doorbells;
+    info->PollLooks = Port->PollLooks;
     info->BouncedCommands = (ULONG)AhciBounceCount(Port);
     info->Source = Port->Controller->Source;
     RtlStringCbPrintfA(info->State, sizeof(info->State), "%s", AhciPortStateNames[Port->State]);

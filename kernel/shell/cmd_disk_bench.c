@@ -452,7 +452,7 @@ static VOID BenchReport(BENCH *b)
     /* Little's law: requests in flight on average = time spent in flight / time. */
     ULONG64 depth10 = us ? b->LatencyTicks * 10000000ull / b->TscHz / us : 0;
     CHAR check[96] = "", written[48] = "", verify[64] = "", drain[48] = "", firstErr[40] = "";
-    CHAR recoveries[32] = "";
+    CHAR recoveries[96] = "";
     NTSTOR_AHCI_INFO after;
 
     if (b->Errors) {
@@ -471,8 +471,11 @@ static VOID BenchReport(BENCH *b)
      * absorbed. */
     if (b->Disk.HaveAhci && NT_SUCCESS(DiskShellIoctl(&b->Disk, IOCTL_NTSTOR_AHCI_GET_INFO, NULL, 0,
                                                       &after, sizeof(after), NULL)))
-        RtlStringCbPrintfA(recoveries, sizeof(recoveries), " recoveries=%llu",
-                           after.Errors - b->Disk.Ahci.Errors);
+        RtlStringCbPrintfA(recoveries, sizeof(recoveries),
+                           " recoveries=%llu doorbells=%llu looks=%llu",
+                           after.Errors - b->Disk.Ahci.Errors,
+                           after.Doorbells - b->Disk.Ahci.Doorbells,
+                           after.PollLooks - b->Disk.Ahci.PollLooks);
     if (b->Written)
         RtlStringCbPrintfA(written, sizeof(written), " written=%llu", b->WrittenBlocks);
     if (b->VerifyAfter && !b->DrainTimedOut) {

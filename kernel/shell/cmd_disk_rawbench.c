@@ -55,9 +55,9 @@ INT DiskShellRawBench(PDISK_SHELL Disk, PCSTR RwText, BOOLEAN Write, BOOLEAN Ran
     /* BENCH_CDF_LIST holds 50%, 90%, 99% and 99.9% at these indexes. */
     ConPrintf("bench disk=%u rw=%s bs=%llu qd=%llu mode=raw ios=%llu iops=%llu mbps=%llu.%llu "
               "p50_us=%llu p90_us=%llu p99_us=%llu p999_us=%llu max_us=%llu avg_qd=%llu.%llu "
-              "elapsed_us=%llu errors=%llu\n", Disk->Number, RwText, Bs, Qd, b.Completed, iops,
-              mbps10 / 10, mbps10 % 10, b.CdfUs[6], b.CdfUs[10], b.CdfUs[14], b.CdfUs[16], b.MaxUs,
-              depth10 / 10, depth10 % 10, us, b.Errors);
+              "elapsed_us=%llu errors=%llu doorbells=%llu looks=%llu\n", Disk->Number, RwText, Bs,
+              Qd, b.Completed, iops, mbps10 / 10, mbps10 % 10, b.CdfUs[6], b.CdfUs[10], b.CdfUs[14],
+              b.CdfUs[16], b.MaxUs, depth10 / 10, depth10 % 10, us, b.Errors, b.Doorbells, b.Looks);
     if (Cdf) {
         RtlStringCbPrintfA(diskNum, sizeof(diskNum), "%u", Disk->Number);
         DiskShellPrintCdf(diskNum, "raw", b.CdfUs, b.MaxUs);
