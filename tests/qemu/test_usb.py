@@ -8,7 +8,8 @@ wrote is on the host's image file afterwards); commands typed through the
 monitor's sendkey on each USB keyboard run in the shell (upper case,
 symbols, history on the arrows, Ctrl-C) and show on the screen; unplugging
 a keyboard (device_del) and plugging one in (device_add) are noticed and
-the shell goes on.
+the shell goes on; so are unplugging the hub (with the keyboard behind
+it) and the stick.
 
 QEMU sends keys to the most recently created keyboard: the one behind the
 hub (created last) first, then, once it is unplugged, the one on the root
@@ -193,6 +194,27 @@ def test_plugging_a_keyboard_in_behind_the_hub(usb):
     assert d["driver"] == "kbdhid" and d["vid"] == "0627", d
     out = typed(usb, "echo Plugged In!")
     assert "\nPlugged In!\n" in out, out
+
+
+def test_unplugging_the_hub_takes_its_keyboard_along(usb):
+    assert usb.monitor("device_del hub1").strip() == ""
+    devs = wait_for(usb, lambda devs: not [d for d in devs if d["path"].startswith("7")],
+                    "hub and kbd3 gone")
+    assert {d["path"] for d in devs} == {"5", "2"}, devs
+    rows = usb.lines("devices", "device")
+    assert not [r for r in rows if r["id"].endswith("-3.3") and r["state"] == "Started"], rows
+    # Keys go back to the root port keyboard.
+    out = typed(usb, "echo Back-To-Root")
+    assert "\nBack-To-Root\n" in out, out
+
+
+def test_unplugging_the_stick_is_noticed(usb):
+    assert usb.monitor("device_del stick1").strip() == ""
+    devs = wait_for(usb, lambda devs: "2" not in {d["path"] for d in devs}, "stick gone")
+    assert [d["path"] for d in devs] == ["5"], devs
+    log = usb.cmd("log")
+    assert re.search(r"usbxhci0: port 2 route 00000: device 46f4:0001 gone", log), log
+    assert usb.cmd("echo still-here") == "still-here"
 
 
 def test_stick_holds_what_usbbot_wrote(usb, stick):
