@@ -186,6 +186,16 @@ def test_typing_on_the_root_port_keyboard(usb, tmp_path):
         pytest.fail("command and output not on the screen:\n" + "\n".join(lines))
 
 
+def test_a_held_key_repeats(usb):
+    usb.type_keys("echo x")
+    # Held 1.5 s: the first repeat after 500 ms, then about 30 a second.
+    assert usb.monitor("sendkey y 1500").strip() == ""
+    time.sleep(1.8)
+    out = typed(usb, "x")
+    m = re.search(r"\n(xy+x)\n", out)
+    assert m and 10 <= len(m.group(1)) - 2 <= 45, out
+
+
 def test_plugging_a_keyboard_in_behind_the_hub(usb):
     assert usb.monitor("device_add usb-kbd,bus=xhci.0,port=3.3,id=kbd3").strip() == ""
     devs = wait_for(usb, lambda devs: any(d["path"] == "7.3" and d.get("state") == "Started"
