@@ -523,6 +523,12 @@ static NTSTATUS KbdHidAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
     return STATUS_SUCCESS;
 }
 
+/* The devices are gone by now (the PnP manager removed them first). */
+static VOID KbdHidUnload(PDRIVER_OBJECT DriverObject)
+{
+    DbgPrint("kbdhid: unloaded\n");
+}
+
 NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     DriverObject->MajorFunction[IRP_MJ_CREATE] = KbdHidDispatchCreateClose;
@@ -531,5 +537,6 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     DriverObject->MajorFunction[IRP_MJ_PNP] = KbdHidDispatchPnp;
     DriverObject->MajorFunction[IRP_MJ_POWER] = KbdHidDispatchPassDown;
     DriverObject->DriverExtension->AddDevice = KbdHidAddDevice;
+    DriverObject->DriverUnload = KbdHidUnload;
     return STATUS_SUCCESS;
 }
