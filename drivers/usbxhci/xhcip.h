@@ -234,6 +234,7 @@ struct _XHCI_HC {
     KTIMER PollTimer;
     KDPC PollDpc;
     ULONG64 Events;             /* event TRBs handled */
+    BOOLEAN HceSeen;            /* USBSTS.HCE logged */
     ULONG64 Interrupts;
     /* Ports and devices. */
     XHCI_PORT Ports[XHCI_MAX_PORTS + 1];   /* 1-based */
