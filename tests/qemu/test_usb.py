@@ -178,6 +178,12 @@ def test_typing_on_the_root_port_keyboard(usb, tmp_path):
     assert "\n" + text + "\n" in out, out
     out = typed(usb, ["up"])
     assert "\n" + text + "\n" in out, out
+    usb.type_keys("echo root-abandoned")
+    usb.sendkey("ctrl-c")
+    usb.child.expect_exact("^C", timeout=30)
+    usb.child.expect_exact(PROMPT, timeout=30)
+    assert "\nroot-abandoned\n" not in usb.cmd("echo after-root")
+    typed(usb, "echo " + text)
     lines = usb.screen_text(str(tmp_path / "usb-screen.ppm"))
     for i, l in enumerate(lines[:-1]):
         if l.endswith("ntstor> echo " + text) and lines[i + 1] == text:
