@@ -137,7 +137,8 @@ def test_urb_contract_on_the_stick(usb):
     log = usb.cmd("log")
     steps = dict(re.findall(r"usbbot: (\S+) (ok|FAILED)", log))
     for step in ("descriptor-device", "descriptor-config", "select", "status", "inquiry",
-                 "capacity", "write", "read", "stall", "after-stall", "abort", "bad-pipe"):
+                 "capacity", "write", "read", "stall", "after-stall", "abort", "reset-port",
+                 "bad-pipe"):
         assert steps.get(step) == "ok", "usbbot step %s: %s\n%s" % (step, steps.get(step), log)
     assert "usbbot: done" in log
 
