@@ -155,3 +155,23 @@ ULONG HidKbdDiff(HIDKBD_STATE *State, const UCHAR *Report, ULONG Length,
     *State = now;
     return n;
 }
+
+BOOLEAN HidKbdIsDown(const HIDKBD_STATE *State, UCHAR Usage)
+{
+    return Usage != 0 && HidKbdHas(State, Usage);
+}
+
+UCHAR HidKbdNewestKey(const HIDKBD_STATE *Before, const HIDKBD_STATE *After)
+{
+    UCHAR key = 0;
+
+    for (ULONG i = 0; i < After->KeyCount; i++) {
+        UCHAR u = After->Keys[i];
+        /* Caps Lock, Scroll Lock, Num Lock toggle; they do not repeat. */
+        if (u == 0x39 || u == 0x47 || u == 0x53)
+            continue;
+        if (!HidKbdHas(Before, u))
+            key = u;
+    }
+    return key;
+}

@@ -37,6 +37,12 @@ ULONG HidKbdDiff(HIDKBD_STATE *State, const UCHAR *Report, ULONG Length,
  * modifier usage E0h-E7h; 0 when the usage has none. */
 USHORT HidKbdUsageToMake(UCHAR Usage, PUSHORT Flags);
 
+/* The key to auto-repeat after a report: the last key in After that was
+ * not in Before, 0 if none (lock keys never repeat).  HidKbdIsDown says
+ * whether a usage is held in a state. */
+UCHAR HidKbdNewestKey(const HIDKBD_STATE *Before, const HIDKBD_STATE *After);
+BOOLEAN HidKbdIsDown(const HIDKBD_STATE *State, UCHAR Usage);
+
 /* The boot output report's LED byte (HID 1.11 B.1) for KEYBOARD_*_LOCK_ON. */
 UCHAR HidKbdLedReport(USHORT LedFlags);
 

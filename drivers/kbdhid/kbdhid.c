@@ -3,8 +3,9 @@
  * as its upper filter, selects the boot keyboard interface, sends
  * SET_PROTOCOL(boot) and SET_IDLE(0), keeps one interrupt-IN request in
  * flight, turns each report into key transitions (hidkbd.c) for the class
- * service callback, and sets the LEDs with SET_REPORT.  No auto-repeat:
- * keys repeat only if the console or the keyboard does it.
+ * service callback, and sets the LEDs with SET_REPORT.  A USB keyboard
+ * does not repeat held keys: as NT's kbdhid, a timer does (the typematic
+ * delay and rate kbdclass sets, 500 ms and 30/s by default).
  * Get the hardware in QEMU: -device qemu-xhci -device usb-kbd. */
 #include <wdm.h>
 #include <usbdi.h>
@@ -19,6 +20,8 @@
 #define HID_SET_IDLE 0x0A
 #define HID_SET_PROTOCOL 0x0B
 #define HID_SET_REPORT 0x09
+#define KBDHID_REPEAT_DELAY_MS 500
+#define KBDHID_REPEAT_RATE 30
 
 typedef struct _KBDHID_EXT {
     PDEVICE_OBJECT Self;
@@ -42,6 +45,13 @@ typedef struct _KBDHID_EXT {
     PIO_WORKITEM Work;
     ULONG Errors;
     ULONG64 Reports;
+    /* Auto-repeat: the key held, repeated by RepeatTimer's DPC.  Touched
+     * only at DISPATCH_LEVEL (read completion, DPC) on one CPU. */
+    KTIMER RepeatTimer;
+    KDPC RepeatDpc;
+    UCHAR RepeatUsage;
+    ULONG RepeatDelayMs;
+    ULONG RepeatPeriodMs;
 } KBDHID_EXT, *PKBDHID_EXT;
 
 typedef struct _KBDHID_LED {
@@ -136,15 +146,29 @@ static NTSTATUS KbdHidReadDone(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Cont
 
     if (NT_SUCCESS(st)) {
         KEYBOARD_INPUT_DATA keys[HIDKBD_MAX_EVENTS];
+        HIDKBD_STATE before = ext->State;
         ULONG n = HidKbdDiff(&ext->State, ext->Report,
                              ext->ReadUrb.UrbBulkOrInterruptTransfer.TransferBufferLength, keys,
                              ext->UnitId);
         PSERVICE_CALLBACK_ROUTINE service = (PSERVICE_CALLBACK_ROUTINE)ext->Connect.ClassService;
         ULONG consumed = 0;
+        UCHAR newest = HidKbdNewestKey(&before, &ext->State);
         ext->Reports++;
         ext->Errors = 0;
         if (n && service)
             service(ext->Connect.ClassDeviceObject, keys, keys + n, &consumed);
+        if (newest) {
+            LARGE_INTEGER due = { .QuadPart = -(LONGLONG)ext->RepeatDelayMs * 10000 };
+            ext->RepeatUsage = newest;
+            KeSetTimerEx(&ext->RepeatTimer, due, (LONG)ext->RepeatPeriodMs, &ext->RepeatDpc);
+        } else if (ext->RepeatUsage && !HidKbdIsDown(&ext->State, ext->RepeatUsage)) {
+            ext->RepeatUsage = 0;
+            KeCancelTimer(&ext->RepeatTimer);
+        }
+    }
+    if (!NT_SUCCESS(st) && ext->RepeatUsage) {
+        ext->RepeatUsage = 0;       /* no key stays held across a failed read */
+        KeCancelTimer(&ext->RepeatTimer);
     }
     if (ext->Stopping || st == STATUS_DEVICE_DOES_NOT_EXIST || st == STATUS_CANCELLED) {
         KbdHidSetIdle(ext);
@@ -162,6 +186,23 @@ static NTSTATUS KbdHidReadDone(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Cont
     }
     KbdHidSubmitRead(ext);
     return STATUS_MORE_PROCESSING_REQUIRED;
+}
+
+/* The held key again, as a keyboard's own typematic would send it. */
+static VOID KbdHidRepeatDpc(PKDPC Dpc, PVOID Context, PVOID A1, PVOID A2)
+{
+    PKBDHID_EXT ext = Context;
+    PSERVICE_CALLBACK_ROUTINE service = (PSERVICE_CALLBACK_ROUTINE)ext->Connect.ClassService;
+    KEYBOARD_INPUT_DATA key = { .UnitId = ext->UnitId };
+    ULONG consumed = 0;
+
+    if (ext->Stopping || !ext->RepeatUsage || !HidKbdIsDown(&ext->State, ext->RepeatUsage)) {
+        KeCancelTimer(&ext->RepeatTimer);
+        return;
+    }
+    key.MakeCode = HidKbdUsageToMake(ext->RepeatUsage, &key.Flags);
+    if (key.MakeCode && service)
+        service(ext->Connect.ClassDeviceObject, &key, &key + 1, &consumed);
 }
 
 /* IRQL <= DISPATCH_LEVEL; ReadBusy is already set. */
@@ -312,6 +353,8 @@ static VOID KbdHidStop(PKBDHID_EXT Ext)
     LARGE_INTEGER wait = { .QuadPart = -(LONGLONG)KBDHID_STOP_WAIT_MS * 10000 };
 
     Ext->Stopping = TRUE;
+    KeCancelTimer(&Ext->RepeatTimer);
+    KeRemoveQueueDpc(&Ext->RepeatDpc);
     if (Ext->ReadBusy) {
         KbdHidPipeRequest(Ext, URB_FUNCTION_ABORT_PIPE);
         if (KeWaitForSingleObject(&Ext->ReadIdle, Executive, KernelMode, FALSE, &wait) ==
@@ -410,9 +453,17 @@ static NTSTATUS KbdHidDispatchInternalIoctl(PDEVICE_OBJECT DeviceObject, PIRP Ir
             return KbdHidComplete(Irp, STATUS_DEVICE_NOT_READY);
         return KbdHidComplete(Irp, KbdHidSetLeds(ext, p->LedFlags));
     }
-    case IOCTL_KEYBOARD_SET_TYPEMATIC:
-        /* A USB keyboard does not repeat by itself; nothing to set. */
+    case IOCTL_KEYBOARD_SET_TYPEMATIC: {
+        /* Our timer repeats; the keyboard itself does not. */
+        PKEYBOARD_TYPEMATIC_PARAMETERS p = Irp->AssociatedIrp.SystemBuffer;
+        if (!p || inLength < sizeof(*p))
+            return KbdHidComplete(Irp, STATUS_BUFFER_TOO_SMALL);
+        if (p->Rate < 2 || p->Rate > 30 || p->Delay < 250 || p->Delay > 1000)
+            return KbdHidComplete(Irp, STATUS_INVALID_PARAMETER);
+        ext->RepeatDelayMs = p->Delay;
+        ext->RepeatPeriodMs = 1000 / p->Rate;
         return KbdHidComplete(Irp, STATUS_SUCCESS);
+    }
     case IOCTL_INTERNAL_USB_SUBMIT_URB:
     case IOCTL_INTERNAL_USB_RESET_PORT:
     case IOCTL_INTERNAL_USB_GET_PORT_STATUS:
@@ -456,6 +507,10 @@ static NTSTATUS KbdHidAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
     ext->Self = fdo;
     ext->UnitId = (USHORT)KbdHidNextUnit++;
     KeInitializeEvent(&ext->ReadIdle, NotificationEvent, TRUE);
+    KeInitializeTimer(&ext->RepeatTimer);
+    KeInitializeDpc(&ext->RepeatDpc, KbdHidRepeatDpc, ext);
+    ext->RepeatDelayMs = KBDHID_REPEAT_DELAY_MS;
+    ext->RepeatPeriodMs = 1000 / KBDHID_REPEAT_RATE;
     ext->Work = IoAllocateWorkItem(fdo);
     ext->Lower = IoAttachDeviceToDeviceStack(fdo, Pdo);
     if (!ext->Lower || !ext->Work) {
@@ -468,6 +523,12 @@ static NTSTATUS KbdHidAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
     return STATUS_SUCCESS;
 }
 
+/* The devices are gone by now (the PnP manager removed them first). */
+static VOID KbdHidUnload(PDRIVER_OBJECT DriverObject)
+{
+    DbgPrint("kbdhid: unloaded\n");
+}
+
 NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     DriverObject->MajorFunction[IRP_MJ_CREATE] = KbdHidDispatchCreateClose;
@@ -476,5 +537,6 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     DriverObject->MajorFunction[IRP_MJ_PNP] = KbdHidDispatchPnp;
     DriverObject->MajorFunction[IRP_MJ_POWER] = KbdHidDispatchPassDown;
     DriverObject->DriverExtension->AddDevice = KbdHidAddDevice;
+    DriverObject->DriverUnload = KbdHidUnload;
     return STATUS_SUCCESS;
 }

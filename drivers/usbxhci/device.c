@@ -320,6 +320,10 @@ VOID XhciDeviceRelease(PXHCI_DEVICE Dev)
 {
     if (Dev->Config)
         ExFreePoolWithTag(Dev->Config, XHCI_TAG);
+    if (Dev->HubTd)
+        ExFreePoolWithTag(Dev->HubTd, XHCI_TAG);
+    if (Dev->HubBuf)
+        ExFreePoolWithTag(Dev->HubBuf, XHCI_TAG);
     ExFreePoolWithTag(Dev, XHCI_TAG);
 }
 

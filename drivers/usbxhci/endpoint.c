@@ -254,34 +254,31 @@ USBD_STATUS XhciAbortEndpoint(PXHCI_ENDPOINT Ep)
     return USBD_STATUS_SUCCESS;
 }
 
-/* Default pipes that halted on an asynchronous request are reset here, at
- * PASSIVE_LEVEL, by the controller's work item. */
-static VOID XhciRecoverWork(PDEVICE_OBJECT DeviceObject, PVOID Context)
+/* Default pipes that halted on an asynchronous request are reset by the
+ * enumeration thread, which alone detaches devices: a device it finds in
+ * the slot table cannot go away while it is reset.  PASSIVE_LEVEL. */
+VOID XhciRecoverHalted(PXHCI_HC Hc)
 {
-    PXHCI_HC hc = Context;
     KIRQL irql;
 
-    KeAcquireSpinLock(&hc->Lock, &irql);
-    hc->RecoverQueued = FALSE;
-    KeReleaseSpinLock(&hc->Lock, irql);
-    for (ULONG s = 1; s <= hc->MaxSlots && s < 256; s++) {
-        PXHCI_DEVICE dev;
+    KeAcquireSpinLock(&Hc->Lock, &irql);
+    Hc->RecoverQueued = FALSE;
+    KeReleaseSpinLock(&Hc->Lock, irql);
+    for (ULONG s = 1; s <= Hc->MaxSlots && s < 256; s++) {
         PXHCI_ENDPOINT ep0;
-        KeAcquireSpinLock(&hc->Lock, &irql);
-        dev = hc->Slots[s];
-        ep0 = dev ? dev->Ep[1] : NULL;
-        BOOLEAN halted = ep0 && ep0->Halted;
-        KeReleaseSpinLock(&hc->Lock, irql);
+        BOOLEAN halted;
+        KeAcquireSpinLock(&Hc->Lock, &irql);
+        ep0 = Hc->Slots[s] ? Hc->Slots[s]->Ep[1] : NULL;
+        halted = ep0 && ep0->Halted;
+        KeReleaseSpinLock(&Hc->Lock, irql);
         if (halted)
             XhciResetEndpoint(ep0, FALSE);
     }
 }
 
-/* Hc->Lock held or not; any IRQL <= DISPATCH_LEVEL. */
+/* Any IRQL <= DISPATCH_LEVEL (the DPC, with Hc->Lock held). */
 VOID XhciQueueRecovery(PXHCI_HC Hc)
 {
-    if (!Hc->RecoverItem || Hc->RecoverQueued)
-        return;
     Hc->RecoverQueued = TRUE;
-    IoQueueWorkItem(Hc->RecoverItem, XhciRecoverWork, DelayedWorkQueue, Hc);
+    KeSetEvent(&Hc->EnumWake, IO_NO_INCREMENT, FALSE);
 }

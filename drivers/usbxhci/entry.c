@@ -76,11 +76,8 @@ static NTSTATUS XhciAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Physic
     KeInitializeDpc(&hc->PollDpc, XhciPollDpc, hc);
     InitializeListHead(&hc->Devices);
     hc->NextDeviceNumber = 0;
-    hc->RecoverItem = IoAllocateWorkItem(fdo);
     hc->LowerDevice = IoAttachDeviceToDeviceStack(fdo, PhysicalDeviceObject);
-    if (!hc->LowerDevice || !hc->RecoverItem) {
-        if (hc->RecoverItem)
-            IoFreeWorkItem(hc->RecoverItem);
+    if (!hc->LowerDevice) {
         IoDeleteDevice(fdo);
         return STATUS_NO_SUCH_DEVICE;
     }

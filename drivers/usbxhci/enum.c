@@ -1,5 +1,6 @@
 /* enum.c - the controller's enumeration thread: wakes on a port status
- * change event, a hub's status change, or every second, scans the root
+ * change event, a hub's status change, a halted default pipe, or every
+ * second, resets halted default pipes, scans the root
  * ports and the hubs, and reports new or vanished PDOs with
  * IoInvalidateDeviceRelations (PASSIVE_LEVEL, no lock held).  Its first
  * pass is the boot enumeration XhciStart waits for. */
@@ -17,6 +18,8 @@ static VOID XhciEnumThread(PVOID Context)
         BOOLEAN changed = FALSE;
         LARGE_INTEGER idle = { .QuadPart = -(LONGLONG)XHCI_ENUM_IDLE_MS * 10000 };
 
+        if (hc->RecoverQueued)
+            XhciRecoverHalted(hc);
         XhciRootPortsScan(hc, &changed);
         XhciHubsScan(hc, &changed);
         if (first) {

@@ -60,8 +60,11 @@ static VOID XhciHandleEvent(PXHCI_HC Hc, const XHCI_EVENT *Ev, PLIST_ENTRY Done)
     }
 }
 
-/* DISPATCH_LEVEL or below; takes Hc->Lock. */
-VOID XhciProcessEvents(PXHCI_HC Hc)
+/* DISPATCH_LEVEL or below; takes Hc->Lock.  FromInterrupt: the dequeue
+ * pointer is written (clearing Event Handler Busy, 5.5.2.3.3) even when a
+ * poll already took the events, or EHB would hold back every later
+ * interrupt until the next poll found something. */
+static VOID XhciProcessEventsEx(PXHCI_HC Hc, BOOLEAN FromInterrupt)
 {
     LIST_ENTRY done;
     KIRQL irql;
@@ -100,7 +103,7 @@ VOID XhciProcessEvents(PXHCI_HC Hc)
             er->Cycle ^= 1;
         }
     }
-    if (handled) {
+    if (handled || FromInterrupt) {
         Hc->Events += handled;
         XhciWrite64(Hc, Hc->RtOffset + XHCI_IR(0) + XHCI_IR_ERDP,
                     XhciRingPa(er, er->Dequeue) | XHCI_ERDP_EHB);
@@ -109,15 +112,27 @@ VOID XhciProcessEvents(PXHCI_HC Hc)
     XhciFinishTds(&done);
 }
 
+VOID XhciProcessEvents(PXHCI_HC Hc)
+{
+    XhciProcessEventsEx(Hc, FALSE);
+}
+
 VOID XhciDpc(PKDPC Dpc, PVOID Context, PVOID A1, PVOID A2)
 {
     PXHCI_HC hc = Context;
     ULONG sts = XhciOpRead(hc, XHCI_USBSTS);
 
-    if (sts != 0xFFFFFFFF && (sts & (XHCI_STS_HSE | XHCI_STS_HCE)))
-        DbgPrint("usbxhci%u: controller error USBSTS=%08x (%s)\n", hc->Number, sts,
-                 (sts & XHCI_STS_HCE) ? "host controller error" : "host system error");
-    XhciProcessEvents(hc);
+    /* HSE is acknowledged (RW1C); HCE stays until a reset, so it is said once. */
+    if (sts != 0xFFFFFFFF && (sts & XHCI_STS_HSE)) {
+        DbgPrint("usbxhci%u: host system error (USBSTS=%08x)\n", hc->Number, sts);
+        XhciOpWrite(hc, XHCI_USBSTS, XHCI_STS_HSE);
+    }
+    if (sts != 0xFFFFFFFF && (sts & XHCI_STS_HCE) && !hc->HceSeen) {
+        hc->HceSeen = TRUE;
+        DbgPrint("usbxhci%u: host controller error (USBSTS=%08x): the controller needs a "
+                 "reset; its devices stop answering\n", hc->Number, sts);
+    }
+    XhciProcessEventsEx(hc, TRUE);
 }
 
 VOID XhciPollDpc(PKDPC Dpc, PVOID Context, PVOID A1, PVOID A2)

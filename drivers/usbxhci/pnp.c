@@ -133,8 +133,6 @@ static NTSTATUS XhciFdoPnp(PXHCI_HC Hc, PIRP Irp)
         PDEVICE_OBJECT lower = Hc->LowerDevice;
         XhciStop(Hc);
         XhciDeleteAll(Hc);
-        if (Hc->RecoverItem)
-            IoFreeWorkItem(Hc->RecoverItem);
         Irp->IoStatus.Status = STATUS_SUCCESS;
         IoSkipCurrentIrpStackLocation(Irp);
         status = IoCallDriver(lower, Irp);

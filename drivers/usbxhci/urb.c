@@ -317,6 +317,12 @@ static NTSTATUS XhciSubmitUrb(PDEVICE_OBJECT Pdo, PXHCI_DEVICE Dev, PIRP Irp, PU
     fn = Urb->UrbHeader.Function;
     if (!XhciDeviceAlive(Dev) || !ep0)
         return XhciUrbComplete(Irp, Urb, USBD_STATUS_DEVICE_GONE);
+    /* A default pipe that stalled is reset here when we may wait: the
+     * client may be running in the enumeration thread (a START that PnP
+     * called from IoInvalidateDeviceRelations), which would otherwise be
+     * the one to reset it, after this request. */
+    if (ep0->Halted && KeGetCurrentIrql() == PASSIVE_LEVEL)
+        XhciResetEndpoint(ep0, FALSE);
     switch (fn) {
     case URB_FUNCTION_SELECT_CONFIGURATION:
     case URB_FUNCTION_ABORT_PIPE:

@@ -234,6 +234,7 @@ struct _XHCI_HC {
     KTIMER PollTimer;
     KDPC PollDpc;
     ULONG64 Events;             /* event TRBs handled */
+    BOOLEAN HceSeen;            /* USBSTS.HCE logged */
     ULONG64 Interrupts;
     /* Ports and devices. */
     XHCI_PORT Ports[XHCI_MAX_PORTS + 1];   /* 1-based */
@@ -247,8 +248,8 @@ struct _XHCI_HC {
     volatile BOOLEAN EnumStop;
     volatile BOOLEAN PortChange;
     ULONG BootEnumMs;
-    /* Devices whose default pipe halted: reset by the controller's work item. */
-    PIO_WORKITEM RecoverItem;
+    /* A default pipe halted on an asynchronous request: the enumeration
+     * thread resets it (Hc->Lock). */
     BOOLEAN RecoverQueued;
 };
 
@@ -359,6 +360,7 @@ USBD_STATUS XhciConfigureEndpoints(PXHCI_DEVICE Dev, PXHCI_ENDPOINT *Add, ULONG 
                                    BOOLEAN DropAll);
 UCHAR XhciEndpointDci(UCHAR Address);
 VOID XhciQueueRecovery(PXHCI_HC Hc);
+VOID XhciRecoverHalted(PXHCI_HC Hc);
 
 /* device.c (PASSIVE_LEVEL) */
 PXHCI_DEVICE XhciDeviceAttach(PXHCI_HC Hc, PXHCI_DEVICE Parent, UCHAR Port, UCHAR Speed);

@@ -8,7 +8,8 @@ wrote is on the host's image file afterwards); commands typed through the
 monitor's sendkey on each USB keyboard run in the shell (upper case,
 symbols, history on the arrows, Ctrl-C) and show on the screen; unplugging
 a keyboard (device_del) and plugging one in (device_add) are noticed and
-the shell goes on.
+the shell goes on; so are unplugging the hub (with the keyboard behind
+it) and the stick.
 
 QEMU sends keys to the most recently created keyboard: the one behind the
 hub (created last) first, then, once it is unplugged, the one on the root
@@ -136,7 +137,8 @@ def test_urb_contract_on_the_stick(usb):
     log = usb.cmd("log")
     steps = dict(re.findall(r"usbbot: (\S+) (ok|FAILED)", log))
     for step in ("descriptor-device", "descriptor-config", "select", "status", "inquiry",
-                 "capacity", "write", "read", "stall", "after-stall", "abort", "bad-pipe"):
+                 "capacity", "write", "read", "stall", "after-stall", "abort", "reset-port",
+                 "bad-pipe"):
         assert steps.get(step) == "ok", "usbbot step %s: %s\n%s" % (step, steps.get(step), log)
     assert "usbbot: done" in log
 
@@ -177,12 +179,28 @@ def test_typing_on_the_root_port_keyboard(usb, tmp_path):
     assert "\n" + text + "\n" in out, out
     out = typed(usb, ["up"])
     assert "\n" + text + "\n" in out, out
+    usb.type_keys("echo root-abandoned")
+    usb.sendkey("ctrl-c")
+    usb.child.expect_exact("^C", timeout=30)
+    usb.child.expect_exact(PROMPT, timeout=30)
+    assert "\nroot-abandoned\n" not in usb.cmd("echo after-root")
+    typed(usb, "echo " + text)
     lines = usb.screen_text(str(tmp_path / "usb-screen.ppm"))
     for i, l in enumerate(lines[:-1]):
         if l.endswith("ntstor> echo " + text) and lines[i + 1] == text:
             break
     else:
         pytest.fail("command and output not on the screen:\n" + "\n".join(lines))
+
+
+def test_a_held_key_repeats(usb):
+    usb.type_keys("echo x")
+    # Held 1.5 s: the first repeat after 500 ms, then about 30 a second.
+    assert usb.monitor("sendkey y 1500").strip() == ""
+    time.sleep(1.8)
+    out = typed(usb, "x")
+    m = re.search(r"\n(xy+x)\n", out)
+    assert m and 10 <= len(m.group(1)) - 2 <= 45, out
 
 
 def test_plugging_a_keyboard_in_behind_the_hub(usb):
@@ -193,6 +211,27 @@ def test_plugging_a_keyboard_in_behind_the_hub(usb):
     assert d["driver"] == "kbdhid" and d["vid"] == "0627", d
     out = typed(usb, "echo Plugged In!")
     assert "\nPlugged In!\n" in out, out
+
+
+def test_unplugging_the_hub_takes_its_keyboard_along(usb):
+    assert usb.monitor("device_del hub1").strip() == ""
+    devs = wait_for(usb, lambda devs: not [d for d in devs if d["path"].startswith("7")],
+                    "hub and kbd3 gone")
+    assert {d["path"] for d in devs} == {"5", "2"}, devs
+    rows = usb.lines("devices", "device")
+    assert not [r for r in rows if r["id"].endswith("-3.3") and r["state"] == "Started"], rows
+    # Keys go back to the root port keyboard.
+    out = typed(usb, "echo Back-To-Root")
+    assert "\nBack-To-Root\n" in out, out
+
+
+def test_unplugging_the_stick_is_noticed(usb):
+    assert usb.monitor("device_del stick1").strip() == ""
+    devs = wait_for(usb, lambda devs: "2" not in {d["path"] for d in devs}, "stick gone")
+    assert [d["path"] for d in devs] == ["5"], devs
+    log = usb.cmd("log")
+    assert re.search(r"usbxhci0: port 2 route 00000: device 46f4:0001 gone", log), log
+    assert usb.cmd("echo still-here") == "still-here"
 
 
 def test_stick_holds_what_usbbot_wrote(usb, stick):

@@ -21,6 +21,8 @@ built."""
 import hashlib
 import os
 import sys
+import threading
+import time
 import zlib
 
 import pytest
@@ -49,7 +51,9 @@ def sim_machine(image_dir, name, **params):
 
 
 def usb_disks(m):
-    return [d for d in m.lines("disks", "disk") if d["bus"] == "usb"]
+    # .get: a kernel log line printed meanwhile (a plug, an unplug) may cut
+    # a line; callers that wait for a count ask again.
+    return [d for d in m.lines("disks", "disk") if d.get("bus") == "usb"]
 
 
 @pytest.fixture(scope="module")
@@ -148,13 +152,24 @@ def test_two_luns(image_dir):
         assert m.poweroff() == 0
 
 
+def checked_random_writes(m, n, seconds=2):
+    """A bench of 4 KiB random writes of the pattern, each block read back
+    afterwards: many small commands, every one checked."""
+    b = m.one("bench disk=%s rw=randwrite bs=4096 qd=1 seconds=%d span=8192 seed=9 verify=1"
+              % (n, seconds), "bench", timeout=300)
+    assert b["errors"] == "0" and b["short"] == "0", b
+    assert int(b["written"]) > 100 and b["verified"] == b["written"] and b["verify_bad"] == "0", b
+    return b
+
+
 def test_stalls_and_phase_errors_are_recovered(image_dir):
     """Every 3rd command's CSW stalls once (cleared, read again); every
     17th ends in a phase error (reset recovery; disk.sys sends it again).
-    The data still arrives whole and right."""
+    Every block written reads back right."""
     with sim_machine(image_dir, "faults", StallCswEvery=3, PhaseErrorEvery=17) as m:
         n = usb_disks(m)[0]["n"]
         m.one("writable %s on" % n, "writable")
+        checked_random_writes(m, n)
         assert m.one("write %s 0 2048 seed=9" % n, "write")["status"] == "STATUS_SUCCESS"
         assert m.one("verify %s 0 2048 seed=9" % n, "verify")["mismatches"] == "0"
         log = m.cmd("log")
@@ -175,14 +190,13 @@ def test_medium_error_fails_only_its_request(image_dir):
 
 
 def test_transfer_that_never_ends_times_out_and_recovers(image_dir):
-    """Every 30th command's CSW is held back: usbstor waits the SRB's
-    timeout, cancels and aborts the pipe, runs reset recovery; disk.sys
-    sends the command again and the data is right."""
-    with sim_machine(image_dir, "hang", HangCswEvery=30) as m:
+    """Every 200th command's CSW is held back: usbstor waits the SRB's
+    timeout (10 s), aborts the pipe, runs reset recovery; disk.sys sends
+    the command again and every block written reads back right."""
+    with sim_machine(image_dir, "hang", HangCswEvery=200) as m:
         n = usb_disks(m)[0]["n"]
         m.one("writable %s on" % n, "writable")
-        assert m.one("write %s 0 2048 seed=4" % n, "write", timeout=180)["status"] == "STATUS_SUCCESS"
-        assert m.one("verify %s 0 2048 seed=4" % n, "verify", timeout=180)["mismatches"] == "0"
+        checked_random_writes(m, n, seconds=1)
         log = m.cmd("log")
         assert "usbsim: held-back transfer aborted" in log, log
         assert "usbstor0: bulk-only reset recovery (CSW timed out)" in log, log
@@ -193,6 +207,24 @@ def pool_bytes(m):
     rows = [l for l in m.cmd("pool").splitlines() if l.startswith("pool total ")]
     assert rows
     return int(parse_kv(rows[0])["bytes"])
+
+
+def pool_tags(m):
+    """{tag: (bytes, live allocations)} of `pool`."""
+    out = {}
+    for l in m.cmd("pool").splitlines():
+        if l.startswith("pool tag="):
+            kv = parse_kv(l)
+            out[kv["tag"]] = (int(kv["bytes"]), int(kv["allocs"]) - int(kv["frees"]))
+    return out
+
+
+def pool_growth(before, after):
+    """Tags whose use changed, but IoLd: the I/O manager's own records of
+    what each device start grew, for its leak reports (kernel/io/load.c),
+    whose size follows which tags a start happened to grow."""
+    return {t: (before.get(t), after.get(t)) for t in set(before) | set(after)
+            if before.get(t) != after.get(t) and t != "IoLd"}
 
 
 SIM = "devread \\Device\\UsbSim0 %d %d"
@@ -226,13 +258,13 @@ def test_pulled_during_bench_and_plugged_back(image_dir):
         # One cycle first: what the verify's I/O left cached is freed then.
         m.one(SIM % (1, 1), "devread")
         m.one(SIM % (1, 2), "devread")
-        before = pool_bytes(m)
+        before = pool_tags(m)
         for _ in range(10):
             m.one(SIM % (1, 1), "devread")
             assert usb_disks(m) == []
             m.one(SIM % (1, 2), "devread")
             assert [d["n"] for d in usb_disks(m)] == [n]
-        assert pool_bytes(m) == before, m.cmd("pool")
+        assert pool_growth(before, pool_tags(m)) == {}
         assert m.poweroff() == 0
 
 
@@ -422,4 +454,79 @@ def test_boot_stick_listed_with_boot_flag():
         assert part and part[0]["type"].upper().startswith("C12A7328"), part     # the ESP
         parts = m.one("parts %s" % d["n"], "parts")
         assert parts["style"] == "gpt" and parts["problems"] == "0", parts
+        assert m.poweroff() == 0
+
+
+def _wait_usb_disks(m, count, timeout=30):
+    """The xHCI driver reports a plug or unplug; the shell thread enumerates
+    after a command: poll `disks` until the USB disks number `count`."""
+    end = time.monotonic() + timeout
+    while True:
+        disks = usb_disks(m)
+        if len(disks) == count or time.monotonic() > end:
+            return disks
+        time.sleep(0.5)
+
+
+@usb_host
+def test_stick_pulled_during_bench_and_plugged_back(image_dir, tmp_path):
+    """device_del under a bench: the outstanding and later requests fail
+    with STATUS_DEVICE_DOES_NOT_EXIST, the disk goes, the shell goes on;
+    device_add brings it back under the lowest free number; ten more
+    pull/plug cycles leave the pool as it was.  (The PnP manager here
+    removes a vanished device with REMOVE alone; SURPRISE_REMOVAL first
+    comes with branch wip-pnp.)"""
+    stick = host_stick(tmp_path / "pulled.img")
+    args = xhci("-drive", "if=none,id=stick0,format=raw,file.locking=off,file=" + stick,
+                "-device", "usb-storage,bus=xhci.0,port=2,drive=stick0,id=stick,serial=PULLED01")
+    with Machine(args, log_name="usbstor-pull", monitor=True) as m:
+        n = real_disk(m)["n"]
+        gen = [0]
+
+        def plug():
+            # device_del drops the old drive some time later, holding the
+            # image's lock until then: the drives here take no lock.
+            gen[0] += 1
+            drive = "stick%d" % gen[0]
+            out = m.monitor("drive_add 0 if=none,id=%s,format=raw,file.locking=off,file=%s"
+                            % (drive, stick))
+            assert "Error" not in out, out
+            out = m.monitor("device_add usb-storage,bus=xhci.0,port=2,drive=%s,id=stick,"
+                            "serial=PULLED01" % drive)
+            assert "Error" not in out, out
+
+        def pull_later():
+            time.sleep(2)
+            m.monitor("device_del stick")
+
+        t = threading.Thread(target=pull_later)
+        t.start()
+        out = m.cmd("bench disk=%s rw=randread bs=4096 qd=1 seconds=5" % n, timeout=120)
+        t.join()
+        assert "STATUS_DEVICE_DOES_NOT_EXIST" in out, out
+        b = [parse_kv(l) for l in out.splitlines() if l.startswith("bench ")]
+        assert b and int(b[0]["errors"]) > 0 and int(b[0]["ios"]) > 0, out
+        assert _wait_usb_disks(m, 0) == [], m.cmd("disks")
+        assert m.answers()
+        log = m.cmd("log")
+        assert "usbstor0: device gone" in log, log
+        plug()
+        back = _wait_usb_disks(m, 1)
+        assert [d["n"] for d in back] == [n], m.cmd("disks")
+        assert m.one("verify %s 1024 64 seed=%d" % (n, HOST_SEED), "verify")["mismatches"] == "0"
+        # Cycles first: lazily made structures, and the xHCI driver's
+        # \Device\USBPDO-<n> (a new n per device, as NT's) past 9, so the
+        # ten measured cycles do not see a name grow by one character.
+        for _ in range(9):
+            m.monitor("device_del stick")
+            assert _wait_usb_disks(m, 0) == []
+            plug()
+            assert len(_wait_usb_disks(m, 1)) == 1
+        before = pool_tags(m)
+        for _ in range(10):
+            m.monitor("device_del stick")
+            assert _wait_usb_disks(m, 0) == [], m.cmd("disks")
+            plug()
+            assert [d["n"] for d in _wait_usb_disks(m, 1)] == [n], m.cmd("disks")
+        assert pool_growth(before, pool_tags(m)) == {}
         assert m.poweroff() == 0

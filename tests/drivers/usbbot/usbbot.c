@@ -11,6 +11,8 @@
  *                 (USBD_STATUS_STALL_PID), SYNC_RESET_PIPE_AND_CLEAR_STALL,
  *                 then the CSW arrives and the next command works
  *   abort         ABORT_PIPE on an idle pipe, CLEAR_FEATURE_TO_ENDPOINT
+ *   reset-port    IOCTL_INTERNAL_USB_RESET_PORT, then a command on the same pipes
+ *   bad-pipe      a pipe handle that is not one is refused
  * The stick is scratch space: the test gives it a blank image. */
 #include <wdm.h>
 #include <usbdi.h>
@@ -293,6 +295,16 @@ static VOID BotRun(PBOT_EXT Ext)
                            (ULONG)c, (ULONG)r);
         BotReport("abort", NT_SUCCESS(a) && NT_SUCCESS(c) && NT_SUCCESS(r) && NT_SUCCESS(st) && cs == 0,
                   text);
+    }
+    /* IOCTL_INTERNAL_USB_RESET_PORT: the device is reset and readdressed,
+     * its configuration and pipes restored; the pipe handles stay valid. */
+    {
+        static const UCHAR inquiry[6] = { 0x12, 0, 0, 0, 36, 0 };
+        NTSTATUS r = BotCall(Ext, IOCTL_INTERNAL_USB_RESET_PORT, NULL);
+        st = BotCommand(Ext, inquiry, 6, TRUE, small, NULL, 36, &cs, NULL);
+        RtlStringCbPrintfA(text, sizeof(text), "reset=0x%08x inquiry=0x%08x csw=%u", (ULONG)r,
+                           (ULONG)st, cs);
+        BotReport("reset-port", NT_SUCCESS(r) && NT_SUCCESS(st) && cs == 0, text);
     }
     /* a pipe handle that is not one */
     {

@@ -1,0 +1,129 @@
+/* fuzz_usbdesc.c - USB descriptor parsing on arbitrary bytes: the xHCI
+ * driver's parsers (drivers/usbxhci/usbdesc.c: device, configuration with
+ * its interface/endpoint/companion/HID walk, hub, string, LANGID) and the
+ * HID keyboard driver's (drivers/kbdhid/hidkbd.c: the boot keyboard
+ * interface walk, boot report diffing).  The first byte picks the
+ * interface number and alternate setting asked for and the speed; the
+ * rest is the descriptor (and, split in half, two reports).
+ * Checked: nothing reads past the buffer (ASan); a found interface has at
+ * most 30 endpoints, each with a nonzero number, no reserved address
+ * bits, a nonzero max packet size and no duplicate; a parsed device
+ * descriptor has a legal bMaxPacketSize0; a hub has 1..255 ports; strings
+ * are terminated within their buffer; report diffing emits at most
+ * HIDKBD_MAX_EVENTS transitions with make codes below 0x80 and flags only
+ * KEY_BREAK/KEY_E0, and a release only for a key it reported pressed. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "usbdesc.h"
+#include "hidkbd.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size);
+
+#define Check(ok) CheckAt((ok), __LINE__)
+static void CheckAt(int ok, int line)
+{
+    if (!ok) {
+        fprintf(stderr, "fuzz_usbdesc.c:%d: check failed\n", line);
+        abort();
+    }
+}
+
+static void CheckInterface(const USB_PARSED_INTERFACE *i)
+{
+    Check(i->EndpointCount <= USB_PARSED_MAX_ENDPOINTS);
+    for (ULONG e = 0; e < i->EndpointCount; e++) {
+        const USB_PARSED_ENDPOINT *p = &i->Endpoints[e];
+        Check((p->Address & 0x0F) != 0 && (p->Address & 0x70) == 0);
+        Check(p->MaxPacket != 0 && p->MaxPacket <= 0x7FF);
+        Check(p->Type != USB_ENDPOINT_TYPE_CONTROL);
+        Check(p->MaxBurst <= 15);
+        for (ULONG f = 0; f < e; f++)
+            Check(i->Endpoints[f].Address != p->Address);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size)
+{
+    uint8_t sel;
+    uint8_t *buf;
+    size_t n;
+    PCSTR why = NULL;
+    USB_DEVICE_DESCRIPTOR dd;
+    USB_CONFIGURATION_DESCRIPTOR cd;
+    USB_PARSED_INTERFACE intf;
+    USB_PARSED_HUB hub;
+    WCHAR str[16];
+    UCHAR ifn = 0, alt = 0;
+
+    if (Size < 1)
+        return 0;
+    sel = Data[0];
+    n = Size - 1;
+    /* An exact-size heap copy: a read past the end is an ASan report. */
+    buf = malloc(n ? n : 1);
+    memcpy(buf, Data + 1, n);
+
+    if (NT_SUCCESS(UsbParseDeviceDescriptor(buf, (ULONG)n, sel & 1, &dd, &why))) {
+        USHORT mps = UsbMaxPacket0(&dd, sel & 1);
+        Check(mps == 8 || mps == 16 || mps == 32 || mps == 64 || mps == 512);
+    } else {
+        Check(why != NULL);
+    }
+    why = NULL;
+    if (NT_SUCCESS(UsbParseConfigHeader(buf, (ULONG)n, &cd, &why)))
+        Check(cd.wTotalLength >= 9);
+    if (NT_SUCCESS(UsbFindInterface(buf, (ULONG)n, 0xFF, 0, &intf, &why)))
+        CheckInterface(&intf);
+    if (NT_SUCCESS(UsbFindInterface(buf, (ULONG)n, (sel >> 1) & 3, (sel >> 3) & 1, &intf, &why))) {
+        Check(intf.Number == ((sel >> 1) & 3) && intf.Alternate == ((sel >> 3) & 1));
+        CheckInterface(&intf);
+    }
+    Check(UsbCountInterfaces(buf, (ULONG)n) <= n / 9);
+    if (NT_SUCCESS(UsbParseHubDescriptor(buf, (ULONG)n, &hub, &why)))
+        Check(hub.Ports >= 1 && hub.TtThinkTime <= 3);
+    ULONG units = UsbParseString(buf, (ULONG)n, str, 16);
+    Check(units < 16 && str[units] == 0);
+    (void)UsbParseLangId(buf, (ULONG)n);
+    if (HidKbdFindInterface(buf, (ULONG)n, &ifn, &alt, &why))
+        Check(ifn != 0xFF || alt != 0xFF);     /* filled from a real interface descriptor */
+
+    /* Two reports diffed in turn. */
+    {
+        HIDKBD_STATE st = { 0 };
+        KEYBOARD_INPUT_DATA out[HIDKBD_MAX_EVENTS];
+        size_t half = n / 2;
+        for (int r = 0; r < 2; r++) {
+            HIDKBD_STATE before = st;
+            ULONG k = HidKbdDiff(&st, buf + (r ? half : 0), (ULONG)(r ? n - half : half), out, 3);
+            Check(k <= HIDKBD_MAX_EVENTS);
+            Check(st.KeyCount <= 6);
+            for (ULONG i = 0; i < k; i++) {
+                Check(out[i].MakeCode != 0 && out[i].MakeCode < 0x80);
+                Check((out[i].Flags & ~(KEY_BREAK | KEY_E0)) == 0);
+                Check(out[i].UnitId == 3);
+                if (out[i].Flags & KEY_BREAK) {
+                    /* Released keys were down before (a modifier bit or a key). */
+                    int was = 0;
+                    for (ULONG b = 0; b < 8; b++) {
+                        USHORT fl;
+                        USHORT mc = HidKbdUsageToMake((UCHAR)(0xE0 + b), &fl);
+                        if ((before.Modifiers & (1u << b)) && mc == out[i].MakeCode &&
+                            fl == (out[i].Flags & KEY_E0))
+                            was = 1;
+                    }
+                    for (ULONG j = 0; j < before.KeyCount; j++) {
+                        USHORT fl;
+                        if (HidKbdUsageToMake(before.Keys[j], &fl) == out[i].MakeCode &&
+                            fl == (out[i].Flags & KEY_E0))
+                            was = 1;
+                    }
+                    Check(was);
+                }
+            }
+        }
+    }
+    free(buf);
+    return 0;
+}

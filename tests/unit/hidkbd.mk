@@ -1,0 +1,3 @@
+UNIT_TESTS += hidkbd
+hidkbd_SRCS := tests/unit/test_hidkbd.c drivers/kbdhid/hidkbd.c
+$(B)/unit/hidkbd: HOST_CFLAGS += -Idrivers/kbdhid
