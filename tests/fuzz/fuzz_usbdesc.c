@@ -86,8 +86,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size)
     ULONG units = UsbParseString(buf, (ULONG)n, str, 16);
     Check(units < 16 && str[units] == 0);
     (void)UsbParseLangId(buf, (ULONG)n);
-    if (HidKbdFindInterface(buf, (ULONG)n, &ifn, &alt, &why))
-        Check(ifn != 0xFF || alt != 0xFF);     /* filled from a real interface descriptor */
+    if (HidKbdFindInterface(buf, (ULONG)n, &ifn, &alt, &why)) {
+        /* Filled from a boot keyboard interface descriptor that is in the
+         * buffer (any number and setting are legal, 0xFF too: seed
+         * usbdesc-hid-interface-ff-ff). */
+        int seen = 0;
+        for (size_t o = 0; o + 8 <= n && !seen; o++)
+            seen = buf[o] >= 9 && buf[o + 1] == 0x04 && buf[o + 2] == ifn && buf[o + 3] == alt &&
+                   buf[o + 5] == 0x03 && buf[o + 6] == 0x01 && buf[o + 7] == 0x01;
+        Check(seen);
+    }
 
     /* Two reports diffed in turn. */
     {
