@@ -255,6 +255,9 @@ hw-test-qemu: image
 	$(Q)$(PYTHON) tools/qemu-pty-target.py --target tests/targets/qemu-pty-noscratch.cfg \
 	    --junit $(B)/hw-results/qemu-pty-noscratch-junit.xml --expect-skip "no scratch disk" -- \
 	    $(MAKE) --no-print-directory hw-test TARGET=tests/targets/qemu-pty-noscratch.cfg
+	$(Q)$(PYTHON) tools/qemu-pty-target.py --target tests/targets/qemu-pty.cfg --console pci-serial \
+	    --junit $(B)/hw-results/qemu-pci-serial-junit.xml -- \
+	    $(MAKE) --no-print-directory hw-test TARGET=tests/targets/qemu-pty.cfg HW_NAME=qemu-pci-serial
 
 test: all unit fuzz-short qemu-test hw-test-qemu
 

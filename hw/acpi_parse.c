@@ -304,6 +304,54 @@ VOID HalpAcpiParseHpet(const UCHAR *Table, ULONG Length, HAL_ACPI_INFO *Info)
     Info->HpetAddress = HalpRead64(gas + ACPI_GAS_OFF_ADDRESS);
 }
 
+/* SPCR (Microsoft's Serial Port Console Redirection table): the port
+ * firmware itself used as a console, on boards without COM1 at 0x3F8 (an
+ * MMIO UART with 32-bit registers on many Intel laptops and servers' BMC
+ * ports).  Only the 16550 family is driven; anything else is named. */
+VOID HalpAcpiParseSpcr(const UCHAR *Table, ULONG Length, HAL_ACPI_INFO *Info)
+{
+    static const ULONG bauds[8] = { 0, 0, 0, 9600, 19200, 0, 57600, 115200 };
+    const UCHAR *gas;
+    UCHAR type, space, bits, access, baud;
+    ULONG64 address;
+
+    if (Length < ACPI_SPCR_MIN_LENGTH) {
+        DbgPrint("acpi: SPCR table too short (%u bytes)\n", Length);
+        return;
+    }
+    type = Table[ACPI_SPCR_OFF_INTERFACE];
+    if (type != ACPI_SPCR_IF_16550 && type != ACPI_SPCR_IF_16450 &&
+        type != ACPI_SPCR_IF_16550_GAS) {
+        DbgPrint("acpi: SPCR names a UART of interface type 0x%02x, not a 16550: not used\n", type);
+        return;
+    }
+    gas = Table + ACPI_SPCR_OFF_BASE;
+    space = gas[ACPI_GAS_OFF_SPACE];
+    bits = gas[ACPI_GAS_OFF_BIT_WIDTH];
+    access = gas[ACPI_GAS_OFF_ACCESS_SIZE];
+    address = HalpRead64(gas + ACPI_GAS_OFF_ADDRESS);
+    baud = Table[ACPI_SPCR_OFF_BAUD];
+    if ((space != ACPI_SPACE_MEMORY && space != ACPI_SPACE_IO) || address == 0 ||
+        (space == ACPI_SPACE_IO && address > 0xFFF8)) {
+        DbgPrint("acpi: SPCR UART in space %u at 0x%llx is unusable\n", space,
+                 (unsigned long long)address);
+        return;
+    }
+    if (baud >= 8 || (baud && !bauds[baud])) {
+        DbgPrint("acpi: SPCR baud rate code %u is not defined: the UART is left as set\n", baud);
+        baud = 0;
+    }
+    Info->HaveSpcr = TRUE;
+    Info->Spcr.Mmio = space == ACPI_SPACE_MEMORY;
+    Info->Spcr.Address = address;
+    /* 32-bit registers (bit width 32) sit 4 bytes apart and are read
+     * whole; an access size of dword says the same on tables that leave
+     * the width 8. */
+    Info->Spcr.Stride = (bits == 32 || access == 3) && Info->Spcr.Mmio ? 4 : 1;
+    Info->Spcr.Width = access == 3 && Info->Spcr.Mmio ? 4 : 1;
+    Info->Spcr.Baud = bauds[baud];
+}
+
 /* QEMU builds its ACPI tables itself (hw/acpi/aml-build.c) with OEM ID
  * "BOCHS " and OEM table ID "BXPC" plus padding or the signature, for
  * OVMF and SeaBIOS alike; firmware of real boards writes its own vendor.
@@ -330,6 +378,8 @@ static VOID HalpParseTable(const HALP_ACPI_ACCESS *Access, ULONG64 Phys, HAL_ACP
         HalpAcpiParseMcfg(t, length, Info);
     else if (HalpSignatureIs(t, ACPI_SIG_HPET))
         HalpAcpiParseHpet(t, length, Info);
+    else if (HalpSignatureIs(t, ACPI_SIG_SPCR))
+        HalpAcpiParseSpcr(t, length, Info);
     else if (HalpSignatureIs(t, ACPI_SIG_FADT) && !Info->HaveFadt)
         HalpAcpiParseFadt(t, length, Info);
     Access->Unmap(Access->Context, t, length);

@@ -48,6 +48,7 @@ VOID HalpAcpiParseMadt(const UCHAR *Table, ULONG Length, HAL_ACPI_INFO *Info);
 VOID HalpAcpiParseMcfg(const UCHAR *Table, ULONG Length, HAL_ACPI_INFO *Info);
 VOID HalpAcpiParseFadt(const UCHAR *Table, ULONG Length, HAL_ACPI_INFO *Info);
 VOID HalpAcpiParseHpet(const UCHAR *Table, ULONG Length, HAL_ACPI_INFO *Info);
+VOID HalpAcpiParseSpcr(const UCHAR *Table, ULONG Length, HAL_ACPI_INFO *Info);
 
 /* Finds Name(\_S5_, Package(){a, b, ...}) in AML bytes (a DSDT or SSDT
  * body) and decodes SLP_TYPa/SLP_TYPb.  FALSE if absent or malformed. */

@@ -13,7 +13,8 @@ monitor socket its power_cycle talks to (tools/qemu-monitor.py).  It then
   - makes the disks: a copy of build/ntstor.img to boot from, and two 64 MiB
     GPT disks with pattern data, serial numbers HWSCRATCH01 and HWKEEP01;
   - starts QEMU (tools/qemu-run.sh --reboot --serial pty, monitor on a unix
-    socket, -S: switched off until the first power_cycle), waits for
+    socket, -S: switched off until the first power_cycle; with --console
+    pci-serial, no COM1 and the pty on a PCI serial card), waits for
     "char device redirected to /dev/pts/N" and links the serial path to it;
   - runs COMMAND (e.g. make hw-test TARGET=...), then ends QEMU (or, when the
     target says poweroff = yes, checks that the poweroff ended it);
@@ -76,6 +77,9 @@ def main():
     ap.add_argument("--target", required=True)
     ap.add_argument("--junit")
     ap.add_argument("--expect-skip")
+    ap.add_argument("--console", choices=("com1", "pci-serial"), default="com1",
+                    help="the serial line the target is driven over: COM1 (default), or "
+                         "a PCI serial card (QEMU pci-serial) on a machine with no COM1")
     ap.add_argument("command", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = a.command[1:] if a.command[:1] == ["--"] else a.command
@@ -98,7 +102,10 @@ def main():
     boot = os.path.join(work, "boot.img")
     shutil.copyfile(os.path.join(ROOT, "build", "ntstor.img"), boot)
     disks = {boot: BOOT_SERIAL}
-    args = [os.path.join(ROOT, "tools", "qemu-run.sh"), "--image", boot, "--reboot", "--serial", "pty"]
+    # With --console pci-serial the machine has no 16550 at 0x3F8 at all
+    # (-serial none), as most PCs today: the only console is the card.
+    serial = "pty" if a.console == "com1" else "none"
+    args = [os.path.join(ROOT, "tools", "qemu-run.sh"), "--image", boot, "--reboot", "--serial", serial]
     for name, serial, port, seed in DISKS:
         path = os.path.join(work, name)
         mkdisk.make_gpt(path)
@@ -106,6 +113,8 @@ def main():
         disks[path] = serial
         args += ["--disk", "%s:port=%d:serial=%s" % (path, port, serial)]
     args += ["--", "-monitor", "unix:%s,server=on,wait=off" % sock, "-S"]
+    if a.console == "pci-serial":
+        args += ["-chardev", "pty,id=pcicon", "-device", "pci-serial,chardev=pcicon"]
     before = {p: sha256(p) for p in disks}
 
     log = open(os.path.join(work, "qemu.log"), "w+")

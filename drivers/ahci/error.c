@@ -241,6 +241,13 @@ static VOID AhciRecoverBegin(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIS
     ULONG unsent, sent, active, finished;
 
     AHCI_ASSERT_LOCKED(Port);
+    /* The caller's bits may not be all there is: a reset the host asked
+     * for (AhciResetPort) brings none, and an error the device reported
+     * since -- in PxIS, or taken by the ISR for its DPC -- decides whether
+     * a command that left PxCI finished or failed (the device-side
+     * fuzzer's seed issue14-dev-poll-reset-after-unseen-error). */
+    PortIs |= (AhciRead(Port->Regs, AHCI_PxIS) | __atomic_load_n(&Port->PendingIs, __ATOMIC_RELAXED)) &
+              AHCI_PxIS_ERRORS;
 
     Port->InRecovery = TRUE;
     DbgPrint("ahci%u: port %u: recovery: PxIS=%08x timed_out=%08x CI=%08x SACT=%08x TFD=%08x "

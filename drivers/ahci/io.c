@@ -331,9 +331,25 @@ NTSTATUS AhciSubmitSrb(PAHCI_PORT Port, PIRP Irp, PSCSI_REQUEST_BLOCK Srb)
     InsertTailList(&Port->Pending, &Irp->Tail.Overlay.ListEntry);
     AhciStartPending(Port, &done);
     /* Nothing else in flight: no look would come sooner than a wait for
-     * this one, so ring now. */
-    if (Port->Deferred && Port->Issued == Port->Deferred)
-        AhciRingDoorbell(Port);
+     * this one, so ring now -- in poll mode once PxIS shows no error
+     * (DESIGN.md's fault rule): no look reads PxIS while the port is idle,
+     * and an HBA that reported one meanwhile (IFS on an idle link, HBFS)
+     * has stopped; recovery takes the slot back unsent and the next look
+     * rings it.  Interrupt modes need no read: the ISR's PendingIs already
+     * holds AhciStartPending back.  One MMIO read per polled QD1 command
+     * (the device-side fuzzer's seed issue14-dev-idle-hbfs-then-qd1-poll). */
+    if (Port->Deferred && Port->Issued == Port->Deferred) {
+        ULONG is = Port->Mode == NtstorAhciModePoll
+                       ? AhciRead(Port->Regs, AHCI_PxIS) & Port->FatalIs : 0;
+        if (!is) {
+            AhciRingDoorbell(Port);
+        } else {
+            AhciWrite(Port->Regs, AHCI_PxIS, is);
+            if (!Port->InRecovery)
+                AhciRecoverPort(Port, is, 0, &done);
+            AhciStartPending(Port, &done);
+        }
+    }
     queued = !IsListEmpty(&Port->Pending);
     poll = Port->Mode == NtstorAhciModePoll || (Srb->SrbFlags & SRB_FLAGS_NTSTOR_POLL);
     callerPolls = Port->Mode == NtstorAhciModePoll && (Irp->Flags & IRP_NTSTOR_POLLED);

@@ -42,10 +42,29 @@ static inline void __cpuid(ULONG leaf, ULONG sub, ULONG r[4])
 }
 static inline void _mm_pause(void) { __asm__ volatile("pause"); }
 
-/* ---- console devices (hw/uart16550.c, hw/fbcon.c) ---- */
+/* ---- console devices (hw/uart16550.c, hw/uart_find.c, hw/fbcon.c) ----
+ * Every serial console found is written to and read from: COM1 when it
+ * answers, the port ACPI's SPCR names, and 16550-compatible PCI serial
+ * cards (class 0700, prog-if 02). */
+#define HAL_MAX_UARTS 4
+typedef struct _HAL_UART_DESC {
+    BOOLEAN Mmio;               /* else I/O ports */
+    ULONG64 Address;            /* I/O port or physical address */
+    UCHAR Stride;               /* bytes between registers: 1 or 4 */
+    UCHAR Width;                /* bytes per MMIO access: 1 or 4 */
+    ULONG Baud;                 /* 0: keep what firmware programmed */
+} HAL_UART_DESC;
 VOID HalUartInit(VOID);                       /* COM1, 115200 8N1, FIFO on */
-VOID HalUartWrite(PCSTR Text, SIZE_T Length); /* '\n' goes out as "\r\n" */
-INT HalUartPoll(VOID);                        /* byte or -1 */
+/* Adds a console (Name says where it came from, e.g. "pci 00:03.0").  One
+ * already in the list (same address) is not added twice; one that fails
+ * the scratch-register probe is refused.  Before MmInitSystem only I/O. */
+NTSTATUS HalUartAdd(const HAL_UART_DESC *Desc, PCSTR Name);
+VOID HalUartAddSpcr(VOID);                    /* after HalAcpiInit */
+VOID HalUartAddPci(VOID);                     /* after HalPciEnumerate */
+ULONG HalUartCount(VOID);
+PCSTR HalUartName(ULONG Index);
+VOID HalUartWrite(PCSTR Text, SIZE_T Length); /* '\n' goes out as "\r\n", on each */
+INT HalUartPoll(VOID);                        /* byte or -1, from any */
 VOID HalFbInit(const ntstor_framebuffer *Fb); /* no-op for NTSTOR_FB_NONE */
 VOID HalFbWrite(PCSTR Text, SIZE_T Length);
 BOOLEAN HalFbPresent(VOID);
@@ -104,6 +123,9 @@ typedef struct _HAL_ACPI_INFO {
     UCHAR ResetValue;
     /* HPET */
     ULONG64 HpetAddress;        /* 0 if none */
+    /* SPCR: the firmware's serial console, if it names a 16550 */
+    BOOLEAN HaveSpcr;
+    HAL_UART_DESC Spcr;
     ULONG TableCount;
     /* Added by hw/acpi*.c: the table list with addresses, and facts the
      * `acpi` command prints. */

@@ -98,6 +98,7 @@ VOID KiSystemInit(ULONG64 BootInfoPhys)
     NTSTATUS status = HalAcpiInit(KiBootInfo.rsdp);
     if (!NT_SUCCESS(status))
         DbgPrint("init: ACPI unavailable (%s): no IOAPIC, power-off falls back", RtlNtStatusName(status));
+    HalUartAddSpcr();
     HalInitInterrupts();
     /* From here this code is a thread ("shell": it goes on to run the
      * shell), and waits block it instead of halting the CPU. */
@@ -105,6 +106,7 @@ VOID KiSystemInit(ULONG64 BootInfoPhys)
     KeInitTime();
     __asm__ volatile("sti");
     HalPciEnumerate();
+    HalUartAddPci();
 
     ObInitSystem();
     PsInitSystem();

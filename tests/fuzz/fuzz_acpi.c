@@ -70,7 +70,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 1: HalpAcpiParseMadt(data, (ULONG)size, memset(&info, 0, sizeof(info))); break;
     case 2: HalpAcpiParseMcfg(data, (ULONG)size, memset(&info, 0, sizeof(info))); break;
     case 3: HalpAcpiParseFadt(data, (ULONG)size, memset(&info, 0, sizeof(info))); break;
-    case 4: HalpAcpiParseHpet(data, (ULONG)size, memset(&info, 0, sizeof(info))); break;
+    case 4:
+        /* HPET and SPCR: each a GAS at a fixed place; one input, both. */
+        HalpAcpiParseHpet(data, (ULONG)size, memset(&info, 0, sizeof(info)));
+        HalpAcpiParseSpcr(data, (ULONG)size, &info);
+        if (info.HaveSpcr &&
+            (!info.Spcr.Address || (info.Spcr.Stride != 1 && info.Spcr.Stride != 4) ||
+             (info.Spcr.Width != 1 && info.Spcr.Width != 4) ||
+             (!info.Spcr.Mmio && (info.Spcr.Address > 0xFFF8 || info.Spcr.Stride != 1))))
+            abort();
+        break;
     case 5: {
         /* What \_S5 decodes to depends only on the bytes from its name on:
          * a leading byte that cannot start a match changes nothing (an

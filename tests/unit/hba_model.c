@@ -12,6 +12,9 @@
 
 MODEL_STATS ModelStats;
 BOOLEAN ModelDeliverInterrupts = TRUE;
+const MODEL_HOOKS *ModelHooks;
+ULONG ModelAccessCost = 1;
+ULONG ModelStallFloorUs;
 
 typedef enum { LinkDown, LinkTraining, LinkFailed, LinkUp, LinkSlumber, LinkWaking } LINK;
 
@@ -37,6 +40,8 @@ typedef struct {
     ULONG64 DoneAt[32];         /* accepted command's completion time, 0 = none */
     ULONG64 IdleSince;
     DRIVE D;
+    MODEL_END End[32];          /* ModelHooks' decision for each accepted command */
+    ULONG64 ErrorSince;         /* ModelErrorSince */
 } PORT;
 
 static struct {
@@ -53,6 +58,7 @@ static struct {
     PKSERVICE_ROUTINE Isr;
     PVOID IsrContext;
     BOOLEAN InIsr;
+    ULONG64 Accesses;           /* driver register accesses, from 1 */
 } M;
 
 #define US(x) ((ULONG64)(x) * 10)
@@ -105,11 +111,14 @@ ULONG64 KeQueryTimeUs(VOID) { return M.Now / 10; }
 ULONG64 ModelNowUs(VOID) { return M.Now / 10; }
 static VOID ModelTick(VOID);
 /* Spinning at DISPATCH_LEVEL or above is counted: pitfall 4's long waits
- * must not happen there. */
+ * must not happen there.  The floor keeps a fuzzer's thousands of 1 us
+ * polls cheap. */
 VOID KeStallExecutionProcessor(ULONG Us)
 {
     if (KeGetCurrentIrql() >= DISPATCH_LEVEL)
         ModelStats.DispatchStallUs += Us ? Us : 1;
+    if (Us < ModelStallFloorUs)
+        Us = ModelStallFloorUs;
     ModelAdvanceUs(Us ? Us : 1);
 }
 
@@ -324,6 +333,9 @@ static ULONG Dma(PORT *p, ULONG Slot, PUCHAR Buf, ULONG Bytes, BOOLEAN ToHost)
         ULONG len = (prd[i].Dbc & AHCI_PRD_DBC_MASK) + 1;
         if (len > Bytes - done)
             len = Bytes - done;
+        if (ModelHooks)
+            ModelHooks->Dma((ULONG)(p - M.P), Slot, ModelDmaData, (ULONG64)(ULONG_PTR)va, len,
+                            ToHost);
         if (ToHost)
             memcpy(va, Buf + done, len);
         else
@@ -339,6 +351,9 @@ static VOID PostD2h(PORT *p, UCHAR Sts, UCHAR Err)
     p->Tfd = ((ULONG)Err << 8) | Sts;
     if (p->Cmd & AHCI_PxCMD_FRE) {
         PUCHAR rfis = (PUCHAR)(ULONG_PTR)(((ULONG64)p->Fbu << 32) | p->Fb);
+        if (ModelHooks)
+            ModelHooks->Dma((ULONG)(p - M.P), 32, ModelDmaFis, (ULONG64)(ULONG_PTR)rfis,
+                            AHCI_RFIS_SIZE, TRUE);
         rfis[AHCI_RFIS_RFIS] = FIS_TYPE_REG_D2H;
         rfis[AHCI_RFIS_RFIS + 2] = Sts;
         rfis[AHCI_RFIS_RFIS + 3] = Err;
@@ -350,6 +365,8 @@ static VOID PostD2h(PORT *p, UCHAR Sts, UCHAR Err)
  * and stops processing the list until software clears PxCMD.ST. */
 static VOID Halt(PORT *p, ULONG Slot)
 {
+    if (!p->ErrorSince)
+        p->ErrorSince = M.Accesses;
     p->IsStored |= AHCI_PxIS_TFES;
     p->Cmd = (p->Cmd & ~AHCI_PxCMD_CCS_MASK) | (Slot << AHCI_PxCMD_CCS_SHIFT);
     if (!M.O.KeepsRunningAfterError) {
@@ -382,6 +399,104 @@ static VOID Rw(PORT *p, ULONG Slot, ULONG64 Lba, ULONG Count, BOOLEAN Write)
     free(buf);
 }
 
+/* ---- the fuzzer's device (ModelHooks) ---- */
+static VOID Ended(ULONG Index, ULONG Slot, BOOLEAN Ok)
+{
+    if (ModelHooks)
+        ModelHooks->Ended(Index, Slot, Ok);
+}
+
+/* The error state begins: software must restart the engine (or reset)
+ * before it hands the port anything new (6.2.2). */
+static VOID EnterErrorState(PORT *p)
+{
+    if (!p->ErrorSince)
+        p->ErrorSince = M.Accesses;
+}
+
+/* A command ended well: what the fuzzer's device adds to that -- no
+ * interrupt bit, garbage beside the status, a PRDBC of its choosing.
+ * Returns the PxIS bit to raise (0: none). */
+static ULONG Succeeded(ULONG Index, ULONG Slot, BOOLEAN Ncq)
+{
+    PORT *p = PortOf(Index);
+    MODEL_END *e = &p->End[Slot];
+    ULONG is = Ncq ? AHCI_PxIS_SDBS : AHCI_PxIS_DHRS;
+
+    if (!ModelHooks)
+        return is;
+    if (e->SetPrdbc)
+        Header(p, Slot)->Prdbc = e->Prdbc;
+    if (e->GarbageFis && (p->Cmd & AHCI_PxCMD_FRE)) {
+        PUCHAR rfis = (PUCHAR)(ULONG_PTR)(((ULONG64)p->Fbu << 32) | p->Fb);
+        if (Ncq) {
+            memcpy(rfis + AHCI_RFIS_SDBFIS, e->Garbage, 8);
+        } else {
+            /* Status keeps its meaning (no ERR, DF, BSY, DRQ); the rest
+             * of the FIS, the error register included, is noise. */
+            UCHAR sts = (UCHAR)(ATA_STS_DRDY | (e->Garbage[0] & ~(ATA_STS_ERR | ATA_STS_DF |
+                                                                  ATA_STS_BSY | ATA_STS_DRQ)));
+            memcpy(rfis + AHCI_RFIS_RFIS + 3, e->Garbage + 1, 15);
+            rfis[AHCI_RFIS_RFIS + 1] = e->Garbage[1];
+            rfis[AHCI_RFIS_RFIS + 2] = sts;
+            p->Tfd = ((ULONG)rfis[AHCI_RFIS_RFIS + 3] << 8) | sts;
+        }
+    }
+    Ended(Index, Slot, TRUE);
+    return e->NoInterrupt ? 0 : is;
+}
+
+/* A command the fuzzer's device ends other than well (MODEL_END). */
+static VOID EndInjected(ULONG Index, ULONG Slot, BOOLEAN Ncq)
+{
+    PORT *p = PortOf(Index);
+    DRIVE *d = &p->D;
+    MODEL_END *e = &p->End[Slot];
+    ULONG bit = 1u << Slot;
+    UCHAR sts = (UCHAR)((e->Status & ~(ATA_STS_BSY | ATA_STS_DRQ)) | ATA_STS_DRDY);
+
+    if (!(sts & (ATA_STS_ERR | ATA_STS_DF)))
+        sts |= ATA_STS_ERR;
+    switch (e->Kind) {
+    case ModelEndInterface:
+        /* 6.1.2: a fatal interface or host bus error halts the HBA; the
+         * device sends no FIS. */
+        p->Cmd = (p->Cmd & ~AHCI_PxCMD_CCS_MASK) | (Slot << AHCI_PxCMD_CCS_SHIFT);
+        ModelRaiseIs(Index, (e->IsBits & (AHCI_PxIS_IFS | AHCI_PxIS_HBDS | AHCI_PxIS_HBFS))
+                            ? e->IsBits : e->IsBits | AHCI_PxIS_IFS);
+        break;
+    case ModelEndSilentNcq:
+        if (Ncq) {
+            p->Serr |= bit;
+            p->Tfd = ((ULONG)ATA_ERR_ABRT << 8) | ATA_STS_DRDY | ATA_STS_ERR;
+            p->IsStored |= AHCI_PxIS_SDBS;
+            break;
+        }
+        /* a non-queued command has no silent form */
+        __attribute__((fallthrough));
+    default:
+        if (Ncq) {
+            d->NcqError = TRUE;
+            d->ErrTag = e->LogLies ? e->LogTag : (UCHAR)Slot;
+            d->ErrSts = sts;
+            d->ErrErr = e->Error;
+            ModelStats.NcqErrors[Index]++;
+        }
+        PostD2h(p, sts, e->Error);
+        if (e->Kind == ModelEndErrorClears) {
+            EnterErrorState(p);
+            p->IsStored |= AHCI_PxIS_TFES;
+            p->Cmd = (p->Cmd & ~AHCI_PxCMD_CCS_MASK) | (Slot << AHCI_PxCMD_CCS_SHIFT);
+            p->Ci &= ~bit;
+            p->Sact &= ~bit;
+        } else {
+            Halt(p, Slot);
+        }
+        break;
+    }
+    Ended(Index, Slot, FALSE);
+}
+
 /* Runs the command in Slot to its end. */
 static VOID Execute(ULONG Index, ULONG Slot)
 {
@@ -405,6 +520,12 @@ static VOID Execute(ULONG Index, ULONG Slot)
             count = 65536;
     } else if (!count && (cmd == ATA_CMD_READ_DMA_EXT || cmd == ATA_CMD_WRITE_DMA_EXT)) {
         count = 65536;
+    }
+    /* The fuzzer's device fails what the drive itself would not (a drive
+     * in its NCQ error state aborts on its own, below). */
+    if (ModelHooks && p->End[Slot].Kind != ModelEndOk && !d->NcqError) {
+        EndInjected(Index, Slot, ncq);
+        return;
     }
 
     /* ACS-3 A.14 / SATA 3.x 13.6.3.5: after an NCQ error the device aborts
@@ -479,11 +600,12 @@ static VOID Execute(ULONG Index, ULONG Slot)
             Halt(p, Slot);
             if (M.O.KeepsRunningAfterError)
                 p->Sact &= ~bit;
+            Ended(Index, Slot, FALSE);
             return;
         }
         p->Sact &= ~bit;
         p->Tfd = ATA_STS_DRDY;
-        p->IsStored |= AHCI_PxIS_SDBS;
+        p->IsStored |= Succeeded(Index, Slot, TRUE);
         return;
     }
     if (err) {
@@ -491,11 +613,12 @@ static VOID Execute(ULONG Index, ULONG Slot)
         Halt(p, Slot);
         if (M.O.KeepsRunningAfterError)
             p->Ci &= ~bit;
+        Ended(Index, Slot, FALSE);
         return;
     }
     PostD2h(p, ATA_STS_DRDY, 0);
     p->Ci &= ~bit;
-    p->IsStored |= AHCI_PxIS_DHRS;
+    p->IsStored |= Succeeded(Index, Slot, FALSE);
 }
 
 static BOOLEAN Running(PORT *p)
@@ -525,6 +648,20 @@ static VOID Fetch(ULONG Index)
             !p->D.SpunUp)
             us = p->D.Cfg.SpinUpMs * 1000;
         p->DoneAt[s] = M.Now + US(us);
+        if (ModelHooks) {
+            /* The HBA reads the header and the command table (4.2.2, 4.2.3). */
+            AHCI_COMMAND_HEADER *h = Header(p, s);
+            memset(&p->End[s], 0, sizeof(p->End[s]));
+            ModelHooks->Dma(Index, s, ModelDmaHeader, (ULONG64)(ULONG_PTR)h, sizeof(*h), FALSE);
+            ModelHooks->Dma(Index, s, ModelDmaTable, (ULONG64)(ULONG_PTR)Table(p, s),
+                            AHCI_CT_PRDT + (h->Flags >> AHCI_CMDH_PRDTL_SHIFT) * sizeof(AHCI_PRD),
+                            FALSE);
+            ModelHooks->Decide(Index, s, Table(p, s), &p->End[s]);
+            if (p->End[s].ServiceUs)
+                p->DoneAt[s] = M.Now + US(p->End[s].ServiceUs);
+            if (p->End[s].Kind == ModelEndHang)
+                p->DoneAt[s] = ~0ull;
+        }
         if (ncq)
             p->Ci &= ~bit;
     }
@@ -596,12 +733,10 @@ static VOID ModelTick(VOID)
     UpdateIs();
 }
 
-VOID ModelAdvanceUs(ULONG64 Us)
+/* A level (or pending MSI) interrupt is taken while asserted. */
+static VOID Deliver(VOID)
 {
-    M.Now += US(Us);
-    ModelTick();
-    /* A level (or pending MSI) interrupt is taken while asserted. */
-    if (ModelDeliverInterrupts && M.Isr && !M.InIsr && ModelInterruptAsserted()) {
+    if (M.Isr && !M.InIsr && ModelInterruptAsserted()) {
         M.InIsr = TRUE;
         M.Isr(NULL, M.IsrContext);
         ModelStats.IsrCalls++;
@@ -611,6 +746,16 @@ VOID ModelAdvanceUs(ULONG64 Us)
         M.InIsr = FALSE;
     }
 }
+
+VOID ModelAdvanceUs(ULONG64 Us)
+{
+    M.Now += US(Us);
+    ModelTick();
+    if (ModelDeliverInterrupts)
+        Deliver();
+}
+
+VOID ModelInterruptNow(VOID) { Deliver(); }
 
 /* ---- register access ---- */
 static VOID HbaReset(VOID)
@@ -624,6 +769,7 @@ static VOID HbaReset(VOID)
         p->Cmd = 0;
         p->Sctl = 0;
         p->Halted = p->Wedged = p->Stuck = FALSE;
+        p->ErrorSince = 0;
         p->Tfd = 0x7F;
         p->Sig = 0xFFFFFFFF;
         DriveReset(p);
@@ -667,12 +813,17 @@ static VOID WriteCmd(ULONG Index, ULONG V)
             ModelStats.StartViolations[Index]++;
             p->Wedged = TRUE;
         }
+        /* An error that came while the engine was stopped halted nothing:
+         * with its PxIS bits cleared, the engine starts clean. */
+        if (!(PortIs(p) & AHCI_PxIS_FATAL))
+            p->ErrorSince = 0;
         p->Cmd |= AHCI_PxCMD_CR;
     } else if (!(V & AHCI_PxCMD_ST) && (old & AHCI_PxCMD_ST)) {
         /* 3.3.13/3.3.14: clearing ST clears PxCI and PxSACT, and ends the
          * halted state of 6.2.2.  An engine that will not stop keeps CR. */
         p->Ci = p->Sact = 0;
         p->Halted = p->Wedged = FALSE;
+        p->ErrorSince = 0;
         memset(p->DoneAt, 0, sizeof(p->DoneAt));
         if (M.O.StuckEnginePorts & (1u << Index))
             p->Stuck = TRUE;
@@ -705,11 +856,16 @@ static VOID WritePort(ULONG Index, ULONG Off, ULONG V)
     case AHCI_PxCMD: WriteCmd(Index, V); break;
     case AHCI_PxSERR: p->Serr &= ~V; break;
     case AHCI_PxSACT:
-        if (p->Cmd & AHCI_PxCMD_ST)
+        if (p->Cmd & AHCI_PxCMD_ST) {
+            if (ModelHooks && p->ErrorSince && (V & ~p->Sact))
+                ModelHooks->IssueInError(Index, V & ~p->Sact, p->ErrorSince);
             p->Sact |= V;
+        }
         break;
     case AHCI_PxCI:
         if (p->Cmd & AHCI_PxCMD_ST) {
+            if (ModelHooks && p->ErrorSince && (V & ~p->Ci))
+                ModelHooks->IssueInError(Index, V & ~p->Ci, p->ErrorSince);
             p->Ci |= V;
             p->IdleSince = M.Now;
             /* 8.3.1.2: a command issued to a slumbering link wakes it. */
@@ -724,6 +880,7 @@ static VOID WritePort(ULONG Index, ULONG Off, ULONG V)
         p->Sctl = V;
         if ((V & AHCI_PxSCTL_DET_MASK) == AHCI_PxSCTL_DET_COMRESET) {
             ModelStats.Comresets[Index]++;
+            p->ErrorSince = 0;
             p->Link = LinkDown;
             p->Tfd = 0x80;
             p->Sig = 0xFFFFFFFF;
@@ -762,13 +919,26 @@ static ULONG ReadPort(ULONG Index, ULONG Off)
     }
 }
 
-ULONG AhciModelRead(volatile UCHAR *Base, ULONG Offset)
+/* With ModelHooks: the driver touches only the generic host control
+ * registers (3.1, up to BOHC) and those of ports that exist (3.3, up to
+ * PxDEVSLP), dword-aligned. */
+static VOID CheckAccess(volatile UCHAR *Base, ULONG Offset)
 {
-    ULONG off = (ULONG)((Base + Offset) - (volatile UCHAR *)M.Abar);
+    ULONG64 off = (ULONG64)((Base + Offset) - (volatile UCHAR *)M.Abar);
 
-    /* Every access costs a little time, as an MMIO read does. */
-    M.Now += 1;
-    ModelTick();
+    if (!ModelHooks)
+        return;
+    if ((Base + Offset) < (volatile UCHAR *)M.Abar || off >= ModelAbarLength() || (off & 3))
+        ModelHooks->Violation("register access outside ABAR or unaligned", (ULONG)off);
+    else if (off < AHCI_PORT_BASE ? off > AHCI_BOHC :
+             (off - AHCI_PORT_BASE) / AHCI_PORT_STRIDE >= M.O.Ports ||
+             !PortExists((ULONG)(off - AHCI_PORT_BASE) / AHCI_PORT_STRIDE) ||
+             (off - AHCI_PORT_BASE) % AHCI_PORT_STRIDE > AHCI_PxDEVSLP)
+        ModelHooks->Violation("access to a register the HBA does not have", (ULONG)off);
+}
+
+static ULONG ReadRegister(ULONG off)
+{
     if (off >= AHCI_PORT_BASE) {
         ULONG i = (off - AHCI_PORT_BASE) / AHCI_PORT_STRIDE;
         return i < M.O.Ports ? ReadPort(i, (off - AHCI_PORT_BASE) % AHCI_PORT_STRIDE) : 0;
@@ -785,11 +955,29 @@ ULONG AhciModelRead(volatile UCHAR *Base, ULONG Offset)
     }
 }
 
+ULONG AhciModelRead(volatile UCHAR *Base, ULONG Offset)
+{
+    ULONG off = (ULONG)((Base + Offset) - (volatile UCHAR *)M.Abar);
+    ULONG v;
+
+    CheckAccess(Base, Offset);
+    /* Every access costs a little time, as an MMIO read does. */
+    M.Accesses++;
+    M.Now += ModelAccessCost;
+    ModelTick();
+    v = ReadRegister(off);
+    if (ModelHooks)
+        ModelHooks->Access(off, FALSE, v);
+    return v;
+}
+
 VOID AhciModelWrite(volatile UCHAR *Base, ULONG Offset, ULONG Value)
 {
     ULONG off = (ULONG)((Base + Offset) - (volatile UCHAR *)M.Abar);
 
-    M.Now += 1;
+    CheckAccess(Base, Offset);
+    M.Accesses++;
+    M.Now += ModelAccessCost;
     if (off >= AHCI_PORT_BASE) {
         ULONG i = (off - AHCI_PORT_BASE) / AHCI_PORT_STRIDE;
         if (i < M.O.Ports)
@@ -842,6 +1030,8 @@ VOID AhciModelWrite(volatile UCHAR *Base, ULONG Offset, ULONG Value)
         break;
     }
     ModelTick();
+    if (ModelHooks)
+        ModelHooks->Access(off, TRUE, Value);
 }
 
 /* ---- setup ---- */
@@ -856,6 +1046,7 @@ VOID ModelInit(const MODEL_OPTIONS *Options, const MODEL_DRIVE_CONFIG *Drives)
     if (!M.O.AeWritesNeeded)
         M.O.AeWritesNeeded = 1;
     M.Now = MS(1000);
+    M.Accesses = 1;
     M.Abar = aligned_alloc(4096, 4096);
     memset(M.Abar, 0, 4096);
     M.Cap = Profiles[M.O.Profile].Cap | (31u << AHCI_CAP_NCS_SHIFT) | (M.O.Ports - 1);
@@ -977,3 +1168,44 @@ VOID ModelSpuriousIfs(ULONG Port)
 }
 
 VOID ModelStickEngine(ULONG Port) { M.O.StuckEnginePorts |= 1u << Port; }
+
+/* ---- the fuzzer's device ---- */
+ULONG64 ModelAccessCount(VOID) { return M.Accesses; }
+ULONG64 ModelErrorSince(ULONG Port) { return M.P[Port].ErrorSince; }
+
+VOID ModelRaiseIs(ULONG Port, ULONG Bits)
+{
+    PORT *p = PortOf(Port);
+
+    /* PCS/PRCS are mirrors of PxSERR (PortIs). */
+    p->IsStored |= Bits & ~(AHCI_PxIS_PCS | AHCI_PxIS_PRCS);
+    if (Bits & AHCI_PxIS_FATAL) {
+        /* 6.1.2: the HBA stops processing the list on a fatal error. */
+        EnterErrorState(p);
+        if (!M.O.KeepsRunningAfterError && (p->Cmd & AHCI_PxCMD_ST)) {
+            p->Halted = TRUE;
+            memset(p->DoneAt, 0, sizeof(p->DoneAt));
+        }
+    }
+    UpdateIs();
+}
+
+VOID ModelRaiseSerr(ULONG Port, ULONG Bits)
+{
+    PortOf(Port)->Serr |= Bits;
+    UpdateIs();
+}
+
+/* A D2H register FIS the device sends unasked: PxTFD follows it, and ERR
+ * in its status is a task file error (3.3.5 TFES). */
+VOID ModelPostTfd(ULONG Port, UCHAR Status, UCHAR Error)
+{
+    PORT *p = PortOf(Port);
+
+    PostD2h(p, Status, Error);
+    if (Status & ATA_STS_ERR)
+        ModelRaiseIs(Port, AHCI_PxIS_TFES);
+    else
+        p->IsStored |= AHCI_PxIS_DHRS;
+    UpdateIs();
+}

@@ -119,4 +119,74 @@ PUCHAR ModelDriveData(ULONG Port);     /* MODEL_DATA_SECTORS * LogicalBytes */
  * delivered from ModelAdvanceUs while asserted. */
 extern BOOLEAN ModelDeliverInterrupts;
 
+/* ---- the device as a fuzzer plays it (tests/fuzz/fuzz_ahci_device.c) ----
+ * With ModelHooks set the model asks it how each command ends, shows it
+ * every register access and DMA, and reports what only the model can see
+ * (a new command issued while the port is in its error state, an access
+ * outside the registers).  Without hooks nothing here changes the model. */
+typedef enum _MODEL_END_KIND {
+    ModelEndOk = 0,         /* finishes without error */
+    ModelEndError,          /* task file error (6.2.2): TFES, ERR/DF in the FIS; HBA halts
+                               unless KeepsRunningAfterError */
+    ModelEndErrorClears,    /* TFES and ERR, yet the HBA clears the slot's PxCI/PxSACT
+                               bit and runs on: a device that says "done" and "failed" */
+    ModelEndSilentNcq,      /* queued: SDB FIS without TFES, the tag stays in PxSACT and
+                               shows in PxSERR (older QEMU) */
+    ModelEndHang,           /* never ends: only ST cleared, COMRESET or HBA reset end it */
+    ModelEndInterface,      /* IsBits (IFS/HBFS/HBDS) raised, HBA halts, no FIS */
+} MODEL_END_KIND;
+
+typedef struct _MODEL_END {
+    MODEL_END_KIND Kind;
+    ULONG ServiceUs;        /* accepted to ended (0: the drive's CommandUs) */
+    UCHAR Status, Error;    /* error kinds: the task file posted (ERR or DF set by the model) */
+    ULONG IsBits;           /* Interface: the PxIS bits */
+    BOOLEAN NoInterrupt;    /* Ok: no DHRS/SDBS (an interrupt that never comes) */
+    BOOLEAN GarbageFis;     /* Ok: D2H FIS bytes other than status from Garbage */
+    UCHAR Garbage[16];
+    BOOLEAN SetPrdbc;       /* PRDBC written as Prdbc whatever moved */
+    ULONG Prdbc;
+    BOOLEAN LogLies;        /* queued error: log page 10h names LogTag, not the failed tag */
+    UCHAR LogTag;           /* NQ bit included */
+} MODEL_END;
+
+typedef enum _MODEL_DMA_KIND {
+    ModelDmaHeader, ModelDmaTable, ModelDmaData, ModelDmaFis
+} MODEL_DMA_KIND;
+
+typedef struct _MODEL_HOOKS {
+    /* Slot's command was accepted (Cfis: its command FIS): how it ends. */
+    VOID (*Decide)(ULONG Port, ULONG Slot, const UCHAR *Cfis, MODEL_END *End);
+    /* It ended; Ok: the device finished it without error. */
+    VOID (*Ended)(ULONG Port, ULONG Slot, BOOLEAN Ok);
+    /* Every driver register access, after the model applied it. */
+    VOID (*Access)(ULONG Offset, BOOLEAN Write, ULONG Value);
+    /* Every host memory range the HBA reads or writes. */
+    VOID (*Dma)(ULONG Port, ULONG Slot, MODEL_DMA_KIND Kind, ULONG64 Address, ULONG Bytes,
+                BOOLEAN ToHost);
+    /* PxCI/PxSACT bits NewBits newly set while the port is in its error
+     * state (since access ErrorSince, ModelAccessCount's count). */
+    VOID (*IssueInError)(ULONG Port, ULONG NewBits, ULONG64 ErrorSince);
+    /* An access the driver had no business making. */
+    VOID (*Violation)(PCSTR What, ULONG Offset);
+} MODEL_HOOKS;
+extern const MODEL_HOOKS *ModelHooks;
+
+/* Register accesses so far (each one is also ModelAccessCost of time). */
+ULONG64 ModelAccessCount(VOID);
+extern ULONG ModelAccessCost;       /* 100 ns units per access, default 1 */
+extern ULONG ModelStallFloorUs;     /* a stall lasts at least this long (0: as asked) */
+/* The port's error state: from a fatal PxIS bit (an error the device or
+ * HBA reported) until PxCMD.ST is cleared, COMRESET or an HBA reset (AHCI
+ * 6.2.2).  0 when not in it, else the access count when it began. */
+ULONG64 ModelErrorSince(ULONG Port);
+/* Device-side events at any moment: PxIS bits (fatal ones halt the HBA
+ * and start the error state, as a real error does), PxSERR bits, a D2H
+ * FIS the device sends on its own (PxTFD and the received FIS). */
+VOID ModelRaiseIs(ULONG Port, ULONG Bits);
+VOID ModelRaiseSerr(ULONG Port, ULONG Bits);
+VOID ModelPostTfd(ULONG Port, UCHAR Status, UCHAR Error);
+/* The interrupt now, if asserted and not already in the ISR. */
+VOID ModelInterruptNow(VOID);
+
 #endif

@@ -390,6 +390,9 @@ static void test_retries_exhausted(void **state)
     AHCI_SIM_REQ *r = AhciSimRead(7);
     AhciSubmitSrb(&port, &r->irp, &r->srb);
     for (int i = 0; i < AHCI_MAX_RETRIES; i++) {
+        /* Plain memory, not W1C: the 1s the last recovery wrote to clear
+         * PxIS would read back as errors it has (recovery reads PxIS). */
+        setreg(AHCI_PxIS, 0);
         setreg(AHCI_PxCI, 1);
         setreg(AHCI_PxSACT, 1);
         AhciProcessPort(&port, AHCI_PxIS_HBFS);
@@ -397,6 +400,7 @@ static void test_retries_exhausted(void **state)
         assert_int_equal(port.Issued, 1);
         assert_int_equal(port.Slots[0].Retries, i + 1);
     }
+    setreg(AHCI_PxIS, 0);
     setreg(AHCI_PxCI, 1);
     setreg(AHCI_PxSACT, 1);
     AhciProcessPort(&port, AHCI_PxIS_HBFS);

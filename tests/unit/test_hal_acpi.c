@@ -404,6 +404,67 @@ static void test_mcfg_invalid_entry(void **state)
     assert_int_equal(info.Ecam[0].EndBus, 63);
 }
 
+/* SPCR: the firmware's console UART (Microsoft SPCR spec, rev 2). */
+static void spcr(UCHAR *t, UCHAR Type, UCHAR Space, UCHAR Bits, UCHAR Access, ULONG64 Address,
+                 UCHAR Baud)
+{
+    memset(t, 0, 80);
+    memcpy(t, "SPCR", 4);
+    put32(t + 4, 80);
+    t[36] = Type;
+    t[40] = Space; t[41] = Bits; t[43] = Access;
+    put64(t + 44, Address);
+    t[58] = Baud;
+}
+
+static void test_spcr(void **state)
+{
+    UCHAR t[96];
+
+    /* A 16550 in I/O space at COM2, 115200. */
+    spcr(t, 0x00, 1, 8, 1, 0x2F8, 7);
+    memset(&info, 0, sizeof(info));
+    HalpAcpiParseSpcr(t, 80, &info);
+    assert_true(info.HaveSpcr);
+    assert_false(info.Spcr.Mmio);
+    assert_int_equal(info.Spcr.Address, 0x2F8);
+    assert_int_equal(info.Spcr.Stride, 1);
+    assert_int_equal(info.Spcr.Baud, 115200);
+    /* An MMIO UART with 32-bit registers (interface 12h), rate as set. */
+    spcr(t, 0x12, 0, 32, 3, 0xFE034000, 0);
+    memset(&info, 0, sizeof(info));
+    HalpAcpiParseSpcr(t, 80, &info);
+    assert_true(info.HaveSpcr);
+    assert_true(info.Spcr.Mmio);
+    assert_int_equal(info.Spcr.Stride, 4);
+    assert_int_equal(info.Spcr.Width, 4);
+    assert_int_equal(info.Spcr.Baud, 0);
+    /* An undefined baud code leaves the rate as set, the UART is used. */
+    spcr(t, 0x00, 1, 8, 1, 0x3F8, 5);
+    memset(&info, 0, sizeof(info));
+    HalpAcpiParseSpcr(t, 80, &info);
+    assert_true(info.HaveSpcr);
+    assert_int_equal(info.Spcr.Baud, 0);
+    /* Not used: a PL011 (type 3), address 0, an I/O port past 64K, PCI
+     * config space, a table cut short. */
+    spcr(t, 0x03, 0, 32, 3, 0x9000000, 7);
+    memset(&info, 0, sizeof(info));
+    HalpAcpiParseSpcr(t, 80, &info);
+    assert_false(info.HaveSpcr);
+    spcr(t, 0x00, 1, 8, 1, 0, 7);
+    HalpAcpiParseSpcr(t, 80, &info);
+    assert_false(info.HaveSpcr);
+    spcr(t, 0x00, 1, 8, 1, 0x10000, 7);
+    HalpAcpiParseSpcr(t, 80, &info);
+    assert_false(info.HaveSpcr);
+    spcr(t, 0x00, 2, 8, 1, 0x3F8, 7);
+    HalpAcpiParseSpcr(t, 80, &info);
+    assert_false(info.HaveSpcr);
+    spcr(t, 0x00, 1, 8, 1, 0x3F8, 7);
+    HalpAcpiParseSpcr(t, 79, &info);
+    assert_false(info.HaveSpcr);
+}
+
 static void test_fadt_legacy_and_x_fields(void **state)
 {
     /* X_ field non-zero wins over the legacy one */
@@ -526,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_qemu_tables_recognized),
         cmocka_unit_test(test_madt_entries),
         cmocka_unit_test(test_mcfg_invalid_entry),
+        cmocka_unit_test(test_spcr),
         cmocka_unit_test(test_fadt_legacy_and_x_fields),
         cmocka_unit_test(test_dsdt_not_a_dsdt),
         cmocka_unit_test(test_s5_encodings),

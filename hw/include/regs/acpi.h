@@ -100,6 +100,16 @@
 #define ACPI_SIG_HPET               "HPET"
 #define ACPI_HPET_OFF_BASE          40      /* GAS */
 
+/* Serial Port Console Redirection table (Microsoft SPCR spec, rev 2+). */
+#define ACPI_SIG_SPCR               "SPCR"
+#define ACPI_SPCR_OFF_INTERFACE     36      /* 0 full 16550, 1 16450, 0x12 16550 (GAS) */
+#define ACPI_SPCR_OFF_BASE          40      /* GAS */
+#define ACPI_SPCR_OFF_BAUD          58      /* 0 as set, 3 9600, 4 19200, 6 57600, 7 115200 */
+#define ACPI_SPCR_MIN_LENGTH        80
+#define ACPI_SPCR_IF_16550          0x00
+#define ACPI_SPCR_IF_16450          0x01
+#define ACPI_SPCR_IF_16550_GAS      0x12
+
 /* DSDT/SSDT: AML (chapter 20) opcodes the \_S5 search decodes. */
 #define ACPI_SIG_DSDT               "DSDT"
 #define ACPI_SIG_RSDT               "RSDT"
