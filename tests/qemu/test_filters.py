@@ -50,8 +50,8 @@ def counts(m):
 
 def test_device_key_filters_sit_below_and_above_the_disk(m):
     log = m.cmd("log", timeout=60)
-    assert re.search(r"pnp: SCSI\\Disk\S*\\0: lower device filter irpcount added", log), log
-    assert re.search(r"pnp: SCSI\\Disk\S*\\0: upper device filter irpcount added", log), log
+    assert re.search(r"pnp: SCSI\\Disk\S*\\(?:[0-9a-f]{8}&)?0: lower device filter irpcount added", log), log
+    assert re.search(r"pnp: SCSI\\Disk\S*\\(?:[0-9a-f]{8}&)?0: upper device filter irpcount added", log), log
     assert re.search(r"irpcount: lower filter attached", log), log
     assert re.search(r"irpcount: upper filter attached", log), log
     disks = m.lines("disks", "disk")
