@@ -166,6 +166,19 @@ class Machine(Shell):
             self.sendkey(US_KEYS.get(ch) or
                          ("shift-" + ch.lower() if ch.isupper() else ch))
 
+    def typed(self, keys, timeout=60):
+        """Types `keys` on the keyboard (a string, or a list of sendkey
+        chords), then Enter; returns what the shell printed up to the next
+        prompt, after the echo of the typed line."""
+        if isinstance(keys, str):
+            self.type_keys(keys)
+        else:
+            for k in keys:
+                self.sendkey(k)
+        self.sendkey("ret")
+        self.child.expect_exact(PROMPT, timeout=timeout)
+        return self.child.before.replace("\r", "")
+
     def screendump(self, path):
         """The framebuffer as QEMU shows it: (width, height, bytes RGB)."""
         out = self.monitor("screendump " + path)

@@ -23,18 +23,6 @@ def kbd(request):
     m.stop()
 
 
-def typed(m, keys, timeout=60):
-    """Types `keys` (a string, or a list of sendkey chords) then Enter;
-    returns what the shell printed up to the next prompt, after the echo
-    of the typed line."""
-    if isinstance(keys, str):
-        m.type_keys(keys)
-    else:
-        for k in keys:
-            m.sendkey(k)
-    m.sendkey("ret")
-    m.child.expect_exact(PROMPT, timeout=timeout)
-    return m.child.before.replace("\r", "")
 
 
 def test_the_keyboard_stack_started(kbd):
@@ -49,14 +37,14 @@ def test_the_keyboard_stack_started(kbd):
 
 def test_upper_case_and_symbols(kbd):
     text = "PS2 Typed: A+b=C! x|y [z] {w} ~/@$%^&*()_,.;'<>?"
-    out = typed(kbd, "echo " + text)
+    out = kbd.typed("echo " + text)
     # The echo of the typed line, then the command's output on its own line.
     assert "echo " + text + "\n" in out, out
     assert "\n" + text + "\n" in out, out
 
 
 def test_backslash_and_question_marks(kbd):
-    out = typed(kbd, "ls \\??")
+    out = kbd.typed("ls \\??")
     assert "PhysicalDrive0" in out, out
 
 
@@ -66,16 +54,16 @@ def test_caps_lock_upper_cases_letters_only(kbd):
     kbd.type_keys("abc1")
     kbd.sendkey("shift-d")          # Shift with Caps Lock: lower case
     kbd.sendkey("caps_lock")
-    out = typed(kbd, "e")
+    out = kbd.typed("e")
     assert "\nABC1de\n" in out, out
 
 
 def test_history_with_arrows_and_line_editing(kbd):
-    typed(kbd, "echo first-line")
-    typed(kbd, "echo second-line")
-    out = typed(kbd, ["up", "up"])
+    kbd.typed("echo first-line")
+    kbd.typed("echo second-line")
+    out = kbd.typed(["up", "up"])
     assert "\nfirst-line\n" in out and "second-line" not in out.split("\n", 1)[1], out
-    out = typed(kbd, ["up", "up", "up", "down"])
+    out = kbd.typed(["up", "up", "up", "down"])
     assert "\nsecond-line\n" in out, out
     # Home, End, Left and Backspace edit in the middle of the line.
     kbd.type_keys("cho mid")
@@ -85,7 +73,7 @@ def test_history_with_arrows_and_line_editing(kbd):
     kbd.type_keys("dlx")
     kbd.sendkey("left")
     kbd.sendkey("backspace")
-    out = typed(kbd, [])
+    out = kbd.typed([])
     assert "\nmiddx\n" in out, out      # "echo mid" + "dlx", Left, Backspace
 
 
@@ -96,7 +84,7 @@ def test_ctrl_c_abandons_and_ctrl_u_clears(kbd):
     kbd.child.expect_exact(PROMPT, timeout=30)
     kbd.type_keys("echo cleared-line")
     kbd.sendkey("ctrl-u")
-    out = typed(kbd, "echo kept-line")
+    out = kbd.typed("echo kept-line")
     assert "\nkept-line\n" in out, out
     assert "cleared-line\n" not in out
     # Nothing of the abandoned line ran.
@@ -108,7 +96,7 @@ def test_serial_still_works_beside_the_keyboard(kbd):
 
 
 def test_screen_shows_the_command_and_its_output(kbd, tmp_path):
-    typed(kbd, "echo On-Screen 42!")
+    kbd.typed("echo On-Screen 42!")
     lines = kbd.screen_text(str(tmp_path / "screen.ppm"))
     for i, l in enumerate(lines[:-1]):
         if l.endswith("ntstor> echo On-Screen 42!") and lines[i + 1] == "On-Screen 42!":
@@ -137,5 +125,5 @@ def kbd_de(request, image_dir):
 def test_german_layout(kbd_de):
     assert "console: keyboard layout de" in kbd_de.cmd("log")
     # The keys a US keyboard calls y, z, Shift-7, right Alt-q, Shift-0, -.
-    out = typed(kbd_de, ["e", "c", "h", "o", "spc", "y", "z", "shift-7", "alt_r-q", "shift-0", "slash"])
+    out = kbd_de.typed(["e", "c", "h", "o", "spc", "y", "z", "shift-7", "alt_r-q", "shift-0", "slash"])
     assert "\nzy/@=-\n" in out, out

@@ -60,17 +60,6 @@ def usb(request, image_dir, stick):
     m.stop()
 
 
-def typed(m, keys, timeout=60):
-    """Types `keys` (text or a list of sendkey chords), then Enter; returns
-    what the shell printed up to the next prompt."""
-    if isinstance(keys, str):
-        m.type_keys(keys)
-    else:
-        for k in keys:
-            m.sendkey(k)
-    m.sendkey("ret")
-    m.child.expect_exact(PROMPT, timeout=timeout)
-    return m.child.before.replace("\r", "")
 
 
 def usbdevs(m):
@@ -145,15 +134,15 @@ def test_urb_contract_on_the_stick(usb):
 
 def test_typing_on_the_keyboard_behind_the_hub(usb):
     text = "USB Hub: A+b=C! x|y [z] {w} ~/@$%^&*()_,.;'<>?"
-    out = typed(usb, "echo " + text)
+    out = usb.typed("echo " + text)
     assert "echo " + text + "\n" in out, out
     assert "\n" + text + "\n" in out, out
 
 
 def test_history_and_ctrl_c_on_the_hub_keyboard(usb):
-    typed(usb, "echo hub-first")
-    typed(usb, "echo hub-second")
-    out = typed(usb, ["up", "up"])
+    usb.typed("echo hub-first")
+    usb.typed("echo hub-second")
+    out = usb.typed(["up", "up"])
     assert "\nhub-first\n" in out, out
     usb.type_keys("echo abandoned-line")
     usb.sendkey("ctrl-c")
@@ -175,16 +164,16 @@ def test_unplugging_the_hub_keyboard_is_noticed(usb):
 
 def test_typing_on_the_root_port_keyboard(usb, tmp_path):
     text = "Root Port: Q*W#E %d" % 7
-    out = typed(usb, "echo " + text)
+    out = usb.typed("echo " + text)
     assert "\n" + text + "\n" in out, out
-    out = typed(usb, ["up"])
+    out = usb.typed(["up"])
     assert "\n" + text + "\n" in out, out
     usb.type_keys("echo root-abandoned")
     usb.sendkey("ctrl-c")
     usb.child.expect_exact("^C", timeout=30)
     usb.child.expect_exact(PROMPT, timeout=30)
     assert "\nroot-abandoned\n" not in usb.cmd("echo after-root")
-    typed(usb, "echo " + text)
+    usb.typed("echo " + text)
     lines = usb.screen_text(str(tmp_path / "usb-screen.ppm"))
     for i, l in enumerate(lines[:-1]):
         if l.endswith("ntstor> echo " + text) and lines[i + 1] == text:
@@ -198,7 +187,7 @@ def test_a_held_key_repeats(usb):
     # Held 1.5 s: the first repeat after 500 ms, then about 30 a second.
     assert usb.monitor("sendkey y 1500").strip() == ""
     time.sleep(1.8)
-    out = typed(usb, "x")
+    out = usb.typed("x")
     m = re.search(r"\n(xy+x)\n", out)
     assert m and 10 <= len(m.group(1)) - 2 <= 45, out
 
@@ -209,7 +198,7 @@ def test_plugging_a_keyboard_in_behind_the_hub(usb):
                                           for d in devs), "kbd3 started")
     d = [d for d in devs if d["path"] == "7.3"][0]
     assert d["driver"] == "kbdhid" and d["vid"] == "0627", d
-    out = typed(usb, "echo Plugged In!")
+    out = usb.typed("echo Plugged In!")
     assert "\nPlugged In!\n" in out, out
 
 
@@ -221,7 +210,7 @@ def test_unplugging_the_hub_takes_its_keyboard_along(usb):
     rows = usb.lines("devices", "device")
     assert not [r for r in rows if r["id"].endswith("-3.3") and r["state"] == "Started"], rows
     # Keys go back to the root port keyboard.
-    out = typed(usb, "echo Back-To-Root")
+    out = usb.typed("echo Back-To-Root")
     assert "\nBack-To-Root\n" in out, out
 
 
