@@ -55,6 +55,29 @@ static VOID PnpAppendAscii(PCHAR Dest, SIZE_T Size, PCWSTR Source)
     Dest[n] = 0;
 }
 
+/* Two children of one bus with the same device and instance ID are the bus
+ * driver's error (NT bug-checks a duplicate PDO): the second is told apart
+ * with "&<n>" and named in the log, so every name built from the path
+ * (device interfaces, `devices`) stays one device's. */
+static VOID PnpMakeInstancePathUnique(PDEVICE_NODE Node)
+{
+    SIZE_T base = RtlAsciiLength(Node->InstancePath);
+
+    for (ULONG n = 1; Node->Parent; n++) {
+        PDEVICE_NODE s = Node->Parent->Child;
+        while (s && (s == Node || !RtlEqualMemory(s->InstancePath, Node->InstancePath,
+                                                  RtlAsciiLength(Node->InstancePath) + 1)))
+            s = s->Sibling;
+        if (!s)
+            return;
+        if (n == 1)
+            DbgPrint("pnp: %s: reported twice by its bus driver (duplicate instance ID)\n",
+                     Node->InstancePath);
+        Node->InstancePath[base] = 0;
+        RtlStringCbPrintfA(Node->InstancePath + base, sizeof(Node->InstancePath) - base, "&%u", n);
+    }
+}
+
 static VOID PnpQueryNodeIds(PDEVICE_NODE Node)
 {
     PWCHAR deviceId, instanceId;
@@ -97,6 +120,7 @@ static VOID PnpQueryNodeIds(PDEVICE_NODE Node)
         ExFreePoolWithTag(deviceId, PNP_TAG_NODE);
     if (instanceId)
         ExFreePoolWithTag(instanceId, PNP_TAG_NODE);
+    PnpMakeInstancePathUnique(Node);
     if (Node->HardwareIds == NULL && Node->CompatibleIds == NULL)
         DbgPrint("pnp: %s: the bus driver reports no hardware or compatible IDs\n",
                  Node->InstancePath);

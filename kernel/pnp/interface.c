@@ -48,24 +48,17 @@ static BOOLEAN PnpGuidEqual(const GUID *A, const GUID *B)
 
 /* \??\SCSI#Disk&Ven_ATA&Prod_QEMU_HARDDISK#0#{53f56307-b6bf-11d0-94f2-00a0c91efb8b} */
 static NTSTATUS PnpInterfaceName(PDEVICE_NODE Node, const GUID *Guid, PCUNICODE_STRING Reference,
-                                 ULONG Ordinal, PPNP_INTERFACE Entry)
+                                 PPNP_INTERFACE Entry)
 {
     CHAR ascii[PNP_INTERFACE_CHARS];
     CHAR reference[64] = "";
-    CHAR instance[PNP_INSTANCE_CHARS + 16];
+    PCSTR instance = Node->InstancePath;    /* unique (enum.c: parent prefix) */
     SIZE_T n;
 
     if (Reference && Reference->Length) {
         reference[0] = '\\';
         RtlUnicodeToAscii(reference + 1, sizeof(reference) - 1, Reference);
     }
-    /* Instance paths are unique per bus only (two controllers' port-0
-     * disks are both ...\0): a second device with the same one gets
-     * "&<ordinal>" (NT makes instance IDs unique with a parent prefix). */
-    if (Ordinal)
-        RtlStringCbPrintfA(instance, sizeof(instance), "%s&%u", Node->InstancePath, Ordinal);
-    else
-        RtlAsciiCopy(instance, sizeof(instance), Node->InstancePath);
     RtlStringCbPrintfA(ascii, sizeof(ascii),
                        "\\??\\%s#{%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x}%s",
                        instance, Guid->Data1, Guid->Data2, Guid->Data3, Guid->Data4[0],
@@ -99,23 +92,15 @@ NTSTATUS IoRegisterDeviceInterface(PDEVICE_OBJECT PhysicalDeviceObject, const GU
     if (!entry)
         return STATUS_INSUFFICIENT_RESOURCES;
     entry->Guid = *InterfaceClassGuid;
+    status = PnpInterfaceName(node, InterfaceClassGuid, ReferenceString, entry);
+    if (!NT_SUCCESS(status)) {
+        ExFreePoolWithTag(entry, PNP_TAG_INTERFACE);
+        return status;
+    }
     PnpInterfaceAcquire();
-    for (ULONG ordinal = 0;; ordinal++) {
-        PPNP_INTERFACE old = NULL;
-        status = PnpInterfaceName(node, InterfaceClassGuid, ReferenceString, ordinal, entry);
-        if (!NT_SUCCESS(status)) {
-            PnpInterfaceRelease();
-            ExFreePoolWithTag(entry, PNP_TAG_INTERFACE);
-            return status;
-        }
-        for (PLIST_ENTRY e = PnpInterfaces.Flink; e != &PnpInterfaces && !old; e = e->Flink) {
-            PPNP_INTERFACE o = CONTAINING_RECORD(e, PNP_INTERFACE, Link);
-            if (RtlEqualUnicodeString(&o->LinkName, &entry->LinkName, TRUE))
-                old = o;
-        }
-        if (!old)
-            break;
-        if (old->Pdo == PhysicalDeviceObject) {
+    for (PLIST_ENTRY e = PnpInterfaces.Flink; e != &PnpInterfaces; e = e->Flink) {
+        PPNP_INTERFACE old = CONTAINING_RECORD(e, PNP_INTERFACE, Link);
+        if (RtlEqualUnicodeString(&old->LinkName, &entry->LinkName, TRUE)) {
             /* Registered already (NT: the same name again). */
             ExFreePoolWithTag(entry, PNP_TAG_INTERFACE);
             entry = old;
