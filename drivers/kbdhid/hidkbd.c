@@ -2,6 +2,7 @@
  * Tables 1.12 chapter 10, Keyboard/Keypad page; scan codes from the
  * usage tables' PS/2 set 1 column), pure: see hidkbd.h. */
 #include "hidkbd.h"
+#include <usbdlib.h>
 
 #define HID_E0 0x100    /* in the table: the code follows E0 */
 
@@ -56,46 +57,30 @@ UCHAR HidKbdLedReport(USHORT LedFlags)
 BOOLEAN HidKbdFindInterface(const UCHAR *Config, ULONG Length, PUCHAR Interface,
                             PUCHAR Alternate, PCSTR *Why)
 {
-    ULONG total, off;
-    BOOLEAN in = FALSE, found = FALSE;
+    PUSB_INTERFACE_DESCRIPTOR i;
+    ULONG walk;
 
-    if (Length < 9 || Config[1] != 0x02 || Config[0] < 9) {
-        *Why = "not a configuration descriptor";
+    if (!USBD_SUCCESS(NtstorUsbdValidateConfiguration(Config, Length, USBD_VALIDATE_LENGTHS, &walk, Why)))
         return FALSE;
-    }
-    total = Config[2] | (Config[3] << 8);
-    if (total < Length)
-        Length = total;
-    for (off = Config[0]; off + 2 <= Length; off += Config[off]) {
-        const UCHAR *d = Config + off;
-        if (d[0] < 2 || off + d[0] > Length) {
-            *Why = "descriptor length runs past the configuration";
-            return FALSE;
-        }
-        if (d[1] == 0x04) {
-            if (d[0] < 9) {
-                *Why = "short interface descriptor";
-                return FALSE;
+    /* HID 1.11 4.2, 4.3: subclass 01h boot interface, protocol 01h
+     * keyboard; one without an interrupt IN endpoint is passed over. */
+    for (i = NtstorUsbdFindInterface(Config, walk, Config, -1, -1, USB_DEVICE_CLASS_HUMAN_INTERFACE, 0x01, 0x01); i;
+         i = NtstorUsbdFindInterface(Config, walk, (PUCHAR)i + i->bLength, -1, -1,
+                                     USB_DEVICE_CLASS_HUMAN_INTERFACE, 0x01, 0x01)) {
+        for (PUSB_COMMON_DESCRIPTOR d = NtstorUsbdNextInInterface(Config, walk, i); d;
+             d = NtstorUsbdNextInInterface(Config, walk, d)) {
+            PUSB_ENDPOINT_DESCRIPTOR e = (PUSB_ENDPOINT_DESCRIPTOR)d;
+            if (d->bDescriptorType == USB_ENDPOINT_DESCRIPTOR_TYPE &&
+                USB_ENDPOINT_DIRECTION_IN(e->bEndpointAddress) &&
+                (e->bmAttributes & USB_ENDPOINT_TYPE_MASK) == USB_ENDPOINT_TYPE_INTERRUPT) {
+                *Interface = i->bInterfaceNumber;
+                *Alternate = i->bAlternateSetting;
+                return TRUE;
             }
-            if (found)
-                break;
-            in = d[5] == 0x03 && d[6] == 0x01 && d[7] == 0x01;
-            if (in) {
-                *Interface = d[2];
-                *Alternate = d[3];
-            }
-        } else if (d[1] == 0x05 && in) {
-            if (d[0] < 7) {
-                *Why = "short endpoint descriptor";
-                return FALSE;
-            }
-            if ((d[2] & 0x80) && (d[3] & 3) == 3)
-                found = TRUE;
         }
     }
-    if (!found)
-        *Why = "no boot keyboard interface with an interrupt IN endpoint";
-    return found;
+    *Why = "no boot keyboard interface with an interrupt IN endpoint";
+    return FALSE;
 }
 
 static BOOLEAN HidKbdHas(const HIDKBD_STATE *S, UCHAR Usage)

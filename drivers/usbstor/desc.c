@@ -3,103 +3,71 @@
  * (class 08h, subclass 06h SCSI transparent, protocol 50h bulk-only).
  * Pure code: the descriptors come from the device and may say anything. */
 #include "desc.h"
-
-/* Calls back for each descriptor that fits; returns FALSE at the first
- * that does not (bLength < 2 or past the end). */
-static BOOLEAN DescNext(const UCHAR *Config, ULONG Length, ULONG *Offset, ULONG *DescLength)
-{
-    ULONG o = *Offset;
-
-    if (o + 2 > Length)
-        return FALSE;
-    if (Config[o] < 2 || Config[o] > Length - o)
-        return FALSE;
-    *DescLength = Config[o];
-    return TRUE;
-}
-
-static NTSTATUS DescHeader(const UCHAR *Config, ULONG Length, ULONG *Total, PCSTR *Why)
-{
-    if (Length < sizeof(USB_CONFIGURATION_DESCRIPTOR) || Config[1] != USB_CONFIGURATION_DESCRIPTOR_TYPE ||
-        Config[0] < sizeof(USB_CONFIGURATION_DESCRIPTOR)) {
-        *Why = "configuration descriptor header malformed";
-        return STATUS_DEVICE_DATA_ERROR;
-    }
-    *Total = Config[2] | ((ULONG)Config[3] << 8);
-    if (*Total > Length)
-        *Total = Length;        /* what arrived is all there is */
-    return STATUS_SUCCESS;
-}
+#include <usbdlib.h>
 
 NTSTATUS UsbstorFindInterface(const UCHAR *Config, ULONG Length, PUSBSTOR_INTERFACE Out, PCSTR *Why)
 {
-    ULONG total, o, len;
-    BOOLEAN inOurs = FALSE, found = FALSE, sawOurs = FALSE;
-    NTSTATUS status;
+    PUSB_INTERFACE_DESCRIPTOR i = NULL;
+    BOOLEAN sawOurs = FALSE;
+    ULONG walk;
 
     *Why = NULL;
-    for (ULONG i = 0; i < sizeof(*Out); i++)
-        ((PUCHAR)Out)[i] = 0;
-    status = DescHeader(Config, Length, &total, Why);
-    if (!NT_SUCCESS(status))
-        return status;
+    for (ULONG b = 0; b < sizeof(*Out); b++)
+        ((PUCHAR)Out)[b] = 0;
+    if (!USBD_SUCCESS(NtstorUsbdValidateConfiguration(Config, Length, USBD_VALIDATE_ENDPOINTS, &walk, Why)))
+        return STATUS_DEVICE_DATA_ERROR;
     Out->NumInterfaces = Config[4];
     Out->ConfigurationValue = Config[5];
-    for (o = Config[0]; DescNext(Config, total, &o, &len); o += len) {
-        const UCHAR *d = Config + o;
-        if (d[1] == USB_INTERFACE_DESCRIPTOR_TYPE && len >= sizeof(USB_INTERFACE_DESCRIPTOR)) {
-            if (found)
-                break;          /* ours is complete */
-            inOurs = d[5] == USB_DEVICE_CLASS_STORAGE && d[6] == USBSTOR_SUBCLASS_SCSI &&
-                     d[7] == USBSTOR_PROTOCOL_BOT && d[3] == 0;
-            if (inOurs) {
-                sawOurs = TRUE;
-                Out->InterfaceNumber = d[2];
-                Out->AlternateSetting = d[3];
-                Out->BulkIn = Out->BulkOut = 0;
-            }
-        } else if (inOurs && d[1] == USB_ENDPOINT_DESCRIPTOR_TYPE && len >= sizeof(USB_ENDPOINT_DESCRIPTOR)) {
-            UCHAR addr = d[2];
-            USHORT mps = (USHORT)((d[4] | (d[5] << 8)) & 0x7FF);
-            if ((d[3] & USB_ENDPOINT_TYPE_MASK) != USB_ENDPOINT_TYPE_BULK || !(addr & USB_ENDPOINT_ADDRESS_MASK))
+    /* The first bulk-only SCSI interface (alternate 0) that has both bulk
+     * endpoints; one without them is passed over for the next. */
+    while ((i = NtstorUsbdFindInterface(Config, walk, i ? (PUCHAR)i + i->bLength : Config, -1, 0,
+                                        USB_DEVICE_CLASS_STORAGE, USBSTOR_SUBCLASS_SCSI,
+                                        USBSTOR_PROTOCOL_BOT)) != NULL) {
+        sawOurs = TRUE;
+        Out->InterfaceNumber = i->bInterfaceNumber;
+        Out->AlternateSetting = i->bAlternateSetting;
+        Out->BulkIn = Out->BulkOut = 0;
+        for (PUSB_COMMON_DESCRIPTOR d = NtstorUsbdNextInInterface(Config, walk, i); d;
+             d = NtstorUsbdNextInInterface(Config, walk, d)) {
+            PUSB_ENDPOINT_DESCRIPTOR e = (PUSB_ENDPOINT_DESCRIPTOR)d;
+            const UCHAR *r = (const UCHAR *)d;
+            USHORT mps;
+            /* Only an endpoint descriptor is known (validated) to be 7 bytes. */
+            if (d->bDescriptorType != USB_ENDPOINT_DESCRIPTOR_TYPE ||
+                (e->bmAttributes & USB_ENDPOINT_TYPE_MASK) != USB_ENDPOINT_TYPE_BULK)
                 continue;
-            if (USB_ENDPOINT_DIRECTION_IN(addr) && !Out->BulkIn) {
-                Out->BulkIn = addr;
+            mps = (USHORT)((r[4] | (r[5] << 8)) & 0x7FF);
+            if (USB_ENDPOINT_DIRECTION_IN(e->bEndpointAddress) && !Out->BulkIn) {
+                Out->BulkIn = e->bEndpointAddress;
                 Out->BulkInMaxPacket = mps;
-            } else if (!USB_ENDPOINT_DIRECTION_IN(addr) && !Out->BulkOut) {
-                Out->BulkOut = addr;
+            } else if (!USB_ENDPOINT_DIRECTION_IN(e->bEndpointAddress) && !Out->BulkOut) {
+                Out->BulkOut = e->bEndpointAddress;
                 Out->BulkOutMaxPacket = mps;
             }
-            found = Out->BulkIn && Out->BulkOut;
         }
+        if (Out->BulkIn && Out->BulkOut)
+            return STATUS_SUCCESS;
     }
-    if (found && (!Out->BulkInMaxPacket || !Out->BulkOutMaxPacket)) {
-        *Why = "bulk endpoint with wMaxPacketSize 0";
-        return STATUS_DEVICE_DATA_ERROR;
-    }
-    if (!found) {
-        *Why = sawOurs ? "bulk-only interface without a bulk IN and a bulk OUT endpoint"
-                                              : "no bulk-only SCSI interface (class 08h/06h/50h)";
-        return STATUS_DEVICE_DATA_ERROR;
-    }
-    return STATUS_SUCCESS;
+    *Why = sawOurs ? "bulk-only interface without a bulk IN and a bulk OUT endpoint"
+                   : "no bulk-only SCSI interface (class 08h/06h/50h)";
+    return STATUS_DEVICE_DATA_ERROR;
 }
 
 ULONG UsbstorListInterfaces(const UCHAR *Config, ULONG Length, PUCHAR Numbers, PUCHAR Endpoints,
                             ULONG Max)
 {
-    ULONG total, o, len, n = 0;
+    PUSB_INTERFACE_DESCRIPTOR i = NULL;
+    ULONG walk, n = 0;
     PCSTR why;
 
-    if (!NT_SUCCESS(DescHeader(Config, Length, &total, &why)))
+    if (!USBD_SUCCESS(NtstorUsbdValidateConfiguration(Config, Length, USBD_VALIDATE_LENGTHS, &walk, &why)))
         return 0;
-    for (o = Config[0]; n < Max && DescNext(Config, total, &o, &len); o += len) {
-        const UCHAR *d = Config + o;
-        if (d[1] == USB_INTERFACE_DESCRIPTOR_TYPE && len >= sizeof(USB_INTERFACE_DESCRIPTOR) && d[3] == 0) {
-            Numbers[n] = d[2];
-            Endpoints[n] = d[4] > 30 ? 30 : d[4];   /* 15 IN + 15 OUT at most */
-            n++;
-        }
+    while (n < Max && (i = NtstorUsbdFindInterface(Config, walk, i ? (PUCHAR)i + i->bLength : Config, -1, 0,
+                                                   -1, -1, -1)) != NULL) {
+        Numbers[n] = i->bInterfaceNumber;
+        Endpoints[n] = i->bNumEndpoints > USBD_MAX_INTERFACE_ENDPOINTS ? USBD_MAX_INTERFACE_ENDPOINTS
+                                                                       : i->bNumEndpoints;
+        n++;
     }
     return n;
 }

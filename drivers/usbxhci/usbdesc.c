@@ -1,6 +1,7 @@
 /* usbdesc.c - USB descriptor parsing (USB 2.0 chapter 9, 11.23; USB 3.2
  * 9.6.7; HID 1.11 appendix B), pure: see usbdesc.h. */
 #include "usbdesc.h"
+#include <usbdlib.h>
 
 #define DESC_RD16(p) ((USHORT)((p)[0] | ((p)[1] << 8)))
 
@@ -44,159 +45,78 @@ USHORT UsbMaxPacket0(const USB_DEVICE_DESCRIPTOR *Desc, BOOLEAN SuperSpeed)
 NTSTATUS UsbParseConfigHeader(const UCHAR *Buffer, ULONG Length,
                               PUSB_CONFIGURATION_DESCRIPTOR Out, PCSTR *Why)
 {
-    if (Length < 9) {
-        *Why = "configuration descriptor shorter than 9 bytes";
+    if (!USBD_SUCCESS(NtstorUsbdValidateConfiguration(Buffer, Length, USBD_VALIDATE_HEADER, NULL, Why)))
         return STATUS_DEVICE_DATA_ERROR;
-    }
-    if (Buffer[1] != USB_CONFIGURATION_DESCRIPTOR_TYPE || Buffer[0] < 9) {
-        *Why = "not a configuration descriptor (bLength/bDescriptorType)";
-        return STATUS_DEVICE_DATA_ERROR;
-    }
-    for (ULONG i = 0; i < 9; i++)
+    for (ULONG i = 0; i < sizeof(*Out); i++)
         ((PUCHAR)Out)[i] = Buffer[i];
-    if (Out->wTotalLength < 9) {
-        *Why = "wTotalLength below 9";
-        return STATUS_DEVICE_DATA_ERROR;
-    }
     return STATUS_SUCCESS;
 }
 
-/* One step of the walk: the descriptor at Offset fits and is at least 2
- * bytes long. */
-static BOOLEAN UsbDescriptorAt(const UCHAR *Config, ULONG Length, ULONG Offset, PCSTR *Why)
-{
-    if (Offset + 2 > Length) {
-        *Why = "descriptor header past the end";
-        return FALSE;
-    }
-    if (Config[Offset] < 2) {
-        *Why = "descriptor with bLength below 2";
-        return FALSE;
-    }
-    if (Offset + Config[Offset] > Length) {
-        *Why = "descriptor runs past wTotalLength";
-        return FALSE;
-    }
-    return TRUE;
-}
-
+/* The walk itself is the USBD library's (include/usbdlib.h, one home for
+ * every USB driver); what is the host controller's own is here: the
+ * summary of one interface it programs endpoints from, and the refusal of
+ * a control endpoint inside an interface (ntstor's xHCI driver opens only
+ * EP0 as a control pipe). */
 NTSTATUS UsbFindInterface(const UCHAR *Config, ULONG Length, UCHAR Number, UCHAR Alternate,
                           PUSB_PARSED_INTERFACE Out, PCSTR *Why)
 {
-    USB_CONFIGURATION_DESCRIPTOR hdr;
-    NTSTATUS status;
-    BOOLEAN in = FALSE, found = FALSE;
-    ULONG off;
+    PUSB_INTERFACE_DESCRIPTOR i;
+    PUSB_COMMON_DESCRIPTOR d;
+    ULONG walk;
 
-    status = UsbParseConfigHeader(Config, Length, &hdr, Why);
-    if (!NT_SUCCESS(status))
-        return status;
-    if (hdr.wTotalLength < Length)
-        Length = hdr.wTotalLength;
-    for (ULONG i = 0; i < sizeof(*Out); i++)
-        ((PUCHAR)Out)[i] = 0;
-    for (off = Config[0]; off < Length; off += Config[off]) {
-        const UCHAR *d;
-        if (!UsbDescriptorAt(Config, Length, off, Why))
-            return STATUS_DEVICE_DATA_ERROR;
-        d = Config + off;
-        switch (d[1]) {
-        case USB_INTERFACE_DESCRIPTOR_TYPE:
-            if (d[0] < 9) {
-                *Why = "interface descriptor shorter than 9 bytes";
-                return STATUS_DEVICE_DATA_ERROR;
-            }
-            if (found)
-                return STATUS_SUCCESS;      /* the next interface ends ours */
-            in = (Number == 0xFF || d[2] == Number) && (Number == 0xFF || d[3] == Alternate);
-            if (in) {
-                found = TRUE;
-                Out->Number = d[2];
-                Out->Alternate = d[3];
-                Out->Class = d[5];
-                Out->SubClass = d[6];
-                Out->Protocol = d[7];
-                Out->StringIndex = d[8];
-            }
-            break;
-        case USB_ENDPOINT_DESCRIPTOR_TYPE: {
-            USB_PARSED_ENDPOINT *ep;
-            if (d[0] < 7) {
-                *Why = "endpoint descriptor shorter than 7 bytes";
-                return STATUS_DEVICE_DATA_ERROR;
-            }
-            if (!in)
-                break;
-            if ((d[2] & USB_ENDPOINT_ADDRESS_MASK) == 0 || (d[2] & 0x70)) {
-                *Why = "endpoint address 0 or with reserved bits";
-                return STATUS_DEVICE_DATA_ERROR;
-            }
-            if (Out->EndpointCount >= USB_PARSED_MAX_ENDPOINTS) {
-                *Why = "more than 30 endpoints in one interface";
-                return STATUS_DEVICE_DATA_ERROR;
-            }
-            for (ULONG e = 0; e < Out->EndpointCount; e++)
-                if (Out->Endpoints[e].Address == d[2]) {
-                    *Why = "the same endpoint address twice in one interface";
-                    return STATUS_DEVICE_DATA_ERROR;
-                }
-            ep = &Out->Endpoints[Out->EndpointCount++];
-            ep->Address = d[2];
-            ep->Type = d[3] & USB_ENDPOINT_TYPE_MASK;
-            ep->MaxPacket = DESC_RD16(d + 4) & 0x7FF;
-            ep->Mult = (DESC_RD16(d + 4) >> 11) & 3;
-            ep->Interval = d[6];
+    for (ULONG b = 0; b < sizeof(*Out); b++)
+        ((PUCHAR)Out)[b] = 0;
+    if (!USBD_SUCCESS(NtstorUsbdValidateConfiguration(Config, Length, USBD_VALIDATE_ENDPOINTS, &walk, Why)))
+        return STATUS_DEVICE_DATA_ERROR;
+    i = NtstorUsbdFindInterface(Config, walk, Config, Number == 0xFF ? -1 : Number,
+                                Number == 0xFF ? -1 : Alternate, -1, -1, -1);
+    if (!i) {
+        *Why = "no such interface";
+        return STATUS_NOT_FOUND;
+    }
+    Out->Number = i->bInterfaceNumber;
+    Out->Alternate = i->bAlternateSetting;
+    Out->Class = i->bInterfaceClass;
+    Out->SubClass = i->bInterfaceSubClass;
+    Out->Protocol = i->bInterfaceProtocol;
+    Out->StringIndex = i->iInterface;
+    for (d = NtstorUsbdNextInInterface(Config, walk, i); d; d = NtstorUsbdNextInInterface(Config, walk, d)) {
+        const UCHAR *r = (const UCHAR *)d;
+        if (d->bDescriptorType == USB_ENDPOINT_DESCRIPTOR_TYPE) {
+            /* Validated at level 3: sized, addressed, unique, at most 30. */
+            USB_PARSED_ENDPOINT *ep = &Out->Endpoints[Out->EndpointCount++];
+            ep->Address = r[2];
+            ep->Type = r[3] & USB_ENDPOINT_TYPE_MASK;
+            ep->MaxPacket = DESC_RD16(r + 4) & 0x7FF;
+            ep->Mult = (DESC_RD16(r + 4) >> 11) & 3;
+            ep->Interval = r[6];
             if (ep->Type == USB_ENDPOINT_TYPE_CONTROL) {
                 *Why = "a control endpoint in an interface (not supported)";
                 return STATUS_DEVICE_DATA_ERROR;
             }
-            if (ep->MaxPacket == 0) {
-                *Why = "endpoint wMaxPacketSize 0";
-                return STATUS_DEVICE_DATA_ERROR;
-            }
-            break;
-        }
-        case USB_SUPERSPEED_ENDPOINT_COMPANION_DESCRIPTOR_TYPE:
-            if (d[0] < 6) {
-                *Why = "SuperSpeed endpoint companion shorter than 6 bytes";
-                return STATUS_DEVICE_DATA_ERROR;
-            }
-            if (in && Out->EndpointCount)
-                Out->Endpoints[Out->EndpointCount - 1].MaxBurst = d[2] > 15 ? 15 : d[2];
-            break;
-        case USB_HID_DESCRIPTOR_TYPE:
+        } else if (d->bDescriptorType == USB_SUPERSPEED_ENDPOINT_COMPANION_DESCRIPTOR_TYPE) {
+            if (Out->EndpointCount)
+                Out->Endpoints[Out->EndpointCount - 1].MaxBurst = r[2] > 15 ? 15 : r[2];
+        } else if (d->bDescriptorType == USB_HID_DESCRIPTOR_TYPE) {
             /* HID 1.11 6.2.1: bNumDescriptors at 5, then type/length pairs. */
-            if (in && d[0] >= 9 && d[6] == USB_HID_REPORT_DESCRIPTOR_TYPE)
-                Out->HidReportLength = DESC_RD16(d + 7);
-            break;
-        default:
-            break;
+            if (d->bLength >= 9 && r[6] == USB_HID_REPORT_DESCRIPTOR_TYPE)
+                Out->HidReportLength = DESC_RD16(r + 7);
         }
-    }
-    if (!found) {
-        *Why = "no such interface";
-        return STATUS_NOT_FOUND;
     }
     return STATUS_SUCCESS;
 }
 
 ULONG UsbCountInterfaces(const UCHAR *Config, ULONG Length)
 {
-    USB_CONFIGURATION_DESCRIPTOR hdr;
+    PUSB_INTERFACE_DESCRIPTOR i = NULL;
+    ULONG walk, n = 0;
     PCSTR why;
-    ULONG n = 0;
 
-    if (!NT_SUCCESS(UsbParseConfigHeader(Config, Length, &hdr, &why)))
+    if (!USBD_SUCCESS(NtstorUsbdValidateConfiguration(Config, Length, USBD_VALIDATE_LENGTHS, &walk, &why)))
         return 0;
-    if (hdr.wTotalLength < Length)
-        Length = hdr.wTotalLength;
-    for (ULONG off = Config[0]; off < Length; off += Config[off]) {
-        if (!UsbDescriptorAt(Config, Length, off, &why))
-            break;
-        if (Config[off + 1] == USB_INTERFACE_DESCRIPTOR_TYPE && Config[off] >= 9 &&
-            Config[off + 3] == 0)
-            n++;
-    }
+    while ((i = NtstorUsbdFindInterface(Config, walk, i ? (PUCHAR)i + i->bLength : Config, -1, 0, -1, -1,
+                                        -1)) != NULL)
+        n++;
     return n;
 }
 

@@ -21,6 +21,7 @@
 #include <ldr.h>
 #include <rtl.h>
 #include <ntstor_console.h>
+#include <usbdlib.h>
 
 #define LDR_EXPORTS(X)                         \
     X(CmCloseKey)                              \
@@ -162,6 +163,9 @@
     X(MmProbeAndLockPages)                     \
     X(MmUnlockPages)                           \
     X(MmUnmapIoSpace)                          \
+    X(NtstorUsbdFindInterface)                 \
+    X(NtstorUsbdNextInInterface)               \
+    X(NtstorUsbdValidateConfiguration)         \
     X(ObCloseHandle)                           \
     X(ObCreateDirectoryObject)                 \
     X(ObDereferenceObject)                     \
@@ -199,6 +203,9 @@
     X(RtlUnicodeToAscii)                       \
     X(RtlUpcaseUnicodeChar)                    \
     X(RtlWriteRegistryValue)                   \
+    X(USBD_ParseConfigurationDescriptorEx)     \
+    X(USBD_ParseDescriptors)                   \
+    X(USBD_ValidateConfigurationDescriptor)    \
     X(ZwClose)                                 \
     X(ZwCreateKey)                             \
     X(ZwEnumerateKey)                          \

@@ -11,13 +11,17 @@
  * descriptor has a legal bMaxPacketSize0; a hub has 1..255 ports; strings
  * are terminated within their buffer; report diffing emits at most
  * HIDKBD_MAX_EVENTS transitions with make codes below 0x80 and flags only
- * KEY_BREAK/KEY_E0, and a release only for a key it reported pressed. */
+ * KEY_BREAK/KEY_E0, and a release only for a key it reported pressed.
+ * The USBD library (kernel/usbd/usbdlib.c) under all of them: every
+ * descriptor its walks return lies whole inside the walk, and a
+ * configuration it validated at level 2 walks to its end. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "usbdesc.h"
 #include "hidkbd.h"
+#include <usbdlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size);
 
@@ -27,6 +31,36 @@ static void CheckAt(int ok, int line)
     if (!ok) {
         fprintf(stderr, "fuzz_usbdesc.c:%d: check failed\n", line);
         abort();
+    }
+}
+
+/* The USBD library's walks on the raw bytes. */
+static void CheckUsbdWalks(const UCHAR *Buf, ULONG N, UCHAR Sel)
+{
+    ULONG walk = 0, seen = 0;
+    PCSTR why = NULL;
+    USBD_STATUS st = NtstorUsbdValidateConfiguration(Buf, N, (USHORT)(1 + Sel % 3), &walk, &why);
+
+    Check(USBD_SUCCESS(st) ? why == NULL && walk <= N : why != NULL);
+    if (!USBD_SUCCESS(st))
+        walk = N;           /* the walks must hold on unvalidated bytes too */
+    for (PUSB_INTERFACE_DESCRIPTOR i = NtstorUsbdFindInterface(Buf, walk, Buf, -1, -1, -1, -1, -1); i;
+         i = NtstorUsbdFindInterface(Buf, walk, (const UCHAR *)i + i->bLength, -1, -1, -1, -1, -1)) {
+        const UCHAR *p = (const UCHAR *)i;
+        Check(p >= Buf && p + i->bLength <= Buf + walk && i->bLength >= 9 && ++seen <= walk / 9);
+        for (PUSB_COMMON_DESCRIPTOR d = NtstorUsbdNextInInterface(Buf, walk, i); d;
+             d = NtstorUsbdNextInInterface(Buf, walk, d)) {
+            const UCHAR *q = (const UCHAR *)d;
+            Check(q > p && q + d->bLength <= Buf + walk && d->bLength >= 2 &&
+                  d->bDescriptorType != USB_INTERFACE_DESCRIPTOR_TYPE);
+        }
+    }
+    if (USBD_SUCCESS(st) && Sel % 3 >= 1) {
+        /* Level 2 passed: following bLength from the header lands on the end exactly. */
+        ULONG off = Buf[0];
+        while (off < walk)
+            off += Buf[off];
+        Check(off == walk);
     }
 }
 
@@ -81,6 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size)
         CheckInterface(&intf);
     }
     Check(UsbCountInterfaces(buf, (ULONG)n) <= n / 9);
+    CheckUsbdWalks(buf, (ULONG)n, sel);
     if (NT_SUCCESS(UsbParseHubDescriptor(buf, (ULONG)n, &hub, &why)))
         Check(hub.Ports >= 1 && hub.TtThinkTime <= 3);
     ULONG units = UsbParseString(buf, (ULONG)n, str, 16);
