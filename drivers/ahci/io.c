@@ -620,6 +620,13 @@ NTSTATUS AhciExecuteInternalTimeout(PAHCI_PORT Port, const SATL_ATA_COMMAND *Ata
     ULONG is = 0, tfd;
 
     AhciBuildCommand(Port, 0, Ata, NULL, NULL, TRUE);
+    /* The port may have reported a fatal error since the caller last
+     * looked (a device can fail on its own between the engine's start and
+     * this doorbell); 6.2.2 forbids issuing into that state, so look once
+     * more and take the recovery branch instead. */
+    is = AhciRead(Port->Regs, AHCI_PxIS) & Port->FatalIs;
+    if (is)
+        goto ended;
     AhciWrite(Port->Regs, AHCI_PxCI, 1);
     while (AhciRead(Port->Regs, AHCI_PxCI) & 1) {
         is = AhciRead(Port->Regs, AHCI_PxIS) & Port->FatalIs;
@@ -627,6 +634,7 @@ NTSTATUS AhciExecuteInternalTimeout(PAHCI_PORT Port, const SATL_ATA_COMMAND *Ata
             break;
         KeStallExecutionProcessor(1);
     }
+ended:
     tfd = AhciRead(Port->Regs, AHCI_PxTFD);
     *TaskStatus = (UCHAR)(tfd & AHCI_PxTFD_STS_MASK);
     *TaskError = (UCHAR)((tfd & AHCI_PxTFD_ERR_MASK) >> AHCI_PxTFD_ERR_SHIFT);
