@@ -151,6 +151,10 @@ typedef struct _DEVICE_NODE {
     ULONG MsiVector;                    /* 0 if none */
     ULONG IntxGsi;                      /* valid when IntxVector != 0 */
     ULONG IntxVector;
+    /* The interrupt alternatives of the requirements list in order ("msi,line",
+     * "-"): as the bus driver offered them, and after the stack's filter. */
+    CHAR IrqOffered[16];
+    CHAR IrqFiltered[16];
     BOOLEAN Present;                    /* seen by the last bus relations query */
     BOOLEAN RelationsPending;           /* IoInvalidateDeviceRelations recorded */
 } DEVICE_NODE, *PDEVICE_NODE;
