@@ -1157,9 +1157,13 @@ NTSTATUS PoRequestPowerIrp(PDEVICE_OBJECT DeviceObject, UCHAR MinorFunction, POW
  * until every other holder has released.  Acquire and release at
  * <= DISPATCH_LEVEL.  A release that takes the count below zero (released
  * more than acquired) bug-checks PNP_DETECTED_FATAL_ERROR with P1 =
- * IO_REMOVE_LOCK_UNDERFLOW.  Tag is the caller's (any value, e.g. the IRP)
- * and is not tracked; the WDK's macros over the *Ex routines, as in
- * wdm.h, are what drivers call. */
+ * IO_REMOVE_LOCK_UNDERFLOW.  Tag is the caller's (any value, e.g. the IRP);
+ * for a driver under the verifier (kernel/io/verifier.c) the tags of the
+ * locks it initializes are tracked and a release with a tag that holds
+ * none -- never acquired, or released more than acquired -- is
+ * DRIVER_VERIFIER_DETECTED_VIOLATION (0xC4) P1 0x1006.  Common.Reserved[0]
+ * is the kernel's (it marks such a lock).  The WDK's macros over the *Ex
+ * routines, as in wdm.h, are what drivers call. */
 typedef struct _IO_REMOVE_LOCK_COMMON_BLOCK {
     BOOLEAN Removed;
     BOOLEAN Reserved[3];
