@@ -19,6 +19,8 @@
  *   dma.c       DMA adapters: IoGetDmaAdapter, common buffers, S/G lists, map registers
  *   devprop.c   IoOpenDeviceRegistryKey, IoGetDeviceProperty
  *   verifier.c  the driver verifier's checks
+ *   vfremlock.c the verifier's remove-lock rule (tags of verified drivers' locks)
+ *   removelock.c IoInitializeRemoveLockEx and friends
  *   file.c      file objects: open, cleanup, close
  *   ntapi.c     NtCreateFile, NtReadFile, ... NtClose
  *   load.c      (the driver loader's) DriverEntry / unload flow

@@ -28,7 +28,9 @@
  * no further (logged): the rule then misses, never invents, a violation.
  * Locking: IopRemLockTrackLock (a spin lock, so acquire and release stay
  * legal at DISPATCH_LEVEL) guards the tables; it is never held across the
- * stop or any call out. */
+ * stop or a call into a driver.  Order: it may be held while verifier.c's
+ * IopVerifierLock is taken (IopIsVerifiedDriverObject), never the other
+ * way round. */
 #include "iop.h"
 
 #define IOP_VF_REMLOCKS     32      /* tracked locks (ahci: controller + a PDO per port) */
