@@ -1,6 +1,7 @@
 /* pnp.c - the controller FDO's PnP (start, bus relations, remove) and the
  * routing of every major function to the FDO or a disk PDO. */
 #include "ahcip.h"
+#include <ntstor_resreq.h>
 
 static NTSTATUS AhciPassDown(PAHCI_CONTROLLER Ctrl, PIRP Irp)
 {
@@ -80,6 +81,22 @@ static NTSTATUS AhciFdoPnp(PAHCI_CONTROLLER Ctrl, PIRP Irp)
         if (NT_SUCCESS(status))
             status = AhciHbaStart(Ctrl, stack->Parameters.StartDevice.AllocatedResourcesTranslated);
         AhciComplete(Irp, status, 0);
+        break;
+
+    case IRP_MN_FILTER_RESOURCE_REQUIREMENTS:
+        /* Handled on the way back up, the bus driver's list in
+         * Information (WDK).  Intx and Poll take MSI out, so the PnP
+         * manager assigns the line; Poll keeps the line too, for
+         * `ahci mode` to switch a port to INTx at run time -- a shared
+         * line held costs nothing, an unused exclusive MSI vector would. */
+        IoForwardIrpSynchronously(Ctrl->LowerDevice, Irp);
+        if (AhciParameters.InterruptMode != NtstorAhciModeMsi) {
+            if (NT_SUCCESS(NtstorDropMessageInterrupts(Irp, AHCI_TAG)))
+                DbgPrint("ahci%u: InterruptMode=%s: MSI taken out of the resource requirements\n",
+                         Ctrl->Number, AhciModeNames[AhciParameters.InterruptMode]);
+        }
+        status = Irp->IoStatus.Status;
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
         break;
 
     case IRP_MN_QUERY_DEVICE_RELATIONS:

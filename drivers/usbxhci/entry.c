@@ -10,8 +10,9 @@ XHCI_PARAMETERS XhciParameters = {
 
 static ULONG XhciControllerCount;
 
-/* Parameters: InterruptMode (Msi|Intx|Poll; the PnP manager reads it too
- * when it offers MSI), Debug (0|1).  A bad value is named and ignored. */
+/* Parameters: InterruptMode (Msi|Intx|Poll; Intx and Poll take MSI out of
+ * the resource requirements, pnp.c), Debug (0|1).  A bad value is named
+ * and ignored. */
 static VOID XhciReadParameters(PUNICODE_STRING RegistryPath)
 {
     HANDLE svc, par;

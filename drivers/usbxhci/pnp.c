@@ -3,6 +3,7 @@
  * (NT's USB IDs, capabilities, text; a PDO whose device is gone is
  * deleted at REMOVE).  PASSIVE_LEVEL, as the PnP manager sends them. */
 #include "xhcip.h"
+#include <ntstor_resreq.h>
 
 static NTSTATUS XhciPassDown(PXHCI_HC Hc, PIRP Irp)
 {
@@ -110,6 +111,18 @@ static NTSTATUS XhciFdoPnp(PXHCI_HC Hc, PIRP Irp)
         if (NT_SUCCESS(status))
             status = XhciStart(Hc, stack->Parameters.StartDevice.AllocatedResourcesTranslated);
         return XhciCompleteIrp(Irp, status, 0);
+    case IRP_MN_FILTER_RESOURCE_REQUIREMENTS:
+        /* On the way back up (WDK): Intx and Poll take MSI out of the bus
+         * driver's list, so the PnP manager assigns the line (Poll then
+         * connects nothing; the shared line stays routed, harmless). */
+        IoForwardIrpSynchronously(Hc->LowerDevice, Irp);
+        if (XhciParameters.InterruptMode != NtstorUsbModeMsi &&
+            NT_SUCCESS(NtstorDropMessageInterrupts(Irp, XHCI_TAG)))
+            DbgPrint("usbxhci%u: InterruptMode=%s: MSI taken out of the resource requirements\n", Hc->Number,
+                     XhciParameters.InterruptMode == NtstorUsbModePoll ? "poll" : "intx");
+        status = Irp->IoStatus.Status;
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
+        return status;
     case IRP_MN_QUERY_DEVICE_RELATIONS:
         if (stack->Parameters.QueryDeviceRelations.Type != BusRelations || !Hc->Started)
             return XhciPassDown(Hc, Irp);

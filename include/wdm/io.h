@@ -216,10 +216,10 @@ typedef struct _DEVICE_CAPABILITIES {
  *    enabled for MSI), u.Interrupt.Level the IRQL.  For MSI the same numbers
  *    are in u.MessageInterrupt.Translated (the two overlay, as in the WDK).
  *    Hand Vector and Level straight to IoConnectInterrupt.
- * A PCI function gets one interrupt descriptor: MSI when it was assigned
- * (the function has MSI and the service's Parameters\InterruptMode is not
- * Intx/Poll; MSI is then already enabled), else INTx (level, shared).  So
- * the usual loop keeping the last interrupt descriptor connects what the
+ * A PCI function gets at most one interrupt descriptor: the alternative the
+ * PnP manager chose from the (filtered) requirements below -- MSI (already
+ * enabled) when offered and a vector was left, else INTx (level, shared).
+ * So the usual loop keeping the last interrupt descriptor connects what the
  * function signals.  A driver falling back from MSI to INTx connects the
  * line with IoConnectInterruptEx(CONNECT_LINE_BASED) (wdm/intrex.h) and
  * clears MSI Enable and the command register's INTx Disable with
@@ -314,6 +314,110 @@ typedef struct _CM_RESOURCE_LIST {
     ULONG Count;
     CM_FULL_RESOURCE_DESCRIPTOR List[1];
 } CM_RESOURCE_LIST, *PCM_RESOURCE_LIST;
+
+/* ---- resource requirements (IO_RESOURCE_REQUIREMENTS_LIST, wdm.h shapes) ----
+ *
+ * IRP_MN_QUERY_RESOURCE_REQUIREMENTS: the bus driver answers, in
+ * IoStatus.Information, a pool list of what the device can use; the PnP
+ * manager frees it.  IRP_MN_FILTER_RESOURCE_REQUIREMENTS then goes to the
+ * top of the stack with IoStatus.Information (and Parameters.
+ * FilterResourceRequirements.IoResourceRequirementList) = that list.  The
+ * function driver handles it on the way back up (after the bus driver
+ * completed it): it may edit the list in place when the size stays, or put
+ * a new pool list in IoStatus.Information and ExFreePool the old one, and
+ * then sets STATUS_SUCCESS; a driver that does not filter passes it down
+ * untouched.  WDK "IRP_MN_FILTER_RESOURCE_REQUIREMENTS".
+ *
+ * One IO_RESOURCE_LIST holds descriptors in resource order.  A descriptor
+ * without IO_RESOURCE_ALTERNATIVE starts a resource; the descriptors right
+ * after it marked IO_RESOURCE_ALTERNATIVE are other ways to satisfy the same
+ * resource, in order of preference.  The PnP manager takes, per resource,
+ * the first alternative it can satisfy, and START carries only that one.
+ * What the PCI bus driver offers (kernel/include/pnp.h): each BAR as a fixed
+ * range (MinimumAddress = its base, MaximumAddress = base + Length - 1), and
+ * the interrupt: with an MSI capability a message descriptor (Flags
+ * CM_RESOURCE_INTERRUPT_MESSAGE | LATCHED, DeviceExclusive, Option
+ * IO_RESOURCE_PREFERRED, vectors CM_RESOURCE_INTERRUPT_MESSAGE_TOKEN) then
+ * the line (LEVEL_SENSITIVE, Shared, Option IO_RESOURCE_ALTERNATIVE,
+ * Minimum = MaximumVector = the GSI); without one only the line.
+ * ntstor reads AlternativeLists but assigns from the first list only. */
+#define IO_RESOURCE_PREFERRED   0x01
+#define IO_RESOURCE_DEFAULT     0x02
+#define IO_RESOURCE_ALTERNATIVE 0x08
+#define CM_RESOURCE_INTERRUPT_MESSAGE_TOKEN ((ULONG)-2)
+
+typedef enum _IRQ_DEVICE_POLICY {
+    IrqPolicyMachineDefault = 0,
+    IrqPolicyAllCloseProcessors,
+    IrqPolicyOneCloseProcessor,
+    IrqPolicyAllProcessorsInMachine,
+    IrqPolicySpecifiedProcessors,
+    IrqPolicySpreadMessagesAcrossAllProcessors,
+} IRQ_DEVICE_POLICY;
+
+typedef enum _IRQ_PRIORITY {
+    IrqPriorityUndefined = 0,
+    IrqPriorityLow,
+    IrqPriorityNormal,
+    IrqPriorityHigh,
+} IRQ_PRIORITY;
+
+typedef struct _IO_RESOURCE_DESCRIPTOR {
+    UCHAR Option;               /* IO_RESOURCE_PREFERRED / _ALTERNATIVE */
+    UCHAR Type;                 /* CmResourceType* */
+    UCHAR ShareDisposition;     /* CM_SHARE_DISPOSITION */
+    UCHAR Spare1;
+    USHORT Flags;               /* as the CM descriptor's */
+    USHORT Spare2;
+    union {
+        struct {
+            ULONG Length;
+            ULONG Alignment;
+            PHYSICAL_ADDRESS MinimumAddress;
+            PHYSICAL_ADDRESS MaximumAddress;
+        } Port;
+        struct {
+            ULONG Length;
+            ULONG Alignment;
+            PHYSICAL_ADDRESS MinimumAddress;
+            PHYSICAL_ADDRESS MaximumAddress;
+        } Memory;
+        struct {
+            ULONG MinimumVector;    /* raw: the GSI; message: ..._MESSAGE_TOKEN */
+            ULONG MaximumVector;
+            IRQ_DEVICE_POLICY AffinityPolicy;
+            USHORT Group;
+            IRQ_PRIORITY PriorityPolicy;
+            KAFFINITY TargetedProcessors;
+        } Interrupt;
+        struct { ULONG MinimumChannel; ULONG MaximumChannel; } Dma;
+        struct {
+            ULONG Length;
+            ULONG Alignment;
+            PHYSICAL_ADDRESS MinimumAddress;
+            PHYSICAL_ADDRESS MaximumAddress;
+        } Generic;
+        struct { ULONG Data[3]; } DevicePrivate;
+        struct { ULONG Length; ULONG MinBusNumber; ULONG MaxBusNumber; ULONG Reserved; } BusNumber;
+    } u;
+} IO_RESOURCE_DESCRIPTOR, *PIO_RESOURCE_DESCRIPTOR;
+
+typedef struct _IO_RESOURCE_LIST {
+    USHORT Version;
+    USHORT Revision;
+    ULONG Count;
+    IO_RESOURCE_DESCRIPTOR Descriptors[1];
+} IO_RESOURCE_LIST, *PIO_RESOURCE_LIST;
+
+typedef struct _IO_RESOURCE_REQUIREMENTS_LIST {
+    ULONG ListSize;             /* bytes of the whole list */
+    INTERFACE_TYPE InterfaceType;
+    ULONG BusNumber;
+    ULONG SlotNumber;
+    ULONG Reserved[3];
+    ULONG AlternativeLists;     /* IO_RESOURCE_LISTs that follow, each sized by its Count */
+    IO_RESOURCE_LIST List[1];
+} IO_RESOURCE_REQUIREMENTS_LIST, *PIO_RESOURCE_REQUIREMENTS_LIST;
 
 /* ---- I/O status ---- */
 typedef struct _IO_STATUS_BLOCK {
@@ -701,6 +805,9 @@ typedef struct _IO_STACK_LOCATION {
             PCM_RESOURCE_LIST AllocatedResourcesTranslated;
         } StartDevice;
         struct {
+            PIO_RESOURCE_REQUIREMENTS_LIST IoResourceRequirementList;
+        } FilterResourceRequirements;
+        struct {
             ULONG WhichSpace;
             PVOID Buffer;
             ULONG Offset;
@@ -1050,9 +1157,13 @@ NTSTATUS PoRequestPowerIrp(PDEVICE_OBJECT DeviceObject, UCHAR MinorFunction, POW
  * until every other holder has released.  Acquire and release at
  * <= DISPATCH_LEVEL.  A release that takes the count below zero (released
  * more than acquired) bug-checks PNP_DETECTED_FATAL_ERROR with P1 =
- * IO_REMOVE_LOCK_UNDERFLOW.  Tag is the caller's (any value, e.g. the IRP)
- * and is not tracked; the WDK's macros over the *Ex routines, as in
- * wdm.h, are what drivers call. */
+ * IO_REMOVE_LOCK_UNDERFLOW.  Tag is the caller's (any value, e.g. the IRP);
+ * for a driver under the verifier (kernel/io/verifier.c) the tags of the
+ * locks it initializes are tracked and a release with a tag that holds
+ * none -- never acquired, or released more than acquired -- is
+ * DRIVER_VERIFIER_DETECTED_VIOLATION (0xC4) P1 0x1006.  Common.Reserved[0]
+ * is the kernel's (it marks such a lock).  The WDK's macros over the *Ex
+ * routines, as in wdm.h, are what drivers call. */
 typedef struct _IO_REMOVE_LOCK_COMMON_BLOCK {
     BOOLEAN Removed;
     BOOLEAN Reserved[3];

@@ -19,6 +19,8 @@
  *   dma.c       DMA adapters: IoGetDmaAdapter, common buffers, S/G lists, map registers
  *   devprop.c   IoOpenDeviceRegistryKey, IoGetDeviceProperty
  *   verifier.c  the driver verifier's checks
+ *   vfremlock.c the verifier's remove-lock rule (tags of verified drivers' locks)
+ *   removelock.c IoInitializeRemoveLockEx and friends
  *   file.c      file objects: open, cleanup, close
  *   ntapi.c     NtCreateFile, NtReadFile, ... NtClose
  *   load.c      (the driver loader's) DriverEntry / unload flow
@@ -262,6 +264,10 @@ VOID IopMarkStackRemovePending(PDEVICE_OBJECT Pdo);
 #define VF_SPIN_LOCK_HELD        0x1003
 #define VF_COMPLETION_IRQL       0x1004
 #define VF_WORK_ITEMS_AT_UNLOAD  0x1005
+/* IoReleaseRemoveLock(Ex) or ...AndWait with a tag that holds none on a
+ * remove lock a verified driver initialized: P2 the driver object, P3 the
+ * IO_REMOVE_LOCK, P4 the tag (kernel/io/vfremlock.c). */
+#define VF_REMOVE_LOCK_RELEASE   0x1006
 BOOLEAN IopIsDriverVerified(PDRIVER_OBJECT Driver);
 VOID IopSetDriverVerified(PDRIVER_OBJECT Driver, BOOLEAN On);
 VOID IopVerifierCheckWorkItems(PDRIVER_OBJECT Driver, LONG WorkItems);

@@ -9,7 +9,10 @@
  *   pcibus.c     \Driver\pci: one PDO per PCI function, its IRP_MJ_PNP
  *   legacy.c     \Driver\legacy: devices on no bus (the 8042, ACPI\PNP0303)
  *   filters.c    a service's UpperFilters, added above its function driver
- *   resources.c  CM_RESOURCE_LISTs for a PCI function; vectors, MSI, INTx
+ *   pcires.c     a PCI function's BAR list and resource requirements (pure)
+ *   reqlist.c    requirements lists: checks, the filter IRP's answer, the
+ *                first-satisfiable-alternative walk (pure, host-tested)
+ *   resources.c  the requirements IRPs, satisfying MSI/line/BARs, release
  *   pnpirp.c     synchronous IRP_MJ_PNP requests to a device stack
  *   enum.c       PnpInitSystem, configure (match/add/start), bus relations,
  *                IoInvalidateDeviceRelations, PnpDriverLoaded
@@ -22,16 +25,42 @@
  * 1. AddDevice(DriverObject, Pdo) once per device node matched to its
  *    service (see "Matching").  It creates an FDO, attaches it with
  *    IoAttachDeviceToDeviceStack and clears DO_DEVICE_INITIALIZING.
- * 2. IRP_MN_START_DEVICE at the top of the stack, sent synchronously.  For
+ * 2. Before START, resources (resources.c).  IRP_MN_QUERY_RESOURCE_
+ *    REQUIREMENTS goes to the top of the stack; the bus driver answers.
+ *    The PCI bus driver (pcires.c) offers one alternative list, in this
+ *    order: each memory and I/O BAR as a fixed range (Minimum = the BAR's
+ *    base, Maximum = base + Length - 1; a BAR of 4 GiB or more is skipped
+ *    with a log line), then the interrupt: with an MSI capability a
+ *    message descriptor (Flags CM_RESOURCE_INTERRUPT_MESSAGE | LATCHED,
+ *    DeviceExclusive, Option IO_RESOURCE_PREFERRED) followed by the INTx
+ *    line marked IO_RESOURCE_ALTERNATIVE (LEVEL_SENSITIVE, Shared,
+ *    Minimum = MaximumVector = the GSI), without one the line alone; no
+ *    line when the pin is unused or its GSI unknown.  Then IRP_MN_FILTER_
+ *    RESOURCE_REQUIREMENTS goes to the top of the stack with that list in
+ *    IoStatus.Information (and Parameters.FilterResourceRequirements); the
+ *    function driver may edit it on the way back up, or replace it (a new
+ *    pool list in Information, the old one freed by the driver), and the
+ *    PnP manager assigns from what comes back (a pointer in Information is
+ *    the list; success with none: no resources).  Filters pass it through.
+ *    The assignment takes, per resource, the first alternative it can
+ *    satisfy: a BAR as it is; MSI when a vector at PNP_DEVICE_IRQL is left
+ *    (else the next alternative); the line when its GSI can be routed.  A
+ *    resource nothing satisfies is left out with a log line and the device
+ *    starts without it (NT would not start it; a polled storage
+ *    controller still works).  A driver with no filter handler gets MSI
+ *    whenever it is offered (NT's default); ahci and usbxhci take it out
+ *    for InterruptMode Intx and Poll (include/ntstor_resreq.h).
+ *    `devices` prints the offered and filtered interrupt alternatives and
+ *    the one assigned (irq_offered, irq_filtered, irq).
+ * 3. IRP_MN_START_DEVICE at the top of the stack, sent synchronously.  For
  *    a PCI function both lists have one CM_FULL_RESOURCE_DESCRIPTOR
- *    (InterfaceType PCIBus, BusNumber = the function's bus) holding, in
- *    this order:
+ *    (InterfaceType PCIBus, BusNumber = the function's bus) holding the
+ *    chosen alternatives in requirements order:
  *      - one CmResourceTypeMemory per memory BAR (BAR order), raw =
  *        translated = the physical address (Flags: READ_WRITE, plus
- *        PREFETCHABLE for prefetchable BARs); a BAR larger than 4 GiB - 1
- *        is skipped with a log line (ULONG Length);
+ *        PREFETCHABLE for prefetchable BARs);
  *      - one CmResourceTypePort per I/O BAR (Flags CM_RESOURCE_PORT_IO);
- *      - ONE interrupt: the MSI one if MSI was assigned, else the INTx one.
+ *      - at most ONE interrupt, the alternative chosen:
  *      - MSI: Flags CM_RESOURCE_INTERRUPT_
  *        LATCHED | CM_RESOURCE_INTERRUPT_MESSAGE, DeviceExclusive;
  *        translated u.MessageInterrupt.Translated.{Vector,Level} (the same
@@ -40,26 +69,26 @@
  *        Raw.Vector = the MSI data value.  The function's MSI capability is
  *        already programmed (HalComposeMsi address/data, one message) and
  *        enabled, and the command register's INTx Disable bit is set.
- *      - INTx (when MSI was not assigned), if the function has an
- *        interrupt pin and the GSI is known: Flags LEVEL_SENSITIVE,
+ *      - the line: Flags LEVEL_SENSITIVE,
  *        ShareDisposition Shared; raw u.Interrupt.Vector = Level = the GSI;
  *        translated u.Interrupt.Vector = an IDT vector shared by every
  *        function on that GSI, Level = PNP_DEVICE_IRQL.  The IOAPIC entry is
  *        routed (level, active low unless the MADT says otherwise) and
- *        unmasked; the device stays quiet until its driver enables its
- *        interrupts, which it does after IoConnectInterrupt.
- *    MSI is offered when the function has an MSI capability and the
- *    service's Parameters\InterruptMode is not Intx or Poll.  The INTx line
- *    is routed even then (not described): IoConnectInterruptEx
+ *        unmasked, MSI is disabled and INTx Disable cleared; the device
+ *        stays quiet until its driver enables its interrupts, which it does
+ *        after IoConnectInterrupt.
+ *    When MSI was chosen and the filtered list still offers the line, the
+ *    line is routed too (not described): IoConnectInterruptEx
  *    (CONNECT_LINE_BASED) connects it.  A driver falling back to INTx
  *    although MSI was assigned must first
  *    clear the MSI Enable bit and the INTx Disable bit, with
  *    IRP_MN_WRITE_CONFIG to the PDO (WhichSpace PCI_WHICHSPACE_CONFIG):
  *    while MSI is enabled a function may not assert INTx (PCI Local Bus
  *    3.0, 6.8.1.3).
- *    Legacy devices (legacy.c) get their ports and ISA interrupt.
- *    Non-PCI devices (children a bus driver reports) get NULL lists.
- * 3. IRP_MN_QUERY_DEVICE_RELATIONS(BusRelations) after a successful start
+ *    Legacy devices (legacy.c) get their ports and ISA interrupt without
+ *    the requirements IRPs.  Non-PCI devices (children a bus driver
+ *    reports) get the IRPs, answer no requirements, and get NULL lists.
+ * 4. IRP_MN_QUERY_DEVICE_RELATIONS(BusRelations) after a successful start
  *    and, on the PnP thread, after the driver calls
  *    IoInvalidateDeviceRelations.  Children that appear get nodes (IDs
  *    from IRP_MN_QUERY_ID), are matched and started.  A child that is no
@@ -67,7 +96,7 @@
  *    and, once no file is open on a device of its stack (at once, or when
  *    the last handle closes), IRP_MN_REMOVE_DEVICE; its devices cannot be
  *    opened meanwhile.  A child without a driver gets REMOVE at once.
- * 4. IRP_MN_QUERY_REMOVE_DEVICE then IRP_MN_REMOVE_DEVICE when its driver
+ * 5. IRP_MN_QUERY_REMOVE_DEVICE then IRP_MN_REMOVE_DEVICE when its driver
  *    (or the parent's) is unloaded: children first, bottom-up.  Open
  *    devices veto the removal (STATUS_DEVICE_BUSY) before anything is sent.
  *    After REMOVE the PCI PDO has bus mastering and MSI off and INTx
@@ -151,6 +180,10 @@ typedef struct _DEVICE_NODE {
     ULONG MsiVector;                    /* 0 if none */
     ULONG IntxGsi;                      /* valid when IntxVector != 0 */
     ULONG IntxVector;
+    /* The interrupt alternatives of the requirements list in order ("msi,line",
+     * "-"): as the bus driver offered them, and after the stack's filter. */
+    CHAR IrqOffered[16];
+    CHAR IrqFiltered[16];
     BOOLEAN Present;                    /* seen by the last bus relations query */
     BOOLEAN RelationsPending;           /* IoInvalidateDeviceRelations recorded */
 } DEVICE_NODE, *PDEVICE_NODE;

@@ -10,8 +10,9 @@
 
 /* The PDO's interrupt of one kind from its translated resources: message
  * (MSI) or line-based.  For a PCI function's line the node's routed INTx
- * vector counts too: it is routed whether or not MSI was chosen, so a
- * driver can fall back to it. */
+ * vector counts too: behind a chosen MSI the PnP manager routes the line
+ * as long as the filtered requirements still offer it, so a driver can
+ * fall back to it (kernel/include/pnp.h). */
 static BOOLEAN IopFindInterrupt(PDEVICE_NODE Node, BOOLEAN Message, PULONG Vector, PKIRQL Irql, PBOOLEAN Shared)
 {
     PCM_RESOURCE_LIST List = Node->TranslatedResources;

@@ -43,6 +43,29 @@ NTSTATUS IopVerifiedCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp, PIO_STACK_
 VOID IopVerifierNoteCompletion(PIRP Irp, PIO_STACK_LOCATION Stack);
 /* Caller: IoCompleteRequest's return address (the driver's code). */
 VOID IopVerifierCheckCompletion(PIRP Irp, PDEVICE_OBJECT Device, PVOID Caller);
+/* The verified driver whose image holds Address, or NULL (cheap when no
+ * driver is verified).  <= DISPATCH_LEVEL. */
+PDRIVER_OBJECT IopVerifiedDriverOfAddress(PVOID Address);
+/* Driver is (still) in the verified drivers' table: compares pointers
+ * only, so a driver object that is gone is safe to ask about. */
+BOOLEAN IopIsVerifiedDriverObject(PDRIVER_OBJECT Driver);
+/* VF_REMOVE_LOCK_RELEASE, naming Driver and the routine at Caller. */
+__attribute__((noreturn))
+VOID IopVerifierStopRemoveLock(PDRIVER_OBJECT Driver, PVOID Caller, PVOID Lock, PVOID Tag);
+
+/* vfremlock.c: the verifier's remove-lock rule.  A lock a verified driver
+ * initializes is tracked (Common.Reserved[IOP_REMLOCK_TRACKED_BYTE] set):
+ * every acquire's tag is counted, and a release with a tag whose count is 0
+ * stops the machine.  All at <= DISPATCH_LEVEL, as remove locks are. */
+#define IOP_REMLOCK_TRACKED_BYTE 0
+/* At IoInitializeRemoveLockEx (Caller: its return address).  TRUE if the
+ * lock is tracked from now on. */
+BOOLEAN IopVerifierTrackRemoveLock(PIO_REMOVE_LOCK Lock, PVOID Caller);
+VOID IopVerifierRemoveLockAcquired(PIO_REMOVE_LOCK Lock, PVOID Tag);
+/* Before the count drops; does not return when Tag holds none. */
+VOID IopVerifierRemoveLockReleased(PIO_REMOVE_LOCK Lock, PVOID Tag, PVOID Caller);
+/* The lock is dead (IoReleaseRemoveLockAndWait returned). */
+VOID IopVerifierForgetRemoveLock(PIO_REMOVE_LOCK Lock);
 
 /* The PnP manager's node of a PDO (devprop.c), NULL for any other device. */
 struct _DEVICE_NODE *IopDeviceNodeOfPdo(PDEVICE_OBJECT DeviceObject);

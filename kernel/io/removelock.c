@@ -6,8 +6,11 @@
  * removal began fails with STATUS_DELETE_PENDING; the release that brings
  * the count to 0 (only possible after ReleaseAndWait dropped the initial
  * hold) signals the event ReleaseAndWait sleeps on.  The checked build's
- * per-tag tracking (AllocateTag, MaxLockedMinutes, HighWatermark) is not
- * kept: those arguments are accepted and ignored.
+ * per-tag tracking is the driver verifier's for a lock a verified driver
+ * initialized (vfremlock.c: a release with a tag that holds none is a
+ * DRIVER_VERIFIER_DETECTED_VIOLATION naming the driver); for the others
+ * only a count below zero is caught.  AllocateTag, MaxLockedMinutes and
+ * HighWatermark are accepted and ignored.
  *
  * Lock-free: IoCount is changed only with atomic read-modify-write, so
  * acquire and release work at any IRQL <= DISPATCH_LEVEL, in a completion
@@ -26,6 +29,14 @@ VOID IoInitializeRemoveLockEx(PIO_REMOVE_LOCK Lock, ULONG AllocateTag, ULONG Max
     Lock->Common.Removed = FALSE;
     Lock->Common.IoCount = 1;
     KeInitializeEvent(&Lock->Common.RemoveEvent, NotificationEvent, FALSE);
+    /* The caller's image decides whether the verifier tracks its tags. */
+    Lock->Common.Reserved[IOP_REMLOCK_TRACKED_BYTE] =
+        IopVerifierTrackRemoveLock(Lock, __builtin_return_address(0));
+}
+
+static inline BOOLEAN IopRemoveLockTracked(PIO_REMOVE_LOCK Lock)
+{
+    return __builtin_expect(Lock->Common.Reserved[IOP_REMLOCK_TRACKED_BYTE] != 0, 0);
 }
 
 /* The release half shared by Release and the failed Acquire. */
@@ -58,12 +69,17 @@ NTSTATUS IoAcquireRemoveLockEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, PCSTR File
         IopRemoveLockDrop(RemoveLock, Tag);
         return STATUS_DELETE_PENDING;
     }
+    if (IopRemoveLockTracked(RemoveLock))
+        IopVerifierRemoveLockAcquired(RemoveLock, Tag);
     return STATUS_SUCCESS;
 }
 
 VOID IoReleaseRemoveLockEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, ULONG RemlockSize)
 {
     (VOID)RemlockSize;
+    /* The verifier judges the tag before the count can underflow. */
+    if (IopRemoveLockTracked(RemoveLock))
+        IopVerifierRemoveLockReleased(RemoveLock, Tag, __builtin_return_address(0));
     IopRemoveLockDrop(RemoveLock, Tag);
 }
 
@@ -77,6 +93,8 @@ VOID IoReleaseRemoveLockAndWaitEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, ULONG R
     if (irql != PASSIVE_LEVEL)
         KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, (ULONG_PTR)RemoveLock, irql, 7,
                      (ULONG_PTR)__builtin_return_address(0));
+    if (IopRemoveLockTracked(RemoveLock))
+        IopVerifierRemoveLockReleased(RemoveLock, Tag, __builtin_return_address(0));
     __atomic_store_n(&RemoveLock->Common.Removed, TRUE, __ATOMIC_RELEASE);
     /* The caller's own acquire: at least the initial hold remains. */
     count = __atomic_sub_fetch(&RemoveLock->Common.IoCount, 1, __ATOMIC_ACQ_REL);
@@ -86,4 +104,7 @@ VOID IoReleaseRemoveLockAndWaitEx(PIO_REMOVE_LOCK RemoveLock, PVOID Tag, ULONG R
     /* The initial hold; whoever reaches 0 after us signals. */
     if (__atomic_sub_fetch(&RemoveLock->Common.IoCount, 1, __ATOMIC_ACQ_REL) > 0)
         KeWaitForSingleObject(&RemoveLock->Common.RemoveEvent, Executive, KernelMode, FALSE, NULL);
+    /* Every holder is gone: nothing of the lock is used again. */
+    if (IopRemoveLockTracked(RemoveLock))
+        IopVerifierForgetRemoveLock(RemoveLock);
 }

@@ -12,7 +12,9 @@
  *  - a dispatch routine returning with more spin locks held than before;
  *  - IoCompleteRequest of one of its IRPs above DISPATCH_LEVEL;
  *  - pool of its load still allocated, or work items still queued, after
- *    its DriverUnload returns.
+ *    its DriverUnload returns;
+ *  - a remove lock it initialized released with a tag that holds none
+ *    (never acquired, or released more often than acquired; vfremlock.c).
  * Completing an IRP twice is MULTIPLE_IRP_COMPLETE_REQUESTS for every
  * driver already (complete.c); freeing pool twice or with the wrong tag is
  * the pool's BAD_POOL_CALLER for every driver (mm/pool.c).
@@ -40,6 +42,11 @@ static KSPIN_LOCK IopVerifierLock;
 static IOP_VERIFIER_FRAME *IopVerifierFrames;
 volatile LONG IopVerifierActive;    /* frames registered (iop.h) */
 volatile LONG IopVerifiedDriverCount;
+/* The drivers with the verifier on, so an address can be told to be one of
+ * theirs (IopVerifiedDriverOfAddress).  Under IopVerifierLock; a driver
+ * past the table is still verified, only not found by address (logged). */
+#define IOP_MAX_VERIFIED_DRIVERS 16
+static PDRIVER_OBJECT IopVerifiedDrivers[IOP_MAX_VERIFIED_DRIVERS];
 
 BOOLEAN IopIsDriverVerified(PDRIVER_OBJECT Driver)
 {
@@ -50,13 +57,61 @@ VOID IopSetDriverVerified(PDRIVER_OBJECT Driver, BOOLEAN On)
 {
     PIOP_DRIVER_EXTENSION Ext = IopDriverExtension(Driver);
 
+    KIRQL Old;
+    ULONG i;
+
     if (Ext->Verified == On)
         return;
     Ext->Verified = On;
+    KeAcquireSpinLock(&IopVerifierLock, &Old);
+    for (i = 0; i < IOP_MAX_VERIFIED_DRIVERS; i++) {
+        if (On && IopVerifiedDrivers[i] == NULL) {
+            IopVerifiedDrivers[i] = Driver;
+            break;
+        }
+        if (!On && IopVerifiedDrivers[i] == Driver) {
+            IopVerifiedDrivers[i] = NULL;
+            break;
+        }
+    }
+    KeReleaseSpinLock(&IopVerifierLock, Old);
+    if (On && i == IOP_MAX_VERIFIED_DRIVERS)
+        DbgPrint("verifier: more than %u drivers verified; checks that go by address miss the rest\n",
+                 IOP_MAX_VERIFIED_DRIVERS);
     if (On)
         InterlockedIncrement(&IopVerifiedDriverCount);
     else
         InterlockedDecrement(&IopVerifiedDriverCount);
+}
+
+PDRIVER_OBJECT IopVerifiedDriverOfAddress(PVOID Address)
+{
+    PDRIVER_OBJECT Found = NULL;
+    KIRQL Old;
+
+    if (IopVerifiedDriverCount == 0)
+        return NULL;
+    KeAcquireSpinLock(&IopVerifierLock, &Old);
+    for (ULONG i = 0; i < IOP_MAX_VERIFIED_DRIVERS && !Found; i++) {
+        PDRIVER_OBJECT D = IopVerifiedDrivers[i];
+        if (D && D->DriverStart && (ULONG_PTR)Address >= (ULONG_PTR)D->DriverStart &&
+            (ULONG_PTR)Address - (ULONG_PTR)D->DriverStart < D->DriverSize)
+            Found = D;
+    }
+    KeReleaseSpinLock(&IopVerifierLock, Old);
+    return Found;
+}
+
+BOOLEAN IopIsVerifiedDriverObject(PDRIVER_OBJECT Driver)
+{
+    BOOLEAN Found = FALSE;
+    KIRQL Old;
+
+    KeAcquireSpinLock(&IopVerifierLock, &Old);
+    for (ULONG i = 0; i < IOP_MAX_VERIFIED_DRIVERS && !Found; i++)
+        Found = IopVerifiedDrivers[i] == Driver;
+    KeReleaseSpinLock(&IopVerifierLock, Old);
+    return Found;
 }
 
 VOID IopVerifierNameRoutine(PVOID Routine, PCHAR Buffer, SIZE_T Size)
@@ -89,6 +144,20 @@ static VOID IopVerifierStop(ULONG Rule, PDRIVER_OBJECT Driver, PVOID Routine, UL
 
     RtlUnicodeToAscii(service, sizeof(service), &Driver->DriverExtension->ServiceKeyName);
     IopVerifierStopNamed(Rule, service, NULL, Driver, Routine, Detail, What);
+}
+
+/* A rule whose parameters 3 and 4 are not (routine, detail): the log line
+ * still names the routine. */
+__attribute__((noreturn))
+static VOID IopVerifierStopParams(ULONG Rule, PDRIVER_OBJECT Driver, PVOID Routine, ULONG_PTR P3, ULONG_PTR P4,
+                                  PCSTR What)
+{
+    CHAR service[64], name[96];
+
+    RtlUnicodeToAscii(service, sizeof(service), &Driver->DriverExtension->ServiceKeyName);
+    IopVerifierNameRoutine(Routine, name, sizeof(name));
+    DbgPrint("verifier: driver %s: %s: %s\n", service, name, What);
+    KeBugCheckEx(DRIVER_VERIFIER_DETECTED_VIOLATION, Rule, (ULONG_PTR)Driver, P3, P4);
 }
 
 NTSTATUS IopVerifiedCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp, PIO_STACK_LOCATION Stack,
@@ -160,6 +229,15 @@ VOID IopVerifierCheckWorkItems(PDRIVER_OBJECT Driver, LONG WorkItems)
     if (WorkItems && IopIsDriverVerified(Driver))
         IopVerifierStop(VF_WORK_ITEMS_AT_UNLOAD, Driver, (PVOID)Driver->DriverUnload, (ULONG_PTR)WorkItems,
                         "work items still queued after DriverUnload");
+}
+
+VOID IopVerifierStopRemoveLock(PDRIVER_OBJECT Driver, PVOID Caller, PVOID Lock, PVOID Tag)
+{
+    CHAR What[128];
+
+    RtlStringCbPrintfA(What, sizeof(What), "remove lock released with a tag that holds none (lock %p, tag %p)",
+                       Lock, Tag);
+    IopVerifierStopParams(VF_REMOVE_LOCK_RELEASE, Driver, Caller, (ULONG_PTR)Lock, (ULONG_PTR)Tag, What);
 }
 
 VOID IopVerifierCheckPool(PCSTR Service, PCSTR UnloadName, PVOID Unload, ULONG64 LeakedBytes)

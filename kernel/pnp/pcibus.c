@@ -2,7 +2,8 @@
  * PDO (\Device\NTPNP_PCI<nnnn>) per function the HAL enumerated, and
  * answers IRP_MJ_PNP for it the way NT's pci.sys does for the subset
  * ntstor needs: IDs (PCI\VEN_vvvv&DEV_dddd&SUBSYS_ssssvvvv&REV_rr, ...),
- * capabilities, boot resources, start (decode + bus master on), remove
+ * capabilities, boot resources and resource requirements (pcires.c),
+ * start (decode + bus master on), remove
  * (bus master, MSI off and INTx disabled: no DMA or interrupt outlives the
  * function driver), configuration space reads/writes.  Functions behind a
  * PCI-to-PCI bridge become children of the bridge's node.
@@ -119,55 +120,6 @@ static NTSTATUS PnpPciQueryId(PPCI_PDO_EXTENSION Ext, BUS_QUERY_ID_TYPE Type, PW
     return *Result ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
 }
 
-/* ---- resources ---- */
-
-PCM_RESOURCE_LIST PnpPciBuildBarList(const HAL_PCI_FUNCTION *F, ULONG Extra, ULONG Tag)
-{
-    ULONG count = 0, size;
-    PCM_RESOURCE_LIST list;
-    PCM_PARTIAL_RESOURCE_LIST partial;
-
-    for (ULONG i = 0; i < 6; i++)
-        if (F->Bars[i].Base && F->Bars[i].Size)
-            count++;
-    size = sizeof(CM_RESOURCE_LIST) + (count + Extra) * sizeof(CM_PARTIAL_RESOURCE_DESCRIPTOR);
-    list = ExAllocatePoolZero(NonPagedPool, size, Tag);
-    if (list == NULL)
-        return NULL;
-    list->Count = 1;
-    list->List[0].InterfaceType = PCIBus;
-    list->List[0].BusNumber = F->Bus;
-    partial = &list->List[0].PartialResourceList;
-    partial->Version = 1;
-    partial->Revision = 1;
-    for (ULONG i = 0; i < 6; i++) {
-        const HAL_PCI_BAR *bar = &F->Bars[i];
-        PCM_PARTIAL_RESOURCE_DESCRIPTOR d;
-        if (!bar->Base || !bar->Size)
-            continue;
-        if (bar->Size > 0xFFFFFFFFull) {
-            DbgPrint("pci: %02x:%02x.%x BAR%u: %llu bytes does not fit a resource; skipped\n",
-                     F->Bus, F->Device, F->Function, i, (unsigned long long)bar->Size);
-            continue;
-        }
-        d = &partial->PartialDescriptors[partial->Count++];
-        d->ShareDisposition = CmResourceShareDeviceExclusive;
-        if (bar->Io) {
-            d->Type = CmResourceTypePort;
-            d->Flags = CM_RESOURCE_PORT_IO;
-            d->u.Port.Start.QuadPart = (LONGLONG)bar->Base;
-            d->u.Port.Length = (ULONG)bar->Size;
-        } else {
-            d->Type = CmResourceTypeMemory;
-            d->Flags = CM_RESOURCE_MEMORY_READ_WRITE |
-                       (bar->Prefetchable ? CM_RESOURCE_MEMORY_PREFETCHABLE : 0);
-            d->u.Memory.Start.QuadPart = (LONGLONG)bar->Base;
-            d->u.Memory.Length = (ULONG)bar->Size;
-        }
-    }
-    return list;
-}
-
 /* ---- the PDO's IRP_MJ_PNP ---- */
 
 static NTSTATUS PnpPciConfigAccess(PPCI_PDO_EXTENSION Ext, PIO_STACK_LOCATION Stack,
@@ -253,6 +205,14 @@ static NTSTATUS PnpPciDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     }
     case IRP_MN_QUERY_RESOURCES: {
         PCM_RESOURCE_LIST list = PnpPciBuildBarList(f, 0, PNP_TAG_PCI);
+        status = list ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
+        info = (ULONG_PTR)list;
+        break;
+    }
+    case IRP_MN_QUERY_RESOURCE_REQUIREMENTS: {
+        /* What the function can use, interrupt alternatives included
+         * (pcires.c); the PnP manager frees the list. */
+        PIO_RESOURCE_REQUIREMENTS_LIST list = PnpPciBuildRequirements(f, PNP_TAG_PCI);
         status = list ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
         info = (ULONG_PTR)list;
         break;

@@ -21,8 +21,6 @@ NTSTATUS PnpSendIrp(PDEVICE_OBJECT Pdo, UCHAR Minor, const VOID *Parameters,
     PIRP irp;
     NTSTATUS status;
 
-    if (Information)
-        *Information = 0;
     top = IoGetAttachedDeviceReference(Pdo);
     irp = IoAllocateIrp(top->StackSize, FALSE);
     if (irp == NULL) {
@@ -30,7 +28,8 @@ NTSTATUS PnpSendIrp(PDEVICE_OBJECT Pdo, UCHAR Minor, const VOID *Parameters,
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     irp->IoStatus.Status = STATUS_NOT_SUPPORTED;
-    irp->IoStatus.Information = 0;
+    /* FILTER_RESOURCE_REQUIREMENTS starts with the list in Information. */
+    irp->IoStatus.Information = Information ? *Information : 0;
     next = IoGetNextIrpStackLocation(irp);
     RtlZeroMemory(&next->Parameters, sizeof(next->Parameters));
     next->MajorFunction = IRP_MJ_PNP;

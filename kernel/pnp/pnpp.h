@@ -8,6 +8,7 @@
 #include <io.h>
 #include <cfg.h>
 #include <pnp.h>
+#include <ntstor_resreq.h>     /* NtstorIoDescriptor, NtstorCmDescriptor */
 
 /* ---- devnode.c ---- */
 extern PDEVICE_NODE PnpRootNode;
@@ -31,7 +32,9 @@ BOOLEAN PnpNodeHasStack(PDEVICE_NODE Node);
 /* Sends IRP_MJ_PNP/Minor to the top of Pdo's stack and waits.  Parameters
  * (may be NULL) is copied into the stack location's Parameters.  Status
  * starts as STATUS_NOT_SUPPORTED (NT: a PnP IRP nobody handles keeps it).
- * *Information (optional) receives IoStatus.Information. */
+ * *Information (optional) is IoStatus.Information's starting value (0
+ * but for IRP_MN_FILTER_RESOURCE_REQUIREMENTS, which starts with the
+ * list) and receives the final one. */
 NTSTATUS PnpSendIrp(PDEVICE_OBJECT Pdo, UCHAR Minor, const VOID *Parameters,
                     SIZE_T ParametersSize, PULONG_PTR Information);
 /* IRP_MN_QUERY_ID of one type: a pool REG_MULTI_SZ the caller frees with
@@ -44,9 +47,53 @@ NTSTATUS PnpPciEnumerate(PDEVICE_NODE Root);
 /* MSI capability of the function: program (Address, Data, one message) and
  * enable, or disable; the INTx Disable bit follows.  PCI 3.0 6.8.1. */
 VOID PnpPciSetMsi(const HAL_PCI_FUNCTION *Function, BOOLEAN Enable, ULONG64 Address, ULONG Data);
+
+/* ---- pcires.c: what the PCI bus driver reports ---- */
+#define PNP_NO_GSI 0xFFFFFFFFu      /* HalPciInterruptGsi: not known */
 /* A CM_RESOURCE_LIST (pool, Tag) with the function's memory and I/O BARs
  * and room for Extra more descriptors; NULL when out of memory. */
 PCM_RESOURCE_LIST PnpPciBuildBarList(const HAL_PCI_FUNCTION *Function, ULONG Extra, ULONG Tag);
+/* IRP_MN_QUERY_RESOURCE_REQUIREMENTS' answer (pool, Tag): the BARs fixed,
+ * then MSI (IO_RESOURCE_PREFERRED) if the function has the capability and
+ * the INTx line (IO_RESOURCE_ALTERNATIVE when after MSI) if its GSI is
+ * known.  NULL when out of memory. */
+PIO_RESOURCE_REQUIREMENTS_LIST PnpPciBuildRequirements(const HAL_PCI_FUNCTION *Function, ULONG Tag);
+
+/* ---- reqlist.c: requirements lists (pure) ---- */
+/* Bytes of a one-list requirements list with Count descriptors. */
+ULONG PnpRequirementsSize(ULONG Count);
+/* Zeroed, one alternative list with Count = 0 and room for Count
+ * descriptors; ListSize and the header filled in.  NULL without memory. */
+PIO_RESOURCE_REQUIREMENTS_LIST PnpAllocateRequirements(INTERFACE_TYPE Interface, ULONG Bus, ULONG Slot,
+                                                       ULONG Count, ULONG Tag);
+/* ListSize holds the header and the first list's Count descriptors. */
+BOOLEAN PnpRequirementsValid(const IO_RESOURCE_REQUIREMENTS_LIST *Requirements);
+/* The list to assign from after IRP_MN_FILTER_RESOURCE_REQUIREMENTS came
+ * back with Status and Information (reqlist.c says why); may be NULL. */
+PIO_RESOURCE_REQUIREMENTS_LIST PnpFilteredRequirements(PIO_RESOURCE_REQUIREMENTS_LIST Original, NTSTATUS Status,
+                                                       ULONG_PTR Information);
+/* "msi" or "line". */
+PCSTR PnpInterruptKindName(const IO_RESOURCE_DESCRIPTOR *Descriptor);
+/* The interrupt descriptors' kinds in list order, "msi,line"; "-" if none
+ * (Requirements may be NULL). */
+VOID PnpDescribeInterrupts(const IO_RESOURCE_REQUIREMENTS_LIST *Requirements, PCHAR Text, SIZE_T Size);
+typedef struct _PNP_ASSIGN_OPS {
+    /* Satisfies one alternative: fills Raw and Translated (zeroed) and
+     * returns TRUE, or returns FALSE having kept nothing. */
+    BOOLEAN (*Satisfy)(PVOID Context, const IO_RESOURCE_DESCRIPTOR *Io, PCM_PARTIAL_RESOURCE_DESCRIPTOR Raw,
+                       PCM_PARTIAL_RESOURCE_DESCRIPTOR Translated);
+    /* Optional: an alternative after the one chosen for its resource. */
+    VOID (*PassedOver)(PVOID Context, const IO_RESOURCE_DESCRIPTOR *Io, const IO_RESOURCE_DESCRIPTOR *Chosen);
+} PNP_ASSIGN_OPS;
+/* Walks the first alternative list: per resource (a descriptor and the
+ * IO_RESOURCE_ALTERNATIVEs of its type after it) the first alternative
+ * Satisfy takes goes into *Raw and *Translated (pool, Tag; one full descriptor
+ * with the list's interface and bus).  A resource no alternative satisfies
+ * is left out and counted in *Unsatisfied.  STATUS_INVALID_PARAMETER for a
+ * malformed list, STATUS_INSUFFICIENT_RESOURCES without memory (no lists). */
+NTSTATUS PnpAssignRequirements(const IO_RESOURCE_REQUIREMENTS_LIST *Requirements, const PNP_ASSIGN_OPS *Ops,
+                               PVOID Context, ULONG Tag, PCM_RESOURCE_LIST *Raw, PCM_RESOURCE_LIST *Translated,
+                               PULONG Unsatisfied);
 
 /* ---- pnpirp.c ---- */
 /* A bus driver's answer to IRP_MN_QUERY_DEVICE_RELATIONS/TargetDeviceRelation:
@@ -69,8 +116,11 @@ VOID PnpAddFilters(PDEVICE_NODE Node, PCSTR Service, BOOLEAN Upper);
  * users; Node->IntxGsi/IntxVector record it, PnpReleaseResources frees
  * it).  0 if impossible. */
 ULONG PnpAcquireLineVector(ULONG Gsi, BOOLEAN LevelTriggered, BOOLEAN ActiveLow);
-/* Builds the node's raw/translated lists for a PCI function and routes its
- * interrupts (MSI when offered for Service, see pnp.h). */
+/* The node's resources before START (pnp.h "What a driver receives"):
+ * IRP_MN_QUERY_RESOURCE_REQUIREMENTS, IRP_MN_FILTER_RESOURCE_REQUIREMENTS
+ * to the top of the stack, then the assignment from the filtered list
+ * into Node->RawResources/TranslatedResources (vectors allocated, MSI
+ * programmed, the line routed).  Legacy nodes: legacy.c. */
 NTSTATUS PnpAssignResources(PDEVICE_NODE Node);
 /* Frees the lists and the vectors, masks an INTx GSI nobody uses any more. */
 VOID PnpReleaseResources(PDEVICE_NODE Node);

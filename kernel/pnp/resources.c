@@ -1,8 +1,14 @@
-/* resources.c - resource assignment for PCI functions: the BARs as
- * firmware programmed them (ntstor does not move BARs), plus interrupts:
- * an MSI message (vector allocated, capability programmed and enabled)
- * when offered, and the INTx line routed through the IOAPIC.  What exactly
- * a driver receives is described in pnp.h ("What a driver receives").
+/* resources.c - resource assignment before START, NT's way round: the bus
+ * driver says what the device can use (IRP_MN_QUERY_RESOURCE_REQUIREMENTS;
+ * for PCI, pcires.c: the BARs as firmware programmed them -- ntstor does not
+ * move BARs -- and MSI preferred over the INTx line), the stack's drivers
+ * may filter that (IRP_MN_FILTER_RESOURCE_REQUIREMENTS: ahci and usbxhci
+ * drop MSI when their Parameters\InterruptMode says Intx or Poll), and this
+ * file takes, per resource, the first alternative it can satisfy
+ * (reqlist.c walks the list): MSI needs a free vector, and gets the
+ * function's capability programmed and enabled; the line needs its GSI
+ * routed.  What exactly a driver receives is described in pnp.h ("What a
+ * driver receives").
  *
  * INTx lines are shared: every function on one GSI gets the same vector
  * (the IOAPIC entry names one).  PnpIntxLines counts the users of each
@@ -12,8 +18,6 @@
 #include <regs/pci.h>
 
 #define PNP_MAX_INTX_LINES 32
-#define PNP_NO_GSI         0xFFFFFFFFu
-#define PNP_MODE_CHARS     16
 
 typedef struct _PNP_INTX_LINE {
     ULONG Gsi;
@@ -22,38 +26,6 @@ typedef struct _PNP_INTX_LINE {
 } PNP_INTX_LINE;
 
 static PNP_INTX_LINE PnpIntxLines[PNP_MAX_INTX_LINES];
-
-/* MSI is offered unless the service's Parameters\InterruptMode says Intx
- * or Poll (DESIGN.md, system.cfg). */
-static BOOLEAN PnpServiceWantsMsi(PCSTR Service)
-{
-    WCHAR path[sizeof(CM_SERVICES_PATH) / sizeof(WCHAR) + PNP_SERVICE_CHARS + 1];
-    WCHAR mode[PNP_MODE_CHARS];
-    UNICODE_STRING key = { 0, sizeof(path), path };
-    static const UNICODE_STRING intx = RTL_CONSTANT_STRING(u"Intx"), poll = RTL_CONSTANT_STRING(u"Poll");
-    HANDLE svc, par;
-    BOOLEAN msi = TRUE;
-
-    RtlCopyMemory(path, CM_SERVICES_PATH u"\\", sizeof(CM_SERVICES_PATH u"\\"));
-    key.Length = sizeof(CM_SERVICES_PATH u"\\") - sizeof(WCHAR);
-    for (ULONG i = 0; Service[i] && key.Length + 2 * sizeof(WCHAR) <= key.MaximumLength; i++) {
-        path[key.Length / sizeof(WCHAR)] = (WCHAR)(UCHAR)Service[i];
-        key.Length += sizeof(WCHAR);
-    }
-    path[key.Length / sizeof(WCHAR)] = 0;
-    if (!NT_SUCCESS(CmOpenKey(&key, &svc)))
-        return TRUE;
-    if (NT_SUCCESS(CmOpenSubKey(svc, u"Parameters", &par))) {
-        if (NT_SUCCESS(CmQueryValueString(par, u"InterruptMode", mode, sizeof(mode), u"Msi"))) {
-            UNICODE_STRING value;
-            RtlInitUnicodeString(&value, mode);
-            msi = !RtlEqualUnicodeString(&value, &intx, TRUE) && !RtlEqualUnicodeString(&value, &poll, TRUE);
-        }
-        CmCloseKey(par);
-    }
-    CmCloseKey(svc);
-    return msi;
-}
 
 ULONG PnpAcquireLineVector(ULONG Gsi, BOOLEAN LevelTriggered, BOOLEAN ActiveLow)
 {
@@ -105,122 +77,256 @@ static VOID PnpReleaseIntxVector(ULONG Gsi)
     }
 }
 
-static PCM_PARTIAL_RESOURCE_DESCRIPTOR PnpNextDescriptor(PCM_RESOURCE_LIST List)
+/* ---- satisfying one alternative (PNP_ASSIGN_OPS) ---- */
+
+typedef struct _PNP_ASSIGN_CONTEXT {
+    PDEVICE_NODE Node;
+    const HAL_PCI_FUNCTION *Function;   /* NULL for a node that is no PCI function */
+} PNP_ASSIGN_CONTEXT;
+
+/* A BAR's window: fixed, so the start is its minimum.  ntstor maps bus
+ * addresses 1:1, so raw and translated agree. */
+static BOOLEAN PnpSatisfyRange(const IO_RESOURCE_DESCRIPTOR *Io, PCM_PARTIAL_RESOURCE_DESCRIPTOR Raw,
+                               PCM_PARTIAL_RESOURCE_DESCRIPTOR Translated)
 {
-    PCM_PARTIAL_RESOURCE_LIST partial = &List->List[0].PartialResourceList;
-    PCM_PARTIAL_RESOURCE_DESCRIPTOR d = &partial->PartialDescriptors[partial->Count++];
-    RtlZeroMemory(d, sizeof(*d));
-    return d;
+    ULONG64 min = (ULONG64)Io->u.Generic.MinimumAddress.QuadPart;
+    ULONG64 max = (ULONG64)Io->u.Generic.MaximumAddress.QuadPart;
+
+    if (Io->u.Generic.Length == 0 || max < min || max - min < Io->u.Generic.Length - 1)
+        return FALSE;
+    Raw->Type = Io->Type;
+    Raw->ShareDisposition = Io->ShareDisposition;
+    Raw->Flags = Io->Flags;
+    Raw->u.Generic.Start.QuadPart = (LONGLONG)min;
+    Raw->u.Generic.Length = Io->u.Generic.Length;
+    *Translated = *Raw;
+    return TRUE;
 }
 
-/* Adds the MSI descriptors and programs the capability. */
-static VOID PnpAssignMsi(PDEVICE_NODE Node, const HAL_PCI_FUNCTION *F)
+/* MSI: a vector, the capability programmed (one message) and enabled. */
+static BOOLEAN PnpSatisfyMessage(PNP_ASSIGN_CONTEXT *C, const IO_RESOURCE_DESCRIPTOR *Io,
+                                 PCM_PARTIAL_RESOURCE_DESCRIPTOR Raw, PCM_PARTIAL_RESOURCE_DESCRIPTOR Translated)
 {
-    PCM_PARTIAL_RESOURCE_DESCRIPTOR raw, xlat;
+    PDEVICE_NODE node = C->Node;
     ULONG64 address;
     ULONG data, vector;
 
+    /* Only a PCI function has an MSI capability to program; one message. */
+    if (C->Function == NULL || C->Function->MsiCap == 0 || node->MsiVector)
+        return FALSE;
     vector = KeAllocateVector(PNP_DEVICE_IRQL);
     if (vector == 0) {
-        DbgPrint("pnp: %s: no vector left for MSI\n", Node->InstancePath);
-        return;
+        DbgPrint("pnp: %s: no vector left for MSI; trying the next alternative\n", node->InstancePath);
+        return FALSE;
     }
     HalComposeMsi(vector, &address, &data);
-    PnpPciSetMsi(F, TRUE, address, data);
-    Node->MsiVector = vector;
+    PnpPciSetMsi(C->Function, TRUE, address, data);
+    node->MsiVector = vector;
 
-    raw = PnpNextDescriptor(Node->RawResources);
-    xlat = PnpNextDescriptor(Node->TranslatedResources);
-    raw->Type = xlat->Type = CmResourceTypeInterrupt;
-    raw->ShareDisposition = xlat->ShareDisposition = CmResourceShareDeviceExclusive;
-    raw->Flags = xlat->Flags = CM_RESOURCE_INTERRUPT_LATCHED | CM_RESOURCE_INTERRUPT_MESSAGE;
-    raw->u.MessageInterrupt.Raw.MessageCount = 1;
-    raw->u.MessageInterrupt.Raw.Vector = data;
-    raw->u.MessageInterrupt.Raw.Affinity = 1;
-    xlat->u.MessageInterrupt.Translated.Level = PNP_DEVICE_IRQL;
-    xlat->u.MessageInterrupt.Translated.Vector = vector;
-    xlat->u.MessageInterrupt.Translated.Affinity = 1;
-    DbgPrint("pnp: %s: MSI vector 0x%x irql %u (address 0x%llx data 0x%x)\n", Node->InstancePath,
+    Raw->Type = Translated->Type = CmResourceTypeInterrupt;
+    Raw->ShareDisposition = Translated->ShareDisposition = CmResourceShareDeviceExclusive;
+    Raw->Flags = Translated->Flags = CM_RESOURCE_INTERRUPT_LATCHED | CM_RESOURCE_INTERRUPT_MESSAGE;
+    Raw->u.MessageInterrupt.Raw.MessageCount = 1;
+    Raw->u.MessageInterrupt.Raw.Vector = data;
+    Raw->u.MessageInterrupt.Raw.Affinity = 1;
+    Translated->u.MessageInterrupt.Translated.Level = PNP_DEVICE_IRQL;
+    Translated->u.MessageInterrupt.Translated.Vector = vector;
+    Translated->u.MessageInterrupt.Translated.Affinity = 1;
+    DbgPrint("pnp: %s: MSI vector 0x%x irql %u (address 0x%llx data 0x%x)\n", node->InstancePath,
              vector, PNP_DEVICE_IRQL, (unsigned long long)address, data);
+    return TRUE;
 }
 
-/* Routes the function's INTx line.  Describe: add its descriptor to the
- * start lists -- only when MSI was not assigned, so the lists carry the one
- * interrupt the function signals (a WDM driver keeping the last interrupt
- * descriptor it sees must not connect INTx while the device sends MSI).
- * The line stays routed either way: IoConnectInterruptEx(CONNECT_LINE_BASED)
- * connects it for a driver falling back from MSI. */
-static VOID PnpAssignIntx(PDEVICE_NODE Node, const HAL_PCI_FUNCTION *F, BOOLEAN Describe)
+/* A line: its GSI routed (shared vector).  Level-triggered lines are
+ * active low (PCI INTx, PCI 3.0 2.2.6), edge ones active high (ISA); a
+ * MADT override wins inside HalRouteGsi.  Describe FALSE: routed for a
+ * driver's fallback only (PnpPassedOver), not in the start lists. */
+static BOOLEAN PnpRouteLine(PNP_ASSIGN_CONTEXT *C, const IO_RESOURCE_DESCRIPTOR *Io, BOOLEAN Describe)
 {
-    PCM_PARTIAL_RESOURCE_DESCRIPTOR raw, xlat;
-    ULONG gsi, vector;
+    PDEVICE_NODE node = C->Node;
+    BOOLEAN level = !(Io->Flags & CM_RESOURCE_INTERRUPT_LATCHED);
+    ULONG gsi = Io->u.Interrupt.MinimumVector, vector;
+    CHAR name[8] = "line";
 
-    if (F->InterruptPin == 0)
-        return;
-    gsi = HalPciInterruptGsi(F);
-    if (gsi == PNP_NO_GSI) {
-        DbgPrint("pnp: %s: INTx%c: GSI unknown (interrupt line %u); no line interrupt\n",
-                 Node->InstancePath, 'A' + F->InterruptPin - 1, F->InterruptLine);
-        return;
+    if (C->Function && C->Function->InterruptPin)
+        RtlStringCbPrintfA(name, sizeof(name), "INTx%c", 'A' + C->Function->InterruptPin - 1);
+    if (node->IntxVector) {
+        /* The node keeps one line; a second one (another resource) has
+         * nowhere to be recorded. */
+        if (node->IntxGsi != gsi)
+            DbgPrint("pnp: %s: a second line (GSI %u) is not supported\n", node->InstancePath, gsi);
+        return FALSE;
     }
-    /* PCI INTx: level-triggered, active low (PCI 3.0 2.2.6). */
-    vector = PnpAcquireLineVector(gsi, TRUE, TRUE);
+    vector = PnpAcquireLineVector(gsi, level, level);
     if (vector == 0)
-        return;
-    Node->IntxGsi = gsi;
-    Node->IntxVector = vector;
-    if (!Describe) {
-        DbgPrint("pnp: %s: INTx%c GSI %u vector 0x%x irql %u routed for a fallback (MSI assigned)\n",
-                 Node->InstancePath, 'A' + F->InterruptPin - 1, gsi, vector, PNP_DEVICE_IRQL);
-        return;
-    }
+        return FALSE;
+    node->IntxGsi = gsi;
+    node->IntxVector = vector;
+    if (Describe)
+        DbgPrint("pnp: %s: %s GSI %u vector 0x%x irql %u\n", node->InstancePath, name, gsi, vector,
+                 PNP_DEVICE_IRQL);
+    else
+        DbgPrint("pnp: %s: %s GSI %u vector 0x%x irql %u routed for a fallback (MSI assigned)\n",
+                 node->InstancePath, name, gsi, vector, PNP_DEVICE_IRQL);
+    return TRUE;
+}
 
-    raw = PnpNextDescriptor(Node->RawResources);
-    xlat = PnpNextDescriptor(Node->TranslatedResources);
-    raw->Type = xlat->Type = CmResourceTypeInterrupt;
-    raw->ShareDisposition = xlat->ShareDisposition = CmResourceShareShared;
-    raw->Flags = xlat->Flags = CM_RESOURCE_INTERRUPT_LEVEL_SENSITIVE;
-    raw->u.Interrupt.Level = (USHORT)gsi;
-    raw->u.Interrupt.Vector = gsi;
-    raw->u.Interrupt.Affinity = 1;
-    xlat->u.Interrupt.Level = PNP_DEVICE_IRQL;
-    xlat->u.Interrupt.Vector = vector;
-    xlat->u.Interrupt.Affinity = 1;
-    DbgPrint("pnp: %s: INTx%c GSI %u vector 0x%x irql %u\n", Node->InstancePath,
-             'A' + F->InterruptPin - 1, gsi, vector, PNP_DEVICE_IRQL);
+static BOOLEAN PnpSatisfyLine(PNP_ASSIGN_CONTEXT *C, const IO_RESOURCE_DESCRIPTOR *Io,
+                              PCM_PARTIAL_RESOURCE_DESCRIPTOR Raw, PCM_PARTIAL_RESOURCE_DESCRIPTOR Translated)
+{
+    if (!PnpRouteLine(C, Io, TRUE))
+        return FALSE;
+    Raw->Type = Translated->Type = CmResourceTypeInterrupt;
+    Raw->ShareDisposition = Translated->ShareDisposition = Io->ShareDisposition;
+    Raw->Flags = Translated->Flags = Io->Flags & CM_RESOURCE_INTERRUPT_LATCHED;
+    Raw->u.Interrupt.Level = (USHORT)C->Node->IntxGsi;
+    Raw->u.Interrupt.Vector = C->Node->IntxGsi;
+    Raw->u.Interrupt.Affinity = 1;
+    Translated->u.Interrupt.Level = PNP_DEVICE_IRQL;
+    Translated->u.Interrupt.Vector = C->Node->IntxVector;
+    Translated->u.Interrupt.Affinity = 1;
+    return TRUE;
+}
+
+static BOOLEAN PnpSatisfy(PVOID Context, const IO_RESOURCE_DESCRIPTOR *Io, PCM_PARTIAL_RESOURCE_DESCRIPTOR Raw,
+                          PCM_PARTIAL_RESOURCE_DESCRIPTOR Translated)
+{
+    PNP_ASSIGN_CONTEXT *c = Context;
+
+    switch (Io->Type) {
+    case CmResourceTypeMemory:
+    case CmResourceTypePort:
+        return PnpSatisfyRange(Io, Raw, Translated);
+    case CmResourceTypeInterrupt:
+        if (Io->Flags & CM_RESOURCE_INTERRUPT_MESSAGE)
+            return PnpSatisfyMessage(c, Io, Raw, Translated);
+        return PnpSatisfyLine(c, Io, Raw, Translated);
+    default:
+        DbgPrint("pnp: %s: resource type %u is not assigned\n", c->Node->InstancePath, Io->Type);
+        return FALSE;
+    }
+}
+
+/* MSI chosen, the line passed over: route it anyway, undescribed.
+ * Drivers rely on it -- IoConnectInterruptEx(CONNECT_LINE_BASED) finds it
+ * through the node (kernel/io/intrex.c), and ahci falls back from a
+ * silent MSI to INTx at run time (drivers/ahci/mode.c).  Only while the
+ * filtered list still offers the line: a driver that dropped it gets none. */
+static VOID PnpPassedOver(PVOID Context, const IO_RESOURCE_DESCRIPTOR *Io, const IO_RESOURCE_DESCRIPTOR *Chosen)
+{
+    if (Io->Type == CmResourceTypeInterrupt && !(Io->Flags & CM_RESOURCE_INTERRUPT_MESSAGE) &&
+        (Chosen->Flags & CM_RESOURCE_INTERRUPT_MESSAGE))
+        (VOID)PnpRouteLine(Context, Io, FALSE);
+}
+
+static const PNP_ASSIGN_OPS PnpAssignOps = { PnpSatisfy, PnpPassedOver };
+
+/* ---- the two IRPs ---- */
+
+/* The bus driver's answer, validated; NULL when the device needs nothing
+ * (nobody answered: STATUS_NOT_SUPPORTED).  The list is ours to free. */
+static NTSTATUS PnpQueryRequirements(PDEVICE_NODE Node, PIO_RESOURCE_REQUIREMENTS_LIST *Requirements)
+{
+    ULONG_PTR info = 0;
+    NTSTATUS status = PnpSendIrp(Node->Pdo, IRP_MN_QUERY_RESOURCE_REQUIREMENTS, NULL, 0, &info);
+    PIO_RESOURCE_REQUIREMENTS_LIST req = (PIO_RESOURCE_REQUIREMENTS_LIST)info;
+
+    *Requirements = NULL;
+    if (!NT_SUCCESS(status)) {
+        if (req)
+            ExFreePool(req);
+        if (status == STATUS_NOT_SUPPORTED)
+            return STATUS_SUCCESS;
+        DbgPrint("pnp: %s: QUERY_RESOURCE_REQUIREMENTS: %s\n", Node->InstancePath, RtlNtStatusName(status));
+        return status;
+    }
+    if (req && !PnpRequirementsValid(req)) {
+        DbgPrint("pnp: %s: the bus driver's requirements list is malformed (ListSize %u, count %u)\n",
+                 Node->InstancePath, req->ListSize, req->List[0].Count);
+        ExFreePool(req);
+        return STATUS_INVALID_PARAMETER;
+    }
+    *Requirements = req;
+    return STATUS_SUCCESS;
+}
+
+/* IRP_MN_FILTER_RESOURCE_REQUIREMENTS to the top of the stack (upper
+ * filters pass it through to the function driver, which handles it on the
+ * way back up).  *Requirements becomes the list to assign from; a driver
+ * that replaced the list freed the old one (WDK), so it is not freed here. */
+static NTSTATUS PnpFilterRequirements(PDEVICE_NODE Node, PIO_RESOURCE_REQUIREMENTS_LIST *Requirements)
+{
+    PIO_RESOURCE_REQUIREMENTS_LIST original = *Requirements, filtered;
+    ULONG_PTR info = (ULONG_PTR)original;
+    NTSTATUS status;
+
+    status = PnpSendIrp(Node->Pdo, IRP_MN_FILTER_RESOURCE_REQUIREMENTS, &original, sizeof(original), &info);
+    filtered = PnpFilteredRequirements(original, status, info);
+    *Requirements = NULL;
+    if (filtered && !PnpRequirementsValid(filtered)) {
+        DbgPrint("pnp: %s: the filtered requirements list is malformed (ListSize %u, count %u)\n",
+                 Node->InstancePath, filtered->ListSize, filtered->List[0].Count);
+        ExFreePool(filtered);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (filtered != original)
+        DbgPrint("pnp: %s: requirements replaced by a driver of the stack (%s)\n", Node->InstancePath,
+                 RtlNtStatusName(status));
+    *Requirements = filtered;
+    return STATUS_SUCCESS;
 }
 
 NTSTATUS PnpAssignResources(PDEVICE_NODE Node)
 {
+    PNP_ASSIGN_CONTEXT ctx = { Node, Node->PciFunction };
     const HAL_PCI_FUNCTION *f = Node->PciFunction;
-    BOOLEAN msi;
+    PIO_RESOURCE_REQUIREMENTS_LIST req;
+    ULONG unsatisfied = 0;
+    NTSTATUS status;
 
     if (Node->LegacyDevice)
         return PnpLegacyAssignResources(Node);
-    if (f == NULL)
+    status = PnpQueryRequirements(Node, &req);
+    if (!NT_SUCCESS(status))
+        return status;
+    PnpDescribeInterrupts(req, Node->IrqOffered, sizeof(Node->IrqOffered));
+    /* NT sends the filter IRP even for a device that needs nothing (the
+     * list is then NULL): a driver may add what its device uses. */
+    status = PnpFilterRequirements(Node, &req);
+    if (!NT_SUCCESS(status))
+        return status;
+    PnpDescribeInterrupts(req, Node->IrqFiltered, sizeof(Node->IrqFiltered));
+    if (req == NULL)
         return STATUS_SUCCESS;      /* bus-enumerated children: no resources */
-    msi = f->MsiCap != 0 && PnpServiceWantsMsi(Node->Service);
-    Node->RawResources = PnpPciBuildBarList(f, 2, PNP_TAG_RESOURCE);
-    Node->TranslatedResources = PnpPciBuildBarList(f, 2, PNP_TAG_RESOURCE);
-    if (Node->RawResources == NULL || Node->TranslatedResources == NULL) {
-        PnpReleaseResources(Node);
-        return STATUS_INSUFFICIENT_RESOURCES;
+
+    status = PnpAssignRequirements(req, &PnpAssignOps, &ctx, PNP_TAG_RESOURCE, &Node->RawResources,
+                                   &Node->TranslatedResources, &unsatisfied);
+    if (unsatisfied)
+        /* ntstor starts the device anyway (NT would not): a storage
+         * controller without an interrupt still works polled. */
+        DbgPrint("pnp: %s: %u resource(s) could not be assigned; starting without\n", Node->InstancePath,
+                 unsatisfied);
+    if (NT_SUCCESS(status) && f) {
+        /* Without MSI the function signals by INTx: MSI off (while it is
+         * on the function may not assert INTx, PCI 3.0 6.8.1.3), INTx
+         * Disable cleared. */
+        if (Node->MsiVector == 0) {
+            if (f->MsiCap)
+                PnpPciSetMsi(f, FALSE, 0, 0);
+            HalPciWrite16(f->Segment, f->Bus, f->Device, f->Function, PCI_CFG_COMMAND,
+                          (USHORT)(HalPciRead16(f->Segment, f->Bus, f->Device, f->Function,
+                                                PCI_CFG_COMMAND) & ~PCI_COMMAND_INTX_DISABLE));
+        }
     }
-    /* One interrupt in the lists: MSI when assigned, else INTx. */
-    if (msi)
-        PnpAssignMsi(Node, f);
-    else if (f->MsiCap)
-        PnpPciSetMsi(f, FALSE, 0, 0);
-    if (Node->MsiVector == 0)
-        HalPciWrite16(f->Segment, f->Bus, f->Device, f->Function, PCI_CFG_COMMAND,
-                      (USHORT)(HalPciRead16(f->Segment, f->Bus, f->Device, f->Function,
-                                            PCI_CFG_COMMAND) & ~PCI_COMMAND_INTX_DISABLE));
-    PnpAssignIntx(Node, f, Node->MsiVector == 0);
-    return STATUS_SUCCESS;
+    ExFreePool(req);
+    if (!NT_SUCCESS(status))
+        PnpReleaseResources(Node);
+    return status;
 }
 
 VOID PnpReleaseResources(PDEVICE_NODE Node)
 {
+    Node->IrqOffered[0] = Node->IrqFiltered[0] = 0;
     if (Node->MsiVector) {
         /* The PDO's REMOVE disabled MSI already; make sure before the
          * vector can be handed to someone else. */

@@ -8,7 +8,8 @@
  *       SCSI\Disk&Ven_ATA&Prod_QEMU_HARDDISK\0  Started  disk  SCSI\DiskATA_____QEMU_HARDDISK___,SCSI\Disk,GenDisk
  *   device id="PCI\VEN_8086&DEV_2922&SUBSYS_11001AF4&REV_02\0&0&FA" driver=ahci state=Started
  *          parent="HTREE\ROOT\0" hwids="...,..." compat="PCI\VEN_8086&DEV_2922&REV_02,PCI\CC_010601,PCI\CC_0106"
- *          msi=0x71 intx_gsi=16 status=STATUS_SUCCESS               (one line)
+ *          msi=0x71 intx_gsi=16 irq_offered=msi,line irq_filtered=msi,line irq=msi
+ *          status=STATUS_SUCCESS                                     (one line)
  *   devices count=7 started=2 unclaimed=5 failed=0 removed=0
  *
  * The root (HTREE\ROOT\0) is listed in the tree only; count excludes it. */
@@ -36,6 +37,30 @@ static VOID DevicesJoinIds(PCWSTR Ids, PCHAR Out, SIZE_T Size)
             break;
     }
     Out[n] = 0;
+}
+
+/* The interrupt START carried: "msi", "line", or "-" (none, or not
+ * started).  irq_offered/irq_filtered are the requirements list's
+ * interrupt alternatives, in order, as the bus driver offered them and
+ * after the stack's IRP_MN_FILTER_RESOURCE_REQUIREMENTS (kernel/pnp/
+ * resources.c); "-" when there were none. */
+static PCSTR DevicesChosenInterrupt(PDEVICE_NODE Node)
+{
+    PCM_RESOURCE_LIST list = Node->TranslatedResources;
+    PCM_PARTIAL_RESOURCE_DESCRIPTOR d;
+
+    if (list == NULL || list->Count < 1)
+        return "-";
+    d = list->List[0].PartialResourceList.PartialDescriptors;
+    for (ULONG i = 0; i < list->List[0].PartialResourceList.Count; i++, d++)
+        if (d->Type == CmResourceTypeInterrupt)
+            return (d->Flags & CM_RESOURCE_INTERRUPT_MESSAGE) ? "msi" : "line";
+    return "-";
+}
+
+static PCSTR DevicesText(PCSTR Text)
+{
+    return Text[0] ? Text : "-";
 }
 
 static PCSTR DevicesDriver(PDEVICE_NODE Node)
@@ -72,9 +97,11 @@ static BOOLEAN DevicesPrintLine(PDEVICE_NODE Node, ULONG Depth, PVOID Context)
     RtlStringCbPrintfA(msi, sizeof(msi), Node->MsiVector ? "0x%x" : "-", Node->MsiVector);
     RtlStringCbPrintfA(gsi, sizeof(gsi), Node->IntxVector ? "%u" : "-", Node->IntxGsi);
     ConPrintf("device id=\"%s\" driver=%s state=%s parent=\"%s\" hwids=\"%s\" compat=\"%s\""
-              " msi=%s intx_gsi=%s status=%s\n",
+              " msi=%s intx_gsi=%s irq_offered=%s irq_filtered=%s irq=%s status=%s\n",
               Node->InstancePath, DevicesDriver(Node), PnpStateName(Node->State),
-              Node->Parent->InstancePath, hw, compat, msi, gsi, RtlNtStatusName(Node->LastStatus));
+              Node->Parent->InstancePath, hw, compat, msi, gsi, DevicesText(Node->IrqOffered),
+              DevicesText(Node->IrqFiltered), DevicesChosenInterrupt(Node),
+              RtlNtStatusName(Node->LastStatus));
     c->Count++;
     c->Started += Node->State == DeviceNodeStarted;
     c->Unclaimed += Node->State == DeviceNodeUnclaimed;

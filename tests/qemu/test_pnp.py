@@ -1,7 +1,10 @@
 """PnP manager in QEMU: the device tree `devices` prints (q35: host bridge,
 VGA, e1000e, LPC, ICH9 AHCI at 00:1f.2, SMBus), the AHCI controller's IDs
-and its driver, its disks as children, interrupt assignment (MSI by default,
-INTx when the service's Parameters\\InterruptMode says so), and the
+and its driver, its disks as children, interrupt assignment (the PCI bus
+offers MSI with the INTx line as its alternative; MSI by default, the line
+when ahci filters MSI out of its requirements because its
+Parameters\\InterruptMode says Intx or Poll -- through filter drivers above
+and below it), and the
 unload/load cycle: `unload ahci` removes the controller's stack (children
 first), `load ahci` binds it again and brings the disks back.
 
@@ -96,6 +99,10 @@ def test_ahci_controller_ids_and_driver(m):
         # Default system.cfg: InterruptMode = Msi, and ICH9 AHCI has MSI.
         assert re.fullmatch(r"0x[0-9a-f]+", node["msi"]), node
         assert re.fullmatch(r"\d+", node["intx_gsi"]), node
+        # The bus offered MSI then the line; ahci kept both; MSI was chosen.
+        assert node["irq_offered"] == "msi,line", node
+        assert node["irq_filtered"] == "msi,line", node
+        assert node["irq"] == "msi", node
         drivers = {d["name"]: d for d in m.lines("drivers", "driver")}
         assert "ahci" in drivers and int(drivers["ahci"]["devices"]) >= 1
     else:
@@ -153,18 +160,46 @@ def test_unload_and_reload_ahci(m):
     assert sorted(k["id"] for k in children(rows, node)) == disks_before
 
 
-def test_intx_when_service_asks(image_dir):
-    """InterruptMode = Intx: no MSI offered, the INTx line routed."""
+HAVE_IRPCOUNT = os.path.exists(os.path.join(ROOT, "build", "tests", "drivers", "irpcount.sys"))
+# irpcount above and below ahci's FDO: the filter IRP passes through both.
+IRPCOUNT_ON_AHCI = r"""
+[Services\irpcount]
+ImagePath = \ntstor\tests\irpcount.sys
+Start     = Demand
+
+[Enum\PCI\VEN_8086&DEV_2922]
+LowerFilters = irpcount
+UpperFilters = irpcount
+"""
+
+
+@pytest.mark.parametrize("mode", ["Intx", "Poll"])
+def test_line_when_driver_filters_msi_out(image_dir, mode):
+    """InterruptMode = Intx or Poll: ahci takes MSI out of the requirements
+    (IRP_MN_FILTER_RESOURCE_REQUIREMENTS, here through an upper and a lower
+    filter driver); the PnP manager assigns the line and enables no MSI."""
     with open(os.path.join(ROOT, "tools", "system.cfg")) as f:
-        cfg = f.read().replace("InterruptMode = Msi", "InterruptMode = Intx")
-    assert "InterruptMode = Intx" in cfg
-    img = make_image(str(image_dir / "pnp_intx.img"), system_cfg=cfg)
-    with Machine(image=img, log_name="test_pnp_intx") as mi:
+        cfg = f.read().replace("InterruptMode = Msi", "InterruptMode = " + mode)
+    assert "InterruptMode = " + mode in cfg
+    if HAVE_IRPCOUNT:
+        cfg += IRPCOUNT_ON_AHCI
+    img = make_image(str(image_dir / ("pnp_%s.img" % mode.lower())), system_cfg=cfg)
+    with Machine(image=img, log_name="test_pnp_" + mode.lower()) as mi:
         rows, _, _ = devices(mi)
         node = ahci_node(rows)
         if HAVE_AHCI:
             assert node["state"] == "Started", node
             assert node["msi"] == "-", node
             assert re.fullmatch(r"\d+", node["intx_gsi"]), node
+            assert node["irq_offered"] == "msi,line", node
+            assert node["irq_filtered"] == "line", node
+            assert node["irq"] == "line", node
+            log = mi.cmd("log", timeout=60)
+            assert "ahci0: InterruptMode=%s: MSI taken out of the resource requirements" % mode.lower() in log
+            assert "requirements replaced by a driver of the stack" in log
+            if HAVE_IRPCOUNT:
+                assert "irpcount: lower filter attached" in log and "irpcount: upper filter attached" in log
+            disk = mi.lines("disks", "disk")
+            assert disk and disk[0]["mode"] == mode.lower(), disk
         else:
             assert node["state"] in ("StartFailed", "Unclaimed")

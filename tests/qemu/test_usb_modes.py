@@ -2,13 +2,14 @@
 offers it (QEMU's nec-usb-xhci has an MSI capability; qemu-xhci only
 MSI-X, which the kernel does not offer, so it runs on INTx in
 test_usb.py), and polling when system.cfg says InterruptMode = Poll.  In
-each, `usb` names the mode, the keyboard and the stick are enumerated at
+each, `usb` names the mode and `devices` the interrupt the PnP manager
+assigned from the filtered requirements, the keyboard and the stick are enumerated at
 boot, and a command typed on the USB keyboard runs."""
 import os
 
 import pytest
 
-from ntstor import PROMPT, Machine, make_image
+from ntstor import PROMPT, Machine, make_image, parse_kv
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -40,6 +41,16 @@ def test_interrupt_mode(request, image_dir, stick, controller, mode):
             assert ctl["interrupts"] == "0", ctl
         else:
             assert int(ctl["interrupts"]) > 0, ctl
+        # The PnP manager's side: the requirements the PCI bus offered, what
+        # usbxhci's filter left (Poll takes MSI out), the interrupt assigned.
+        rows = [parse_kv(l) for l in m.cmd("devices", timeout=60).splitlines() if l.startswith("device ")]
+        node = [r for r in rows if "PCI\\CC_0C0330" in r["compat"].split(",")]
+        assert len(node) == 1, rows
+        if mode == "msi":
+            assert (node[0]["irq_offered"], node[0]["irq_filtered"], node[0]["irq"]) == \
+                ("msi,line", "msi,line", "msi"), node
+        else:
+            assert "msi" not in node[0]["irq_filtered"].split(",") and node[0]["irq"] == "line", node
         devs = {d["vid"]: d for d in m.lines("usb", "usbdev")}
         assert devs["0627"]["driver"] == "kbdhid" and devs["0627"]["state"] == "Started", devs
         assert devs["46f4"]["class"] == "08", devs

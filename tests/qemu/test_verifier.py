@@ -1,4 +1,4 @@
-"""The driver verifier (kernel/io/verifier.c) in QEMU: the test driver
+"""The driver verifier (kernel/io/verifier.c, vfremlock.c) in QEMU: the test driver
 tests/drivers/vfbad breaks one rule per service (tests/qemu/verifier.cfg);
 with the verifier on, each break stops the machine with
 DRIVER_VERIFIER_DETECTED_VIOLATION (0xC4), parameter 1 naming the rule,
@@ -53,6 +53,8 @@ RULES = [
     ("vf_complete", 0x1004, "VfDispatch", "IoCompleteRequest above DISPATCH_LEVEL", False),
     ("vf_pool", 0x62, "VfUnload", "pool allocated since load still in use", True),
     ("vf_workitem", 0x1005, "VfUnload", "work items still queued after DriverUnload", True),
+    # The IRP released from the device's remove lock twice (tests/drivers/vfbad).
+    ("vf_remlock", 0x1006, "VfDispatch", "remove lock released with a tag that holds none", False),
 ]
 
 

@@ -265,6 +265,17 @@ WEAK VOID IoInvalidateDeviceRelations(PDEVICE_OBJECT DeviceObject, DEVICE_RELATI
         host_bus_relations_invalidated++;
 }
 
+/* The verifier's remove-lock hooks (kernel/io/vfremlock.c): no driver is
+ * verified unless a test links the real vfremlock.c and verifier.c. */
+BOOLEAN IopVerifierTrackRemoveLock(PIO_REMOVE_LOCK Lock, PVOID Caller);
+VOID IopVerifierRemoveLockAcquired(PIO_REMOVE_LOCK Lock, PVOID Tag);
+VOID IopVerifierRemoveLockReleased(PIO_REMOVE_LOCK Lock, PVOID Tag, PVOID Caller);
+VOID IopVerifierForgetRemoveLock(PIO_REMOVE_LOCK Lock);
+WEAK BOOLEAN IopVerifierTrackRemoveLock(PIO_REMOVE_LOCK Lock, PVOID Caller) { return FALSE; }
+WEAK VOID IopVerifierRemoveLockAcquired(PIO_REMOVE_LOCK Lock, PVOID Tag) { }
+WEAK VOID IopVerifierRemoveLockReleased(PIO_REMOVE_LOCK Lock, PVOID Tag, PVOID Caller) { }
+WEAK VOID IopVerifierForgetRemoveLock(PIO_REMOVE_LOCK Lock) { }
+
 ULONG host_work_items_queued(void)
 {
     ULONG n = 0;

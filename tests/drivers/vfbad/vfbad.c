@@ -7,7 +7,9 @@
  *   complete    dispatch completes the IRP above DISPATCH_LEVEL
  *   pool        pool allocated in DriverEntry is never freed (seen at unload)
  *   workitem    DriverUnload leaves a work item queued
- *   none        breaks nothing
+ *   remlock     dispatch releases its device's remove lock once more than
+ *               it acquired it (the IRP as the tag)
+ *   none        breaks nothing (and uses the remove lock by the book)
  * DriverEntry sends one IOCTL to its own device, so the dispatch rules are
  * broken while `load` runs; pool and workitem at `unload`.  Several services
  * in tests/qemu/verifier.cfg share this image, one per rule. */
@@ -29,7 +31,9 @@ static BOOLEAN VfIs(PCWSTR What)
     return RtlEqualUnicodeString(&a, &b, TRUE);
 }
 
-static NTSTATUS VfDispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+/* The rule the service breaks, inside the remove lock's hold.  Inlined:
+ * the verifier names the routine its calls come from (VfDispatch). */
+static inline __attribute__((always_inline)) NTSTATUS VfBreakRule(PIRP Irp)
 {
     KIRQL old;
 
@@ -64,6 +68,27 @@ static NTSTATUS VfDispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     return STATUS_SUCCESS;
 }
 
+/* The device's remove lock (its extension) is held around every request,
+ * as a WDM driver's dispatch routines do; DriverEntry initialized it, so
+ * with the verifier on its tags are tracked. */
+static NTSTATUS VfDispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    PIO_REMOVE_LOCK lock = DeviceObject->DeviceExtension;
+    NTSTATUS status;
+
+    status = IoAcquireRemoveLock(lock, Irp);
+    if (!NT_SUCCESS(status)) {
+        Irp->IoStatus.Status = status;
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
+        return status;
+    }
+    status = VfBreakRule(Irp);
+    IoReleaseRemoveLock(lock, Irp);
+    if (VfIs(L"remlock"))
+        IoReleaseRemoveLock(lock, Irp);         /* once more than acquired */
+    return status;
+}
+
 static VOID VfWork(PDEVICE_OBJECT DeviceObject, PVOID Context)
 {
     LARGE_INTEGER wait = { .QuadPart = -10 * 1000 * 200 };     /* 200 ms: still queued at the check */
@@ -78,6 +103,9 @@ static VOID VfUnload(PDRIVER_OBJECT DriverObject)
         if (VfItem)
             IoQueueWorkItem(VfItem, VfWork, DelayedWorkQueue, NULL);
     }
+    /* What REMOVE_DEVICE does in a PnP driver: wait out every holder. */
+    if (NT_SUCCESS(IoAcquireRemoveLock((PIO_REMOVE_LOCK)VfDevice->DeviceExtension, VfUnload)))
+        IoReleaseRemoveLockAndWait((PIO_REMOVE_LOCK)VfDevice->DeviceExtension, VfUnload);
     IoDeleteDevice(VfDevice);
     DbgPrint("vfbad: unloaded\n");
 }
@@ -108,9 +136,10 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
         DriverObject->MajorFunction[i] = NULL;      /* the I/O manager fills them in */
     DriverObject->MajorFunction[IRP_MJ_INTERNAL_DEVICE_CONTROL] = VfDispatch;
     DriverObject->DriverUnload = VfUnload;
-    status = IoCreateDevice(DriverObject, 0, NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &VfDevice);
+    status = IoCreateDevice(DriverObject, sizeof(IO_REMOVE_LOCK), NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &VfDevice);
     if (!NT_SUCCESS(status))
         return status;
+    IoInitializeRemoveLock((PIO_REMOVE_LOCK)VfDevice->DeviceExtension, VF_TAG, 0, 0);
     VfDevice->Flags &= ~DO_DEVICE_INITIALIZING;
     if (VfIs(L"pool"))
         ExAllocatePoolWithTag(NonPagedPool, 100, VF_TAG);   /* never freed */
