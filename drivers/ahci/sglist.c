@@ -18,8 +18,9 @@
  * CalculateScatterGatherList for the largest transfer from any offset, and
  * an MDL of that size for SRBs that come without one.
  *
- * Locking: the port lock, held by every caller here (AHCI_ASSERT_LOCKED),
- * guards the slot's list; the adapter takes its own lock only for map
+ * Locking: the port lock, held by every caller of Build and Put (their
+ * callers, AhciStartPending/AhciReissueSlot and AhciCompleteSlot, check it:
+ * no second check per I/O here), guards the slot's list; the adapter takes its own lock only for map
  * registers (it nests inside the port lock).  Build and Put at
  * DISPATCH_LEVEL. */
 #include "ahcip.h"
@@ -185,8 +186,6 @@ NTSTATUS AhciSgBuild(PAHCI_PORT Port, ULONG S, PIRP Irp, PVOID Buffer, ULONG Byt
     PMDL mdl = Irp->MdlAddress;
     NTSTATUS status;
 
-    AHCI_ASSERT_LOCKED(Port);
-
     /* Re-issued after recovery (or held): the list is still the slot's --
      * a write's data still in its map registers, a read's copy back still
      * to come -- and only the PRDT may have been overwritten (an internal
@@ -248,7 +247,6 @@ VOID AhciSgPut(PAHCI_PORT Port, ULONG S)
 {
     PAHCI_SLOT slot = &Port->Slots[S];
 
-    AHCI_ASSERT_LOCKED(Port);
     Port->DataDma->DmaOperations->PutScatterGatherList(Port->DataDma, slot->Sg, slot->SgWrite);
     slot->Sg = NULL;
     Port->SgStalled = FALSE;    /* map registers may be free again */
