@@ -675,10 +675,17 @@ VOID AhciSgStop(PAHCI_PORT Port);
  * when a slot of this port completes; other failures are the request's. */
 NTSTATUS AhciSgBuild(PAHCI_PORT Port, ULONG S, PIRP Irp, PVOID Buffer, ULONG Bytes, BOOLEAN Write,
                      PULONG Prds);
-/* Lock held, from AhciCompleteSlot for a slot with a list: puts it back
- * (a bounced read's data reaches its buffer here, before the IRP is
- * completed). */
-VOID AhciSgPut(PAHCI_PORT Port, ULONG S);
+/* Lock held (AhciCompleteSlot checks it), for a slot with a list: puts it
+ * back -- a bounced read's data reaches its buffer here, before the IRP is
+ * completed -- and lets a stalled queue try again.  Inline: once per I/O. */
+static inline VOID AhciSgPut(PAHCI_PORT Port, ULONG S)
+{
+    PAHCI_SLOT slot = &Port->Slots[S];
+
+    Port->DataDma->DmaOperations->PutScatterGatherList(Port->DataDma, slot->Sg, slot->SgWrite);
+    slot->Sg = NULL;
+    Port->SgStalled = FALSE;    /* map registers may be free again */
+}
 
 /* ---- lowmem.c ---- */
 /* Parameters\TestHoldLowMemory: take all free memory below 4 GiB after

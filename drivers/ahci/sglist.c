@@ -39,7 +39,7 @@ typedef struct _AHCI_SG_CONTEXT {
  * (4.2.3.3 DBC); 0 when more than AHCI_PRDT_ENTRIES would be needed.
  * Word alignment of every address and length follows from the buffer's
  * (checked by io.c) and from page-aligned map registers. */
-static ULONG AhciSgToPrdt(AHCI_PRD *Prdt, PSCATTER_GATHER_LIST Sg)
+FORCEINLINE ULONG AhciSgToPrdt(AHCI_PRD *Prdt, PSCATTER_GATHER_LIST Sg)
 {
     ULONG n = 0;
 
@@ -241,13 +241,4 @@ NTSTATUS AhciSgBuild(PAHCI_PORT Port, ULONG S, PIRP Irp, PVOID Buffer, ULONG Byt
     }
     *Prds = c.Prds;
     return STATUS_SUCCESS;
-}
-
-VOID AhciSgPut(PAHCI_PORT Port, ULONG S)
-{
-    PAHCI_SLOT slot = &Port->Slots[S];
-
-    Port->DataDma->DmaOperations->PutScatterGatherList(Port->DataDma, slot->Sg, slot->SgWrite);
-    slot->Sg = NULL;
-    Port->SgStalled = FALSE;    /* map registers may be free again */
 }

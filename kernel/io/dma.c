@@ -128,7 +128,9 @@ static PUCHAR IopMdlClientVa(PMDL Mdl, PVOID CurrentVa)
     return Base + ((PUCHAR)CurrentVa - (PUCHAR)MmGetMdlVirtualAddress(Mdl));
 }
 
-static NTSTATUS IopCheckTransfer(PMDL Mdl, PVOID CurrentVa, ULONG Length, PULONG Pages)
+/* Inlined (as IopFillScatterGather): under TCG every call and return is a
+ * translation-block lookup, and these run once per I/O. */
+FORCEINLINE NTSTATUS IopCheckTransfer(PMDL Mdl, PVOID CurrentVa, ULONG Length, PULONG Pages)
 {
     ULONG_PTR Offset;
 
@@ -146,8 +148,8 @@ static NTSTATUS IopCheckTransfer(PMDL Mdl, PVOID CurrentVa, ULONG Length, PULONG
  * one run: a 1 MiB transfer is one element and a tight scan); or, when a
  * page is out of reach, one element over map registers (taken here) with
  * the data copied in for a write. */
-static NTSTATUS IopFillScatterGather(PIOP_DMA_ADAPTER A, PIOP_SG_HEADER H, PMDL Mdl, PVOID CurrentVa,
-                                     ULONG Length, BOOLEAN WriteToDevice)
+FORCEINLINE NTSTATUS IopFillScatterGather(PIOP_DMA_ADAPTER A, PIOP_SG_HEADER H, PMDL Mdl, PVOID CurrentVa,
+                                          ULONG Length, BOOLEAN WriteToDevice)
 {
     PPFN_NUMBER Pfn = MmGetMdlPfnArray(Mdl) +
                       (((ULONG_PTR)PAGE_ALIGN(CurrentVa) - (ULONG_PTR)PAGE_ALIGN(MmGetMdlVirtualAddress(Mdl)))
