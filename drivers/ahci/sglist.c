@@ -18,11 +18,11 @@
  * CalculateScatterGatherList for the largest transfer from any offset, and
  * an MDL of that size for SRBs that come without one.
  *
- * Locking: the port lock, held by every caller of Build and Put (their
- * callers, AhciStartPending/AhciReissueSlot and AhciCompleteSlot, check it:
- * no second check per I/O here), guards the slot's list; the adapter takes its own lock only for map
- * registers (it nests inside the port lock).  Build and Put at
- * DISPATCH_LEVEL. */
+ * Locking: the port lock guards the slot's list.  Build and Put run with
+ * it held, at DISPATCH_LEVEL; their callers (AhciStartPending,
+ * AhciReissueSlot, AhciCompleteSlot) check it, so there is no second check
+ * per I/O here.  The adapter takes its own lock only for map registers,
+ * nested inside the port lock. */
 #include "ahcip.h"
 
 /* The map register budget: every slot's share of the queue, one largest
