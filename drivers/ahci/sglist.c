@@ -196,14 +196,7 @@ NTSTATUS AhciSgBuild(PAHCI_PORT Port, ULONG S, PIRP Irp, PVOID Buffer, ULONG Byt
     }
     if (!dma || !slot->SgBuffer)
         return STATUS_INVALID_DEVICE_STATE;
-    if (mdl) {
-        PUCHAR va = MmGetMdlVirtualAddress(mdl);
-        if ((PUCHAR)Buffer < va || (ULONG_PTR)((PUCHAR)Buffer - va) + Bytes > MmGetMdlByteCount(mdl)) {
-            DbgPrint("ahci%u: port %u: SRB buffer lies outside the IRP's MDL\n",
-                     Port->Controller->Number, Port->Index);
-            return STATUS_INVALID_PARAMETER;
-        }
-    } else {
+    if (!mdl) {
         /* A kernel-internal SRB (disk.sys's READ CAPACITY, INQUIRY, ...)
          * carries no MDL: the slot's own describes its buffer, so it goes
          * through the adapter like the rest -- bounced on a 32-bit HBA
@@ -219,6 +212,11 @@ NTSTATUS AhciSgBuild(PAHCI_PORT Port, ULONG S, PIRP Irp, PVOID Buffer, ULONG Byt
     status = dma->DmaOperations->BuildScatterGatherList(dma, Port->Controller->Fdo, mdl, Buffer, Bytes,
                                                         AhciSgExecute, &c, Write, slot->SgBuffer,
                                                         Port->SgBytes);
+    if (status == STATUS_INVALID_PARAMETER) {
+        /* The adapter checks the range (once per I/O, so not here too). */
+        DbgPrint("ahci%u: port %u: SRB buffer %p (%u bytes) lies outside the IRP's MDL\n",
+                 Port->Controller->Number, Port->Index, Buffer, Bytes);
+    }
     if (!NT_SUCCESS(status))
         return status;      /* STATUS_INSUFFICIENT_RESOURCES: map registers taken, try later */
     if (!c.Prds) {
