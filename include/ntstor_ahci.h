@@ -92,7 +92,8 @@ typedef struct _NTSTOR_AHCI_INFO {
     ULONG64 Errors;             /* error recoveries run */
     ULONG64 LostInterrupts;     /* completions the watchdog found without an interrupt */
     ULONG Modes;                /* modes SET_MODE accepts: 1 << NTSTOR_AHCI_MODE */
-    ULONG BouncedCommands;      /* commands carried through bounce buffers (quirk no-64bit) */
+    ULONG BouncedCommands;      /* commands whose data went through map registers of the
+                                   port's DMA adapter (out of the HBA's reach: quirk no-64bit) */
     ULONG Source;               /* NTSTOR_AHCI_MODE the controller signals (Poll: no interrupt) */
     CHAR State[16];             /* the port's state name: "ready", "gone", ... */
     ULONG PhysicalSectorSize;   /* bytes (IDENTIFY word 106; = SectorSize when not reported) */

@@ -103,11 +103,6 @@
 /* 3.1.1: an HBA without S64A reaches the first 4 GiB. */
 #define AHCI_DMA_LIMIT_32BIT            0x100000000ull
 
-/* Bounce buffers (bounce.c) for an HBA without S64A: per slot, below 4 GiB;
- * such a port's maximum transfer is cut to one slot's share. */
-#define AHCI_BOUNCE_SLOT_BYTES  (128 * 1024)
-#define AHCI_BOUNCE_BYTES       (AHCI_MAX_SLOTS * AHCI_BOUNCE_SLOT_BYTES)
-typedef struct _AHCI_BOUNCE AHCI_BOUNCE, *PAHCI_BOUNCE;
 
 typedef enum _AHCI_PORT_STATE {
     AhciPortEmpty = 0,      /* no device (DET != 3) */
@@ -169,6 +164,15 @@ typedef struct _AHCI_SLOT {
     ULONG64 StartTsc;           /* raw bench: issue time */
     AHCI_COMMAND_TABLE_HEAD *Table;
     AHCI_PRD *Prdt;
+    /* sglist.c: the data's scatter/gather list from the port's adapter,
+     * held from the build until the slot completes (AhciCompleteSlot puts
+     * it back, copying a bounced read to its owner first); NULL when the
+     * slot holds none.  SgBuffer and Mdl are the slot's preallocated list
+     * buffer and MDL (for SRBs without one). */
+    PSCATTER_GATHER_LIST Sg;
+    BOOLEAN SgWrite;
+    PVOID SgBuffer;
+    PMDL Mdl;
 } AHCI_SLOT, *PAHCI_SLOT;
 
 /* What both device extensions begin with.  RemoveLock: every dispatch
@@ -254,7 +258,16 @@ struct _AHCI_PORT {
     volatile UCHAR *Rfis;
     PUCHAR Internal;
     PUCHAR Scratch;
-    PAHCI_BOUNCE Bounce;        /* bounce.c, only without S64A */
+    /* sglist.c: the port's DMA adapter for data (its map registers carry
+     * what the HBA cannot reach), the slots' list buffers and MDLs in one
+     * block, and the commands carried through map registers.  SgStalled:
+     * the pending queue's head found every map register taken; nothing new
+     * is built until a slot of this port completes (lock held). */
+    PDMA_ADAPTER DataDma;
+    PUCHAR SgBlock;
+    ULONG SgBytes;              /* one slot's list buffer */
+    BOOLEAN SgStalled;
+    ULONG64 Bounced;
 
     PDEVICE_OBJECT Pdo;
     PAHCI_PDO_EXTENSION PdoExt;
@@ -571,12 +584,15 @@ VOID AhciPollOnce(PAHCI_PORT Port);
 VOID AhciPollLook(PAHCI_PORT Port);
 VOID AhciFailAll(PAHCI_PORT Port, UCHAR SrbStatus);
 
-/* Fills slot S's command FIS, PRDT and header for Ata.  Data is the SRB's
- * buffer (through the IRP's MDL when there is one), the port's scratch
- * (UseScratch) or the port's internal buffer (Internal).  FALSE with a
- * reason logged if the buffer cannot be described. */
-BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, PIRP Irp,
-                         PVOID Buffer, BOOLEAN IsInternal);
+/* Lock held.  Fills slot S's command FIS, PRDT and header for Ata.  Data
+ * is the SRB's buffer (with an IRP: through the port's DMA adapter, the
+ * IRP's MDL or the slot's own; without one, the raw bench's buffer within
+ * reach, page by page), the port's scratch (UseScratch) or the port's
+ * internal buffer (Internal).  STATUS_INSUFFICIENT_RESOURCES: the map
+ * registers are taken, try again later; any other failure is logged and
+ * the request's. */
+NTSTATUS AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, PIRP Irp,
+                          PVOID Buffer, BOOLEAN IsInternal);
 /* Lock held.  Issues slot S now (with any deferred slots). */
 VOID AhciIssueSlot(PAHCI_PORT Port, ULONG S);
 /* Lock held.  Rebuilds and issues slot S's IRP again (recovery, held
@@ -646,17 +662,32 @@ NTSTATUS AhciCreatePdo(PAHCI_CONTROLLER Ctrl, PAHCI_PORT Port);
 BOOLEAN AhciPortReported(PAHCI_PORT Port);
 NTSTATUS AhciPdoDeviceControl(PAHCI_PORT Port, PIRP Irp);
 
-/* ---- bounce.c ---- */
-NTSTATUS AhciBounceAllocate(PAHCI_PORT Port);
-VOID AhciBounceFree(PAHCI_PORT Port);
-/* Lock held, from AhciBuildCommand on an HBA without S64A.  TRUE when some
- * page of the data lies above 4 GiB and the slot's bounce buffer now
- * carries it (PRDT built, *Prds set, a write's data copied); FALSE when
- * no bounce is needed or it cannot be done (said in the log). */
-BOOLEAN AhciBounceBuild(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, PIRP Irp,
-                        PVOID Buffer, PULONG Prds);
-ULONG64 AhciBounceCount(PAHCI_PORT Port);
-VOID AhciBounceFinish(PAHCI_PORT Port, ULONG S, ULONG Length);
+/* ---- sglist.c ---- */
+/* At bring-up (PASSIVE_LEVEL, QueueDepth known): the port's data adapter
+ * and the slots' list buffers.  Again for a re-plugged disk: kept. */
+NTSTATUS AhciSgStart(PAHCI_PORT Port);
+/* At port free (PASSIVE_LEVEL), every slot completed. */
+VOID AhciSgStop(PAHCI_PORT Port);
+/* Lock held, from AhciBuildCommand for an SRB with an IRP: slot S's PRDT
+ * for Bytes at Buffer, through the adapter (*Prds set).  A slot that holds
+ * its list already (re-issue) gets the PRDT from it again.
+ * STATUS_INSUFFICIENT_RESOURCES: every map register is taken, try again
+ * when a slot of this port completes; other failures are the request's. */
+NTSTATUS AhciSgBuild(PAHCI_PORT Port, ULONG S, PIRP Irp, PVOID Buffer, ULONG Bytes, BOOLEAN Write,
+                     PULONG Prds);
+/* Lock held (AhciCompleteSlot checks it), for a slot with a list: puts it
+ * back -- a bounced read's data reaches its buffer here, before the IRP is
+ * completed -- and lets a stalled queue try again.  Inline: once per I/O. */
+static inline VOID AhciSgPut(PAHCI_PORT Port, ULONG S)
+{
+    PAHCI_SLOT slot = &Port->Slots[S];
+
+    Port->DataDma->DmaOperations->PutScatterGatherList(Port->DataDma, slot->Sg, slot->SgWrite);
+    slot->Sg = NULL;
+    Port->SgStalled = FALSE;    /* map registers may be free again */
+}
+
+/* ---- lowmem.c ---- */
 /* Parameters\TestHoldLowMemory: take all free memory below 4 GiB after
  * start (so request buffers come from above it); given back at stop. */
 VOID AhciTestHoldLowMemory(PAHCI_CONTROLLER Ctrl);

@@ -136,7 +136,7 @@ NTSTATUS AhciRawBench(PAHCI_PORT Port, PNTSTOR_AHCI_RAW_BENCH Bench)
     ata.Device = ATA_DEV_LBA;
     ata.TransferBytes = Bench->BlockBytes;
     for (ULONG s = 0; s < depth; s++)
-        if (!AhciBuildCommand(Port, s, &ata, NULL, buffers[s], FALSE)) {
+        if (!NT_SUCCESS(AhciBuildCommand(Port, s, &ata, NULL, buffers[s], FALSE))) {
             status = STATUS_INVALID_PARAMETER;
             goto resume;
         }

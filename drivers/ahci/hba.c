@@ -248,7 +248,7 @@ VOID AhciDisconnectInterrupts(PAHCI_CONTROLLER Ctrl)
 
 /* The controller's DMA adapter, for the ports' command memory: what the
  * HBA reaches (CAP.S64A as the driver now believes it, 3.1.1; 43 bits on
- * ASM106x).  Data buffers still go through io.c's PRDT build and bounce.c. */
+ * ASM106x).  Data buffers go through each port's own adapter (sglist.c). */
 static NTSTATUS AhciGetDmaAdapter(PAHCI_CONTROLLER Ctrl)
 {
     DEVICE_DESCRIPTION desc;
@@ -310,7 +310,8 @@ NTSTATUS AhciHbaStart(PAHCI_CONTROLLER Ctrl, PCM_RESOURCE_LIST Translated)
     Ctrl->Version = AhciRead(Ctrl->Abar, AHCI_VS);
     Ctrl->NumSlots = ((Ctrl->Cap & AHCI_CAP_NCS_MASK) >> AHCI_CAP_NCS_SHIFT) + 1;
     /* Cap is what the driver relies on: without S64A every DMA structure
-     * stays below 4 GiB and data above it is bounced (bounce.c). */
+     * stays below 4 GiB and data above it goes through the ports' DMA
+     * adapters' map registers (sglist.c). */
     if (Ctrl->Quirks & NTSTOR_AHCI_QUIRK_NO_64BIT) {
         Ctrl->Cap &= ~AHCI_CAP_S64A;    /* the table said so (quirks.c), whatever CAP says */
     } else if (AhciParameters.Force32BitDma && (Ctrl->Cap & AHCI_CAP_S64A)) {

@@ -1,6 +1,6 @@
 /* io.c - issuing ATA commands: command FIS (SATA 10.5.5) and PRDT (AHCI
- * 4.2.3) built from the MDL's page numbers into the slot's precomputed
- * command table, slot bitmap, NCQ tags (tag = slot, AHCI 8.x), the pending
+ * 4.2.3, from the port's DMA adapter's scatter/gather list: sglist.c) in
+ * the slot's precomputed command table, slot bitmap, NCQ tags (tag = slot, AHCI 8.x), the pending
  * queue (non-NCQ commands wait for the queue to drain), the polled path. */
 #include "ahcip.h"
 
@@ -60,8 +60,8 @@ static inline BOOLEAN AhciAddPrd(AHCI_PRD *Prdt, PULONG Count, ULONG64 Pa, ULONG
     return TRUE;
 }
 
-BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, PIRP Irp,
-                         PVOID Buffer, BOOLEAN IsInternal)
+NTSTATUS AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, PIRP Irp,
+                          PVOID Buffer, BOOLEAN IsInternal)
 {
     PAHCI_SLOT slot = &Port->Slots[S];
     ULONG bytes = Ata->TransferBytes, prds = 0;
@@ -71,50 +71,25 @@ BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, 
 
     if (bytes) {
         if (IsInternal || Ata->UseScratch) {
-            /* Port DMA memory: contiguous, below 4 GiB when it had to be. */
+            /* Port DMA memory: contiguous, from the adapter's common buffer
+             * (so within reach); no list needed. */
             ULONG64 pa = Port->DmaPa + (IsInternal ? AHCI_DMA_INTERNAL : AHCI_DMA_SCRATCH);
             AhciAddPrd(slot->Prdt, &prds, pa, bytes, &end);
         } else if ((ULONG_PTR)Buffer & 1) {
             DbgPrint("ahci%u: port %u: data buffer %p not word aligned (AHCI 4.2.3.3)\n",
                      Port->Controller->Number, Port->Index, Buffer);
-            return FALSE;
-        } else if (Port->Bounce && AhciBounceBuild(Port, S, Ata, Irp, Buffer, &prds)) {
-            /* bounce.c: data above 4 GiB goes through the slot's bounce buffer. */
-        } else if (Irp && Irp->MdlAddress) {
-            PMDL mdl = Irp->MdlAddress;
-            ULONG_PTR off = (PUCHAR)Buffer - (PUCHAR)MmGetMdlVirtualAddress(mdl);
-            if ((PUCHAR)Buffer < (PUCHAR)MmGetMdlVirtualAddress(mdl) ||
-                off + bytes > MmGetMdlByteCount(mdl)) {
-                DbgPrint("ahci%u: port %u: SRB buffer lies outside the IRP's MDL\n",
-                         Port->Controller->Number, Port->Index);
-                return FALSE;
-            }
-            ULONG first = (ULONG)(MmGetMdlByteOffset(mdl) + off);
-            PPFN_NUMBER pfn = MmGetMdlPfnArray(mdl) + (first >> PAGE_SHIFT);
-            ULONG pageOff = first & (PAGE_SIZE - 1), left = bytes;
-            while (left) {
-                ULONG chunk = PAGE_SIZE - pageOff;
-                ULONG64 pa = ((ULONG64)*pfn << PAGE_SHIFT) + pageOff;
-                /* Physically consecutive pages (all of a pool or direct-map
-                 * buffer: kernel/io/mdl.c) become one piece, so a 1 MiB
-                 * transfer is one PRD entry and a tight scan, not 256
-                 * entries merged one page at a time. */
-                while (chunk < left && chunk + PAGE_SIZE <= AHCI_PRD_MAX_BYTES &&
-                       pfn[1] == pfn[0] + 1) {
-                    pfn++;
-                    chunk += PAGE_SIZE;
-                }
-                pfn++;
-                if (chunk > left)
-                    chunk = left;
-                if (pa + chunk > Port->DmaLimit ||
-                    !AhciAddPrd(slot->Prdt, &prds, pa, chunk, &end))
-                    goto unreachable;
-                left -= chunk;
-                pageOff = 0;
-            }
+            return STATUS_INVALID_PARAMETER;
+        } else if (__builtin_expect(Irp != NULL, 1)) {
+            /* Every SRB's data, with the IRP's MDL or without one: through
+             * the port's DMA adapter (sglist.c). */
+            NTSTATUS status = AhciSgBuild(Port, S, Irp, Buffer, bytes, SatlIsWrite(Ata), &prds);
+            if (!NT_SUCCESS(status))
+                return status;
         } else {
-            /* No MDL (a kernel-internal SRB): resolve each page. */
+            /* No IRP: the driver's own buffer (the raw bench's), allocated
+             * within the HBA's reach; it stays the port's raw loop, with no
+             * list to hold or put back.  Each page resolved once, when the
+             * loop builds its slots. */
             PUCHAR va = Buffer;
             ULONG left = bytes;
             while (left) {
@@ -123,8 +98,12 @@ BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, 
                 if (chunk > left)
                     chunk = left;
                 if (!pa || pa + chunk > Port->DmaLimit ||
-                    !AhciAddPrd(slot->Prdt, &prds, pa, chunk, &end))
-                    goto unreachable;
+                    !AhciAddPrd(slot->Prdt, &prds, pa, chunk, &end)) {
+                    DbgPrint("ahci%u: port %u: buffer of %u bytes needs more than %u PRD entries "
+                             "or lies above the HBA's DMA limit\n", Port->Controller->Number,
+                             Port->Index, bytes, AHCI_PRDT_ENTRIES);
+                    return STATUS_INVALID_PARAMETER;
+                }
                 va += chunk;
                 left -= chunk;
             }
@@ -135,13 +114,7 @@ BOOLEAN AhciBuildCommand(PAHCI_PORT Port, ULONG S, const SATL_ATA_COMMAND *Ata, 
                              (SatlIsWrite(Ata) ? AHCI_CMDH_WRITE : 0) |
                              (prds << AHCI_CMDH_PRDTL_SHIFT);
     Port->CmdList[S].Prdbc = 0;
-    return TRUE;
-
-unreachable:
-    DbgPrint("ahci%u: port %u: buffer of %u bytes needs more than %u PRD entries or lies above "
-             "the HBA's DMA limit (no bounce buffer)\n", Port->Controller->Number,
-             Port->Index, bytes, AHCI_PRDT_ENTRIES);
-    return FALSE;
+    return STATUS_SUCCESS;
 }
 
 /* Lock held.  Slot S becomes issued for the driver's bookkeeping; the
@@ -210,7 +183,7 @@ VOID AhciReissueSlot(PAHCI_PORT Port, ULONG S, PLIST_ENTRY Done)
 
     AHCI_ASSERT_LOCKED(Port);
 
-    if (AhciBuildCommand(Port, S, &slot->Ata, slot->Irp, slot->Srb->DataBuffer, FALSE))
+    if (NT_SUCCESS(AhciBuildCommand(Port, S, &slot->Ata, slot->Irp, slot->Srb->DataBuffer, FALSE)))
         AhciIssueSlot(Port, S);
     else
         AhciCompleteSlot(Port, S, SRB_STATUS_ERROR, NULL, Done);
@@ -252,7 +225,7 @@ VOID AhciStartPending(PAHCI_PORT Port, PLIST_ENTRY Done)
      * PendingIs; its DPC runs recovery and then starts what waits. */
     if (AhciErrorPending(Port))
         return;
-    while (!IsListEmpty(&Port->Pending) && !Port->InRecovery && !Port->Quiesced) {
+    while (!IsListEmpty(&Port->Pending) && !Port->InRecovery && !Port->Quiesced && !Port->SgStalled) {
         PIRP irp = CONTAINING_RECORD(Port->Pending.Flink, IRP, Tail.Overlay.ListEntry);
         PSCSI_REQUEST_BLOCK srb = IoGetCurrentIrpStackLocation(irp)->Parameters.Scsi.Srb;
 
@@ -289,9 +262,21 @@ VOID AhciStartPending(PAHCI_PORT Port, PLIST_ENTRY Done)
         slot->Ata = r.Ata;
         slot->Retries = 0;
         slot->Internal = FALSE;
-        if (!AhciBuildCommand(Port, s, &r.Ata, irp, srb->DataBuffer, FALSE)) {
+        NTSTATUS status = AhciBuildCommand(Port, s, &r.Ata, irp, srb->DataBuffer, FALSE);
+        if (!NT_SUCCESS(status)) {
             slot->Irp = NULL;
             slot->Srb = NULL;
+            /* Every map register is taken by this port's commands in
+             * flight (sglist.c: the port's own adapter): the request keeps
+             * its place at the head and is tried again once a slot
+             * completes (AhciSgPut clears SgStalled).  Never failed for it:
+             * with nothing in flight every register is free, so only a
+             * transfer no register budget can carry fails, below. */
+            if (status == STATUS_INSUFFICIENT_RESOURCES && Port->Issued) {
+                InsertHeadList(&Port->Pending, &irp->Tail.Overlay.ListEntry);
+                Port->SgStalled = TRUE;
+                break;
+            }
             AhciCompleteSrb(irp, srb, SRB_STATUS_INVALID_REQUEST, NULL, 0, Done);
             continue;
         }

@@ -81,8 +81,11 @@ VOID AhciCompleteSlot(PAHCI_PORT Port, ULONG S, UCHAR SrbStatus, const SATL_SENS
         if (slot->Irp)
             IoProfileStamp(slot->Irp, IO_PROFILE_SEEN);
     }
-    if (Port->Bounce)
-        AhciBounceFinish(Port, S, length);
+    /* The data's list back to the adapter before anything else learns
+     * of the end: a bounced read reaches its buffer here, so the IRP
+     * completed below (or its retry) never sees stale bytes. */
+    if (slot->Sg)
+        AhciSgPut(Port, S);
     if (!slot->Srb)
         return;
     if (SrbStatus == SRB_STATUS_SUCCESS && slot->Ata.PassThrough && slot->Ata.CheckCondition) {

@@ -37,7 +37,7 @@ static NTSTATUS AhciGetInfo(PAHCI_PORT Port, PIRP Irp, ULONG OutLength)
     info->LostInterrupts = Port->LostInterrupts;
     info->Doorbells = Port->Doorbells;
     info->PollLooks = Port->PollLooks;
-    info->BouncedCommands = (ULONG)AhciBounceCount(Port);
+    info->BouncedCommands = (ULONG)Port->Bounced;    /* sglist.c */
     info->Source = Port->Controller->Source;
     RtlStringCbPrintfA(info->State, sizeof(info->State), "%s", AhciPortStateNames[Port->State]);
     info->PhysicalSectorSize = Port->Device.SectorSize << Port->Device.LogicalPerPhysicalShift;

@@ -345,7 +345,7 @@ VOID AhciPortFree(PAHCI_PORT Port)
         PHYSICAL_ADDRESS pa = { .QuadPart = (LONGLONG)Port->DmaPa };
         dma->DmaOperations->FreeCommonBuffer(dma, AHCI_DMA_SIZE, pa, Port->Dma, TRUE);
     }
-    AhciBounceFree(Port);
+    AhciSgStop(Port);
     ExFreePoolWithTag(Port, AHCI_TAG);
 }
 
@@ -454,16 +454,11 @@ static NTSTATUS AhciPortIdentify(PAHCI_PORT Port)
                        "disk without NCQ (or 48-bit LBA)");
         Port->Device.NcqDepth = 0;
     }
-    if (!(Port->Controller->Cap & AHCI_CAP_S64A)) {
-        if (NT_SUCCESS(AhciBounceAllocate(Port))) {
-            ULONG bounceSectors = AHCI_BOUNCE_SLOT_BYTES / Port->Device.SectorSize;
-            if (Port->Device.MaxTransferSectors > bounceSectors)
-                Port->Device.MaxTransferSectors = bounceSectors;
-        } else {
-            DbgPrint("ahci%u: port %u: no memory below 4 GiB for bounce buffers: data above "
-                     "4 GiB will be refused\n", Port->Controller->Number, Port->Index);
-        }
-    }
+    /* The data path (sglist.c): the port's DMA adapter, its map registers
+     * sized by the queue just decided. */
+    status = AhciSgStart(Port);
+    if (!NT_SUCCESS(status))
+        return status;
 
     AhciPortLogDevice(Port);
     return STATUS_SUCCESS;

@@ -16,17 +16,23 @@
  * carried whole through the adapter's map registers: bounce pages below the
  * limit, filled before a write and copied back by PutScatterGatherList after
  * a read.  *NumberOfMapRegisters says how many pages one transfer may span
- * (MaximumLength / PAGE_SIZE + 1, at most 256).
+ * (MaximumLength / PAGE_SIZE + 1, at most 1024); it is also the adapter's
+ * whole budget of map registers, shared by the transfers in flight.
  *
  * ntstor's rules (NT's differ where said):
- *  - GetScatterGatherList calls ExecutionRoutine before it returns; when the
- *    map registers a bounced transfer needs are taken it returns
+ *  - Get/BuildScatterGatherList call ExecutionRoutine before they return;
+ *    when the map registers a bounced transfer needs are taken they return
  *    STATUS_INSUFFICIENT_RESOURCES without calling it (NT would queue the
- *    request until they free).  IRQL <= DISPATCH_LEVEL.
+ *    request until they free): the caller keeps the request and tries again
+ *    after one of its own lists is put back.  A transfer longer than the
+ *    adapter's registers can ever carry is STATUS_BUFFER_TOO_SMALL (never
+ *    worth a retry).  IRQL <= DISPATCH_LEVEL.
  *  - Scatter/gather lists come from a per-adapter cache refilled by
  *    PutScatterGatherList: after the first requests no I/O touches the pool.
  *    BuildScatterGatherList never allocates (the caller's buffer, sized by
- *    CalculateScatterGatherList).
+ *    CalculateScatterGatherList -- with Mdl NULL, as NT, from CurrentVa and
+ *    Length alone, for sizing a buffer once for the worst case); Build and
+ *    Put of such a list over pages the device reaches take no lock.
  *  - One MDL per transfer (no Next chains); Length within it.
  *  - Packet-based DMA (AllocateAdapterChannel, MapTransfer, ...) is not
  *    provided: those slots fail with STATUS_NOT_SUPPORTED or do nothing.

@@ -6,11 +6,22 @@
  * Locking: each adapter's spin lock guards its map register bitmap and
  * its cache of scatter/gather lists; held only around those, at
  * DISPATCH_LEVEL.  The copies to and from bounce pages run without it (the
- * registers are the caller's until PutScatterGatherList). */
+ * registers are the caller's until PutScatterGatherList).  A list built in
+ * the caller's buffer over pages the device reaches touches neither, so
+ * Build and Put of it take no lock (the hot path of a 64-bit device).
+ *
+ * Map registers exhausted: Get/BuildScatterGatherList return
+ * STATUS_INSUFFICIENT_RESOURCES and the caller retries once one of its own
+ * transfers has been put back (docs/decisions.md "DMA map registers"); a
+ * transfer longer than the adapter's registers can ever carry is
+ * STATUS_BUFFER_TOO_SMALL instead, so a caller can tell "later" from
+ * "never". */
 #include "iop.h"
 
 #define IOP_TAG_DMA NTSTOR_TAG('I', 'o', 'D', 'm')
-#define IOP_DMA_MAX_MAP_REGISTERS 256           /* 1 MiB of bounce per adapter at most */
+/* 4 MiB of bounce per adapter at most: an AHCI port's 32 slots of 4 KiB,
+ * or four 1 MiB transfers, in flight through it at once. */
+#define IOP_DMA_MAX_MAP_REGISTERS 1024
 #define IOP_DMA_SG_CACHE_MAX      64
 
 /* Before every SCATTER_GATHER_LIST the adapter hands out. */
@@ -117,7 +128,9 @@ static PUCHAR IopMdlClientVa(PMDL Mdl, PVOID CurrentVa)
     return Base + ((PUCHAR)CurrentVa - (PUCHAR)MmGetMdlVirtualAddress(Mdl));
 }
 
-static NTSTATUS IopCheckTransfer(PMDL Mdl, PVOID CurrentVa, ULONG Length, PULONG Pages)
+/* Inlined (as IopFillScatterGather): under TCG every call and return is a
+ * translation-block lookup, and these run once per I/O. */
+FORCEINLINE NTSTATUS IopCheckTransfer(PMDL Mdl, PVOID CurrentVa, ULONG Length, PULONG Pages)
 {
     ULONG_PTR Offset;
 
@@ -130,54 +143,58 @@ static NTSTATUS IopCheckTransfer(PMDL Mdl, PVOID CurrentVa, ULONG Length, PULONG
     return STATUS_SUCCESS;
 }
 
-/* Fills H's list for the transfer: the MDL's pages, contiguous runs
- * merged; or, when a page is out of reach, one element over map registers
- * (taken here) with the data copied in for a write. */
-static NTSTATUS IopFillScatterGather(PIOP_DMA_ADAPTER A, PIOP_SG_HEADER H, PMDL Mdl, PVOID CurrentVa,
-                                     ULONG Length, BOOLEAN WriteToDevice)
+/* Fills H's list for the transfer: the MDL's pages, physically
+ * consecutive ones merged into one element (a pool or direct-map buffer is
+ * one run: a 1 MiB transfer is one element and a tight scan); or, when a
+ * page is out of reach, one element over map registers (taken here) with
+ * the data copied in for a write. */
+FORCEINLINE NTSTATUS IopFillScatterGather(PIOP_DMA_ADAPTER A, PIOP_SG_HEADER H, PMDL Mdl, PVOID CurrentVa,
+                                          ULONG Length, BOOLEAN WriteToDevice)
 {
-    PPFN_NUMBER Pfn = MmGetMdlPfnArray(Mdl);
-    ULONG Page = (ULONG)(((ULONG_PTR)PAGE_ALIGN(CurrentVa) - (ULONG_PTR)PAGE_ALIGN(MmGetMdlVirtualAddress(Mdl)))
-                         >> PAGE_SHIFT);
+    PPFN_NUMBER Pfn = MmGetMdlPfnArray(Mdl) +
+                      (((ULONG_PTR)PAGE_ALIGN(CurrentVa) - (ULONG_PTR)PAGE_ALIGN(MmGetMdlVirtualAddress(Mdl)))
+                       >> PAGE_SHIFT);
     ULONG Offset = BYTE_OFFSET(CurrentVa), Left = Length, n = 0;
     BOOLEAN Reachable = TRUE;
     PSCATTER_GATHER_ELEMENT E = H->List.Elements;
 
     H->MapRegisters = 0;
     while (Left) {
-        ULONG Chunk = PAGE_SIZE - Offset < Left ? PAGE_SIZE - Offset : Left;
-        ULONG64 Pa = ((ULONG64)Pfn[Page] << PAGE_SHIFT) + Offset;
+        ULONG Chunk = PAGE_SIZE - Offset;
+        ULONG64 Pa = ((ULONG64)Pfn[0] << PAGE_SHIFT) + Offset;
+        while (Chunk < Left && Pfn[1] == Pfn[0] + 1) {
+            Pfn++;
+            Chunk += PAGE_SIZE;
+        }
+        Pfn++;
+        if (Chunk > Left)
+            Chunk = Left;
         if (Pa + Chunk - 1 > A->Limit)
             Reachable = FALSE;
-        if (n && (ULONG64)E[n - 1].Address.QuadPart + E[n - 1].Length == Pa) {
-            E[n - 1].Length += Chunk;
-        } else {
-            E[n].Address.QuadPart = (LONGLONG)Pa;
-            E[n].Length = Chunk;
-            E[n].Reserved = 0;
-            n++;
-        }
+        E[n].Address.QuadPart = (LONGLONG)Pa;
+        E[n].Length = Chunk;
+        E[n].Reserved = 0;
+        n++;
         Left -= Chunk;
         Offset = 0;
-        Page++;
     }
     H->List.NumberOfElements = n;
     H->List.Reserved = 0;
-    if (Reachable)
+    if (__builtin_expect(Reachable, 1))
         return STATUS_SUCCESS;
 
     /* Out of reach: carried whole through consecutive map registers. */
     ULONG Count = BYTES_TO_PAGES(Length), First;
     KIRQL Old;
     if (!A->Bounce || Count > A->MapRegisterCount)
-        return STATUS_INSUFFICIENT_RESOURCES;
+        return STATUS_BUFFER_TOO_SMALL;     /* never fits: not worth a retry */
     KeAcquireSpinLock(&A->Lock, &Old);
     First = IopTakeMapRegisters(A, Count);
     if (First != ~0u)
         A->Bounced++;
     KeReleaseSpinLock(&A->Lock, Old);
     if (First == ~0u)
-        return STATUS_INSUFFICIENT_RESOURCES;
+        return STATUS_INSUFFICIENT_RESOURCES;   /* taken: free again after a Put */
     H->FirstMapRegister = First;
     H->MapRegisters = Count;
     H->Client = IopMdlClientVa(Mdl, CurrentVa);
@@ -239,6 +256,12 @@ static VOID IopPutScatterGatherList(PDMA_ADAPTER DmaAdapter, PSCATTER_GATHER_LIS
     PIOP_SG_HEADER H = IopSgHeader(ScatterGather);
     KIRQL Old;
 
+    /* The caller's buffer over pages the device reached: nothing to copy,
+     * give back or cache, so no lock (every I/O of a 64-bit device). */
+    if (__builtin_expect(H->CallerBuffer && !H->MapRegisters, 1)) {
+        InterlockedDecrement(&A->ListsOut);
+        return;
+    }
     if (H->MapRegisters && !WriteToDevice)
         RtlCopyMemory(H->Client, A->Bounce + (SIZE_T)H->FirstMapRegister * PAGE_SIZE, H->Bytes);
     KeAcquireSpinLock(&A->Lock, &Old);
@@ -261,8 +284,18 @@ static NTSTATUS IopCalculateScatterGatherList(PDMA_ADAPTER DmaAdapter, PMDL Mdl,
                                               PULONG ScatterGatherListSize, PULONG NumberOfMapRegisters)
 {
     ULONG Pages;
-    NTSTATUS Status = IopCheckTransfer(Mdl, CurrentVa, Length, &Pages);
+    NTSTATUS Status;
 
+    /* As NT: without an MDL, CurrentVa and Length alone say the span (a
+     * caller sizing its buffer for the worst case passes an offset). */
+    if (!Mdl) {
+        if (!Length)
+            return STATUS_INVALID_PARAMETER;
+        Pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(CurrentVa, Length);
+        Status = STATUS_SUCCESS;
+    } else {
+        Status = IopCheckTransfer(Mdl, CurrentVa, Length, &Pages);
+    }
     if (!NT_SUCCESS(Status) || !ScatterGatherListSize)
         return NT_SUCCESS(Status) ? STATUS_INVALID_PARAMETER : Status;
     *ScatterGatherListSize = IopSgBytes(Pages);
@@ -283,8 +316,9 @@ static NTSTATUS IopBuildScatterGatherList(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJEC
 
     if (!NT_SUCCESS(Status) || !ExecutionRoutine || !H)
         return NT_SUCCESS(Status) ? STATUS_INVALID_PARAMETER : Status;
-    if (ScatterGatherLength < IopSgBytes(Pages) || ((ULONG_PTR)H & (sizeof(PVOID) - 1)))
-        return STATUS_BUFFER_TOO_SMALL;
+    if (ScatterGatherLength < IopSgBytes(Pages) || ((ULONG_PTR)H & (sizeof(PVOID) - 1)) ||
+        Pages > A->MapRegisterCount + 1)
+        return STATUS_BUFFER_TOO_SMALL;     /* longer than IoGetDmaAdapter said */
     H->CallerBuffer = TRUE;
     Status = IopFillScatterGather(A, H, Mdl, CurrentVa, Length, WriteToDevice);
     if (!NT_SUCCESS(Status))

@@ -24,8 +24,11 @@ static inline void AhciSimIdentify(UCHAR Id[512])
     Id[76 * 2 + 1] = 0x01;                          /* NCQ */
 }
 
-/* Resets Port to a ready, idle port of Ctrl with registers at Regs and a
- * fresh DMA block (returned: free it at teardown). */
+/* Resets Port to a ready, idle port of Ctrl with registers at Regs, a
+ * fresh DMA block (returned: give it to AhciSimFreePort at teardown) and
+ * its data adapter (sglist.c over kernel/io/dma.c: a 32-bit one when Ctrl
+ * has no S64A, whose map registers come from the test's
+ * MmAllocateContiguousMemorySpecifyCache). */
 static inline PUCHAR AhciSimInitPort(PAHCI_PORT Port, PAHCI_CONTROLLER Ctrl, PUCHAR Regs,
                                      BOOLEAN Ncq)
 {
@@ -49,7 +52,26 @@ static inline PUCHAR AhciSimInitPort(PAHCI_PORT Port, PAHCI_CONTROLLER Ctrl, PUC
     Port->Device.MaxTransferSectors = AHCI_MAX_TRANSFER_BYTES / 512;
     Port->UseNcq = Ncq;
     Port->QueueDepth = 32;
+    if (!NT_SUCCESS(AhciSgStart(Port)))
+        abort();
     return dma;
+}
+
+/* A test may end with commands still in slots (their requests freed
+ * already): their lists go back here, as a stopping port's AhciFailAll
+ * would, so the adapter -- which stops the machine when a list is still
+ * out -- can go. */
+static inline void AhciSimFreePort(PAHCI_PORT Port, PUCHAR Dma)
+{
+    KIRQL irql;
+
+    KeAcquireSpinLock(&Port->Lock, &irql);
+    for (ULONG s = 0; s < AHCI_MAX_SLOTS; s++)
+        if (Port->Slots[s].Sg)
+            AhciSgPut(Port, s);
+    KeReleaseSpinLock(&Port->Lock, irql);
+    AhciSgStop(Port);
+    free(Dma);
 }
 
 /* A SCSI request as the disk class driver sends it: an IRP with one stack

@@ -400,57 +400,20 @@ WEAK PCSTR KeLookupSymbol(ULONG64 Address, PULONG64 Offset, PCSTR *ImageName)
     return NULL;
 }
 
-/* A DMA adapter over the test's own MmAllocateContiguousMemorySpecifyCache
- * and MmGetPhysicalAddress (the ahci tests link port.c, whose command
- * memory is a common buffer); kernel/io/dma.c is tested by itself. */
-typedef struct {
-    DMA_ADAPTER Public;
-    ULONG64 Limit;
-} HOST_DMA_ADAPTER;
-
-/* Weak references: only the tests that use the adapter provide these. */
-extern PVOID MmAllocateContiguousMemorySpecifyCache(SIZE_T, PHYSICAL_ADDRESS, PHYSICAL_ADDRESS, PHYSICAL_ADDRESS,
-                                                    MEMORY_CACHING_TYPE) __attribute__((weak));
-extern VOID MmFreeContiguousMemory(PVOID) __attribute__((weak));
+/* kernel/io/mdl.c's, page by page through the test's own
+ * MmGetPhysicalAddress (the ahci tests describe an SRB's buffer that came
+ * without an MDL with the slot's own, drivers/ahci/sglist.c; their DMA
+ * adapter is kernel/io/dma.c itself). */
 extern PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID) __attribute__((weak));
 
-static PVOID HostAllocateCommonBuffer(PDMA_ADAPTER A, ULONG Length, PPHYSICAL_ADDRESS Pa, BOOLEAN Cached)
+WEAK VOID MmBuildMdlForNonPagedPool(PMDL Mdl)
 {
-    PHYSICAL_ADDRESS low = { .QuadPart = 0 }, high, boundary = { .QuadPart = 0 };
-    PVOID va;
-    high.QuadPart = (LONGLONG)((HOST_DMA_ADAPTER *)A)->Limit;
-    va = MmAllocateContiguousMemorySpecifyCache(Length, low, high, boundary, MmCached);
-    if (va)
-        *Pa = MmGetPhysicalAddress(va);
-    return va;
-}
+    PPFN_NUMBER Pfn = MmGetMdlPfnArray(Mdl);
+    ULONG Pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(Mdl), (ULONG64)Mdl->ByteCount);
+    PUCHAR Va = Mdl->StartVa;
 
-static VOID HostFreeCommonBuffer(PDMA_ADAPTER A, ULONG Length, PHYSICAL_ADDRESS Pa, PVOID Va, BOOLEAN Cached)
-{
-    MmFreeContiguousMemory(Va);
-}
-
-static VOID HostPutDmaAdapter(PDMA_ADAPTER A)
-{
-    free(A);
-}
-
-static DMA_OPERATIONS HostDmaOperations = {
-    .Size = sizeof(DMA_OPERATIONS),
-    .PutDmaAdapter = HostPutDmaAdapter,
-    .AllocateCommonBuffer = HostAllocateCommonBuffer,
-    .FreeCommonBuffer = HostFreeCommonBuffer,
-};
-
-WEAK PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT Pdo, PDEVICE_DESCRIPTION D, PULONG MapRegisters)
-{
-    HOST_DMA_ADAPTER *a = calloc(1, sizeof(*a));
-    if (!a)
-        return NULL;
-    a->Public.DmaOperations = &HostDmaOperations;
-    a->Limit = D->Dma64BitAddresses ? ~0ull : 0xFFFFFFFFull;
-    if (D->Version >= DEVICE_DESCRIPTION_VERSION3 && D->DmaAddressWidth >= 24 && D->DmaAddressWidth < 64)
-        a->Limit = (1ull << D->DmaAddressWidth) - 1;
-    *MapRegisters = 1;
-    return &a->Public;
+    for (ULONG i = 0; i < Pages; i++, Va += PAGE_SIZE)
+        Pfn[i] = (PFN_NUMBER)((ULONG64)MmGetPhysicalAddress(Va).QuadPart >> PAGE_SHIFT);
+    Mdl->MappedSystemVa = MmGetMdlVirtualAddress(Mdl);
+    Mdl->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
 }

@@ -117,7 +117,7 @@ static void setup_port(void)
     ncompleted = 0;
 }
 
-static void teardown_port(void) { free(dma); }
+static void teardown_port(void) { AhciSimFreePort(&port, dma); }
 
 /* QEMU-like task file after a failed read: ERR with UNC. */
 static void device_error(void)

@@ -1,7 +1,9 @@
 /* test_ahci_io.c - the AHCI driver's issue/complete logic (drivers/ahci/io.c,
- * io_complete.c, bounce.c) against a port whose registers are plain memory:
- * PRDT from MDL pages, command FIS, NCQ/non-NCQ ordering, autosense,
- * timeouts, bounce buffers for data above 4 GiB on a 32-bit HBA. */
+ * io_complete.c, sglist.c over kernel/io/dma.c) against a port whose
+ * registers are plain memory: PRDT from the adapter's scatter/gather list
+ * of the MDL's pages, command FIS, NCQ/non-NCQ ordering, autosense,
+ * timeouts, the adapter's map registers for data above 4 GiB on a 32-bit
+ * HBA, and a request waiting while they are all taken. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -33,8 +35,9 @@ VOID IoCompleteRequest(PIRP Irp, CCHAR Boost)
         st->CompletionRoutine(NULL, Irp, st->Context);
 }
 
-/* Contiguous memory "below 4 GiB": host memory, given fake physical
- * addresses from BOUNCE_PA up by MmGetPhysicalAddress. */
+/* Contiguous memory "below 4 GiB" (a 32-bit port's map registers): host
+ * memory, given fake physical addresses from BOUNCE_PA up by
+ * MmGetPhysicalAddress. */
 #define BOUNCE_PA 0x20000000ull
 static PUCHAR contig_block;
 static SIZE_T contig_bytes;
@@ -88,19 +91,23 @@ static AHCI_PORT port;
 static UCHAR regs[AHCI_PORT_STRIDE];
 static UCHAR *dma;
 
+/* A 32-bit HBA (no S64A): the port's adapter reaches below 4 GiB. */
+static BOOLEAN setup_32bit;
+
 static void setup_port(BOOLEAN ncq)
 {
     memset(&ctrl, 0, sizeof(ctrl));
     memset(regs, 0, sizeof(regs));
-    ctrl.Cap = AHCI_CAP_S64A | AHCI_CAP_SNCQ;
+    ctrl.Cap = (setup_32bit ? 0 : AHCI_CAP_S64A) | AHCI_CAP_SNCQ;
     ctrl.NumSlots = 32;
     dma = AhciSimInitPort(&port, &ctrl, regs, ncq);
     ncompleted = 0;
     recover_calls = 0;
     caller_calls = 0;
+    setup_32bit = FALSE;
 }
 
-static void teardown_port(void) { free(dma); }
+static void teardown_port(void) { AhciSimFreePort(&port, dma); }
 
 static ULONG reg(ULONG off) { return *(ULONG *)(regs + off); }
 static void setreg(ULONG off, ULONG v) { *(ULONG *)(regs + off) = v; }
@@ -160,26 +167,13 @@ static void test_prdt_from_mdl(void **state)
 static void test_prdt_limits(void **state)
 {
     setup_port(FALSE);
-    /* Above 4 GiB on an HBA without S64A: refused, nothing issued. */
-    ctrl.Cap &= ~AHCI_CAP_S64A;
-    port.DmaLimit = AHCI_DMA_LIMIT_32BIT;   /* what AhciPortInit derives from CAP */
-    PFN_NUMBER high[] = { 0x100000 };
-    AHCI_SIM_REQ *r = AhciSimRequest(FAKE_VA(0), 4096, high, 1);
-    AhciSimCdbRw(r, SCSIOP_READ, 0, 8);
-    AhciSubmitSrb(&port, &r->irp, &r->srb);
-    assert_int_equal(ncompleted, 1);
-    assert_int_equal(r->srb.SrbStatus, SRB_STATUS_INVALID_REQUEST);
-    assert_int_equal(port.Issued, 0);
-    free(r);
-
+    AHCI_SIM_REQ *r;
     /* Odd buffer address: PRD entries must be word aligned. */
-    ctrl.Cap |= AHCI_CAP_S64A;
-    port.DmaLimit = ~0ull;
     PFN_NUMBER p[] = { 0x100, 0x101 };
     r = AhciSimRequest(FAKE_VA(1), 512, p, 2);
     AhciSimCdbRw(r, SCSIOP_READ, 0, 1);
     AhciSubmitSrb(&port, &r->irp, &r->srb);
-    assert_int_equal(ncompleted, 2);
+    assert_int_equal(ncompleted, 1);
     assert_int_equal(r->srb.SrbStatus, SRB_STATUS_INVALID_REQUEST);
     free(r);
 
@@ -491,22 +485,23 @@ static void set_caller_routine(AHCI_SIM_REQ *r, PVOID Context)
     r->stack.Control = SL_INVOKE_ON_SUCCESS | SL_INVOKE_ON_ERROR | SL_INVOKE_ON_CANCEL;
 }
 
-/* A 32-bit HBA (no S64A), data pages at and above 4 GiB: carried through the
- * slot's bounce buffer below 4 GiB, copied out before a write, copied back
- * after a read completes and before the caller's routine runs; pages below
- * 4 GiB are used directly; nothing allocated per request. */
+/* A 32-bit HBA (no S64A), data pages at and above 4 GiB: carried through
+ * the port's adapter's map registers below 4 GiB, copied out before a
+ * write, copied back when the slot completes and so before the caller's
+ * routine runs; pages below 4 GiB are used directly; nothing allocated per
+ * request. */
 static void test_bounce_above_4g(void **state)
 {
     PUCHAR data = aligned_alloc(4096, 8192), wdata = aligned_alloc(4096, 4096);
     PFN_NUMBER high[] = { 0x100000, 0x100001 };      /* 4 GiB: the first page out of reach */
     PFN_NUMBER low[] = { 0xFFFFF };                  /* the last page below 4 GiB */
 
+    setup_32bit = TRUE;
     setup_port(TRUE);
-    ctrl.Cap &= ~AHCI_CAP_S64A;
-    port.DmaLimit = AHCI_DMA_LIMIT_32BIT;   /* what AhciPortInit derives from CAP */
-    assert_int_equal(AhciBounceAllocate(&port), STATUS_SUCCESS);
+    assert_int_equal(port.DmaLimit, AHCI_DMA_LIMIT_32BIT);
+    /* The map registers: 32 slots of 1 MiB wanted, 4 MiB the cap. */
     assert_int_equal(contig_highest, 0xFFFFFFFFull);
-    assert_int_equal(contig_bytes, AHCI_BOUNCE_BYTES);
+    assert_int_equal(contig_bytes, 4 * 1024 * 1024);
     ULONG64 pool_before = host_pool_allocs(0);
 
     /* A read of 8 KiB into two high pages. */
@@ -518,11 +513,11 @@ static void test_bounce_above_4g(void **state)
     assert_int_equal(port.Issued, 1);
     AHCI_PRD *prd = port.Slots[0].Prdt;
     assert_int_equal(port.CmdList[0].Flags >> AHCI_CMDH_PRDTL_SHIFT, 1);
-    assert_int_equal(prd[0].Dba, (ULONG)BOUNCE_PA);            /* slot 0's share */
+    assert_int_equal(prd[0].Dba, (ULONG)BOUNCE_PA);            /* the first map registers */
     assert_int_equal(prd[0].Dbau, 0);
     assert_int_equal(prd[0].Dbc, 8192 - 1);
-    assert_int_equal(AhciBounceCount(&port), 1);
-    /* The HBA writes the sectors to the bounce buffer. */
+    assert_int_equal(port.Bounced, 1);
+    /* The HBA writes the sectors to the map registers. */
     for (int i = 0; i < 8192; i++)
         contig_block[i] = (UCHAR)(i * 7 + 1);
     setreg(AHCI_PxCI, 0);
@@ -530,6 +525,7 @@ static void test_bounce_above_4g(void **state)
     AhciProcessPort(&port, AHCI_PxIS_SDBS);
     assert_int_equal(ncompleted, 1);
     assert_int_equal(r->irp.IoStatus.Status, STATUS_SUCCESS);
+    assert_null(port.Slots[0].Sg);
     for (int i = 0; i < 8192; i++)
         assert_int_equal(data[i], (UCHAR)(i * 7 + 1));
     /* The caller's routine ran after the copy, with its own context. */
@@ -538,8 +534,8 @@ static void test_bounce_above_4g(void **state)
     assert_int_equal(caller_first_byte, 1);
     free(r);
 
-    /* A write from a high page: the data is in the bounce buffer before
-     * PxCI is written; one PRD entry at slot 0's share. */
+    /* A write from a high page: the data is in the map registers (the
+     * read gave them back) before PxCI is written; one PRD entry. */
     for (int i = 0; i < 4096; i++)
         wdata[i] = (UCHAR)(255 - i);
     AHCI_SIM_REQ *w = AhciSimRequest(wdata, 4096, high + 1, 1);
@@ -560,22 +556,22 @@ static void test_bounce_above_4g(void **state)
     AhciSimCdbRw(l, SCSIOP_READ, 0, 8);
     AhciSubmitSrb(&port, &l->irp, &l->srb);
     assert_int_equal(port.Slots[0].Prdt[0].Dba, 0xFFFFF000u);
-    assert_int_equal(AhciBounceCount(&port), 2);
+    assert_int_equal(port.Bounced, 2);
     setreg(AHCI_PxCI, 0);
     setreg(AHCI_PxSACT, 0);
     AhciProcessPort(&port, AHCI_PxIS_SDBS);
     free(l);
 
-    /* Two reads at once use different slots' shares. */
+    /* Two reads at once get map registers of their own. */
     AHCI_SIM_REQ *a = AhciSimRequest(data, 4096, high, 1), *b = AhciSimRequest(data + 4096, 4096, high + 1, 1);
     AhciSimCdbRw(a, SCSIOP_READ, 0, 8);
     AhciSimCdbRw(b, SCSIOP_READ, 8, 8);
     AhciSubmitSrb(&port, &a->irp, &a->srb);
     AhciSubmitSrb(&port, &b->irp, &b->srb);
     assert_int_equal(port.Issued, 0x3);
-    assert_int_equal(port.Slots[1].Prdt[0].Dba, (ULONG)(BOUNCE_PA + AHCI_BOUNCE_SLOT_BYTES));
+    assert_int_equal(port.Slots[1].Prdt[0].Dba, (ULONG)(BOUNCE_PA + 4096));
     memset(contig_block, 0xA1, 4096);
-    memset(contig_block + AHCI_BOUNCE_SLOT_BYTES, 0xB2, 4096);
+    memset(contig_block + 4096, 0xB2, 4096);
     setreg(AHCI_PxCI, 0);
     setreg(AHCI_PxSACT, 0);
     AhciProcessPort(&port, AHCI_PxIS_SDBS);
@@ -583,33 +579,47 @@ static void test_bounce_above_4g(void **state)
     assert_int_equal(data[4095], 0xA1);
     assert_int_equal(data[4096], 0xB2);
     assert_int_equal(data[8191], 0xB2);
+    assert_int_equal(port.Bounced, 4);
     free(a);
     free(b);
 
+    /* An SRB without an MDL (disk.sys's own, a buffer above 4 GiB: every
+     * host address here) goes through the slot's own MDL and is bounced. */
+    AHCI_SIM_REQ *k = AhciSimRequest(data, 512, NULL, 0);
+    AhciSimCdbRw(k, SCSIOP_READ, 0, 1);
+    AhciSubmitSrb(&port, &k->irp, &k->srb);
+    assert_int_equal(port.Issued, 1);
+    assert_int_equal(port.Slots[0].Prdt[0].Dba, (ULONG)BOUNCE_PA);
+    assert_int_equal(port.Bounced, 5);
+    memset(contig_block, 0x3C, 512);
+    setreg(AHCI_PxCI, 0);
+    setreg(AHCI_PxSACT, 0);
+    AhciProcessPort(&port, AHCI_PxIS_SDBS);
+    assert_int_equal(k->irp.IoStatus.Status, STATUS_SUCCESS);
+    assert_int_equal(data[0], 0x3C);
+    assert_int_equal(data[511], 0x3C);
+    free(k);
+
     /* Nothing was allocated per request. */
     assert_int_equal(host_pool_allocs(0), pool_before);
-    AhciBounceFree(&port);
-    assert_null(contig_block);
+    teardown_port();
+    assert_null(contig_block);                      /* the map registers freed with the adapter */
     free(data);
     free(wdata);
-    teardown_port();
 }
 
 /* A read's slot is reused by another bounced command before the read's IRP
  * is completed: its data reached its buffer when the slot completed, and
  * the later IRP completion does not copy the new command's bytes over it.
- * A failed read copies nothing; a transfer larger than a slot's share is
- * refused. */
+ * A failed read still ends with its caller told. */
 static void test_bounce_slot_reuse_and_errors(void **state)
 {
     PUCHAR rbuf = aligned_alloc(4096, 4096), wbuf = aligned_alloc(4096, 4096);
     PFN_NUMBER high[] = { 0x200000 };
     LIST_ENTRY done;
 
+    setup_32bit = TRUE;
     setup_port(FALSE);
-    ctrl.Cap &= ~AHCI_CAP_S64A;
-    port.DmaLimit = AHCI_DMA_LIMIT_32BIT;   /* what AhciPortInit derives from CAP */
-    assert_int_equal(AhciBounceAllocate(&port), STATUS_SUCCESS);
 
     memset(rbuf, 0, 4096);
     AHCI_SIM_REQ *r = AhciSimRequest(rbuf, 4096, high, 1);
@@ -625,7 +635,7 @@ static void test_bounce_slot_reuse_and_errors(void **state)
     KeReleaseSpinLock(&port.Lock, irql);
     assert_int_equal(port.Issued, 0);
 
-    /* A write takes slot 0 (and its bounce share) meanwhile. */
+    /* A write takes slot 0 (and the same map registers) meanwhile. */
     memset(wbuf, 0xC3, 4096);
     AHCI_SIM_REQ *w = AhciSimRequest(wbuf, 4096, high, 1);
     AhciSimCdbRw(w, SCSIOP_WRITE, 100, 8);
@@ -645,21 +655,19 @@ static void test_bounce_slot_reuse_and_errors(void **state)
     free(r);
     free(w);
 
-    /* A read that fails: the buffer keeps what it had, the caller's
-     * routine still runs (SL_INVOKE_ON_ERROR). */
-    memset(rbuf, 0x11, 4096);
+    /* A read that fails: its list goes back (the map registers are free
+     * for the next), the caller's routine runs (SL_INVOKE_ON_ERROR). */
     r = AhciSimRequest(rbuf, 4096, high, 1);
     AhciSimCdbRw(r, SCSIOP_READ, 0, 8);
     set_caller_routine(r, NULL);
     AhciSubmitSrb(&port, &r->irp, &r->srb);
-    memset(contig_block, 0x77, 4096);
     AhciFailAll(&port, SRB_STATUS_ERROR);
     assert_int_equal(r->irp.IoStatus.Status, STATUS_IO_DEVICE_ERROR);
-    assert_int_equal(rbuf[0], 0x11);
+    assert_null(port.Slots[0].Sg);
     assert_int_equal(caller_calls, 2);
     free(r);
 
-    /* Larger than a slot's share: refused, nothing issued. */
+    /* 160 KiB (the old per-slot bounce share was 128 KiB): carried whole. */
     static PFN_NUMBER many[40];
     PUCHAR big = aligned_alloc(4096, 40 * 4096);
     for (int i = 0; i < 40; i++)
@@ -667,15 +675,81 @@ static void test_bounce_slot_reuse_and_errors(void **state)
     r = AhciSimRequest(big, 40 * 4096, many, 40);
     AhciSimCdbRw(r, SCSIOP_READ, 0, 320);
     AhciSubmitSrb(&port, &r->irp, &r->srb);
-    assert_int_equal(port.Issued, 0);
-    assert_int_equal(r->srb.SrbStatus, SRB_STATUS_INVALID_REQUEST);
+    assert_int_equal(port.Issued, 1);
+    assert_int_equal(port.Slots[0].Prdt[0].Dbc, 40 * 4096 - 1);
+    setreg(AHCI_PxCI, 0);
+    AhciProcessPort(&port, AHCI_PxIS_DHRS);
+    assert_int_equal(r->srb.SrbStatus, SRB_STATUS_SUCCESS);
     free(r);
     free(big);
 
-    AhciBounceFree(&port);
+    teardown_port();
     free(rbuf);
     free(wbuf);
+}
+
+/* Every map register taken (four 1 MiB reads in flight fill the 4 MiB):
+ * the next request is not failed but waits at the head of the queue, with
+ * the one behind it, and both are issued once a slot completes. */
+static void test_map_registers_exhausted_waits(void **state)
+{
+    enum { BIG = 1024 * 1024, PAGES = BIG / 4096 };
+    AHCI_SIM_REQ *big[4], *small[2];
+    PUCHAR buf[4], sbuf = aligned_alloc(4096, 8192);
+    static PFN_NUMBER pfn[4][PAGES];
+    PFN_NUMBER spfn[] = { 0x500000, 0x500001 };
+
+    setup_32bit = TRUE;
+    setup_port(TRUE);
+    for (int i = 0; i < 4; i++) {
+        buf[i] = aligned_alloc(4096, BIG);
+        for (int p = 0; p < PAGES; p++)
+            pfn[i][p] = 0x400000 + i * 0x1000 + p;
+        big[i] = AhciSimRequest(buf[i], BIG, pfn[i], PAGES);
+        AhciSimCdbRw(big[i], SCSIOP_READ, i * 2048, 2048);
+        AhciSubmitSrb(&port, &big[i]->irp, &big[i]->srb);
+    }
+    assert_int_equal(port.Issued, 0xF);
+    for (int i = 0; i < 2; i++) {
+        small[i] = AhciSimRequest(sbuf + i * 4096, 4096, &spfn[i], 1);
+        AhciSimCdbRw(small[i], SCSIOP_READ, 9000 + i * 8, 8);
+        AhciSubmitSrb(&port, &small[i]->irp, &small[i]->srb);
+    }
+    assert_int_equal(port.Issued, 0xF);             /* waiting, not failed */
+    assert_int_equal(ncompleted, 0);
+    assert_true(port.SgStalled);
+    assert_ptr_equal(port.Pending.Flink, &small[0]->irp.Tail.Overlay.ListEntry);
+
+    /* Slot 1's read ends: its registers free, both wait no more, in order. */
+    memset(contig_block + BIG, 0x6B, BIG);
+    setreg(AHCI_PxSACT, 0xD);
+    setreg(AHCI_PxCI, 0);
+    AhciProcessPort(&port, AHCI_PxIS_SDBS);
+    assert_int_equal(ncompleted, 1);
+    assert_int_equal(big[1]->irp.IoStatus.Status, STATUS_SUCCESS);
+    assert_int_equal(buf[1][0], 0x6B);
+    assert_int_equal(buf[1][BIG - 1], 0x6B);
+    assert_false(port.SgStalled);
+    assert_true(IsListEmpty(&port.Pending));
+    assert_int_equal(port.Issued, 0xF | 0x2 | 0x10);
+    assert_ptr_equal(port.Slots[1].Irp, &small[0]->irp);
+    assert_ptr_equal(port.Slots[4].Irp, &small[1]->irp);
+
+    setreg(AHCI_PxSACT, 0);
+    setreg(AHCI_PxCI, 0);
+    AhciProcessPort(&port, AHCI_PxIS_SDBS);
+    assert_int_equal(ncompleted, 6);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(small[i]->irp.IoStatus.Status, STATUS_SUCCESS);
+        free(small[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(big[i]->irp.IoStatus.Status, STATUS_SUCCESS);
+        free(big[i]);
+        free(buf[i]);
+    }
     teardown_port();
+    free(sbuf);
 }
 
 int main(void)
@@ -690,6 +764,7 @@ int main(void)
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_bounce_above_4g),
         cmocka_unit_test(test_bounce_slot_reuse_and_errors),
+        cmocka_unit_test(test_map_registers_exhausted_waits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

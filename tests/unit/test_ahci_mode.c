@@ -135,8 +135,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    free(dma[0]);
-    free(dma[1]);
+    AhciSimFreePort(&ports[0], dma[0]);
+    AhciSimFreePort(&ports[1], dma[1]);
     return 0;
 }
 

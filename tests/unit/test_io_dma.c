@@ -2,7 +2,10 @@
  * common buffers below the device's limit, scatter/gather lists merged
  * from an MDL's pages, map registers (bounce) for pages out of reach with
  * the copies in the right direction, the list cache (no pool after the
- * first request), BuildScatterGatherList in the caller's buffer. */
+ * first request), BuildScatterGatherList in the caller's buffer, its Put
+ * without the adapter's lock, map registers exhausted ("later") against a
+ * transfer they can never carry ("never"), CalculateScatterGatherList
+ * without an MDL. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -47,6 +50,25 @@ PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID Va)
     else
         Pa.QuadPart = (LONGLONG)(ULONG_PTR)Va;
     return Pa;
+}
+
+/* The adapter's lock, counted: host_support.c's, plus how often it was
+ * taken (the caller-buffer path must not take it). */
+static ULONG LockAcquires;
+VOID KeAcquireSpinLock(PKSPIN_LOCK L, PKIRQL Old)
+{
+    KeRaiseIrql(DISPATCH_LEVEL, Old);
+    if (*L)
+        KeBugCheckEx(SPIN_LOCK_ALREADY_OWNED, (ULONG_PTR)L, 0, 0, 0);
+    *L = 1;
+    LockAcquires++;
+}
+VOID KeReleaseSpinLock(PKSPIN_LOCK L, KIRQL New)
+{
+    if (!*L)
+        KeBugCheckEx(SPIN_LOCK_NOT_OWNED, (ULONG_PTR)L, 0, 0, 0);
+    *L = 0;
+    KeLowerIrql(New);
 }
 
 /* An MDL over Buffer whose pages are at the given page numbers. */
@@ -247,6 +269,91 @@ static void test_put_adapter_with_lists_out_bugchecks(void **state)
     a->DmaOperations->PutDmaAdapter(a);
 }
 
+/* The hot path of a device that reaches everything: Build into the
+ * caller's buffer and Put take no lock, allocate nothing, and one
+ * physically consecutive run is one element. */
+static void test_build_and_put_without_the_lock(void **state)
+{
+    static UCHAR buf[4 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+    static const PFN_NUMBER run[] = { 0x700, 0x701, 0x702, 0x703 };
+    UCHAR sgbuf[256] __attribute__((aligned(8)));
+    TEST_MDL t;
+    ULONG regs, size = 0;
+    PDMA_ADAPTER a = Get(TRUE, 1024 * 1024, &regs);
+
+    MakeMdl(&t, buf + 8, 3 * PAGE_SIZE + 100, run);
+    assert_int_equal(a->DmaOperations->CalculateScatterGatherList(a, &t.Mdl, MmGetMdlVirtualAddress(&t.Mdl),
+                                                                  3 * PAGE_SIZE + 100, &size, NULL),
+                     STATUS_SUCCESS);
+    assert_true(size <= sizeof(sgbuf));
+    ULONG locks = LockAcquires;
+    ULONG64 allocs = host_pool_allocs(0);
+    assert_int_equal(a->DmaOperations->BuildScatterGatherList(a, NULL, &t.Mdl, MmGetMdlVirtualAddress(&t.Mdl),
+                                                              3 * PAGE_SIZE + 100, Execution, NULL, FALSE,
+                                                              sgbuf, size), STATUS_SUCCESS);
+    assert_int_equal(Seen->NumberOfElements, 1);
+    assert_true((ULONG64)Seen->Elements[0].Address.QuadPart == 0x700000 + 8);
+    assert_int_equal(Seen->Elements[0].Length, 3 * PAGE_SIZE + 100);
+    a->DmaOperations->PutScatterGatherList(a, Seen, FALSE);
+    assert_int_equal(LockAcquires, locks);
+    assert_int_equal(host_pool_allocs(0), allocs);
+    a->DmaOperations->PutDmaAdapter(a);         /* the list counted as back: no bug check */
+
+    /* Without an MDL, as NT: CurrentVa and Length say the span -- the
+     * worst case of 1 MiB from a page's last word is 257 pages. */
+    a = Get(TRUE, 1024 * 1024, &regs);
+    ULONG maps = 0;
+    assert_int_equal(a->DmaOperations->CalculateScatterGatherList(a, NULL, (PVOID)(PAGE_SIZE - 2), 1024 * 1024,
+                                                                  &size, &maps), STATUS_SUCCESS);
+    assert_int_equal(maps, 257);
+    assert_true(size >= 257 * sizeof(SCATTER_GATHER_ELEMENT));
+    a->DmaOperations->PutDmaAdapter(a);
+}
+
+/* Map registers all taken: STATUS_INSUFFICIENT_RESOURCES, the routine not
+ * called, and the same request succeeds once the holder puts its list
+ * back; a transfer longer than every register together is
+ * STATUS_BUFFER_TOO_SMALL (never), not a reason to wait. */
+static void test_map_registers_exhausted_then_free(void **state)
+{
+    static UCHAR buf[4 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+    static const PFN_NUMBER high[] = { 0x100000, 0x100001, 0x100002, 0x100003 };
+    UCHAR sg1[256] __attribute__((aligned(8))), sg2[256] __attribute__((aligned(8)));
+    TEST_MDL t1, t2, t4;
+    ULONG regs;
+    PDMA_ADAPTER a = Get(FALSE, 2 * PAGE_SIZE, &regs);       /* 32-bit, 3 registers */
+
+    assert_int_equal(regs, 3);
+    MakeMdl(&t1, buf, 2 * PAGE_SIZE, high);
+    MakeMdl(&t2, buf + 2 * PAGE_SIZE, 2 * PAGE_SIZE, high + 2);
+    assert_int_equal(a->DmaOperations->BuildScatterGatherList(a, NULL, &t1.Mdl, buf, 2 * PAGE_SIZE, Execution,
+                                                              NULL, TRUE, sg1, sizeof(sg1)), STATUS_SUCCESS);
+    PSCATTER_GATHER_LIST held = Seen;
+    SeenCalls = 0;
+    assert_int_equal(a->DmaOperations->BuildScatterGatherList(a, NULL, &t2.Mdl, buf + 2 * PAGE_SIZE,
+                                                              2 * PAGE_SIZE, Execution, NULL, TRUE, sg2,
+                                                              sizeof(sg2)), STATUS_INSUFFICIENT_RESOURCES);
+    assert_int_equal(SeenCalls, 0);
+    /* The bounced list's Put takes the lock (its registers go back). */
+    ULONG locks = LockAcquires;
+    a->DmaOperations->PutScatterGatherList(a, held, TRUE);
+    assert_int_equal(LockAcquires, locks + 1);
+    assert_int_equal(a->DmaOperations->BuildScatterGatherList(a, NULL, &t2.Mdl, buf + 2 * PAGE_SIZE,
+                                                              2 * PAGE_SIZE, Execution, NULL, TRUE, sg2,
+                                                              sizeof(sg2)), STATUS_SUCCESS);
+    assert_int_equal(SeenCalls, 1);
+    a->DmaOperations->PutScatterGatherList(a, Seen, TRUE);
+
+    /* Four pages through three registers: never. */
+    MakeMdl(&t4, buf, 4 * PAGE_SIZE, high);
+    SeenCalls = 0;
+    assert_int_equal(a->DmaOperations->BuildScatterGatherList(a, NULL, &t4.Mdl, buf, 4 * PAGE_SIZE, Execution,
+                                                              NULL, FALSE, sg1, sizeof(sg1)),
+                     STATUS_BUFFER_TOO_SMALL);
+    assert_int_equal(SeenCalls, 0);
+    a->DmaOperations->PutDmaAdapter(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +361,8 @@ int main(void)
         cmocka_unit_test(test_scatter_gather_merges_and_caches),
         cmocka_unit_test(test_map_registers_bounce_both_ways),
         cmocka_unit_test(test_put_adapter_with_lists_out_bugchecks),
+        cmocka_unit_test(test_build_and_put_without_the_lock),
+        cmocka_unit_test(test_map_registers_exhausted_then_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
