@@ -121,29 +121,20 @@ VOID IoFreeMdl(PMDL Mdl)
         ExFreePoolWithTag(Mdl, IOP_TAG_MDL);
 }
 
-/* TRUE if Va lies in the direct map, where phys = va - base
- * (kernel/include/mm.h), as the page tables confirm. */
-static BOOLEAN IopIsDirectMapped(PUCHAR Va)
-{
-    ULONG64 Phys = (ULONG_PTR)Va - NTSTOR_DIRECT_MAP_BASE;
-
-    return (ULONG_PTR)Va >= NTSTOR_DIRECT_MAP_BASE && Phys &&
-           (ULONG64)MmGetPhysicalAddress(Va).QuadPart == Phys;
-}
-
 VOID MmBuildMdlForNonPagedPool(PMDL Mdl)
 {
     PPFN_NUMBER Pfn = MmGetMdlPfnArray(Mdl);
     ULONG Pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(Mdl), (ULONG64)Mdl->ByteCount);
     PUCHAR Va = Mdl->StartVa;
+    PFN_NUMBER First = ((ULONG_PTR)Va - NTSTOR_DIRECT_MAP_BASE) >> PAGE_SHIFT;
 
     /* Pool and contiguous memory come from the direct map: the page
-     * numbers follow from the address, one page-table walk for each end
-     * instead of one per page (a 1 MiB read has 256).  A direct-map range
-     * whose first and last pages are RAM is RAM throughout for anything
-     * an allocator handed out (every allocation is one physical run). */
-    if (IopIsDirectMapped(Va) && (Pages == 1 || IopIsDirectMapped(Va + (ULONG64)(Pages - 1) * PAGE_SIZE))) {
-        PFN_NUMBER First = ((ULONG_PTR)Va - NTSTOR_DIRECT_MAP_BASE) >> PAGE_SHIFT;
+     * numbers follow from the address, with the whole range checked
+     * against the direct map's RAM ranges (MmIsDirectMapRange) rather than
+     * walked page by page (a 1 MiB read has 256 pages) or even at its two
+     * ends (two four-level walks, ~130 guest instructions per request).
+     * Page 0 is left to the walk below, which refuses it. */
+    if (First && MmIsDirectMapRange(Va, (SIZE_T)Pages << PAGE_SHIFT)) {
         for (ULONG i = 0; i < Pages; i++)
             Pfn[i] = First + i;
         Mdl->MappedSystemVa = MmGetMdlVirtualAddress(Mdl);
