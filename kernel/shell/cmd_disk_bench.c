@@ -57,9 +57,24 @@
 #define BENCH_MAX_TRACKED_BLOCKS (64ull * 1024 * 1024)
 #define BENCH_RNG_SEED 0x9E3779B97F4A7C15ull
 
+struct _BENCH_SLOT;
+
+/* Completed slots, pushed by BenchApc (which may run in a DPC that
+ * interrupts the loop, mode=irq) and taken all at once by the loop: the
+ * loop touches only the slots that finished instead of scanning all qd of
+ * them on every pass, which at qd=32 cost more guest instructions per I/O
+ * than any single layer of the path being measured.  It lives in the one
+ * allocation with the slots (just before them): a request still out when
+ * bench gives up keeps that allocation alive (BenchFree), and its late
+ * completion must find the list head there, not in the BENCH that is freed. */
+typedef struct _BENCH_DONE {
+    struct _BENCH_SLOT *volatile Head;
+    ULONG64 Reserved;           /* keeps the slots after it 16-byte aligned */
+} BENCH_DONE;
+
 typedef struct _BENCH_SLOT {
-    struct _BENCH_SLOT *NextDone;   /* on the bench's done list (BenchApc) */
-    struct _BENCH *Owner;
+    struct _BENCH_SLOT *NextDone;   /* on the done list (BenchApc) */
+    BENCH_DONE *DoneList;
     IO_STATUS_BLOCK Iosb;
     LARGE_INTEGER Offset;
     ULONG64 Block;              /* bs-sized block of the region */
@@ -94,19 +109,14 @@ typedef struct _BENCH {
     PDEVICE_OBJECT PollTop;
     BOOLEAN Issuing, Finished;
     ULONG InFlight;             /* slots issued and not yet reaped */
-    /* Completed slots, pushed by BenchApc (which may run in a DPC that
-     * interrupts the loop, mode=irq) and taken all at once by the loop: the
-     * loop touches only the slots that finished instead of scanning all qd
-     * of them on every pass, which at qd=32 cost more guest instructions
-     * per I/O than any single layer of the path being measured. */
-    BENCH_SLOT *volatile DoneList;
+    BENCH_DONE *Done;           /* the done list; the slots follow it */
 } BENCH;
 
 static VOID BenchApc(PVOID Context, PIO_STATUS_BLOCK IoStatusBlock, ULONG Reserved)
 {
     BENCH_SLOT *s = Context;
-    BENCH *b = s->Owner;
-    BENCH_SLOT *head = __atomic_load_n(&b->DoneList, __ATOMIC_RELAXED);
+    BENCH_DONE *list = s->DoneList;
+    BENCH_SLOT *head = __atomic_load_n(&list->Head, __ATOMIC_RELAXED);
 
     s->End = KeReadTsc();
     __atomic_store_n(&s->Done, 1, __ATOMIC_RELEASE);
@@ -114,7 +124,7 @@ static VOID BenchApc(PVOID Context, PIO_STATUS_BLOCK IoStatusBlock, ULONG Reserv
      * exchange, so there is no ABA to guard against. */
     do
         s->NextDone = head;
-    while (!__atomic_compare_exchange_n(&b->DoneList, &head, s, TRUE, __ATOMIC_RELEASE,
+    while (!__atomic_compare_exchange_n(&list->Head, &head, s, TRUE, __ATOMIC_RELEASE,
                                         __ATOMIC_RELAXED));
 }
 
@@ -211,7 +221,9 @@ static BOOLEAN BenchPrepare(BENCH *b, ULONG64 Offset, ULONG64 Span)
                     "bench disk=%u", b->Disk.Number);
         return FALSE;
     }
-    b->Slots = ExAllocatePoolZero(NonPagedPool, sizeof(BENCH_SLOT) * b->Qd, DISK_SHELL_TAG);
+    b->Done = ExAllocatePoolZero(NonPagedPool, sizeof(BENCH_DONE) + sizeof(BENCH_SLOT) * b->Qd,
+                                 DISK_SHELL_TAG);
+    b->Slots = b->Done ? (BENCH_SLOT *)(b->Done + 1) : NULL;
     b->Hist = ExAllocatePoolZero(NonPagedPool, sizeof(BENCH_HIST), DISK_SHELL_TAG);
     if (b->Write && b->Seeded && b->Blocks <= BENCH_MAX_TRACKED_BLOCKS)
         b->Written = ExAllocatePoolZero(NonPagedPool, (SIZE_T)((b->Blocks + 7) / 8), DISK_SHELL_TAG);
@@ -221,7 +233,7 @@ static BOOLEAN BenchPrepare(BENCH *b, ULONG64 Offset, ULONG64 Span)
         return FALSE;
     }
     for (ULONG i = 0; i < b->Qd; i++) {
-        b->Slots[i].Owner = b;
+        b->Slots[i].DoneList = b->Done;
         b->Slots[i].Buffer = ExAllocatePoolWithTag(NonPagedPool, b->Bs, DISK_SHELL_TAG);
         if (!b->Slots[i].Buffer) {
             ShellErrorF(STATUS_INSUFFICIENT_RESOURCES, "buffers", "bench disk=%u", b->Disk.Number);
@@ -394,7 +406,7 @@ static VOID BenchRun(BENCH *List, ULONG Count)
             if (b->Finished)
                 continue;
             /* Reap what finished since the last pass and refill its slot. */
-            BENCH_SLOT *s = __atomic_exchange_n(&b->DoneList, NULL, __ATOMIC_ACQUIRE);
+            BENCH_SLOT *s = __atomic_exchange_n(&b->Done->Head, NULL, __ATOMIC_ACQUIRE);
             while (s) {
                 BENCH_SLOT *next = s->NextDone;     /* before the slot goes out again */
                 BenchReap(b, s);
@@ -540,13 +552,14 @@ static VOID BenchFree(BENCH *b)
             ShellErrorF(STATUS_IO_TIMEOUT, "buffers of unfinished requests kept", "bench disk=%u",
                         b->Disk.Number);
             b->Slots = NULL;
+            b->Done = NULL;     /* the same allocation: late completions push onto it */
         }
     }
     if (b->Slots) {
         for (ULONG i = 0; i < b->Qd; i++)
             if (b->Slots[i].Buffer)
                 ExFreePoolWithTag(b->Slots[i].Buffer, DISK_SHELL_TAG);
-        ExFreePoolWithTag(b->Slots, DISK_SHELL_TAG);
+        ExFreePoolWithTag(b->Done, DISK_SHELL_TAG);
     }
     if (b->Hist)
         ExFreePoolWithTag(b->Hist, DISK_SHELL_TAG);
