@@ -25,13 +25,19 @@ goes on as with --peer none.
 
 usage: tools/bench.py [--seconds S] [--only SUBSTR,...] [--peer linux|none]
                       [--mode poll|irq] [--no-raw] [--repeat N] [--profile]
-                      [--image IMG]
+                      [--image IMG] [--icount]
   --only  matches "target/workload" names, e.g. --only null1/randread-4k-qd1,file1
   --repeat N  runs ntstor and raw alternately N times per workload in the one
           boot; the table shows the median run (by IOPS) and the NT-vs-raw
           spread over the pairs (the machine is shared: compare within a boot)
   --profile  one more ntstor run per workload with profile=1: the per-layer
           table (docs/performance.md "Per-layer profile")
+  --icount  boots ntstor with QEMU's -icount shift=0,sleep=off: the guest's
+          clock (TSC, HPET) then advances by exactly one tick per guest
+          instruction, whatever the host's load, so the profile's per-layer
+          figures are guest instruction counts (implies --profile; no Linux
+          peer; IOPS are per virtual second and leave out all of QEMU's own
+          device time).  docs/performance.md "Instruction counts (icount)".
 """
 import argparse
 import json
@@ -65,17 +71,30 @@ WORKLOADS = [
 # target name -> ATA ports (first controller)
 TARGETS = [("null1", NULL_PORTS[:1]), ("file1", [FILE_PORT]), ("null4", NULL_PORTS)]
 ENGINES = ["ntstor", "raw", "libaio", "io_uring"]
+# -icount shift=0: the virtual clock moves 2^0 ns per executed guest
+# instruction, and QEMU's TSC is that clock (cpu_get_ticks() returns the
+# icount clock when icount is on), so a TSC delta is an instruction count.
+# sleep=off: when the guest halts, the clock jumps to the next timer instead
+# of following the host's, so an idle guest cannot drag host time in either.
+ICOUNT_ARGS = ["-icount", "shift=0,sleep=off"]
+# Booting under icount is slower (OVMF and the timer calibrations count
+# every instruction) and on a loaded machine takes minutes.
+ICOUNT_BOOT_TIMEOUT = 900
+
 # BENCH_CDF_LIST (include/ntstor_bench_hist.h), in 1/100000; fio gets the same.
 CDF_PCM = [1000, 5000, 10000, 20000, 30000, 40000, 50000, 60000, 70000, 80000, 90000, 95000,
            97000, 98000, 99000, 99500, 99900, 99950, 99990]
 
 
-def machine_args():
-    """The one disk set both guests get (qemu-run.sh options)."""
+def machine_args(icount=False):
+    """The one disk set both guests get (qemu-run.sh options); icount adds
+    ICOUNT_ARGS as extra QEMU arguments."""
     args = []
     for p in NULL_PORTS:
         args += ["--disk", "null:size=%d:port=%d" % (NULL_SIZE, p)]
     args += ["--disk", "%s:port=%d:cache=none" % (file_image(), FILE_PORT)]
+    if icount:
+        args += ["--"] + ICOUNT_ARGS
     return args
 
 
@@ -114,11 +133,13 @@ def _median(rows):
     return rows[(len(rows) - 1) // 2]
 
 
-def run_ntstor(chosen, seconds, mode, raw, repeat=1, profile=False, image=None):
+def run_ntstor(chosen, seconds, mode, raw, repeat=1, profile=False, image=None, icount=False):
     """{(target, workload): {"ntstor": row, "raw": row, "pairs": [(nt, raw)...],
     "profile": {layer: row}}}."""
     results = {}
-    m = Machine(machine_args(), image=image, log_name="bench")
+    m = Machine(machine_args(icount), image=image, log_name="bench")
+    if icount:
+        m.boot_timeout = ICOUNT_BOOT_TIMEOUT
     with m:
         by_port = {}
         for d in m.lines("disks", "disk", timeout=120):
@@ -136,15 +157,18 @@ def run_ntstor(chosen, seconds, mode, raw, repeat=1, profile=False, image=None):
             base = "bench disk=%s rw=%s bs=%d qd=%d seconds=%d cdf=1" % (
                 ",".join(disks), rw, bs, qd, seconds)
             nts, raws = [], []
+            # Under icount a virtual second of a polling loop takes 2-15 s of
+            # host time (raw=1 at QD1 the most): the timeouts follow.
+            tmo = seconds * (40 if icount else 4) + 180
             for _ in range(repeat):
-                out = m.cmd(base + " mode=" + mode, timeout=seconds * 4 + 180)
+                out = m.cmd(base + " mode=" + mode, timeout=tmo)
                 r = _lines(out, "bench-total" if len(disks) > 1 else "bench")
                 c = _lines(out, "bench-cdf")
                 if not r:
                     raise SystemExit("bench: no result line from %r:\n%s" % (base, out))
                 nts.append(dict(_row(r[-1]), cdf=_cdf(c[-1]) if c else []))
                 if raw and len(disks) == 1:
-                    out = m.cmd(base + " raw=1", timeout=seconds * 4 + 180)
+                    out = m.cmd(base + " raw=1", timeout=tmo)
                     r, c = _lines(out, "bench"), _lines(out, "bench-cdf")
                     if r:
                         raws.append(dict(_row(r[-1]), cdf=_cdf(c[-1]) if c else []))
@@ -155,7 +179,7 @@ def run_ntstor(chosen, seconds, mode, raw, repeat=1, profile=False, image=None):
                 res["raw"] = _median(raws)
                 res["pairs"] = [(n["iops"], w["iops"]) for n, w in zip(nts, raws)]
             if profile:
-                out = m.cmd(base + " mode=" + mode + " profile=1", timeout=seconds * 4 + 180)
+                out = m.cmd(base + " mode=" + mode + " profile=1", timeout=tmo)
                 res["profile"] = {p["layer"]: {k: int(v) for k, v in p.items()
                                                if k not in ("layer", "disk")}
                                   for p in _lines(out, "bench-profile")}
@@ -262,12 +286,25 @@ def parse_fio(text, name, direction):
 
 # --- report -----------------------------------------------------------------
 
-def report(chosen, results, seconds, mode, peer):
+# The layers that are the guest's own work per request (tools/bench_ab.py's
+# "guest path"): not doorbell and device (QEMU's, or under icount the wait
+# for it), nor reap (above QD1 mostly the wait behind others in one look).
+GUEST_LAYERS = ["iomgr_submit", "disk", "port_build", "walk_up", "iomgr_complete"]
+
+
+def report(chosen, results, seconds, mode, peer, icount=False):
     lines = []
     say = lines.append
     say("ntstor bench: q35 TCG 1 vCPU -cpu max 512M, ICH9 AHCI; null-co read-zeroes disks "
-        "and a file disk (cache=none); %d s per run; ntstor mode=%s; Linux %s" % (
-            seconds, mode, "fio 3.33 on Debian 12's kernel" if peer else "not measured"))
+        "and a file disk (cache=none); %d %s per run; ntstor mode=%s; Linux %s" % (
+            seconds, "virtual s" if icount else "s", mode,
+            "fio 3.33 on Debian 12's kernel" if peer else "not measured"))
+    if icount:
+        say("icount (%s): the guest's clock advances one tick per guest instruction.  IOPS and "
+            "latencies are in virtual time: guest instructions only, QEMU's device work costs "
+            "nothing, so they are NOT wall-clock figures and NT vs raw is a ratio of "
+            "instructions per I/O (polls that found nothing included), not the DESIGN.md "
+            "target." % " ".join(ICOUNT_ARGS))
     say("")
     hdr = "%-6s %-18s %-8s %9s %9s %7s %7s %7s %7s %7s %6s" % (
         "target", "workload", "engine", "IOPS", "MB/s", "p50us", "p90us", "p99us", "p99.9",
@@ -328,15 +365,27 @@ def report(chosen, results, seconds, mode, peer):
     if profiled:
         layers = ["iomgr_submit", "disk", "port_build", "doorbell", "device", "reap", "walk_up",
                   "iomgr_complete", "total"]
+        # Under icount a TSC tick is one guest instruction: the cycle fields
+        # are instruction counts (the ns fields are the same numbers scaled
+        # by the calibrated ~1 GHz).
+        avg, p50 = ("avg_cyc", "p50_cyc") if icount else ("avg_ns", "p50_ns")
         say("")
-        say("Per-layer profile (bench profile=1, one run): avg / p50 ns per I/O")
+        if icount:
+            say("Per-layer profile (bench profile=1, one run): avg / p50 guest instructions per "
+                "I/O (icount); guest = sum of the p50s of %s" % ", ".join(GUEST_LAYERS))
+        else:
+            say("Per-layer profile (bench profile=1, one run): avg / p50 ns per I/O")
         hdr = "%-6s %-18s " % ("target", "workload") + " ".join("%13s" % l[:13] for l in layers)
-        say(hdr)
-        say("-" * len(hdr))
+        say(hdr + (" %7s" % "guest" if icount else ""))
+        say("-" * len(hdr + (" %7s" % "guest" if icount else "")))
         for (tname, wname), prof in profiled:
-            say("%-6s %-18s " % (tname, wname) + " ".join(
-                "%13s" % ("%d/%d" % (prof[l]["avg_ns"], prof[l]["p50_ns"]) if l in prof else "-")
-                for l in layers))
+            row = "%-6s %-18s " % (tname, wname) + " ".join(
+                "%13s" % ("%d/%d" % (prof[l][avg], prof[l][p50]) if l in prof else "-")
+                for l in layers)
+            if icount:
+                row += " %7s" % (sum(prof[l][p50] for l in GUEST_LAYERS)
+                                 if all(l in prof for l in GUEST_LAYERS) else "-")
+            say(row)
     errors = sum(r.get("errors", 0) for res in results.values() for r in res.values()
                  if isinstance(r, dict) and "iops" in r)
     if errors:
@@ -384,7 +433,9 @@ def plot(chosen, results, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "3")))
+    ap.add_argument("--seconds", type=int, default=None,
+                    help="per run (default 3; 1 with --icount, where a virtual second takes "
+                    "several host seconds)")
     ap.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""),
                     help="comma-separated substrings of target/workload names")
     ap.add_argument("--peer", choices=("linux", "none"), default=os.environ.get("BENCH_PEER", "linux"))
@@ -398,7 +449,18 @@ def main():
     ap.add_argument("--profile", action="store_true",
                     default=os.environ.get("BENCH_PROFILE") == "1",
                     help="one more ntstor run per workload with profile=1")
+    ap.add_argument("--icount", action="store_true", default=os.environ.get("BENCH_ICOUNT") == "1",
+                    help="boot ntstor with -icount shift=0,sleep=off: per-layer figures in guest "
+                    "instructions, independent of the host's load (implies --profile, no Linux peer)")
     opt = ap.parse_args()
+    if opt.seconds is None:
+        opt.seconds = int(os.environ.get("BENCH_SECONDS", "1" if opt.icount else "3"))
+    if opt.icount:
+        opt.profile = True
+        if opt.peer != "none":
+            print("bench: --icount measures ntstor only (Linux's figures under icount would "
+                  "compare nothing): no Linux peer")
+            opt.peer = "none"
 
     chosen = [(t, w) for t in TARGETS for w in WORKLOADS
               if not opt.only or any(s and s in "%s/%s" % (t[0], w[0]) for s in opt.only.split(","))]
@@ -408,23 +470,25 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     t0 = time.time()
     results = run_ntstor(chosen, opt.seconds, opt.mode, not opt.no_raw, max(1, opt.repeat),
-                         opt.profile, opt.image)
+                         opt.profile, opt.image, opt.icount)
     peer = None
     if opt.peer == "linux":
         peer = run_linux(chosen, opt.seconds)
         for k, v in (peer or {}).items():
             results.setdefault(k, {}).update(v)
-    text = report(chosen, results, opt.seconds, opt.mode, peer)
+    text = report(chosen, results, opt.seconds, opt.mode, peer, opt.icount)
     print()
     print(text)
-    with open(os.path.join(OUT, "results.txt"), "w") as fh:
+    # icount figures are not wall-clock ones: kept apart, never overwriting them.
+    pre = "icount-" if opt.icount else ""
+    with open(os.path.join(OUT, pre + "results.txt"), "w") as fh:
         fh.write(text + "\n")
-    with open(os.path.join(OUT, "results.json"), "w") as fh:
+    with open(os.path.join(OUT, pre + "results.json"), "w") as fh:
         json.dump({"%s/%s" % k: v for k, v in results.items()}, fh, indent=1)
-    png = plot(chosen, results, os.path.join(OUT, "latency-cdf.png"))
+    png = plot(chosen, results, os.path.join(OUT, pre + "latency-cdf.png"))
     print()
-    print("figures: %s/results.txt, results.json%s (%.0f s)" % (
-        OUT, ", plot: " + png if png else "", time.time() - t0))
+    print("figures: %s/%sresults.txt, %sresults.json%s (%.0f s)" % (
+        OUT, pre, pre, ", plot: " + png if png else "", time.time() - t0))
     return 0
 
 

@@ -73,8 +73,7 @@ UCHAR DiskBuildReadWrite(PUCHAR Cdb, BOOLEAN Use16, BOOLEAN Write, ULONG64 Lba, 
         DiskBuildReadWrite16(Cdb, Write, Lba, Blocks);
         return 16;
     }
-    for (ULONG i = 0; i < 16; i++)
-        Cdb[i] = 0;
+    DiskZeroCdb(Cdb);
     Cdb[0] = Write ? SCSIOP_WRITE : SCSIOP_READ;
     ScsiPutBe32(Cdb + 2, (ULONG)Lba);
     ScsiPutBe16(Cdb + 7, Blocks);

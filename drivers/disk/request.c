@@ -206,10 +206,18 @@ VOID DiskInterpretSrb(const SCSI_REQUEST_BLOCK *Srb, NTSTATUS IrpStatus, DISK_SR
         r->Retry = FALSE;
 }
 
+VOID DiskZeroCdb(PUCHAR Cdb)
+{
+    /* Two eight-byte stores: the byte loop GCC keeps here (memset is not
+     * ours to call) was 64 guest instructions on every read and write. */
+    static const ULONG64 Zero = 0;
+    __builtin_memcpy(Cdb, &Zero, sizeof(Zero));
+    __builtin_memcpy(Cdb + 8, &Zero, sizeof(Zero));
+}
+
 VOID DiskBuildReadWrite16(PUCHAR Cdb, BOOLEAN Write, ULONG64 Lba, ULONG Blocks)
 {
-    for (ULONG i = 0; i < 16; i++)
-        Cdb[i] = 0;
+    DiskZeroCdb(Cdb);
     Cdb[0] = Write ? SCSIOP_WRITE16 : SCSIOP_READ16;
     ScsiPutBe64(Cdb + 2, Lba);
     ScsiPutBe32(Cdb + 10, Blocks);

@@ -42,6 +42,9 @@ VOID DiskInterpretSrb(const SCSI_REQUEST_BLOCK *Srb, NTSTATUS IrpStatus, DISK_SR
 /* TRUE for SYNCHRONIZE CACHE(10) and (16). */
 BOOLEAN DiskIsCacheFlush(const UCHAR *Cdb);
 
+/* Zeroes a 16-byte CDB. */
+VOID DiskZeroCdb(PUCHAR Cdb);
+
 /* Builds a READ(16)/WRITE(16) CDB (SBC-3 5.8/5.40). */
 VOID DiskBuildReadWrite16(PUCHAR Cdb, BOOLEAN Write, ULONG64 Lba, ULONG Blocks);
 

@@ -13,6 +13,12 @@ static inline PVOID MmPhysToVirt(ULONG64 Phys)
     return (PVOID)(NTSTOR_DIRECT_MAP_BASE + Phys);
 }
 
+/* TRUE if all of [Va, Va + Bytes) is in the direct map.  The direct map is
+ * exactly the RAM ranges of the boot memory map and never changes after
+ * boot, so this is a look at that short list instead of a page-table walk
+ * (which the MDL path used to do twice per request). */
+BOOLEAN MmIsDirectMapRange(PVOID Va, SIZE_T Bytes);
+
 /* Phase 0: takes the UEFI memory map, sets up the page allocator, builds the
  * kernel's own page tables (text RX, rodata R, data/bss RW+NX, direct map
  * RW+NX, no identity map) and switches to them, then brings up the pool. */

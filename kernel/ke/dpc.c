@@ -8,7 +8,7 @@
 #include "ki.h"
 
 /* Protected by disabling interrupts. */
-static LIST_ENTRY KiDpcListHead = { &KiDpcListHead, &KiDpcListHead };
+LIST_ENTRY KiDpcListHead = { &KiDpcListHead, &KiDpcListHead };
 
 VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
 {
@@ -50,11 +50,6 @@ BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)
     }
     KiRestoreInterrupts(Flags);
     return WasQueued;
-}
-
-BOOLEAN KiDpcPending(VOID)
-{
-    return !IsListEmpty(&KiDpcListHead);
 }
 
 VOID KiRetireDpcList(VOID)

@@ -78,6 +78,26 @@ KIRQL KeRaiseIrqlToDpcLevel(VOID)
     return Old;
 }
 
+/* The lowering that has something to run: DPCs, then a thread switch.
+ * Out of line so the common case (nothing queued, every spin-lock
+ * release) stays a short leaf function. */
+static __attribute__((noinline)) VOID KiLowerIrqlAndDispatch(KIRQL NewIrql, ULONG64 Flags)
+{
+    while (NewIrql < DISPATCH_LEVEL && (KiDpcPending() || KiSwitchPending())) {
+        KiSetIrql(DISPATCH_LEVEL);
+        KiRestoreInterrupts(Flags);
+        KiRetireDpcList();
+        /* A thread readied by a DPC or by the code that held the level may
+         * preempt this one now (sched.c); we resume here when it is our
+         * turn again. */
+        if (KiSwitchPending())
+            KiDispatchPending();
+        KiDisable();
+        KiSetIrql(NewIrql);
+    }
+    KiRestoreInterrupts(Flags);
+}
+
 VOID KeLowerIrql(KIRQL NewIrql)
 {
     KIRQL Current = KiCurrentIrql;
@@ -90,17 +110,9 @@ VOID KeLowerIrql(KIRQL NewIrql)
      * between the check and the lowering cannot be stranded. */
     ULONG64 Flags = KiDisableInterrupts();
     KiSetIrql(NewIrql);
-    while (NewIrql < DISPATCH_LEVEL && (KiDpcPending() || KiSwitchPending())) {
-        KiSetIrql(DISPATCH_LEVEL);
-        KiRestoreInterrupts(Flags);
-        KiRetireDpcList();
-        /* A thread readied by a DPC or by the code that held the level may
-         * preempt this one now (sched.c); we resume here when it is our
-         * turn again. */
-        if (KiSwitchPending())
-            KiDispatchPending();
-        KiDisable();
-        KiSetIrql(NewIrql);
+    if (NewIrql < DISPATCH_LEVEL && (KiDpcPending() || KiSwitchPending())) {
+        KiLowerIrqlAndDispatch(NewIrql, Flags);
+        return;
     }
     KiRestoreInterrupts(Flags);
 }

@@ -74,7 +74,10 @@ ULONG64 KiIrqlToTpr(KIRQL Irql);
 VOID KiSetIrql(KIRQL Irql);   /* no checks, no DPC drain */
 
 /* ---- DPCs (kernel/ke/dpc.c) ---- */
-BOOLEAN KiDpcPending(VOID);
+/* Queued DPCs: inline, it is asked on every lowering below DISPATCH_LEVEL
+ * (every spin-lock release). */
+extern LIST_ENTRY KiDpcListHead;
+static inline BOOLEAN KiDpcPending(VOID) { return KiDpcListHead.Flink != &KiDpcListHead; }
 /* Runs every queued DPC.  Caller is at DISPATCH_LEVEL with interrupts
  * enabled. */
 VOID KiRetireDpcList(VOID);

@@ -46,7 +46,18 @@ VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock)
 
 VOID KeAcquireSpinLock(PKSPIN_LOCK SpinLock, PKIRQL OldIrql)
 {
-    KeRaiseIrql(DISPATCH_LEVEL, OldIrql);
+    KIRQL Current = KiCurrentIrql;
+
+    /* The common case, from PASSIVE/APC/DISPATCH: the software levels all
+     * leave CR8 at 0 (irql.c), so the raise is one store -- no call into
+     * KeRaiseIrql and its table lookups on every lock.  Above DISPATCH_LEVEL
+     * KeRaiseIrql bug-checks as it always did. */
+    if (__builtin_expect(Current <= DISPATCH_LEVEL, 1)) {
+        *OldIrql = Current;
+        KiCurrentIrql = DISPATCH_LEVEL;
+    } else {
+        KeRaiseIrql(DISPATCH_LEVEL, OldIrql);
+    }
     KiAcquire(SpinLock, __builtin_return_address(0));
 }
 

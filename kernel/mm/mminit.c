@@ -16,6 +16,14 @@ BOOLEAN MiIsDirectMapped(ULONG64 Phys, ULONG64 Size)
     return FALSE;
 }
 
+BOOLEAN MmIsDirectMapRange(PVOID Va, SIZE_T Bytes)
+{
+    ULONG64 va = (ULONG64)Va;
+
+    return va >= NTSTOR_DIRECT_MAP_BASE && va < MI_SYSTEM_VA_BASE &&
+           MiIsDirectMapped(va - NTSTOR_DIRECT_MAP_BASE, Bytes);
+}
+
 /* Adds [Base, End) to the sorted, coalesced range list.  FALSE if the list
  * is full (the caller keeps such RAM out of the allocator). */
 static BOOLEAN MiAddRamRange(ULONG64 Base, ULONG64 End)

@@ -31,8 +31,8 @@
  * (NtSetPolledCompletion), switching the port to polling for the run if
  * needed; mode=irq uses the controller's interrupt (MSI or INTx, whichever
  * it signals now) and never changes it.  Completion routines (ApcRoutine)
- * only stamp the slot; the loop reaps and refills, so the call depth stays
- * bounded (kernel/include/io.h).  Everything is allocated before the timed
+ * only stamp the slot and put it on a done list; the loop reaps and
+ * refills, so the call depth stays bounded (kernel/include/io.h).  Everything is allocated before the timed
  * loop.  raw=1 runs the same reads or writes in the AHCI driver's own
  * loop instead (cmd_disk_rawbench.c), the yardstick for the NT path.
  *
@@ -57,7 +57,24 @@
 #define BENCH_MAX_TRACKED_BLOCKS (64ull * 1024 * 1024)
 #define BENCH_RNG_SEED 0x9E3779B97F4A7C15ull
 
+struct _BENCH_SLOT;
+
+/* Completed slots, pushed by BenchApc (which may run in a DPC that
+ * interrupts the loop, mode=irq) and taken all at once by the loop: the
+ * loop touches only the slots that finished instead of scanning all qd of
+ * them on every pass, which at qd=32 cost more guest instructions per I/O
+ * than any single layer of the path being measured.  It lives in the one
+ * allocation with the slots (just before them): a request still out when
+ * bench gives up keeps that allocation alive (BenchFree), and its late
+ * completion must find the list head there, not in the BENCH that is freed. */
+typedef struct _BENCH_DONE {
+    struct _BENCH_SLOT *volatile Head;
+    ULONG64 Reserved;           /* keeps the slots after it 16-byte aligned */
+} BENCH_DONE;
+
 typedef struct _BENCH_SLOT {
+    struct _BENCH_SLOT *NextDone;   /* on the done list (BenchApc) */
+    BENCH_DONE *DoneList;
     IO_STATUS_BLOCK Iosb;
     LARGE_INTEGER Offset;
     ULONG64 Block;              /* bs-sized block of the region */
@@ -91,13 +108,24 @@ typedef struct _BENCH {
     PFILE_OBJECT File;
     PDEVICE_OBJECT PollTop;
     BOOLEAN Issuing, Finished;
+    ULONG InFlight;             /* slots issued and not yet reaped */
+    BENCH_DONE *Done;           /* the done list; the slots follow it */
 } BENCH;
 
 static VOID BenchApc(PVOID Context, PIO_STATUS_BLOCK IoStatusBlock, ULONG Reserved)
 {
     BENCH_SLOT *s = Context;
+    BENCH_DONE *list = s->DoneList;
+    BENCH_SLOT *head = __atomic_load_n(&list->Head, __ATOMIC_RELAXED);
+
     s->End = KeReadTsc();
     __atomic_store_n(&s->Done, 1, __ATOMIC_RELEASE);
+    /* A push-only LIFO; the single consumer takes the whole list with one
+     * exchange, so there is no ABA to guard against. */
+    do
+        s->NextDone = head;
+    while (!__atomic_compare_exchange_n(&list->Head, &head, s, TRUE, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED));
 }
 
 static BOOLEAN BenchArg(INT Argc, PCHAR *Argv, PCSTR Key, ULONG64 *Value, ULONG64 Default)
@@ -193,7 +221,9 @@ static BOOLEAN BenchPrepare(BENCH *b, ULONG64 Offset, ULONG64 Span)
                     "bench disk=%u", b->Disk.Number);
         return FALSE;
     }
-    b->Slots = ExAllocatePoolZero(NonPagedPool, sizeof(BENCH_SLOT) * b->Qd, DISK_SHELL_TAG);
+    b->Done = ExAllocatePoolZero(NonPagedPool, sizeof(BENCH_DONE) + sizeof(BENCH_SLOT) * b->Qd,
+                                 DISK_SHELL_TAG);
+    b->Slots = b->Done ? (BENCH_SLOT *)(b->Done + 1) : NULL;
     b->Hist = ExAllocatePoolZero(NonPagedPool, sizeof(BENCH_HIST), DISK_SHELL_TAG);
     if (b->Write && b->Seeded && b->Blocks <= BENCH_MAX_TRACKED_BLOCKS)
         b->Written = ExAllocatePoolZero(NonPagedPool, (SIZE_T)((b->Blocks + 7) / 8), DISK_SHELL_TAG);
@@ -203,6 +233,7 @@ static BOOLEAN BenchPrepare(BENCH *b, ULONG64 Offset, ULONG64 Span)
         return FALSE;
     }
     for (ULONG i = 0; i < b->Qd; i++) {
+        b->Slots[i].DoneList = b->Done;
         b->Slots[i].Buffer = ExAllocatePoolWithTag(NonPagedPool, b->Bs, DISK_SHELL_TAG);
         if (!b->Slots[i].Buffer) {
             ShellErrorF(STATUS_INSUFFICIENT_RESOURCES, "buffers", "bench disk=%u", b->Disk.Number);
@@ -263,6 +294,7 @@ static VOID BenchReap(BENCH *b, BENCH_SLOT *s)
 
     s->Busy = 0;
     s->Done = 0;
+    b->InFlight--;
     b->LatencyTicks += ticks;
     if (NT_SUCCESS(s->Iosb.Status) && s->Iosb.Information == b->Bs) {
         ULONG64 first512 = (ULONG64)s->Offset.QuadPart / 512;
@@ -324,8 +356,10 @@ static BOOLEAN BenchIssue(BENCH *b, BENCH_SLOT *s)
                                 (ULONG)b->Bs, &s->Offset, NULL)
                   : NtReadFile(b->Disk.Handle, NULL, BenchApc, s, &s->Iosb, s->Buffer,
                                (ULONG)b->Bs, &s->Offset, NULL);
-    if (st == STATUS_PENDING)
+    if (st == STATUS_PENDING) {
+        b->InFlight++;
         return TRUE;
+    }
     s->Busy = 0;
     if (!b->Errors) {
         b->FirstError = st;
@@ -339,7 +373,7 @@ static BOOLEAN BenchIssue(BENCH *b, BENCH_SLOT *s)
  * several at once (disk=1,2,3,4): each pass serves every disk in turn, so
  * one core keeps all of them busy, as one fio process with a job per disk
  * does.  With one disk a pass is what it always was: reap and refill the
- * slots, one poll, one clock read. */
+ * slots that completed (BenchApc's done list), one poll, one clock read. */
 static VOID BenchRun(BENCH *List, ULONG Count)
 {
     for (ULONG d = 0; d < Count; d++) {
@@ -360,28 +394,34 @@ static VOID BenchRun(BENCH *List, ULONG Count)
 
     ULONG64 startUs = KeQueryTimeUs(), endUs = startUs + List[0].Seconds * 1000000ull;
     ULONG64 nowUs = startUs;
+    for (ULONG d = 0; d < Count; d++) {
+        BENCH *b = &List[d];
+        for (ULONG i = 0; i < b->Qd && b->Issuing; i++)
+            if (!BenchIssue(b, &b->Slots[i]))
+                b->Issuing = FALSE;
+    }
     for (ULONG left = Count; left;) {
         for (ULONG d = 0; d < Count; d++) {
             BENCH *b = &List[d];
-            ULONG busy = 0;
             if (b->Finished)
                 continue;
-            for (ULONG i = 0; i < b->Qd; i++) {
-                BENCH_SLOT *s = &b->Slots[i];
-                if (s->Busy && __atomic_load_n(&s->Done, __ATOMIC_ACQUIRE))
-                    BenchReap(b, s);
-                if (!s->Busy && b->Issuing && !BenchIssue(b, s))
+            /* Reap what finished since the last pass and refill its slot. */
+            BENCH_SLOT *s = __atomic_exchange_n(&b->Done->Head, NULL, __ATOMIC_ACQUIRE);
+            while (s) {
+                BENCH_SLOT *next = s->NextDone;     /* before the slot goes out again */
+                BenchReap(b, s);
+                if (b->Issuing && !BenchIssue(b, s))
                     b->Issuing = FALSE;
-                busy += s->Busy;
+                s = next;
             }
-            if (b->PollTop && busy)
+            if (b->PollTop && b->InFlight)
                 IoPollDevice(b->PollTop);
             if (b->Issuing && (nowUs >= endUs || b->Errors || ShellInterrupted()))
                 b->Issuing = FALSE;
-            if (!b->Issuing && (busy == 0 || nowUs >= endUs + b->DrainSeconds * 1000000ull)) {
-                if (busy) {
+            if (!b->Issuing && (b->InFlight == 0 || nowUs >= endUs + b->DrainSeconds * 1000000ull)) {
+                if (b->InFlight) {
                     b->DrainTimedOut = TRUE;
-                    b->Unfinished = busy;
+                    b->Unfinished = b->InFlight;
                 }
                 b->Finished = TRUE;
                 b->ElapsedUs = nowUs - startUs;
@@ -512,13 +552,14 @@ static VOID BenchFree(BENCH *b)
             ShellErrorF(STATUS_IO_TIMEOUT, "buffers of unfinished requests kept", "bench disk=%u",
                         b->Disk.Number);
             b->Slots = NULL;
+            b->Done = NULL;     /* the same allocation: late completions push onto it */
         }
     }
     if (b->Slots) {
         for (ULONG i = 0; i < b->Qd; i++)
             if (b->Slots[i].Buffer)
                 ExFreePoolWithTag(b->Slots[i].Buffer, DISK_SHELL_TAG);
-        ExFreePoolWithTag(b->Slots, DISK_SHELL_TAG);
+        ExFreePoolWithTag(b->Done, DISK_SHELL_TAG);
     }
     if (b->Hist)
         ExFreePoolWithTag(b->Hist, DISK_SHELL_TAG);
