@@ -646,6 +646,7 @@ BOOLEAN AhciControllerInRecovery(PAHCI_CONTROLLER Ctrl);
 /* ---- intr.c ---- */
 KSERVICE_ROUTINE AhciIsr;
 KDEFERRED_ROUTINE AhciDpc;
+VOID AhciTakePendingIs(PAHCI_PORT Port);
 /* Issues IDENTIFY with interrupts on and checks one arrives; falls back
  * to polling (and says so) when it does not. */
 VOID AhciProbeInterrupt(PAHCI_PORT Port);

@@ -32,33 +32,41 @@ BOOLEAN AhciIsr(PKINTERRUPT Interrupt, PVOID ServiceContext)
     return TRUE;
 }
 
-/* DISPATCH_LEVEL.  Bit 31 of PendingIs (CPDS, never enabled) marks "the
- * ISR saw this port" so a completion with no other bit still gets reaped. */
+/* DISPATCH_LEVEL.  What the ISR (or a mode change, AhciAckQuiescedPort)
+ * recorded for the port in PendingIs, handed to the port: the DPC's work
+ * for one port.  Whoever exchanges PendingIs to 0 does it, so the DPC and a
+ * poller that cannot wait for the DPC (AhciPollPort) never both do.  Bit 31
+ * (CPDS, never enabled) marks "the ISR saw this port" so a completion with
+ * no other bit still gets reaped. */
+VOID AhciTakePendingIs(PAHCI_PORT Port)
+{
+    /* A port the worker recovers is left alone, its bits too: its
+     * COMRESET raises PCS/PRCS, which are no departing disk, and the
+     * recovery forgets them when it ends. */
+    if (!Port->PendingIs || Port->InRecovery)
+        return;
+    ULONG pxis = InterlockedExchange(&Port->PendingIs, 0) & ~AHCI_PENDING_IS_SEEN;
+    /* A link change on an empty port: a disk may have been plugged in
+     * (10.9); the worker brings it up. */
+    if ((pxis & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS)) && Port->State == AhciPortEmpty) {
+        AhciRequestWork(Port, TRUE);
+        return;
+    }
+    /* The link changed: if the disk went away, its requests fail here. */
+    if ((pxis & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS)) && Port->State == AhciPortReady &&
+        !AhciPortCheckLink(Port))
+        return;
+    if (Port->State == AhciPortReady)
+        AhciProcessPort(Port, pxis);
+}
+
 VOID AhciDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2)
 {
     PAHCI_CONTROLLER ctrl = DeferredContext;
 
-    for (ULONG p = 0; p < AHCI_MAX_PORTS; p++) {
-        PAHCI_PORT port = ctrl->Ports[p];
-        /* A port the worker recovers is left alone, its bits too: its
-         * COMRESET raises PCS/PRCS, which are no departing disk, and the
-         * recovery forgets them when it ends. */
-        if (!port || !port->PendingIs || port->InRecovery)
-            continue;
-        ULONG pxis = InterlockedExchange(&port->PendingIs, 0) & ~AHCI_PENDING_IS_SEEN;
-        /* A link change on an empty port: a disk may have been plugged in
-         * (10.9); the worker brings it up. */
-        if ((pxis & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS)) && port->State == AhciPortEmpty) {
-            AhciRequestWork(port, TRUE);
-            continue;
-        }
-        /* The link changed: if the disk went away, its requests fail here. */
-        if ((pxis & (AHCI_PxIS_PCS | AHCI_PxIS_PRCS)) && port->State == AhciPortReady &&
-            !AhciPortCheckLink(port))
-            continue;
-        if (port->State == AhciPortReady)
-            AhciProcessPort(port, pxis);
-    }
+    for (ULONG p = 0; p < AHCI_MAX_PORTS; p++)
+        if (ctrl->Ports[p])
+            AhciTakePendingIs(ctrl->Ports[p]);
 }
 
 /* One IDENTIFY with the port's interrupt enabled: if the HBA finishes it

@@ -555,6 +555,12 @@ VOID AhciPollPort(PAHCI_PORT Port)
          * the commands, the watchdog reaps what nobody polls. */
         if (Port->InRecovery && !Port->Issued && !AhciWaitRecovery(Port))
             return;
+        /* An error recorded for the controller's DPC (a mode change that
+         * found PxIS bits, an ISR before the switch to polling) holds the
+         * queue until recovery has run; a poller at DISPATCH_LEVEL keeps
+         * that DPC from running, so it hands the error over itself. */
+        if (!Port->Issued && AhciErrorPending(Port))
+            AhciTakePendingIs(Port);
         AhciPollLook(Port);
         if (Port->Commands == commands)
             __asm__ volatile("pause");

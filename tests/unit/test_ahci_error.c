@@ -24,6 +24,8 @@
 /* error.c escalates a stuck engine to an HBA reset (hba.c, not linked
  * here; test_ahci_model.c runs the real one against the model). */
 NTSTATUS AhciHbaReset(PAHCI_CONTROLLER Ctrl) { return STATUS_SUCCESS; }
+/* intr.c's hand-over of what the ISR recorded: no ISR runs here, PendingIs stays 0. */
+VOID AhciTakePendingIs(PAHCI_PORT Port) { (void)Port; }
 AHCI_PARAMETERS AhciParameters = { NtstorAhciModeMsi, TRUE, 32, FALSE };
 const char *const AhciModeNames[3] = { "poll", "msi", "intx" };
 

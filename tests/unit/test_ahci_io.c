@@ -75,6 +75,8 @@ VOID AhciRecoverPort(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIST_ENTRY 
         AhciCompleteSlot(Port, (ULONG)__builtin_ctz(b), SRB_STATUS_TIMEOUT, NULL, Done);
 }
 BOOLEAN AhciPortStopEngine(PAHCI_PORT Port) { return TRUE; }
+/* intr.c's hand-over of what the ISR recorded: no ISR runs here, PendingIs stays 0. */
+VOID AhciTakePendingIs(PAHCI_PORT Port) { (void)Port; }
 BOOLEAN AhciPortStartEngine(PAHCI_PORT Port) { return TRUE; }
 BOOLEAN AhciPortClearBusy(PAHCI_PORT Port) { return TRUE; }
 PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID Va)
