@@ -21,6 +21,7 @@
 #include <ldr.h>
 #include <rtl.h>
 #include <ntstor_console.h>
+#include <ntstor_disk.h>
 #include <usbdlib.h>
 
 #define LDR_EXPORTS(X)                         \
@@ -92,6 +93,8 @@
     X(IoOpenDeviceRegistryKey)                 \
     X(IoPollDevice)                            \
     X(IoQueueWorkItem)                         \
+    X(IoReadDiskSignature)                     \
+    X(IoReadPartitionTableEx)                  \
     X(IoRegisterDeviceInterface)               \
     X(IoRegisterPollRoutine)                   \
     X(IoRegisterShutdownNotification)          \
@@ -163,6 +166,7 @@
     X(MmProbeAndLockPages)                     \
     X(MmUnlockPages)                           \
     X(MmUnmapIoSpace)                          \
+    X(NtstorReadPartitionTableEx)              \
     X(NtstorUsbdFindInterface)                 \
     X(NtstorUsbdNextInInterface)               \
     X(NtstorUsbdValidateConfiguration)         \
