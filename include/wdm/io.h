@@ -1352,4 +1352,15 @@ NTSTATUS IoReadPartitionTableEx(PDEVICE_OBJECT DeviceObject, struct _DRIVE_LAYOU
  * for a protective MBR with no valid GPT behind it. */
 NTSTATUS IoReadDiskSignature(PDEVICE_OBJECT DeviceObject, ULONG BytesPerSector, PDISK_SIGNATURE Signature);
 
+/* Writes DriveLayout to the disk through IRP_MJ_WRITE (so the disk
+ * driver's write permission applies): MBR -- PartitionEntry[0..3] into the
+ * four primary slots (type 0: empty; LBA 0's boot code kept); GPT --
+ * protective MBR, both headers and entry arrays with their CRC32s, the
+ * usable area computed from the disk's size.  Offsets and lengths in whole
+ * sectors.  Nothing is written unless the whole layout is valid:
+ * STATUS_INVALID_PARAMETER for a misaligned, empty, out-of-range or
+ * overlapping partition, STATUS_NOT_SUPPORTED for RAW, more than four MBR
+ * entries or an extended partition. */
+NTSTATUS IoWritePartitionTableEx(PDEVICE_OBJECT DeviceObject, struct _DRIVE_LAYOUT_INFORMATION_EX *DriveLayout);
+
 #endif

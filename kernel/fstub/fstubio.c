@@ -81,17 +81,38 @@ static NTSTATUS FstubReadSectors(PVOID Context, ULONG64 Lba, ULONG Count, PVOID 
     return status;
 }
 
-/* Geometry, then the parser.  *Layout is pool the caller frees with
- * ExFreePoolWithTag(FSTUB_TAG_WORK), also on failure (it holds the log). */
-static NTSTATUS FstubRead(PDEVICE_OBJECT Device, ULONG SectorSize, PFSTUB_LAYOUT *Layout,
-                          PFSTUB_DISK Disk)
+/* The writer's callback (PFSTUB_WRITE_SECTORS): IRP_MJ_WRITE, so the disk
+ * driver's rules apply -- a disk not enabled for writing refuses it
+ * (DESIGN.md "Safety") and nothing is changed. */
+static NTSTATUS FstubWriteSectors(PVOID Context, ULONG64 Lba, ULONG Count, const VOID *Buffer)
 {
-    DISK_GEOMETRY_EX geometry;
-    PFSTUB_LAYOUT layout;
-    PVOID scratch;
+    PFSTUB_DISK disk = Context;
+    ULONG bytes = Count * disk->SectorSize;
+    LARGE_INTEGER offset;
+    IO_STATUS_BLOCK iosb;
+    KEVENT event;
+    PIRP irp;
     NTSTATUS status;
 
-    *Layout = NULL;
+    if (Lba >= disk->Sectors || Count > disk->Sectors - Lba)
+        return STATUS_INVALID_PARAMETER;
+    offset.QuadPart = (LONGLONG)(Lba * disk->SectorSize);
+    KeInitializeEvent(&event, NotificationEvent, FALSE);
+    irp = IoBuildSynchronousFsdRequest(IRP_MJ_WRITE, disk->Device, (PVOID)Buffer, bytes, &offset, &event,
+                                       &iosb);
+    if (!irp)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    status = FstubCallAndWait(disk->Device, irp, &event, &iosb);
+    if (NT_SUCCESS(status) && iosb.Information != bytes)
+        status = STATUS_DEVICE_PROTOCOL_ERROR;
+    return status;
+}
+
+static NTSTATUS FstubGetDisk(PDEVICE_OBJECT Device, ULONG SectorSize, PFSTUB_DISK Disk)
+{
+    DISK_GEOMETRY_EX geometry;
+    NTSTATUS status;
+
     if (KeGetCurrentIrql() != PASSIVE_LEVEL)
         return STATUS_INVALID_DEVICE_STATE;     /* it waits for the device */
     status = FstubGetGeometry(Device, &geometry);
@@ -102,6 +123,22 @@ static NTSTATUS FstubRead(PDEVICE_OBJECT Device, ULONG SectorSize, PFSTUB_LAYOUT
     if (!Disk->SectorSize || geometry.DiskSize.QuadPart <= 0)
         return STATUS_DEVICE_PROTOCOL_ERROR;
     Disk->Sectors = (ULONG64)geometry.DiskSize.QuadPart / Disk->SectorSize;
+    return STATUS_SUCCESS;
+}
+
+/* Geometry, then the parser.  *Layout is pool the caller frees with
+ * ExFreePoolWithTag(FSTUB_TAG_WORK), also on failure (it holds the log). */
+static NTSTATUS FstubRead(PDEVICE_OBJECT Device, ULONG SectorSize, PFSTUB_LAYOUT *Layout,
+                          PFSTUB_DISK Disk)
+{
+    PFSTUB_LAYOUT layout;
+    PVOID scratch;
+    NTSTATUS status;
+
+    *Layout = NULL;
+    status = FstubGetDisk(Device, SectorSize, Disk);
+    if (!NT_SUCCESS(status))
+        return status;
 
     layout = ExAllocatePoolWithTag(NonPagedPool, sizeof(*layout), FSTUB_TAG_WORK);
     scratch = ExAllocatePoolWithTag(NonPagedPool, FSTUB_SCRATCH_BYTES, FSTUB_TAG_WORK);
@@ -276,5 +313,38 @@ NTSTATUS IoReadDiskSignature(PDEVICE_OBJECT DeviceObject, ULONG BytesPerSector, 
         }
     }
     ExFreePoolWithTag(layout, FSTUB_TAG_WORK);
+    return status;
+}
+
+/* Writes DriveLayout (MBR primaries or a whole GPT, fstub.h
+ * FstubWriteLayout) through the device's IRP_MJ_WRITE.  Nothing is written
+ * unless the layout is valid; the log says what was refused or failed. */
+NTSTATUS IoWritePartitionTableEx(PDEVICE_OBJECT DeviceObject, PDRIVE_LAYOUT_INFORMATION_EX DriveLayout)
+{
+    CHAR name[96], why[160];
+    FSTUB_DISK disk;
+    PVOID scratch;
+    NTSTATUS status;
+
+    if (!DeviceObject || !DriveLayout)
+        return STATUS_INVALID_PARAMETER;
+    FstubDeviceName(DeviceObject, name, sizeof(name));
+    status = FstubGetDisk(DeviceObject, 0, &disk);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("fstub: %s: partition table not written: no geometry (0x%08X)\n", name, (ULONG)status);
+        return status;
+    }
+    scratch = ExAllocatePoolWithTag(NonPagedPool, FSTUB_SCRATCH_BYTES, FSTUB_TAG_WORK);
+    if (!scratch)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    status = FstubWriteLayout(FstubReadSectors, FstubWriteSectors, &disk, disk.SectorSize, disk.Sectors,
+                              DriveLayout, scratch, why, sizeof(why));
+    ExFreePoolWithTag(scratch, FSTUB_TAG_WORK);
+    if (NT_SUCCESS(status))
+        DbgPrint("fstub: %s: %s partition table written, %u partition(s)\n", name,
+                 DriveLayout->PartitionStyle == PARTITION_STYLE_GPT ? "GPT" : "MBR",
+                 DriveLayout->PartitionCount);
+    else
+        DbgPrint("fstub: %s: partition table not written: %s (0x%08X)\n", name, why, (ULONG)status);
     return status;
 }

@@ -87,4 +87,28 @@ PCSTR FstubPartitionTypeName(const FSTUB_PARTITION *Partition, PARTITION_STYLE S
  * signatures are equal (both 0 on a blank disk). */
 ULONG FstubMbrCheckSum(const UCHAR *Sector0);
 
+/* ---- writing (kernel/fstub/write.c, behind IoWritePartitionTableEx) ---- */
+
+/* Writes Count sectors from Buffer at Lba. */
+typedef NTSTATUS (*PFSTUB_WRITE_SECTORS)(PVOID Context, ULONG64 Lba, ULONG Count, const VOID *Buffer);
+
+/* Entries of a GPT's array at least (UEFI 5.3.2: 16 KiB reserved for it). */
+#define FSTUB_GPT_MIN_ENTRIES 128
+#define FSTUB_GPT_ENTRY_SIZE 128
+
+/* Writes Layout (NT's shape, byte offsets) to a disk of Sectors sectors of
+ * SectorSize bytes: MBR -- the four primary slots from PartitionEntry[0..3]
+ * (type 0: an empty slot), LBA 0's boot code kept, a stale GPT's headers
+ * cleared; GPT -- protective MBR, primary header and entry array, backup
+ * array and header, CRC32s (UEFI 2.x 5.3), usable area from the disk's size.
+ * Nothing is written unless the whole layout is valid.  Returns
+ * STATUS_INVALID_PARAMETER for a partition that is misaligned, empty, out of
+ * the usable range or overlapping another, STATUS_NOT_SUPPORTED for what
+ * ntstor does not write (RAW, more than four MBR entries, extended
+ * partitions), else the callbacks' first failure; Why (WhySize bytes) says
+ * which partition and what.  Scratch is FSTUB_SCRATCH_BYTES. */
+NTSTATUS FstubWriteLayout(PFSTUB_READ_SECTORS Read, PFSTUB_WRITE_SECTORS Write, PVOID Context,
+                          ULONG SectorSize, ULONG64 Sectors, const DRIVE_LAYOUT_INFORMATION_EX *Layout,
+                          PVOID Scratch, PCHAR Why, SIZE_T WhySize);
+
 #endif /* NTSTOR_FSTUB_H */

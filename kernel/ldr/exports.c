@@ -108,6 +108,7 @@
     X(IoStartNextPacketByKey)                  \
     X(IoStartPacket)                           \
     X(IoUnregisterShutdownNotification)        \
+    X(IoWritePartitionTableEx)                 \
     X(KeAcquireInterruptSpinLock)              \
     X(KeAcquireSpinLock)                       \
     X(KeAcquireSpinLockAtDpcLevel)             \
