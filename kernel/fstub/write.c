@@ -147,7 +147,7 @@ static NTSTATUS WriteMbr(PFSTUB_READ_SECTORS Read, PFSTUB_WRITE_SECTORS Write, P
     /* LBA 0 is read first: its boot code is the machine's, not ours. */
     status = Read(Context, 0, 1, Scratch);
     if (!NT_SUCCESS(status)) {
-        RtlStringCbPrintfA(Why, WhySize, "LBA 0 read failed (0x%08X)", (ULONG)status);
+        RtlStringCbPrintfA(Why, WhySize, "LBA 0 read failed");
         return status;
     }
     RtlZeroMemory(Scratch + MBR_BOOT_CODE_BYTES, SectorSize - MBR_BOOT_CODE_BYTES);
@@ -164,14 +164,14 @@ static NTSTATUS WriteMbr(PFSTUB_READ_SECTORS Read, PFSTUB_WRITE_SECTORS Write, P
     Scratch[511] = 0xAA;
     status = Write(Context, 0, 1, Scratch);
     if (!NT_SUCCESS(status)) {
-        RtlStringCbPrintfA(Why, WhySize, "LBA 0 write failed (0x%08X)", (ULONG)status);
+        RtlStringCbPrintfA(Why, WhySize, "LBA 0 write failed");
         return status;
     }
     status = ClearGptHeader(Read, Write, Context, 1, SectorSize, Scratch);
     if (NT_SUCCESS(status))
         status = ClearGptHeader(Read, Write, Context, Sectors - 1, SectorSize, Scratch);
     if (!NT_SUCCESS(status))
-        RtlStringCbPrintfA(Why, WhySize, "clearing the old GPT header failed (0x%08X)", (ULONG)status);
+        RtlStringCbPrintfA(Why, WhySize, "clearing the old GPT header failed");
     return status;
 }
 
@@ -292,7 +292,7 @@ static NTSTATUS WriteGpt(PFSTUB_READ_SECTORS Read, PFSTUB_WRITE_SECTORS Write, P
 
     status = Read(Context, 0, 1, Scratch);
     if (!NT_SUCCESS(status)) {
-        RtlStringCbPrintfA(Why, WhySize, "LBA 0 read failed (0x%08X)", (ULONG)status);
+        RtlStringCbPrintfA(Why, WhySize, "LBA 0 read failed");
         return status;
     }
     RtlCopyMemory(bootCode, Scratch, sizeof(bootCode));
@@ -305,7 +305,7 @@ static NTSTATUS WriteGpt(PFSTUB_READ_SECTORS Read, PFSTUB_WRITE_SECTORS Write, P
     if (NT_SUCCESS(status))
         status = WriteHeader(Write, Context, &plan, L, 1, last, 2, crc, Scratch);
     if (!NT_SUCCESS(status)) {
-        RtlStringCbPrintfA(Why, WhySize, "GPT write failed (0x%08X)", (ULONG)status);
+        RtlStringCbPrintfA(Why, WhySize, "GPT write failed");
         return status;
     }
     /* UEFI 5.2.3 protective MBR: one 0xEE entry over the disk (capped at
@@ -320,7 +320,7 @@ static NTSTATUS WriteGpt(PFSTUB_READ_SECTORS Read, PFSTUB_WRITE_SECTORS Write, P
     Scratch[511] = 0xAA;
     status = Write(Context, 0, 1, Scratch);
     if (!NT_SUCCESS(status))
-        RtlStringCbPrintfA(Why, WhySize, "protective MBR write failed (0x%08X)", (ULONG)status);
+        RtlStringCbPrintfA(Why, WhySize, "protective MBR write failed");
     return status;
 }
 
