@@ -22,6 +22,33 @@ typedef struct _NTSTOR_DISK_SET_WRITABLE {
 } NTSTOR_DISK_SET_WRITABLE, *PNTSTOR_DISK_SET_WRITABLE;
 
 #define NTSTOR_DISK_LOG_BYTES 1024
+/* Partitions the kernel's reader reports at most (NT's GPT default); more
+ * are logged and skipped. */
+#define NTSTOR_MAX_PARTITIONS 128
+/* Sector sizes the kernel's partition reader handles, and so the ones the
+ * disk class driver accepts (powers of two). */
+#define NTSTOR_MIN_SECTOR_SIZE 512
+#define NTSTOR_MAX_SECTOR_SIZE 4096
+
+/* What the kernel's partition-table reader found wrong, beside NT's layout
+ * (NtstorReadPartitionTableEx). */
+typedef struct _NTSTOR_PARTITION_REPORT {
+    ULONG Problems;                 /* every problem found, logged or not */
+    ULONG LogLines;                 /* problems in Log: the first ones found, one whole line each */
+    BOOLEAN LogTruncated;           /* Log was full: Problems - LogLines lines are missing */
+    BOOLEAN UsedBackupGpt;          /* the primary GPT was bad; the backup was used */
+    UCHAR Reserved[2];
+    CHAR Log[NTSTOR_DISK_LOG_BYTES];/* "gpt: primary header at LBA 1: ...\n" ... */
+} NTSTOR_PARTITION_REPORT, *PNTSTOR_PARTITION_REPORT;
+
+/* IoReadPartitionTableEx (wdm/io.h) that also fills Report -- even when it
+ * fails, so the caller can show why.  Report may be NULL.  (A kernel
+ * export: the disk class driver keeps it for IOCTL_NTSTOR_DISK_GET_INFO.) */
+struct _DEVICE_OBJECT;
+struct _DRIVE_LAYOUT_INFORMATION_EX;
+NTSTATUS NtstorReadPartitionTableEx(struct _DEVICE_OBJECT *DeviceObject,
+                                    struct _DRIVE_LAYOUT_INFORMATION_EX **DriveLayout,
+                                    PNTSTOR_PARTITION_REPORT Report);
 
 /* IOCTL_NTSTOR_DISK_GET_INFO output. */
 typedef struct _NTSTOR_DISK_INFO {

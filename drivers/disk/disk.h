@@ -26,12 +26,10 @@
 #include <ntstor_disk.h>
 #include <ntstor_ahci.h>
 #include <ntstor_ioprofile.h>
-#include "partition.h"
 #include "request.h"
 #include "probe.h"
 
 #define DISK_TAG        NTSTOR_TAG('D', 'i', 's', 'k')
-#define DISK_TAG_LAYOUT NTSTOR_TAG('D', 'k', 'L', 'y')
 #define DISK_TAG_BUFFER NTSTOR_TAG('D', 'k', 'B', 'f')
 #define DISK_TAG_REQUEST NTSTOR_TAG('D', 'k', 'R', 'q')
 
@@ -74,7 +72,7 @@ typedef struct _DISK_COMMON {
     struct _DISK_FDO *Fdo;
     ULONG64 StartLba;                   /* where this device starts on the disk */
     ULONG64 Sectors;                    /* its length */
-    const DISK_PARTITION *Partition;    /* NULL for the whole disk */
+    const PARTITION_INFORMATION_EX *Partition;  /* in the FDO's Layout; NULL for the whole disk */
 } DISK_COMMON, *PDISK_COMMON;
 
 /* One read or write in flight: its SRB, sense and where it stands. */
@@ -132,8 +130,11 @@ typedef struct _DISK_FDO {
     UCHAR DeviceType;                   /* INQUIRY peripheral type */
     CHAR Vendor[9], Product[17], Revision[5], Serial[41];
     NTSTOR_AHCI_INFO AhciInfo;          /* from the port at START, if it is AHCI */
-    PDISK_LAYOUT Layout;
-    PDEVICE_OBJECT Partitions[DISK_MAX_PARTITIONS];
+    /* The kernel's answer (NtstorReadPartitionTableEx) at START: NULL if
+     * it failed; LayoutReport says what was wrong either way. */
+    PDRIVE_LAYOUT_INFORMATION_EX Layout;
+    NTSTOR_PARTITION_REPORT LayoutReport;
+    PDEVICE_OBJECT Partitions[NTSTOR_MAX_PARTITIONS];
     ULONG PartitionDevices;
     KSPIN_LOCK Lock;
     SLIST_HEADER FreeRequests;          /* lock-free: taken and given back per I/O */

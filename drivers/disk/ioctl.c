@@ -10,57 +10,35 @@
 
 static VOID DiskFillPartitionInfo(PDISK_FDO Fdo, const DISK_COMMON *Common, PPARTITION_INFORMATION_EX Info)
 {
-    const DISK_PARTITION *p = Common->Partition;
-    PARTITION_STYLE style = Fdo->Layout ? Fdo->Layout->Style : PARTITION_STYLE_RAW;
-
-    RtlZeroMemory(Info, sizeof(*Info));
-    Info->PartitionStyle = style;
-    Info->StartingOffset.QuadPart = (LONGLONG)(Common->StartLba * Fdo->SectorSize);
-    Info->PartitionLength.QuadPart = (LONGLONG)(Common->Sectors * Fdo->SectorSize);
-    Info->PartitionNumber = Common->PartitionNumber;
-    if (!p)
+    /* A partition: the kernel's entry as it is. */
+    if (Common->Partition) {
+        *Info = *Common->Partition;
         return;
-    if (style == PARTITION_STYLE_GPT) {
-        Info->Gpt.PartitionType = p->TypeGuid;
-        Info->Gpt.PartitionId = p->IdGuid;
-        Info->Gpt.Attributes = p->Attributes;
-        RtlCopyMemory(Info->Gpt.Name, p->Name, sizeof(Info->Gpt.Name));
-    } else if (style == PARTITION_STYLE_MBR) {
-        Info->Mbr.PartitionType = p->MbrType;
-        Info->Mbr.BootIndicator = p->Bootable;
-        Info->Mbr.RecognizedPartition = TRUE;
-        Info->Mbr.HiddenSectors = (ULONG)p->StartLba;
     }
+    RtlZeroMemory(Info, sizeof(*Info));
+    Info->PartitionStyle = Fdo->Layout ? Fdo->Layout->PartitionStyle : PARTITION_STYLE_RAW;
+    Info->StartingOffset.QuadPart = 0;
+    Info->PartitionLength.QuadPart = (LONGLONG)(Common->Sectors * Fdo->SectorSize);
+    Info->PartitionNumber = 0;
 }
 
 static NTSTATUS DiskGetLayout(PDISK_FDO Fdo, PVOID Buffer, ULONG OutLength, PULONG_PTR Information)
 {
-    PDRIVE_LAYOUT_INFORMATION_EX out = Buffer;
-    PDISK_LAYOUT l = Fdo->Layout;
-    ULONG count = l ? l->Count : 0, fit;
+    PDRIVE_LAYOUT_INFORMATION_EX out = Buffer, l = Fdo->Layout;
+    ULONG count = l ? l->PartitionCount : 0, fit;
 
     if (OutLength < DRIVE_LAYOUT_INFORMATION_EX_SIZE(0))
         return STATUS_BUFFER_TOO_SMALL;
     RtlZeroMemory(out, DRIVE_LAYOUT_INFORMATION_EX_SIZE(0));
-    out->PartitionStyle = l ? l->Style : PARTITION_STYLE_RAW;
-    out->PartitionCount = count;
-    if (l && l->Style == PARTITION_STYLE_MBR) {
-        out->Mbr.Signature = l->MbrSignature;
-    } else if (l && l->Style == PARTITION_STYLE_GPT) {
-        out->Gpt.DiskId = l->DiskGuid;
-        out->Gpt.StartingUsableOffset.QuadPart = (LONGLONG)(l->FirstUsableLba * Fdo->SectorSize);
-        out->Gpt.UsableLength.QuadPart =
-            (LONGLONG)((l->LastUsableLba - l->FirstUsableLba + 1) * Fdo->SectorSize);
-        out->Gpt.MaxPartitionCount = l->GptEntries;
-    }
+    if (l)
+        RtlCopyMemory(out, l, DRIVE_LAYOUT_INFORMATION_EX_SIZE(0));
+    else
+        out->PartitionStyle = PARTITION_STYLE_RAW;
     fit = (OutLength - DRIVE_LAYOUT_INFORMATION_EX_SIZE(0)) / sizeof(PARTITION_INFORMATION_EX);
     if (fit > count)
         fit = count;
-    for (ULONG i = 0; i < fit; i++) {
-        DISK_COMMON c = { DiskKindPartition, l->Partitions[i].Number, Fdo, l->Partitions[i].StartLba,
-                          l->Partitions[i].Sectors, &l->Partitions[i] };
-        DiskFillPartitionInfo(Fdo, &c, &out->PartitionEntry[i]);
-    }
+    if (fit)
+        RtlCopyMemory(out->PartitionEntry, l->PartitionEntry, fit * sizeof(PARTITION_INFORMATION_EX));
     *Information = DRIVE_LAYOUT_INFORMATION_EX_SIZE(fit);
     return fit < count ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS;
 }
@@ -332,7 +310,7 @@ static NTSTATUS DiskTrim(PDISK_FDO Fdo, const DISK_COMMON *Common, PVOID Buffer,
 }
 
 /* The whole log fits: LayoutLogTruncated is the only way lines go missing. */
-_Static_assert(sizeof(((PNTSTOR_DISK_INFO)0)->Log) == sizeof(((PDISK_LAYOUT)0)->Log),
+_Static_assert(sizeof(((PNTSTOR_DISK_INFO)0)->Log) == sizeof(((PNTSTOR_PARTITION_REPORT)0)->Log),
                "NTSTOR_DISK_INFO.Log must carry the whole partition log");
 
 static NTSTATUS DiskGetInfo(PDISK_FDO Fdo, const DISK_COMMON *Common, PVOID Buffer, ULONG OutLength,
@@ -360,16 +338,12 @@ static NTSTATUS DiskGetInfo(PDISK_FDO Fdo, const DISK_COMMON *Common, PVOID Buff
     RtlCopyMemory(i->Product, Fdo->Product, sizeof(i->Product));
     RtlCopyMemory(i->Revision, Fdo->Revision, sizeof(i->Revision));
     RtlCopyMemory(i->Serial, Fdo->Serial, sizeof(i->Serial));
-    if (Fdo->Layout) {
-        i->PartitionStyle = Fdo->Layout->Style;
-        i->PartitionCount = Fdo->Layout->Count;
-        i->LayoutProblems = Fdo->Layout->Problems;
-        i->LayoutLogTruncated = Fdo->Layout->LogTruncated;
-        i->UsedBackupGpt = Fdo->Layout->UsedBackupGpt;
-        RtlCopyMemory(i->Log, Fdo->Layout->Log, sizeof(i->Log));
-    } else {
-        i->PartitionStyle = PARTITION_STYLE_RAW;
-    }
+    i->PartitionStyle = Fdo->Layout ? Fdo->Layout->PartitionStyle : PARTITION_STYLE_RAW;
+    i->PartitionCount = Fdo->Layout ? Fdo->Layout->PartitionCount : 0;
+    i->LayoutProblems = Fdo->LayoutReport.Problems;
+    i->LayoutLogTruncated = Fdo->LayoutReport.LogTruncated;
+    i->UsedBackupGpt = Fdo->LayoutReport.UsedBackupGpt;
+    RtlCopyMemory(i->Log, Fdo->LayoutReport.Log, sizeof(i->Log));
     KeAcquireSpinLock(&Fdo->Lock, &irql);
     i->Reads = Fdo->Reads;
     i->Writes = Fdo->Writes;

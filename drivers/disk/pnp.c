@@ -110,7 +110,7 @@ static VOID DiskTearDown(PDISK_FDO Fdo)
     }
     DiskRemoveNames(Fdo);
     if (Fdo->Layout) {
-        ExFreePoolWithTag(Fdo->Layout, DISK_TAG_LAYOUT);
+        ExFreePool(Fdo->Layout);        /* the kernel's (IoReadPartitionTableEx) */
         Fdo->Layout = NULL;
     }
 }

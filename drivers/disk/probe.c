@@ -1,7 +1,7 @@
 /* probe.c - the device's start-up answers as disk.sys reads them
  * (probe.h).  Pure code: the host unit tests run exactly this. */
 #include "probe.h"
-#include "partition.h"
+#include <ntstor_disk.h>
 #include "request.h"
 #include <scsi.h>
 
@@ -32,7 +32,7 @@ BOOLEAN DiskWantCapacity16(UCHAR InquiryVersion, ULONG64 LastLba10)
 
 BOOLEAN DiskBlockSizeOk(ULONG BlockSize)
 {
-    return BlockSize >= DISK_MIN_SECTOR_SIZE && BlockSize <= DISK_MAX_SECTOR_SIZE &&
+    return BlockSize >= NTSTOR_MIN_SECTOR_SIZE && BlockSize <= NTSTOR_MAX_SECTOR_SIZE &&
            !(BlockSize & (BlockSize - 1));
 }
 

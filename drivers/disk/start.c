@@ -212,22 +212,6 @@ static BOOLEAN DiskSerialListed(PCSTR List, PCSTR Serial)
     return FALSE;
 }
 
-static NTSTATUS DiskReadForLayout(PVOID Context, ULONG64 Lba, ULONG Count, PVOID Buffer)
-{
-    PDISK_FDO fdo = Context;
-    UCHAR cdb[16], cdbLength;
-    ULONG bytes = Count * fdo->SectorSize, got = 0;
-    NTSTATUS status;
-
-    if (Lba >= fdo->Sectors || Count > fdo->Sectors - Lba)
-        return STATUS_INVALID_PARAMETER;
-    cdbLength = DiskBuildReadWrite(cdb, fdo->Use16, FALSE, Lba, Count);
-    status = DiskSendSrbSync(fdo, cdb, cdbLength, Buffer, bytes, SRB_FLAGS_DATA_IN, &got, NULL, NULL);
-    if (NT_SUCCESS(status) && got != bytes)
-        status = STATUS_DEVICE_PROTOCOL_ERROR;
-    return status;
-}
-
 static NTSTATUS DiskLink(PCSTR LinkAscii, PCSTR TargetAscii)
 {
     WCHAR l[80], t[80];
@@ -251,7 +235,7 @@ static VOID DiskUnlink(PCSTR LinkAscii)
     IoDeleteSymbolicLink(&link);
 }
 
-static NTSTATUS DiskCreatePartitionDevice(PDISK_FDO Fdo, const DISK_PARTITION *P)
+static NTSTATUS DiskCreatePartitionDevice(PDISK_FDO Fdo, const PARTITION_INFORMATION_EX *P)
 {
     CHAR ascii[64], link[64];
     WCHAR wide[64];
@@ -260,7 +244,8 @@ static NTSTATUS DiskCreatePartitionDevice(PDISK_FDO Fdo, const DISK_PARTITION *P
     PDISK_PARTITION_EXTENSION ext;
     NTSTATUS status;
 
-    RtlStringCbPrintfA(ascii, sizeof(ascii), "\\Device\\Harddisk%u\\Partition%u", Fdo->Number, P->Number);
+    RtlStringCbPrintfA(ascii, sizeof(ascii), "\\Device\\Harddisk%u\\Partition%u", Fdo->Number,
+                       P->PartitionNumber);
     RtlAsciiToUnicodeString(&name, ascii);
     status = IoCreateDevice(Fdo->Driver, sizeof(*ext), &name, FILE_DEVICE_DISK, 0, FALSE, &dev);
     if (!NT_SUCCESS(status)) {
@@ -271,9 +256,10 @@ static NTSTATUS DiskCreatePartitionDevice(PDISK_FDO Fdo, const DISK_PARTITION *P
     ext->Self = dev;
     ext->Common.Kind = DiskKindPartition;
     ext->Common.Fdo = Fdo;
-    ext->Common.PartitionNumber = P->Number;
-    ext->Common.StartLba = P->StartLba;
-    ext->Common.Sectors = P->Sectors;
+    ext->Common.PartitionNumber = P->PartitionNumber;
+    /* The kernel's layout is in bytes, whole sectors of this disk. */
+    ext->Common.StartLba = (ULONG64)P->StartingOffset.QuadPart >> Fdo->SectorShift;
+    ext->Common.Sectors = (ULONG64)P->PartitionLength.QuadPart >> Fdo->SectorShift;
     ext->Common.Partition = P;
     /* Its IRPs travel on down the FDO's stack: same depth. */
     dev->StackSize = Fdo->Self->StackSize;
@@ -284,7 +270,7 @@ static NTSTATUS DiskCreatePartitionDevice(PDISK_FDO Fdo, const DISK_PARTITION *P
     ext->FdoReferenced = 1;
     dev->Flags &= ~DO_DEVICE_INITIALIZING;
     Fdo->Partitions[Fdo->PartitionDevices++] = dev;
-    RtlStringCbPrintfA(link, sizeof(link), "\\??\\Harddisk%uPartition%u", Fdo->Number, P->Number);
+    RtlStringCbPrintfA(link, sizeof(link), "\\??\\Harddisk%uPartition%u", Fdo->Number, P->PartitionNumber);
     DiskLink(link, ascii);
     return STATUS_SUCCESS;
 }
@@ -321,43 +307,34 @@ VOID DiskRemoveNames(PDISK_FDO Fdo)
     }
 }
 
+/* The partition table, read by the kernel (NT's fstub) through this FDO:
+ * it asks IOCTL_DISK_GET_DRIVE_GEOMETRY_EX and sends IRP_MJ_READs, which
+ * this driver serves like anyone's -- so the FDO must be started by now
+ * (DiskStartDevice says so before calling).  The kernel logs each problem
+ * naming \Device\Harddisk<n>\DR<n>; the report stays for
+ * IOCTL_NTSTOR_DISK_GET_INFO (the shell's `parts`). */
 static VOID DiskReadPartitions(PDISK_FDO Fdo)
 {
-    PVOID scratch = ExAllocatePoolWithTag(NonPagedPool, DISK_PARTITION_SCRATCH_BYTES, DISK_TAG_BUFFER);
+    PDRIVE_LAYOUT_INFORMATION_EX layout = NULL;
     NTSTATUS status;
 
-    Fdo->Layout = ExAllocatePoolZero(NonPagedPool, sizeof(DISK_LAYOUT), DISK_TAG_LAYOUT);
-    if (!scratch || !Fdo->Layout) {
-        DbgPrint("disk%u: no memory for the partition table: whole disk only\n", Fdo->Number);
-        if (scratch)
-            ExFreePoolWithTag(scratch, DISK_TAG_BUFFER);
-        return;
-    }
-    status = DiskReadLayout(DiskReadForLayout, Fdo, Fdo->SectorSize, Fdo->Sectors, scratch, Fdo->Layout);
-    ExFreePoolWithTag(scratch, DISK_TAG_BUFFER);
-    if (!NT_SUCCESS(status))
+    status = NtstorReadPartitionTableEx(Fdo->Self, &layout, &Fdo->LayoutReport);
+    if (!NT_SUCCESS(status)) {
         DbgPrint("disk%u: partition table not read (0x%08X): whole disk only\n", Fdo->Number,
                  (ULONG)status);
-    /* One problem per log line, each already naming what was wrong. */
-    for (PCSTR line = Fdo->Layout->Log; *line;) {
-        CHAR text[DISK_LOG_LINE_MAX];
-        ULONG n = 0;
-        while (line[n] && line[n] != '\n') {
-            if (n + 1 < sizeof(text))
-                text[n] = line[n];
-            n++;
-        }
-        text[n + 1 < sizeof(text) ? n : sizeof(text) - 1] = 0;
-        DbgPrint("disk%u: %s\n", Fdo->Number, text);
-        line += n + (line[n] == '\n');
+        return;
     }
-    if (Fdo->Layout->LogTruncated)
-        DbgPrint("disk%u: %u more partition-table problem(s), not logged\n", Fdo->Number,
-                 Fdo->Layout->Problems - Fdo->Layout->LogLines);
+    if (layout->PartitionCount > NTSTOR_MAX_PARTITIONS) {
+        /* The kernel reports at most that many; more would overrun Partitions[]. */
+        DbgPrint("disk%u: %u partitions reported, the first %u used\n", Fdo->Number,
+                 layout->PartitionCount, NTSTOR_MAX_PARTITIONS);
+        layout->PartitionCount = NTSTOR_MAX_PARTITIONS;
+    }
+    Fdo->Layout = layout;
     DbgPrint("disk%u: %s, %u partition(s)\n", Fdo->Number,
-             Fdo->Layout->Style == PARTITION_STYLE_GPT ? "GPT" :
-             Fdo->Layout->Style == PARTITION_STYLE_MBR ? "MBR" : "no partition table",
-             Fdo->Layout->Count);
+             layout->PartitionStyle == PARTITION_STYLE_GPT ? "GPT" :
+             layout->PartitionStyle == PARTITION_STYLE_MBR ? "MBR" : "no partition table",
+             layout->PartitionCount);
 }
 
 /* INQUIRY's strings go to the log escaped (RtlEscapeDeviceText): the log
@@ -490,6 +467,10 @@ NTSTATUS DiskStartDevice(PDISK_FDO Fdo)
     Fdo->WritableBySerial = drv && DiskSerialListed(drv->WritableSerials, Fdo->Serial);
     Fdo->Writable = Fdo->WritableBySerial;
 
+    /* Started from here on: the kernel's partition reader sends this FDO
+     * ordinary IRPs (DiskReadPartitions), which DiskAcquire refuses
+     * before.  Nothing below fails the START. */
+    Fdo->State = DiskStateStarted;
     DiskReadPartitions(Fdo);
 
     RtlStringCbPrintfA(dr, sizeof(dr), "\\Device\\Harddisk%u\\DR%u", Fdo->Number, Fdo->Number);
@@ -501,8 +482,8 @@ NTSTATUS DiskStartDevice(PDISK_FDO Fdo)
     DiskLink(link, dr);
     Fdo->LinksCreated = TRUE;
     if (Fdo->Layout)
-        for (ULONG i = 0; i < Fdo->Layout->Count; i++)
-            DiskCreatePartitionDevice(Fdo, &Fdo->Layout->Partitions[i]);
+        for (ULONG i = 0; i < Fdo->Layout->PartitionCount; i++)
+            DiskCreatePartitionDevice(Fdo, &Fdo->Layout->PartitionEntry[i]);
 
     /* The disk is findable as a disk (the shell's list comes from here). */
     status = IoRegisterDeviceInterface(Fdo->Pdo, &GUID_DEVINTERFACE_DISK, NULL, &Fdo->Interface);

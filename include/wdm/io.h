@@ -1317,4 +1317,50 @@ BOOLEAN KeSynchronizeExecution(PKINTERRUPT Interrupt, PKSYNCHRONIZE_ROUTINE Sync
 KIRQL KeAcquireInterruptSpinLock(PKINTERRUPT Interrupt);
 VOID KeReleaseInterruptSpinLock(PKINTERRUPT Interrupt, KIRQL OldIrql);
 
+/* ---- partition tables (NT's fstub; kernel/fstub/) -------------------------
+ * One parser, in the kernel: GPT (UEFI 2.x 5.3, the backup header when the
+ * primary is bad) or MBR with its extended chain.  The routines talk to
+ * DeviceObject with IRPs at PASSIVE_LEVEL: IOCTL_DISK_GET_DRIVE_GEOMETRY_EX
+ * for the sector size and disk size, IRP_MJ_READ for the sectors.  The
+ * layout type is ntdddisk.h's (not included here: its MEDIA_TYPE names,
+ * "Unknown" among them, would land in every file that includes wdm.h). */
+struct _DRIVE_LAYOUT_INFORMATION_EX;
+
+typedef struct _DISK_SIGNATURE {
+    ULONG PartitionStyle;           /* PARTITION_STYLE_MBR or _GPT */
+    union {
+        struct {
+            ULONG Signature;        /* MBR bytes 440..443 */
+            ULONG CheckSum;         /* the 32-bit sum of LBA 0's first 128 ULONGs, negated */
+        } Mbr;
+        struct {
+            GUID DiskId;
+        } Gpt;
+    };
+} DISK_SIGNATURE, *PDISK_SIGNATURE;
+
+/* Reads the disk's partition table into a pool-allocated layout the caller
+ * frees with ExFreePool.  A disk without a usable table succeeds with
+ * PARTITION_STYLE_RAW and no partitions; every problem met is logged
+ * (DbgPrint, naming the device).  Partition numbers are 1..N in table
+ * order (GPT entries, then MBR primaries, then logical partitions). */
+NTSTATUS IoReadPartitionTableEx(PDEVICE_OBJECT DeviceObject, struct _DRIVE_LAYOUT_INFORMATION_EX **DriveLayout);
+
+/* The disk's identity: the GPT's DiskId when the protective MBR leads to a
+ * valid GPT; otherwise the MBR's signature and checksum (a disk with no
+ * table too: its checksum still tells it apart).  STATUS_DISK_CORRUPT_ERROR
+ * for a protective MBR with no valid GPT behind it. */
+NTSTATUS IoReadDiskSignature(PDEVICE_OBJECT DeviceObject, ULONG BytesPerSector, PDISK_SIGNATURE Signature);
+
+/* Writes DriveLayout to the disk through IRP_MJ_WRITE (so the disk
+ * driver's write permission applies): MBR -- PartitionEntry[0..3] into the
+ * four primary slots (type 0: empty; LBA 0's boot code kept); GPT --
+ * protective MBR, both headers and entry arrays with their CRC32s, the
+ * usable area computed from the disk's size.  Offsets and lengths in whole
+ * sectors.  Nothing is written unless the whole layout is valid:
+ * STATUS_INVALID_PARAMETER for a misaligned, empty, out-of-range or
+ * overlapping partition, STATUS_NOT_SUPPORTED for RAW, more than four MBR
+ * entries or an extended partition. */
+NTSTATUS IoWritePartitionTableEx(PDEVICE_OBJECT DeviceObject, struct _DRIVE_LAYOUT_INFORMATION_EX *DriveLayout);
+
 #endif

@@ -15,6 +15,8 @@ INT RtlAsciiCompareN(PCSTR a, PCSTR b, SIZE_T n, BOOLEAN CaseInsensitive);
 VOID RtlAsciiCopy(PCHAR Dest, SIZE_T DestSize, PCSTR Source);
 /* Decimal or 0x-hex, whole string; FALSE on garbage or overflow. */
 BOOLEAN RtlAsciiToU64(PCSTR Text, ULONG64 *Value);
+/* "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX" into Text (at least 37 bytes). */
+VOID RtlFormatGuidA(const GUID *Guid, PCHAR Text, SIZE_T TextSize);
 
 /* DESIGN.md's data pattern: splitmix64 and the 512-byte block filler used by
  * write/verify.  Block b of a seed holds splitmix64(seed + b*64 + i) in

@@ -21,6 +21,7 @@
 #include <ldr.h>
 #include <rtl.h>
 #include <ntstor_console.h>
+#include <ntstor_disk.h>
 #include <usbdlib.h>
 
 #define LDR_EXPORTS(X)                         \
@@ -92,6 +93,8 @@
     X(IoOpenDeviceRegistryKey)                 \
     X(IoPollDevice)                            \
     X(IoQueueWorkItem)                         \
+    X(IoReadDiskSignature)                     \
+    X(IoReadPartitionTableEx)                  \
     X(IoRegisterDeviceInterface)               \
     X(IoRegisterPollRoutine)                   \
     X(IoRegisterShutdownNotification)          \
@@ -105,6 +108,7 @@
     X(IoStartNextPacketByKey)                  \
     X(IoStartPacket)                           \
     X(IoUnregisterShutdownNotification)        \
+    X(IoWritePartitionTableEx)                 \
     X(KeAcquireInterruptSpinLock)              \
     X(KeAcquireSpinLock)                       \
     X(KeAcquireSpinLockAtDpcLevel)             \
@@ -163,6 +167,7 @@
     X(MmProbeAndLockPages)                     \
     X(MmUnlockPages)                           \
     X(MmUnmapIoSpace)                          \
+    X(NtstorReadPartitionTableEx)              \
     X(NtstorUsbdFindInterface)                 \
     X(NtstorUsbdNextInInterface)               \
     X(NtstorUsbdValidateConfiguration)         \

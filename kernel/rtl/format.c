@@ -4,6 +4,7 @@
  * bug check screen all come through here.  It must work at any IRQL and with
  * no pool, so it writes into the caller's buffer and nothing else. */
 #include <wdm.h>
+#include <rtl.h>
 
 typedef struct FMT_OUT {
     PSTR Buf;
@@ -220,4 +221,14 @@ NTSTATUS RtlStringCbPrintfA(PSTR Dest, SIZE_T Size, PCSTR Format, ...)
     NTSTATUS s = RtlStringCbVPrintfA(Dest, Size, Format, ap);
     va_end(ap);
     return s;
+}
+
+/* A GUID as text without braces, the form UEFI device paths and the shell
+ * print; the one formatter of it (the shell's `parts` and `disks`, the
+ * partition tests). */
+VOID RtlFormatGuidA(const GUID *g, PCHAR Text, SIZE_T TextSize)
+{
+    RtlStringCbPrintfA(Text, TextSize, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
+                       g->Data1, g->Data2, g->Data3, g->Data4[0], g->Data4[1], g->Data4[2],
+                       g->Data4[3], g->Data4[4], g->Data4[5], g->Data4[6], g->Data4[7]);
 }

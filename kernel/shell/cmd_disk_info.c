@@ -26,13 +26,6 @@ VOID DiskFormatQuirks(ULONG Quirks, PCHAR Text, SIZE_T TextSize)
         RtlAsciiCopy(Text, TextSize, "-");
 }
 
-static VOID DiskFormatGuid(const GUID *g, PCHAR Text, SIZE_T TextSize)
-{
-    RtlStringCbPrintfA(Text, TextSize, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
-                       g->Data1, g->Data2, g->Data3, g->Data4[0], g->Data4[1], g->Data4[2],
-                       g->Data4[3], g->Data4[4], g->Data4[5], g->Data4[6], g->Data4[7]);
-}
-
 static PCSTR DiskStyleName(ULONG Style)
 {
     return Style == PARTITION_STYLE_GPT ? "gpt" : Style == PARTITION_STYLE_MBR ? "mbr" : "raw";
@@ -84,7 +77,7 @@ static BOOLEAN DiskIsBootDisk(PDISK_SHELL Disk, PCSTR BootGuid)
             CHAR guid[40];
             if (layout->PartitionEntry[i].PartitionStyle != PARTITION_STYLE_GPT)
                 continue;
-            DiskFormatGuid(&layout->PartitionEntry[i].Gpt.PartitionId, guid, sizeof(guid));
+            RtlFormatGuidA(&layout->PartitionEntry[i].Gpt.PartitionId, guid, sizeof(guid));
             found = !RtlAsciiCompare(guid, BootGuid, TRUE);
         }
     ExFreePoolWithTag(layout, DISK_SHELL_TAG);
@@ -198,8 +191,8 @@ static INT CmdParts(INT Argc, PCHAR *Argv)
         guid[0] = 0;
         if (p->PartitionStyle == PARTITION_STYLE_GPT) {
             RtlEscapeDeviceTextW(name, sizeof(name), p->Gpt.Name, ARRAYSIZE(p->Gpt.Name));
-            DiskFormatGuid(&p->Gpt.PartitionType, type, sizeof(type));
-            DiskFormatGuid(&p->Gpt.PartitionId, guid, sizeof(guid));
+            RtlFormatGuidA(&p->Gpt.PartitionType, type, sizeof(type));
+            RtlFormatGuidA(&p->Gpt.PartitionId, guid, sizeof(guid));
         } else {
             RtlStringCbPrintfA(type, sizeof(type), "0x%02X", p->Mbr.PartitionType);
         }

@@ -1,5 +1,5 @@
-/* fuzz_partition.c - libFuzzer target over the disk class driver's
- * partition-table reader (drivers/disk/partition.c).
+/* fuzz_partition.c - libFuzzer target over the kernel's partition-table
+ * reader (kernel/fstub/partition.c, behind IoReadPartitionTableEx).
  *
  * Input: a sparse disk image.
  *   byte 0      bit 0: 4096-byte sectors (else 512)
@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../drivers/disk/partition.h"
+#include <fstub.h>
 
 typedef struct {
     const uint8_t *Head, *Tail;
@@ -37,7 +37,7 @@ static NTSTATUS FuzzRead(PVOID Context, ULONG64 Lba, ULONG Count, PVOID Buffer)
     FUZZ_DISK *d = Context;
     uint64_t tailStart = d->Sectors * d->SectorSize - d->TailSize;
 
-    Check(Count > 0 && Count <= DISK_PARTITION_SCRATCH_BYTES / d->SectorSize);
+    Check(Count > 0 && Count <= FSTUB_SCRATCH_BYTES / d->SectorSize);
     if (Lba >= d->Sectors || Count > d->Sectors - Lba)
         return STATUS_INVALID_PARAMETER;
     for (uint64_t b = 0; b < (uint64_t)Count * d->SectorSize; b++) {
@@ -52,8 +52,8 @@ static NTSTATUS FuzzRead(PVOID Context, ULONG64 Lba, ULONG Count, PVOID Buffer)
     return STATUS_SUCCESS;
 }
 
-static uint8_t Scratch[DISK_PARTITION_SCRATCH_BYTES];
-static DISK_LAYOUT Layout;
+static uint8_t Scratch[FSTUB_SCRATCH_BYTES];
+static FSTUB_LAYOUT Layout;
 
 int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size)
 {
@@ -78,9 +78,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size)
     if (d.Sectors < 2 || d.TailSize > d.Sectors * d.SectorSize)
         return 0;
 
-    NTSTATUS status = DiskReadLayout(FuzzRead, &d, d.SectorSize, d.Sectors, Scratch, &Layout);
+    NTSTATUS status = FstubReadLayout(FuzzRead, &d, d.SectorSize, d.Sectors, Scratch, &Layout);
     Check(status == STATUS_SUCCESS);
-    Check(Layout.Count <= DISK_MAX_PARTITIONS);
+    Check(Layout.Count <= FSTUB_MAX_PARTITIONS);
     Check(Layout.LogLength < sizeof(Layout.Log) && Layout.Log[Layout.LogLength] == 0);
     Check(strlen(Layout.Log) == Layout.LogLength);
     Check(Layout.Style == PARTITION_STYLE_RAW || Layout.Style == PARTITION_STYLE_MBR ||
@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size)
     if (Layout.Style == PARTITION_STYLE_RAW)
         Check(Layout.Count == 0);
     for (ULONG i = 0; i < Layout.Count; i++) {
-        const DISK_PARTITION *p = &Layout.Partitions[i];
+        const FSTUB_PARTITION *p = &Layout.Partitions[i];
         Check(p->Number == i + 1);
         Check(p->Sectors >= 1 && p->StartLba >= 1);
         Check(p->StartLba < d.Sectors && p->Sectors <= d.Sectors - p->StartLba);
@@ -96,10 +96,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size)
             Check(p->StartLba >= Layout.FirstUsableLba &&
                   p->StartLba + p->Sectors - 1 <= Layout.LastUsableLba);
         for (ULONG j = 0; j < i; j++) {
-            const DISK_PARTITION *q = &Layout.Partitions[j];
+            const FSTUB_PARTITION *q = &Layout.Partitions[j];
             Check(p->StartLba >= q->StartLba + q->Sectors || q->StartLba >= p->StartLba + p->Sectors);
         }
-        (void)DiskPartitionTypeName(p, Layout.Style);
+        (void)FstubPartitionTypeName(p, Layout.Style);
     }
     return 0;
 }

@@ -1,3 +1,3 @@
 FUZZERS += partition
-partition_FUZZ_SRCS := tests/fuzz/fuzz_partition.c drivers/disk/partition.c kernel/rtl/crc32.c \
+partition_FUZZ_SRCS := tests/fuzz/fuzz_partition.c kernel/fstub/partition.c kernel/rtl/crc32.c \
         kernel/rtl/format.c

@@ -18,6 +18,8 @@ typedef struct {
     uint64_t Sectors;
     uint64_t FailLba;       /* reads touching this LBA fail; UINT64_MAX: none */
     unsigned Reads;
+    uint64_t FailWriteLba;  /* writes touching this LBA fail; UINT64_MAX: none */
+    unsigned Writes;
 } TEST_DISK;
 
 static inline void TdInit(TEST_DISK *d, uint32_t SectorSize, uint64_t Sectors)
@@ -27,6 +29,8 @@ static inline void TdInit(TEST_DISK *d, uint32_t SectorSize, uint64_t Sectors)
     d->Sectors = Sectors;
     d->FailLba = UINT64_MAX;
     d->Reads = 0;
+    d->FailWriteLba = UINT64_MAX;
+    d->Writes = 0;
 }
 
 static inline void TdFree(TEST_DISK *d) { free(d->Data); d->Data = NULL; }
@@ -41,6 +45,19 @@ static inline NTSTATUS TdRead(PVOID Context, ULONG64 Lba, ULONG Count, PVOID Buf
     if (d->FailLba >= Lba && d->FailLba < Lba + Count)
         return STATUS_DEVICE_DATA_ERROR;
     memcpy(Buffer, d->Data + Lba * d->SectorSize, (size_t)Count * d->SectorSize);
+    return STATUS_SUCCESS;
+}
+
+/* The writer's callback (fstub.h PFSTUB_WRITE_SECTORS). */
+static inline NTSTATUS TdWrite(PVOID Context, ULONG64 Lba, ULONG Count, const VOID *Buffer)
+{
+    TEST_DISK *d = Context;
+    d->Writes++;
+    if (Count == 0 || Lba >= d->Sectors || Count > d->Sectors - Lba)
+        return STATUS_INVALID_PARAMETER;
+    if (d->FailWriteLba >= Lba && d->FailWriteLba < Lba + Count)
+        return STATUS_DEVICE_DATA_ERROR;
+    memcpy(d->Data + Lba * d->SectorSize, Buffer, (size_t)Count * d->SectorSize);
     return STATUS_SUCCESS;
 }
 

@@ -1,5 +1,6 @@
-/* test_disk_partition.c - host unit tests of the disk class driver's
- * partition-table reader (drivers/disk/partition.c) on images built here:
+/* test_disk_partition.c - host unit tests of the kernel's partition-table
+ * reader (kernel/fstub/partition.c, behind IoReadPartitionTableEx) on
+ * images built here:
  * good GPT and MBR layouts, a corrupted primary GPT (backup used), bad
  * CRCs, entries beyond the usable area or overlapping, EBR chains with
  * loops and escapes, read failures, 4 KiB sectors. */
@@ -12,10 +13,11 @@
 #include <cmocka.h>
 #include "host_support.h"
 #include "disk_image.h"
-#include "../../drivers/disk/partition.h"
+#include <fstub.h>
+#include <rtl.h>
 
-static uint8_t Scratch[DISK_PARTITION_SCRATCH_BYTES];
-static DISK_LAYOUT Layout;
+static uint8_t Scratch[FSTUB_SCRATCH_BYTES];
+static FSTUB_LAYOUT Layout;
 
 static TD_GPT_ENTRY Entries[3];
 
@@ -36,7 +38,7 @@ static void SetupEntries(void)
 
 static NTSTATUS Parse(TEST_DISK *d)
 {
-    return DiskReadLayout(TdRead, d, d->SectorSize, d->Sectors, Scratch, &Layout);
+    return FstubReadLayout(TdRead, d, d->SectorSize, d->Sectors, Scratch, &Layout);
 }
 
 static int LogHas(const char *s)
@@ -56,9 +58,9 @@ static void AssertThreeGpt(void)
     assert_int_equal(Layout.Partitions[1].Attributes, 0x8000000000000001ull);
     assert_int_equal(Layout.Partitions[2].Number, 3);
     assert_int_equal(Layout.Partitions[2].Sectors, 6144);
-    assert_string_equal(DiskPartitionTypeName(&Layout.Partitions[0], Layout.Style), "efi-system");
-    assert_string_equal(DiskPartitionTypeName(&Layout.Partitions[1], Layout.Style), "linux-data");
-    assert_string_equal(DiskPartitionTypeName(&Layout.Partitions[2], Layout.Style), "ms-basic-data");
+    assert_string_equal(FstubPartitionTypeName(&Layout.Partitions[0], Layout.Style), "efi-system");
+    assert_string_equal(FstubPartitionTypeName(&Layout.Partitions[1], Layout.Style), "linux-data");
+    assert_string_equal(FstubPartitionTypeName(&Layout.Partitions[2], Layout.Style), "ms-basic-data");
     assert_int_equal(Layout.Partitions[1].Name[0], 'r');
     assert_int_equal(Layout.Partitions[1].Name[3], 't');
     assert_int_equal(Layout.Partitions[1].Name[4], 0);
@@ -79,9 +81,9 @@ static void test_gpt_good(void **state)
     assert_int_equal(Layout.FirstUsableLba, 34);
     assert_int_equal(Layout.LastUsableLba, 32768 - 34);
     assert_int_equal(Layout.GptEntries, 128);
-    DiskFormatGuid(&Layout.DiskGuid, g, sizeof(g));
+    RtlFormatGuidA(&Layout.DiskGuid, g, sizeof(g));
     assert_string_equal(g, "11223344-5566-7788-99AA-BBCCDDEEFF00");
-    DiskFormatGuid(&Layout.Partitions[0].IdGuid, g, sizeof(g));
+    RtlFormatGuidA(&Layout.Partitions[0].IdGuid, g, sizeof(g));
     assert_string_equal(g, "A0000000-0001-0002-0102-030405060708");
     TdFree(&d);
 }
@@ -269,10 +271,10 @@ static void test_mbr_with_extended_chain(void **state)
     assert_int_equal(Layout.Partitions[2].Sectors, 4096);
     assert_int_equal(Layout.Partitions[2].TableIndex, 4);
     assert_int_equal(Layout.Partitions[3].StartLba, 20480);
-    assert_string_equal(DiskPartitionTypeName(&Layout.Partitions[3], Layout.Style), "linux-swap");
+    assert_string_equal(FstubPartitionTypeName(&Layout.Partitions[3], Layout.Style), "linux-swap");
     assert_int_equal(Layout.Partitions[4].StartLba, 28672);
     assert_int_equal(Layout.Partitions[4].Number, 5);
-    assert_string_equal(DiskPartitionTypeName(&Layout.Partitions[4], Layout.Style), "ntfs");
+    assert_string_equal(FstubPartitionTypeName(&Layout.Partitions[4], Layout.Style), "ntfs");
     TdFree(&d);
 }
 
@@ -364,8 +366,48 @@ static void test_blank_and_read_failure(void **state)
     d.FailLba = 0;
     assert_int_equal(Parse(&d), STATUS_DEVICE_DATA_ERROR);
     assert_true(LogHas("LBA 0: read failed"));
-    assert_int_equal(DiskReadLayout(TdRead, &d, 520, 4096, Scratch, &Layout), STATUS_INVALID_PARAMETER);
-    assert_int_equal(DiskReadLayout(TdRead, &d, 512, 1, Scratch, &Layout), STATUS_INVALID_PARAMETER);
+    assert_int_equal(FstubReadLayout(TdRead, &d, 520, 4096, Scratch, &Layout), STATUS_INVALID_PARAMETER);
+    assert_int_equal(FstubReadLayout(TdRead, &d, 512, 1, Scratch, &Layout), STATUS_INVALID_PARAMETER);
+    TdFree(&d);
+}
+
+/* IoReadDiskSignature's inputs: LBA 0's signature and NT's checksum (the
+ * 32-bit sum of its first 128 ULONGs, negated) on every style, and whether
+ * LBA 0 is a protective MBR (a GPT must follow, else the disk is corrupt). */
+static void test_signature_checksum_protective(void **state)
+{
+    TEST_DISK d;
+    uint8_t *m;
+    uint32_t sum = 0;
+
+    TdInit(&d, 512, 4096);
+    assert_int_equal(Parse(&d), STATUS_SUCCESS);
+    assert_int_equal(Layout.MbrCheckSum, 0);            /* a blank disk sums to 0 */
+    assert_false(Layout.ProtectiveMbr);
+    m = TdSector(&d, 0);
+    TdPut32(m + 440, 0x12345678);
+    TdMbrEntry(m, 0, 0x00, 0x83, 2048, 1024);
+    for (int i = 0; i < 128; i++)
+        sum += (uint32_t)m[4 * i] | (uint32_t)m[4 * i + 1] << 8 | (uint32_t)m[4 * i + 2] << 16 |
+               (uint32_t)m[4 * i + 3] << 24;
+    assert_int_equal(Parse(&d), STATUS_SUCCESS);
+    assert_int_equal(Layout.Style, PARTITION_STYLE_MBR);
+    assert_int_equal(Layout.MbrSignature, 0x12345678);
+    assert_int_equal(Layout.MbrCheckSum, (uint32_t)(0u - sum));
+    assert_int_equal((uint32_t)(Layout.MbrCheckSum + sum), 0);
+    TdFree(&d);
+
+    SetupEntries();
+    TdInit(&d, 512, 32768);
+    TdMakeGpt(&d, Entries, 3);
+    assert_int_equal(Parse(&d), STATUS_SUCCESS);
+    assert_int_equal(Layout.Style, PARTITION_STYLE_GPT);
+    assert_true(Layout.ProtectiveMbr);
+    TdSector(&d, 1)[16] ^= 0xFF;
+    TdSector(&d, 32767)[16] ^= 0xFF;
+    assert_int_equal(Parse(&d), STATUS_SUCCESS);
+    assert_int_equal(Layout.Style, PARTITION_STYLE_RAW);
+    assert_true(Layout.ProtectiveMbr);                  /* IoReadDiskSignature: STATUS_DISK_CORRUPT_ERROR */
     TdFree(&d);
 }
 
@@ -396,7 +438,7 @@ static void test_gpt_too_many_partitions_capped(void **state)
     TdInit(&d, 512, 32768);
     TdMakeGpt(&d, e, TD_GPT_ENTRIES);
     assert_int_equal(Parse(&d), STATUS_SUCCESS);
-    assert_int_equal(Layout.Count, TD_GPT_ENTRIES);    /* 128 = DISK_MAX_PARTITIONS */
+    assert_int_equal(Layout.Count, TD_GPT_ENTRIES);    /* 128 = FSTUB_MAX_PARTITIONS */
     assert_int_equal(Layout.Partitions[127].StartLba, 100 + 1270);
     assert_int_equal(Layout.Problems, 0);
     TdFree(&d);
@@ -479,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_mbr_bad_primaries),
         cmocka_unit_test(test_mbr_ebr_no_signature_and_read_error),
         cmocka_unit_test(test_blank_and_read_failure),
+        cmocka_unit_test(test_signature_checksum_protective),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

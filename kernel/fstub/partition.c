@@ -1,13 +1,14 @@
 /* partition.c - reads a disk's partition table: GPT (UEFI 2.10 section 5.3)
  * with fallback to the backup header, or MBR with the extended-partition
- * chain.  Pure code over a read callback (partition.h); shared by the disk
- * driver, the host unit tests and the fuzz target.
+ * chain.  Pure code over a read callback (fstub.h): the one parser, run by
+ * the kernel's IoReadPartitionTableEx / IoReadDiskSignature (fstubio.c),
+ * the host unit tests and the fuzz target.
  *
  * Numbering (NT's): partitions are numbered 1..N in table order -- GPT
  * entries in array order; MBR primaries in slot order, then the logical
  * partitions in chain order.  Unused entries and extended containers get
  * no number. */
-#include "partition.h"
+#include <fstub.h>
 #include <wdm/rtl.h>
 
 #define MBR_DISK_SIGNATURE_OFFSET 440
@@ -52,12 +53,12 @@ typedef struct _GPT_HEADER_INFO {
 } GPT_HEADER_INFO;
 
 typedef struct _PART_READER {
-    PDISK_READ_SECTORS Read;
+    PFSTUB_READ_SECTORS Read;
     PVOID Context;
     ULONG SectorSize;
     ULONG64 Sectors;
     PUCHAR Scratch;
-    PDISK_LAYOUT Layout;
+    PFSTUB_LAYOUT Layout;
 } PART_READER;
 
 static USHORT Le16(const UCHAR *p) { return (USHORT)(p[0] | (p[1] << 8)); }
@@ -87,10 +88,10 @@ static BOOLEAN GuidIsZero(const GUID *g)
  * is always the first LogLines problems in order, and LogTruncated says the
  * rest (Problems - LogLines) are missing.  (It used to end in a cut line and
  * then one empty line per further problem.) */
-static VOID PartLog(PDISK_LAYOUT L, PCSTR Format, ...) __attribute__((format(printf, 2, 3)));
-static VOID PartLog(PDISK_LAYOUT L, PCSTR Format, ...)
+static VOID PartLog(PFSTUB_LAYOUT L, PCSTR Format, ...) __attribute__((format(printf, 2, 3)));
+static VOID PartLog(PFSTUB_LAYOUT L, PCSTR Format, ...)
 {
-    CHAR line[DISK_LOG_LINE_MAX];
+    CHAR line[FSTUB_LOG_LINE_MAX];
     va_list ap;
     SIZE_T n = 0;
 
@@ -115,21 +116,21 @@ static VOID PartLog(PDISK_LAYOUT L, PCSTR Format, ...)
 
 /* Adds [Start, Start+Sectors) unless it overlaps an accepted partition or
  * the list is full; What names the entry in the log. */
-static PDISK_PARTITION PartAdd(PDISK_LAYOUT L, ULONG64 Start, ULONG64 Sectors,
+static PFSTUB_PARTITION PartAdd(PFSTUB_LAYOUT L, ULONG64 Start, ULONG64 Sectors,
                                ULONG TableIndex, PCSTR What)
 {
-    PDISK_PARTITION p;
+    PFSTUB_PARTITION p;
 
     for (ULONG i = 0; i < L->Count; i++) {
-        const DISK_PARTITION *q = &L->Partitions[i];
+        const FSTUB_PARTITION *q = &L->Partitions[i];
         if (Start < q->StartLba + q->Sectors && q->StartLba < Start + Sectors) {
             PartLog(L, "%s: LBA %llu..%llu overlaps partition %u (LBA %llu..%llu): skipped", What,
                     Start, Start + Sectors - 1, q->Number, q->StartLba, q->StartLba + q->Sectors - 1);
             return NULL;
         }
     }
-    if (L->Count >= DISK_MAX_PARTITIONS) {
-        PartLog(L, "%s: more than %u partitions: skipped", What, DISK_MAX_PARTITIONS);
+    if (L->Count >= FSTUB_MAX_PARTITIONS) {
+        PartLog(L, "%s: more than %u partitions: skipped", What, FSTUB_MAX_PARTITIONS);
         return NULL;
     }
     p = &L->Partitions[L->Count++];
@@ -166,7 +167,7 @@ static BOOLEAN MbrHasSignature(const UCHAR *Sector)
 
 /* Checks one entry's range: Base is the LBA its Start counts from, the
  * range must lie in [Low, High). */
-static BOOLEAN MbrRangeOk(PDISK_LAYOUT L, PCSTR What, ULONG64 Start, ULONG64 Count,
+static BOOLEAN MbrRangeOk(PFSTUB_LAYOUT L, PCSTR What, ULONG64 Start, ULONG64 Count,
                           ULONG64 Low, ULONG64 High, PCSTR Within)
 {
     if (Count == 0) {
@@ -183,7 +184,7 @@ static BOOLEAN MbrRangeOk(PDISK_LAYOUT L, PCSTR What, ULONG64 Start, ULONG64 Cou
 
 static VOID MbrReadChain(PART_READER *R, ULONG64 ExtStart, ULONG64 ExtEnd)
 {
-    PDISK_LAYOUT L = R->Layout;
+    PFSTUB_LAYOUT L = R->Layout;
     ULONG64 visited[MBR_MAX_LOGICAL];
     ULONG64 ebr = ExtStart;
     CHAR what[48];
@@ -226,7 +227,7 @@ static VOID MbrReadChain(PART_READER *R, ULONG64 ExtStart, ULONG64 ExtEnd)
                 PartLog(L, "%s: first entry is an extended type 0x%02X: skipped", what, e0.Type);
             } else if (MbrRangeOk(L, what, ebr + e0.Start, e0.Count, ebr + 1, ExtEnd,
                                   "its extended partition")) {
-                PDISK_PARTITION p = PartAdd(L, ebr + e0.Start, e0.Count, 4 + n, what);
+                PFSTUB_PARTITION p = PartAdd(L, ebr + e0.Start, e0.Count, 4 + n, what);
                 if (p) {
                     p->MbrType = e0.Type;
                     p->Bootable = e0.Status == MBR_STATUS_ACTIVE;
@@ -247,13 +248,12 @@ static VOID MbrReadChain(PART_READER *R, ULONG64 ExtStart, ULONG64 ExtEnd)
 
 static VOID MbrRead(PART_READER *R, const UCHAR *Sector0)
 {
-    PDISK_LAYOUT L = R->Layout;
+    PFSTUB_LAYOUT L = R->Layout;
     MBR_ENTRY e[4];
     ULONG ext = 4;
     CHAR what[32];
 
     L->Style = PARTITION_STYLE_MBR;
-    L->MbrSignature = Le32(Sector0 + MBR_DISK_SIGNATURE_OFFSET);
     L->FirstUsableLba = 1;
     L->LastUsableLba = R->Sectors - 1;
     for (ULONG s = 0; s < 4; s++)
@@ -277,7 +277,7 @@ static VOID MbrRead(PART_READER *R, const UCHAR *Sector0)
                 PartLog(L, "%s: second extended partition: skipped", what);
             continue;
         }
-        PDISK_PARTITION p = PartAdd(L, e[s].Start, e[s].Count, s, what);
+        PFSTUB_PARTITION p = PartAdd(L, e[s].Start, e[s].Count, s, what);
         if (p) {
             p->MbrType = e[s].Type;
             p->Bootable = e[s].Status == MBR_STATUS_ACTIVE;
@@ -286,7 +286,7 @@ static VOID MbrRead(PART_READER *R, const UCHAR *Sector0)
     if (ext == 4)
         return;
     for (ULONG i = 0; i < L->Count; i++) {
-        const DISK_PARTITION *q = &L->Partitions[i];
+        const FSTUB_PARTITION *q = &L->Partitions[i];
         if (e[ext].Start < q->StartLba + q->Sectors && q->StartLba < (ULONG64)e[ext].Start + e[ext].Count) {
             PartLog(L, "mbr: slot %u: extended partition overlaps partition %u: skipped", ext, q->Number);
             return;
@@ -321,7 +321,7 @@ static NTSTATUS GptWalkEntries(PART_READER *R, const GPT_HEADER_INFO *H, BOOLEAN
                 const UCHAR *e = R->Scratch + off;
                 GUID type;
                 ULONG64 start = Le64(e + GPTE_START), end = Le64(e + GPTE_END);
-                PDISK_PARTITION p;
+                PFSTUB_PARTITION p;
 
                 GetGuid(e + GPTE_TYPE_GUID, &type);
                 if (GuidIsZero(&type))
@@ -454,7 +454,7 @@ static BOOLEAN GptCheck(PART_READER *R, ULONG64 Lba, GPT_HEADER_INFO *H, PCHAR W
  * missing GPT is simply "not a GPT disk" and not worth a log line. */
 static BOOLEAN GptRead(PART_READER *R, BOOLEAN Quiet)
 {
-    PDISK_LAYOUT L = R->Layout;
+    PFSTUB_LAYOUT L = R->Layout;
     GPT_HEADER_INFO primary, backup, *use = NULL;
     CHAR why[128];
     ULONG64 last = R->Sectors - 1, tried = 0;
@@ -510,17 +510,26 @@ static BOOLEAN GptRead(PART_READER *R, BOOLEAN Quiet)
     return TRUE;
 }
 
-NTSTATUS DiskReadLayout(PDISK_READ_SECTORS Read, PVOID Context, ULONG SectorSize,
-                        ULONG64 Sectors, PVOID Scratch, PDISK_LAYOUT Layout)
+ULONG FstubMbrCheckSum(const UCHAR *Sector0)
+{
+    ULONG sum = 0;
+
+    for (ULONG i = 0; i < FSTUB_MIN_SECTOR_SIZE / 4; i++)
+        sum += Le32(Sector0 + 4 * i);
+    return 0u - sum;
+}
+
+NTSTATUS FstubReadLayout(PFSTUB_READ_SECTORS Read, PVOID Context, ULONG SectorSize,
+                        ULONG64 Sectors, PVOID Scratch, PFSTUB_LAYOUT Layout)
 {
     PART_READER r = { Read, Context, SectorSize, Sectors, Scratch, Layout };
     BOOLEAN mbrSig, protective = FALSE;
-    UCHAR sector0[DISK_MIN_SECTOR_SIZE];
+    UCHAR sector0[FSTUB_MIN_SECTOR_SIZE];
     NTSTATUS status;
 
     RtlZeroMemory(Layout, sizeof(*Layout));
     Layout->Style = PARTITION_STYLE_RAW;
-    if (SectorSize < DISK_MIN_SECTOR_SIZE || SectorSize > DISK_MAX_SECTOR_SIZE ||
+    if (SectorSize < FSTUB_MIN_SECTOR_SIZE || SectorSize > FSTUB_MAX_SECTOR_SIZE ||
         (SectorSize & (SectorSize - 1))) {
         PartLog(Layout, "sector size %u not supported (512..4096, a power of two)", SectorSize);
         return STATUS_INVALID_PARAMETER;
@@ -535,6 +544,10 @@ NTSTATUS DiskReadLayout(PDISK_READ_SECTORS Read, PVOID Context, ULONG SectorSize
         return status;
     }
     RtlCopyMemory(sector0, Scratch, sizeof(sector0));
+    /* IoReadDiskSignature's MBR answer, for every style: NT reads them
+     * from any disk that is not GPT, a blank one included. */
+    Layout->MbrSignature = Le32(sector0 + MBR_DISK_SIGNATURE_OFFSET);
+    Layout->MbrCheckSum = FstubMbrCheckSum(sector0);
     mbrSig = MbrHasSignature(sector0);
     if (mbrSig) {
         for (ULONG s = 0; s < 4; s++) {
@@ -544,6 +557,7 @@ NTSTATUS DiskReadLayout(PDISK_READ_SECTORS Read, PVOID Context, ULONG SectorSize
                 protective = TRUE;
         }
     }
+    Layout->ProtectiveMbr = protective;
     /* UEFI 5.2.3: a 0xEE entry says "look for a GPT".  A disk with no MBR
      * signature may still carry a GPT whose LBA 0 was overwritten. */
     if (protective || !mbrSig) {
@@ -557,13 +571,6 @@ NTSTATUS DiskReadLayout(PDISK_READ_SECTORS Read, PVOID Context, ULONG SectorSize
     }
     MbrRead(&r, sector0);
     return STATUS_SUCCESS;
-}
-
-VOID DiskFormatGuid(const GUID *g, PCHAR Text, SIZE_T TextSize)
-{
-    RtlStringCbPrintfA(Text, TextSize, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
-                       g->Data1, g->Data2, g->Data3, g->Data4[0], g->Data4[1], g->Data4[2],
-                       g->Data4[3], g->Data4[4], g->Data4[5], g->Data4[6], g->Data4[7]);
 }
 
 typedef struct _GPT_TYPE_NAME {
@@ -585,7 +592,7 @@ static const GPT_TYPE_NAME GptTypeNames[] = {
     { { 0x4F68BCE3, 0xE8CD, 0x4DB1, { 0x96, 0xE7, 0xFB, 0xCA, 0xF9, 0x84, 0xB7, 0x09 } }, "linux-root-x86-64" },
 };
 
-PCSTR DiskPartitionTypeName(const DISK_PARTITION *p, PARTITION_STYLE Style)
+PCSTR FstubPartitionTypeName(const FSTUB_PARTITION *p, PARTITION_STYLE Style)
 {
     if (Style == PARTITION_STYLE_GPT) {
         for (ULONG i = 0; i < sizeof(GptTypeNames) / sizeof(GptTypeNames[0]); i++)
