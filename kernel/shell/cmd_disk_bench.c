@@ -17,8 +17,9 @@
  * can check them; every block a successful write covered is remembered
  * (written=<distinct blocks>), and verify=1 reads each of them back after
  * the run (verified=, verify_bad=).  Reads poison their buffer first and
- * check every successful read against it (checked=, bad_blocks=,
- * first_bad_lba=), so a read completed without its data shows.
+ * check every successful read against it (checked=, bad_blocks=, and
+ * first_bad_lba= the lowest bad LBA), so a read completed without its data
+ * shows.
  *
  * A request is counted good only if its status is a success and it moved
  * every byte asked for; a short one counts as an error (short=).  Bench
@@ -304,7 +305,8 @@ static VOID BenchReap(BENCH *b, BENCH_SLOT *s)
             b->Checked++;
             for (ULONG k = 0; k < b->Bs / 512; k++)
                 if (RtlCheckPatternBlock(s->Buffer + 512 * k, b->Seed, first512 + k)) {
-                    if (b->FirstBad == ~0ull)
+                    /* The lowest bad block, whatever order requests complete in. */
+                    if (first512 + k < b->FirstBad)
                         b->FirstBad = first512 + k;
                     b->BadBlocks++;
                 }
