@@ -54,58 +54,44 @@ static NTSTATUS FstubGetGeometry(PDEVICE_OBJECT Device, PDISK_GEOMETRY_EX Geomet
     return status;
 }
 
-/* The parser's read callback (PFSTUB_READ_SECTORS). */
-static NTSTATUS FstubReadSectors(PVOID Context, ULONG64 Lba, ULONG Count, PVOID Buffer)
+/* Count sectors at Lba through the disk's own IRP_MJ_READ/WRITE path, so the
+ * disk driver's rules apply (a disk not enabled for writing refuses a write:
+ * DESIGN.md "Safety").  PASSIVE_LEVEL: it waits. */
+static NTSTATUS FstubTransfer(PFSTUB_DISK Disk, UCHAR Major, ULONG64 Lba, ULONG Count, PVOID Buffer)
 {
-    PFSTUB_DISK disk = Context;
-    ULONG bytes = Count * disk->SectorSize;
+    ULONG bytes = Count * Disk->SectorSize;
     LARGE_INTEGER offset;
     IO_STATUS_BLOCK iosb;
     KEVENT event;
     PIRP irp;
     NTSTATUS status;
 
-    /* The parser checks its LBAs against the disk; this is the last guard
-     * before a request goes out. */
-    if (Lba >= disk->Sectors || Count > disk->Sectors - Lba)
+    /* The parser and the writer check their LBAs against the disk; this is
+     * the last guard before a request goes out. */
+    if (Lba >= Disk->Sectors || Count > Disk->Sectors - Lba)
         return STATUS_INVALID_PARAMETER;
-    offset.QuadPart = (LONGLONG)(Lba * disk->SectorSize);
+    offset.QuadPart = (LONGLONG)(Lba * Disk->SectorSize);
     KeInitializeEvent(&event, NotificationEvent, FALSE);
-    irp = IoBuildSynchronousFsdRequest(IRP_MJ_READ, disk->Device, Buffer, bytes, &offset, &event, &iosb);
+    irp = IoBuildSynchronousFsdRequest(Major, Disk->Device, Buffer, bytes, &offset, &event, &iosb);
     if (!irp)
         return STATUS_INSUFFICIENT_RESOURCES;
-    status = FstubCallAndWait(disk->Device, irp, &event, &iosb);
-    /* A short read is not the sectors asked for. */
+    status = FstubCallAndWait(Disk->Device, irp, &event, &iosb);
+    /* A short transfer is not the sectors asked for. */
     if (NT_SUCCESS(status) && iosb.Information != bytes)
         status = STATUS_DEVICE_PROTOCOL_ERROR;
     return status;
 }
 
-/* The writer's callback (PFSTUB_WRITE_SECTORS): IRP_MJ_WRITE, so the disk
- * driver's rules apply -- a disk not enabled for writing refuses it
- * (DESIGN.md "Safety") and nothing is changed. */
+/* The parser's read callback (PFSTUB_READ_SECTORS). */
+static NTSTATUS FstubReadSectors(PVOID Context, ULONG64 Lba, ULONG Count, PVOID Buffer)
+{
+    return FstubTransfer(Context, IRP_MJ_READ, Lba, Count, Buffer);
+}
+
+/* The writer's callback (PFSTUB_WRITE_SECTORS). */
 static NTSTATUS FstubWriteSectors(PVOID Context, ULONG64 Lba, ULONG Count, const VOID *Buffer)
 {
-    PFSTUB_DISK disk = Context;
-    ULONG bytes = Count * disk->SectorSize;
-    LARGE_INTEGER offset;
-    IO_STATUS_BLOCK iosb;
-    KEVENT event;
-    PIRP irp;
-    NTSTATUS status;
-
-    if (Lba >= disk->Sectors || Count > disk->Sectors - Lba)
-        return STATUS_INVALID_PARAMETER;
-    offset.QuadPart = (LONGLONG)(Lba * disk->SectorSize);
-    KeInitializeEvent(&event, NotificationEvent, FALSE);
-    irp = IoBuildSynchronousFsdRequest(IRP_MJ_WRITE, disk->Device, (PVOID)Buffer, bytes, &offset, &event,
-                                       &iosb);
-    if (!irp)
-        return STATUS_INSUFFICIENT_RESOURCES;
-    status = FstubCallAndWait(disk->Device, irp, &event, &iosb);
-    if (NT_SUCCESS(status) && iosb.Information != bytes)
-        status = STATUS_DEVICE_PROTOCOL_ERROR;
-    return status;
+    return FstubTransfer(Context, IRP_MJ_WRITE, Lba, Count, (PVOID)Buffer);
 }
 
 static NTSTATUS FstubGetDisk(PDEVICE_OBJECT Device, ULONG SectorSize, PFSTUB_DISK Disk)

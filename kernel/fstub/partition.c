@@ -74,15 +74,6 @@ static VOID GetGuid(const UCHAR *p, GUID *g)
         g->Data4[i] = p[8 + i];
 }
 
-static BOOLEAN GuidIsZero(const GUID *g)
-{
-    const UCHAR *p = (const UCHAR *)g;
-    for (ULONG i = 0; i < sizeof(*g); i++)
-        if (p[i])
-            return FALSE;
-    return TRUE;
-}
-
 /* Counts a problem and appends its line to the log.  A line goes in whole
  * or not at all, and after the first that does not fit none does: the log
  * is always the first LogLines problems in order, and LogTruncated says the
@@ -324,7 +315,7 @@ static NTSTATUS GptWalkEntries(PART_READER *R, const GPT_HEADER_INFO *H, BOOLEAN
                 PFSTUB_PARTITION p;
 
                 GetGuid(e + GPTE_TYPE_GUID, &type);
-                if (GuidIsZero(&type))
+                if (FstubGuidIsZero(&type))
                     continue;
                 RtlStringCbPrintfA(what, sizeof(what), "gpt: entry %u", index);
                 if (start > end) {

@@ -32,15 +32,6 @@ static VOID PutGuid(PUCHAR p, const GUID *g)
         p[8 + i] = g->Data4[i];
 }
 
-static BOOLEAN GuidIsZero(const GUID *g)
-{
-    const UCHAR *p = (const UCHAR *)g;
-    for (ULONG i = 0; i < sizeof(*g); i++)
-        if (p[i])
-            return FALSE;
-    return TRUE;
-}
-
 /* One MBR slot.  The CHS fields hold the "use the LBA" marker (1023/254/63)
  * every modern tool writes for disks past CHS reach; ntstor's reader, UEFI
  * and every OS since the 1990s go by the LBA fields. */
@@ -77,7 +68,7 @@ static NTSTATUS CheckPartitions(const DRIVE_LAYOUT_INFORMATION_EX *L, ULONG Sect
                                "written by ntstor", i, p->Mbr.PartitionType);
             return STATUS_NOT_SUPPORTED;
         }
-        if (!mbr && GuidIsZero(&p->Gpt.PartitionType)) {
+        if (!mbr && FstubGuidIsZero(&p->Gpt.PartitionType)) {
             RtlStringCbPrintfA(Why, WhySize, "entry %u: no partition type (all-zero GUID)", i);
             return STATUS_INVALID_PARAMETER;
         }
@@ -119,6 +110,17 @@ static NTSTATUS CheckPartitions(const DRIVE_LAYOUT_INFORMATION_EX *L, ULONG Sect
  * new MBR leaves behind would otherwise still be found by tools that look
  * without a protective MBR).  Unreadable: left alone, it is not ours to
  * judge. */
+/* LBA 0 is read before anything is written: its boot code is the
+ * machine's, not ours, and goes back as it was. */
+static NTSTATUS ReadLba0(PFSTUB_READ_SECTORS Read, PVOID Context, PUCHAR Scratch, PCHAR Why, SIZE_T WhySize)
+{
+    NTSTATUS status = Read(Context, 0, 1, Scratch);
+
+    if (!NT_SUCCESS(status))
+        RtlStringCbPrintfA(Why, WhySize, "LBA 0 read failed");
+    return status;
+}
+
 static NTSTATUS ClearGptHeader(PFSTUB_READ_SECTORS Read, PFSTUB_WRITE_SECTORS Write, PVOID Context,
                                ULONG64 Lba, ULONG SectorSize, PUCHAR Scratch)
 {
@@ -144,12 +146,9 @@ static NTSTATUS WriteMbr(PFSTUB_READ_SECTORS Read, PFSTUB_WRITE_SECTORS Write, P
     status = CheckPartitions(L, SectorSize, 1, Sectors - 1, Why, WhySize);
     if (!NT_SUCCESS(status))
         return status;
-    /* LBA 0 is read first: its boot code is the machine's, not ours. */
-    status = Read(Context, 0, 1, Scratch);
-    if (!NT_SUCCESS(status)) {
-        RtlStringCbPrintfA(Why, WhySize, "LBA 0 read failed");
+    status = ReadLba0(Read, Context, Scratch, Why, WhySize);
+    if (!NT_SUCCESS(status))
         return status;
-    }
     RtlZeroMemory(Scratch + MBR_BOOT_CODE_BYTES, SectorSize - MBR_BOOT_CODE_BYTES);
     Put32(Scratch + MBR_DISK_SIGNATURE_OFFSET, L->Mbr.Signature);
     for (ULONG i = 0; i < L->PartitionCount; i++) {
@@ -290,11 +289,9 @@ static NTSTATUS WriteGpt(PFSTUB_READ_SECTORS Read, PFSTUB_WRITE_SECTORS Write, P
     if (!NT_SUCCESS(status))
         return status;
 
-    status = Read(Context, 0, 1, Scratch);
-    if (!NT_SUCCESS(status)) {
-        RtlStringCbPrintfA(Why, WhySize, "LBA 0 read failed");
+    status = ReadLba0(Read, Context, Scratch, Why, WhySize);
+    if (!NT_SUCCESS(status))
         return status;
-    }
     RtlCopyMemory(bootCode, Scratch, sizeof(bootCode));
 
     status = WriteArray(Write, Context, &plan, L, plan.LastUsable + 1, Scratch, &crc);

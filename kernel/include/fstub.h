@@ -17,6 +17,16 @@
 #include <ntdddisk.h>
 #include <ntstor_disk.h>
 
+/* An all-zero GUID: an unused GPT entry's type, or no disk GUID. */
+static inline BOOLEAN FstubGuidIsZero(const GUID *Guid)
+{
+    const UCHAR *p = (const UCHAR *)Guid;
+    for (ULONG i = 0; i < sizeof(*Guid); i++)
+        if (p[i])
+            return FALSE;
+    return TRUE;
+}
+
 /* Reads Count sectors from Lba into Buffer (Count * SectorSize bytes). */
 typedef NTSTATUS (*PFSTUB_READ_SECTORS)(PVOID Context, ULONG64 Lba, ULONG Count, PVOID Buffer);
 
