@@ -367,10 +367,15 @@ static VOID AhciReapLocked(PAHCI_PORT Port, ULONG PortIs, ULONG Active, BOOLEAN 
      * HBA cleared its PxCI bit (QEMU does, hw/ide/ahci.c ahci_cmd_done).
      * The FIS area can be overwritten by a later FIS before this look, so
      * PxIS.TFES is read too (one register read per non-queued completion
-     * only; NCQ completions need none: a failed tag keeps its PxSACT bit). */
+     * only; NCQ completions need none: a failed tag keeps its PxSACT bit)
+     * -- and then PendingIs: the ISR may have taken TFES out of PxIS for
+     * its DPC since the caller's look (the ISR acknowledges PxIS, then
+     * records the bits; read in the other order here, one of the two
+     * holds them).  Device-side fuzzer seed issue14-tfes-taken-by-isr. */
     if ((finished & ~Port->NcqIssued) &&
         ((Port->Rfis[AHCI_RFIS_RFIS + 2] & (ATA_STS_ERR | ATA_STS_DF)) ||
-         ((PortIs | AhciRead(Port->Regs, AHCI_PxIS)) & AHCI_PxIS_TFES))) {
+         ((PortIs | AhciRead(Port->Regs, AHCI_PxIS) |
+           __atomic_load_n(&Port->PendingIs, __ATOMIC_ACQUIRE)) & AHCI_PxIS_TFES))) {
         AhciRecoverPort(Port, PortIs | AHCI_PxIS_TFES, 0, Done);
         finished = 0;
     }
