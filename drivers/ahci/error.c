@@ -245,8 +245,12 @@ static VOID AhciRecoverBegin(PAHCI_PORT Port, ULONG PortIs, ULONG TimedOut, PLIS
      * for (AhciResetPort) brings none, and an error the device reported
      * since -- in PxIS, or taken by the ISR for its DPC -- decides whether
      * a command that left PxCI finished or failed (the device-side
-     * fuzzer's seed issue14-dev-poll-reset-after-unseen-error). */
-    PortIs |= (AhciRead(Port->Regs, AHCI_PxIS) | __atomic_load_n(&Port->PendingIs, __ATOMIC_RELAXED)) &
+     * fuzzer's seed issue14-dev-poll-reset-after-unseen-error).  The error
+     * bits the ISR left for its DPC are this recovery's and are taken: left
+     * there, they would fail the next innocent non-queued completion
+     * (AhciReapLocked looks at PendingIs) and start a recovery of nothing. */
+    PortIs |= (AhciRead(Port->Regs, AHCI_PxIS) |
+               __atomic_fetch_and(&Port->PendingIs, ~AHCI_PxIS_ERRORS, __ATOMIC_ACQ_REL)) &
               AHCI_PxIS_ERRORS;
 
     Port->InRecovery = TRUE;
@@ -447,6 +451,9 @@ static VOID AhciRecoverRequeue(PAHCI_PORT Port, ULONG Guilty, BOOLEAN Isolate, B
     AHCI_ASSERT_LOCKED(Port);
     AhciWrite(Port->Regs, AHCI_PxSERR, AHCI_PxSERR_ALL);
     AhciWrite(Port->Regs, AHCI_PxIS, 0xFFFFFFFF);
+    /* Errors the ISR recorded while the engine was off are the recovered
+     * commands' (nothing new ran): they must not fail the next completion. */
+    __atomic_fetch_and(&Port->PendingIs, ~AHCI_PxIS_ERRORS, __ATOMIC_ACQ_REL);
     /* Bits collected while the worker had the port belong to the recovery. */
     if (rec->Reset || rec->Frozen)
         AhciForgetInterrupts(Port);
