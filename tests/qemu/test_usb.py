@@ -63,7 +63,23 @@ def usb(request, image_dir, stick):
 
 
 def usbdevs(m):
-    return m.lines("usb", "usbdev")
+    out = m.cmd("usb")
+    # A listing without its controller line is no answer (a half-typed
+    # keyboard line the command was appended to, say): never "no devices".
+    assert re.search(r"^usb ctrl=0 ", out, re.M), "usb: no controller line in:\n" + out
+    return [parse_kv(l) for l in out.splitlines() if l.startswith("usbdev ")]
+
+
+def typed_echo(m, text):
+    """Types `echo text` on the keyboard QEMU sends keys to; on a wrong
+    answer the failure carries what the guest logged, to tell lost keys
+    from a keyboard that went away."""
+    out = m.typed("echo " + text)
+    if "\n" + text + "\n" not in out:
+        m.answers(timeout=30)
+        pytest.fail("typed %r, the shell answered %r\n--- usb:\n%s\n--- log (tail):\n%s" %
+                    (text, out, m.cmd("usb"), m.cmd("log")[-6000:]))
+    return out
 
 
 def wait_for(m, pred, what, timeout=30):
@@ -198,8 +214,7 @@ def test_plugging_a_keyboard_in_behind_the_hub(usb):
                                           for d in devs), "kbd3 started")
     d = [d for d in devs if d["path"] == "7.3"][0]
     assert d["driver"] == "kbdhid" and d["vid"] == "0627", d
-    out = usb.typed("echo Plugged In!")
-    assert "\nPlugged In!\n" in out, out
+    typed_echo(usb, "Plugged In!")
 
 
 def test_unplugging_the_hub_takes_its_keyboard_along(usb):
@@ -210,8 +225,7 @@ def test_unplugging_the_hub_takes_its_keyboard_along(usb):
     rows = usb.lines("devices", "device")
     assert not [r for r in rows if r["id"].endswith("-3.3") and r["state"] == "Started"], rows
     # Keys go back to the root port keyboard.
-    out = usb.typed("echo Back-To-Root")
-    assert "\nBack-To-Root\n" in out, out
+    typed_echo(usb, "Back-To-Root")
 
 
 def test_unplugging_the_stick_is_noticed(usb):
