@@ -153,14 +153,21 @@ static VOID AhciProfileRung(PAHCI_PORT Port, ULONG Bits)
 }
 
 /* Lock held.  AHCI 5.3.2 / 8.x: PxSACT before PxCI for NCQ; one write of
- * each for every slot prepared since the last ring. */
+ * each for every slot prepared since the last ring.
+ *
+ * Not while the ISR has recorded an error the port's owner has not yet
+ * taken (DESIGN.md's fault rule): the interrupt can land between a DPC's
+ * take of PendingIs and its ring (on another CPU, or before the DPC's
+ * lock).  The slots stay prepared; the DPC the ISR queued recovers the
+ * port, which takes them back unsent.  (Poll mode's counterpart, where
+ * no ISR records anything, is the look in AhciProcessPort.) */
 VOID AhciRingDoorbell(PAHCI_PORT Port)
 {
     ULONG bits = Port->Deferred, ncq = bits & Port->NcqIssued;
 
     AHCI_ASSERT_LOCKED(Port);
 
-    if (!bits)
+    if (!bits || AhciErrorPending(Port))
         return;
     Port->Deferred = 0;
     Port->Doorbells++;
@@ -434,7 +441,18 @@ VOID AhciProcessPort(PAHCI_PORT Port, ULONG PortIs)
     InitializeListHead(&done);
     KeAcquireSpinLock(&Port->Lock, &irql);
     /* Slots prepared but not rung go to the device only if it is not in
-     * an error state; otherwise recovery takes them back unsent. */
+     * an error state; otherwise recovery takes them back unsent.  In poll
+     * mode no ISR records an error that came since the caller's look (a
+     * DPC taking older bits, the watchdog's deadline pass): the doorbell
+     * follows a look made under the lock.  (The device-side fuzzer's seed
+     * issue14-poll-ring-after-stale-look.) */
+    if (Port->Deferred && Port->Mode == NtstorAhciModePoll && !(PortIs & Port->FatalIs)) {
+        ULONG is = AhciRead(Port->Regs, AHCI_PxIS) & Port->FatalIs;
+        if (is) {
+            AhciWrite(Port->Regs, AHCI_PxIS, is);
+            PortIs |= is;
+        }
+    }
     if (PortIs & Port->FatalIs) {
         /* (A port in recovery already: the bits are the recovery's.) */
         if (!Port->InRecovery)
@@ -563,8 +581,9 @@ VOID AhciPollPort(PAHCI_PORT Port)
         /* An error recorded for the controller's DPC (a mode change that
          * found PxIS bits, an ISR before the switch to polling) holds the
          * queue until recovery has run; a poller at DISPATCH_LEVEL keeps
-         * that DPC from running, so it hands the error over itself. */
-        if (!Port->Issued && AhciErrorPending(Port))
+         * that DPC from running, so it hands the error over itself --
+         * also with slots prepared that AhciRingDoorbell holds back. */
+        if (!(Port->Issued & ~Port->Deferred) && AhciErrorPending(Port))
             AhciTakePendingIs(Port);
         AhciPollLook(Port);
         if (Port->Commands == commands)
