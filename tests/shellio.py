@@ -79,7 +79,10 @@ class Shell:
     def cmd(self, line, timeout=60):
         """Types a command, returns its output (text up to the next prompt)."""
         self.child.sendline(line)
-        self.child.expect_exact(line, timeout=timeout)     # our echo
+        # Our echo, ended by the newline: the bare text could match inside
+        # a kernel message printed meanwhile ("usb" in "[ 37.9] usbxhci0:
+        # ... gone"), and the output would then be read one prompt early.
+        self.child.expect(re.escape(line) + r"\r*\n", timeout=timeout)
         self.child.expect_exact(PROMPT, timeout=timeout)
         return self.child.before.replace("\r", "").strip("\n")
 
