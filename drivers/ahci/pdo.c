@@ -2,6 +2,8 @@
  * creation, PnP IDs (SCSI\Disk...), capabilities, and IRP_MJ_SCSI with its
  * SRB functions. */
 #include "ahcip.h"
+#include <ntstor_scsiid.h>
+#include <ntstor_targetrel.h>
 
 /* IoPollDevice on a stack above this PDO (include/wdm/io.h): in poll mode
  * one look at the port reaps what finished and starts what waits; in the
@@ -50,101 +52,42 @@ NTSTATUS AhciCreatePdo(PAHCI_CONTROLLER Ctrl, PAHCI_PORT Port)
     return STATUS_SUCCESS;
 }
 
-#define AHCI_ID_BUF 160
-
-/* A device's byte as it may appear in a device or instance ID: NT allows no
- * blank, control or non-ASCII byte and no ',' (the ID-list separator); '\'
- * would split the instance path and '"' end the quoted IDs `devices`
- * prints.  Each becomes '_', as blanks do in SCSI IDs. */
-static CHAR AhciIdChar(CHAR c)
+/* IRP_MN_QUERY_ID.  A disk answers with the SCSI IDs of a logical unit
+ * (ntstor_scsiid.h; vendor "ATA", the model as product), so disk.sys binds
+ * to it as to usbstor's LUNs.  An ATAPI device and a port multiplier are
+ * not driven here: their IDs only say what sits on the port. */
+static NTSTATUS AhciQueryId(PAHCI_PORT Port, BUS_QUERY_ID_TYPE Type, PULONG_PTR Information)
 {
-    return (c > ' ' && c < 0x7F && c != ',' && c != '\\' && c != '"') ? c : '_';
-}
-
-/* Product id as SCSI IDs spell it: 16 characters, blanks as '_'. */
-static VOID AhciProductId(PAHCI_PORT Port, PCHAR Out, BOOLEAN Pad)
-{
-    ULONG i = 0;
-
-    for (; i < 16 && Port->Device.Model[i]; i++)
-        Out[i] = AhciIdChar(Port->Device.Model[i]);
-    while (Pad && i < 16)
-        Out[i++] = '_';
-    Out[i] = 0;
-}
-
-/* A REG_MULTI_SZ from '\0'-separated ASCII (ending "\0\0"), in pool. */
-static PWCHAR AhciMultiSz(PCSTR Ascii, ULONG Bytes)
-{
-    PWCHAR w = ExAllocatePoolWithTag(NonPagedPool, Bytes * sizeof(WCHAR), AHCI_TAG);
-
-    if (w)
-        for (ULONG i = 0; i < Bytes; i++)
-            w[i] = (WCHAR)(UCHAR)Ascii[i];
-    return w;
-}
-
-/* Appends one NUL-terminated string to a multi-string being built. */
-static VOID __attribute__((format(printf, 3, 4))) Put(PCHAR Buf, PULONG N, PCSTR Format, ...)
-{
-    va_list ap;
-
-    va_start(ap, Format);
-    RtlStringCbVPrintfA(Buf + *N, AHCI_ID_BUF - 1 - *N, Format, ap);
-    va_end(ap);
-    while (Buf[*N])
-        (*N)++;
-    (*N)++;
-}
-
-static NTSTATUS AhciQueryId(PAHCI_PORT Port, BUS_QUERY_ID_TYPE Type, PWCHAR *Result)
-{
-    CHAR buf[AHCI_ID_BUF], prod[17], prodPad[17];
-    ULONG n = 0;
+    NTSTOR_ID_LIST ids;
     BOOLEAN disk = Port->State == AhciPortReady;
     BOOLEAN cdrom = Port->Signature == AHCI_SIG_ATAPI;
 
-    AhciProductId(Port, prod, FALSE);
-    AhciProductId(Port, prodPad, TRUE);
+    NtstorIdListInit(&ids);
+    if (disk && NtstorScsiAddIds(&ids, Type, "Disk", "GenDisk", "ATA", Port->Device.Model))
+        return NtstorIdListFinish(&ids, AHCI_TAG, Information);
     switch (Type) {
     case BusQueryDeviceID:
-        if (disk)
-            Put(buf, &n, "SCSI\\Disk&Ven_ATA&Prod_%s", prod);
-        else
-            Put(buf, &n, cdrom ? "SCSI\\CdRom&Ven_ATA" : "AHCI\\PortMultiplier");
+        NtstorIdListAdd(&ids, cdrom ? "SCSI\\CdRom&Ven_ATA" : "AHCI\\PortMultiplier");
         break;
     case BusQueryHardwareIDs:
-        if (disk) {
-            Put(buf, &n, "SCSI\\DiskATA_____%s", prodPad);
-            Put(buf, &n, "SCSI\\Disk");
-            Put(buf, &n, "GenDisk");
-        } else {
-            Put(buf, &n, cdrom ? "SCSI\\CdRomATA_____" : "AHCI\\PortMultiplier");
-            Put(buf, &n, cdrom ? "GenCdRom" : "AHCI\\Unsupported");
-        }
+        NtstorIdListAdd(&ids, cdrom ? "SCSI\\CdRomATA_____" : "AHCI\\PortMultiplier");
+        NtstorIdListAdd(&ids, cdrom ? "GenCdRom" : "AHCI\\Unsupported");
         break;
     case BusQueryCompatibleIDs:
-        if (disk) {
-            Put(buf, &n, "SCSI\\Disk");
-            Put(buf, &n, "GenDisk");
-        } else {
-            Put(buf, &n, cdrom ? "SCSI\\CdRom" : "AHCI\\Unsupported");
-        }
+        NtstorIdListAdd(&ids, cdrom ? "SCSI\\CdRom" : "AHCI\\Unsupported");
         break;
     case BusQueryInstanceID:
-        Put(buf, &n, "%u", Port->Index);
+        NtstorIdListAdd(&ids, "%u", Port->Index);
         break;
     case BusQueryDeviceSerialNumber:
         if (!disk || !Port->Device.Serial[0])
             return STATUS_NOT_SUPPORTED;
-        Put(buf, &n, "%s", Port->Device.Serial);
+        NtstorIdListAdd(&ids, "%s", Port->Device.Serial);
         break;
     default:
         return STATUS_NOT_SUPPORTED;
     }
-    buf[n++] = 0;   /* the list's terminating empty string */
-    *Result = AhciMultiSz(buf, n);
-    return *Result ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
+    return NtstorIdListFinish(&ids, AHCI_TAG, Information);
 }
 
 /* A port whose device the bus relations list: a disk (or ATAPI device or
@@ -185,7 +128,6 @@ NTSTATUS AhciPdoPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
     PAHCI_PORT port = ext->Port;
     NTSTATUS status = Irp->IoStatus.Status;
-    PWCHAR id;
 
     switch (stack->MinorFunction) {
     case IRP_MN_START_DEVICE:
@@ -218,9 +160,7 @@ NTSTATUS AhciPdoPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
             status = STATUS_NO_SUCH_DEVICE;
             break;
         }
-        status = AhciQueryId(port, stack->Parameters.QueryId.IdType, &id);
-        if (NT_SUCCESS(status))
-            Irp->IoStatus.Information = (ULONG_PTR)id;
+        status = AhciQueryId(port, stack->Parameters.QueryId.IdType, &Irp->IoStatus.Information);
         break;
     case IRP_MN_QUERY_CAPABILITIES: {
         PDEVICE_CAPABILITIES caps = stack->Parameters.DeviceCapabilities.Capabilities;
@@ -235,18 +175,8 @@ NTSTATUS AhciPdoPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         break;
     }
     case IRP_MN_QUERY_DEVICE_RELATIONS:
-        if (stack->Parameters.QueryDeviceRelations.Type == TargetDeviceRelation) {
-            PDEVICE_RELATIONS rel = ExAllocatePoolWithTag(NonPagedPool, sizeof(*rel), AHCI_TAG);
-            if (!rel) {
-                status = STATUS_INSUFFICIENT_RESOURCES;
-                break;
-            }
-            ObReferenceObject(DeviceObject);
-            rel->Count = 1;
-            rel->Objects[0] = DeviceObject;
-            Irp->IoStatus.Information = (ULONG_PTR)rel;
-            status = STATUS_SUCCESS;
-        }
+        if (stack->Parameters.QueryDeviceRelations.Type == TargetDeviceRelation)
+            status = NtstorTargetDeviceRelation(DeviceObject, AHCI_TAG, &Irp->IoStatus.Information);
         break;
     default:
         break;

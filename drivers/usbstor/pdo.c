@@ -4,8 +4,8 @@
  * capabilities, IRP_MJ_SCSI into the device's queue, and the storage
  * device property (BusTypeUsb, the USB serial number). */
 #include "usbstor.h"
-
-#define USBSTOR_ID_BUF 192
+#include <ntstor_scsiid.h>
+#include <ntstor_targetrel.h>
 
 NTSTATUS UsbstorCompleteIrp(PIRP Irp, NTSTATUS Status, ULONG_PTR Information)
 {
@@ -53,25 +53,6 @@ static VOID UsbstorTrim(PCHAR Dest, ULONG DestSize, const UCHAR *Src, ULONG N)
     Dest[o] = 0;
 }
 
-/* A byte as it may appear in a device or instance ID (as ahci's pdo.c
- * AhciIdChar: no blank, control, non-ASCII, ',', '\' or '"'). */
-static CHAR UsbstorIdChar(CHAR c)
-{
-    return (c > ' ' && c < 0x7F && c != ',' && c != '\\' && c != '"') ? c : '_';
-}
-
-/* An ID piece: Src with every byte made ID-safe, padded with '_' to Pad. */
-static VOID UsbstorIdPiece(PCHAR Out, PCSTR Src, ULONG Max, BOOLEAN Pad)
-{
-    ULONG i = 0;
-
-    for (; i < Max && Src[i]; i++)
-        Out[i] = UsbstorIdChar(Src[i]);
-    while (Pad && i < Max)
-        Out[i++] = '_';
-    Out[i] = 0;
-}
-
 NTSTATUS UsbstorCreateLun(PUSBSTOR_FDO Fdo, UCHAR Lun, const UCHAR *Inquiry, ULONG Got)
 {
     WCHAR nameBuf[48];
@@ -112,74 +93,41 @@ NTSTATUS UsbstorCreateLun(PUSBSTOR_FDO Fdo, UCHAR Lun, const UCHAR *Inquiry, ULO
     return STATUS_SUCCESS;
 }
 
-/* Appends one NUL-terminated string to a multi-string being built. */
-static VOID __attribute__((format(printf, 3, 4))) Put(PCHAR Buf, PULONG N, PCSTR Format, ...)
-{
-    va_list ap;
-
-    va_start(ap, Format);
-    RtlStringCbVPrintfA(Buf + *N, USBSTOR_ID_BUF - 1 - *N, Format, ap);
-    va_end(ap);
-    while (Buf[*N])
-        (*N)++;
-    (*N)++;
-}
-
-static NTSTATUS UsbstorQueryId(PUSBSTOR_LUN Lun, BUS_QUERY_ID_TYPE Type, PWCHAR *Result)
+/* IRP_MN_QUERY_ID.  The SCSI IDs (ntstor_scsiid.h) from the LUN's type and
+ * INQUIRY strings; the instance and serial number from the USB device. */
+static NTSTATUS UsbstorQueryId(PUSBSTOR_LUN Lun, BUS_QUERY_ID_TYPE Type, PULONG_PTR Information)
 {
     PUSBSTOR_FDO fdo = Lun->Fdo;
-    CHAR buf[USBSTOR_ID_BUF], ven[9], prod[17], venPad[9], prodPad[17], serial[sizeof(fdo->Serial)];
+    CHAR serial[sizeof(fdo->Serial)];
+    NTSTOR_ID_LIST ids;
     PCSTR scsi, generic;
-    ULONG n = 0;
-    PWCHAR w;
 
+    NtstorIdListInit(&ids);
     UsbstorTypeNames(Lun->DeviceType, &scsi, &generic);
-    UsbstorIdPiece(ven, Lun->Vendor, 8, FALSE);
-    UsbstorIdPiece(prod, Lun->Product, 16, FALSE);
-    UsbstorIdPiece(venPad, Lun->Vendor, 8, TRUE);
-    UsbstorIdPiece(prodPad, Lun->Product, 16, TRUE);
-    UsbstorIdPiece(serial, fdo->Serial, sizeof(serial) - 1, FALSE);
+    if (NtstorScsiAddIds(&ids, Type, scsi, generic, Lun->Vendor, Lun->Product))
+        return NtstorIdListFinish(&ids, USBSTOR_TAG, Information);
     switch (Type) {
-    case BusQueryDeviceID:
-        Put(buf, &n, "SCSI\\%s&Ven_%s&Prod_%s", scsi, ven, prod);
-        break;
-    case BusQueryHardwareIDs:
-        Put(buf, &n, "SCSI\\%s%s%s", scsi, venPad, prodPad);
-        Put(buf, &n, "SCSI\\%s", scsi);
-        Put(buf, &n, "%s", generic);
-        break;
-    case BusQueryCompatibleIDs:
-        Put(buf, &n, "SCSI\\%s", scsi);
-        Put(buf, &n, "%s", generic);
-        break;
     case BusQueryInstanceID:
         /* NT's usbstor: <serial>&<lun>; the device number keeps two sticks
          * that share a serial (or have none) apart. */
-        Put(buf, &n, "%s%s%u&%u", serial, serial[0] ? "&" : "", fdo->Number, Lun->Lun);
+        NtstorIdPiece(serial, fdo->Serial, sizeof(serial) - 1, FALSE);
+        NtstorIdListAdd(&ids, "%s%s%u&%u", serial, serial[0] ? "&" : "", fdo->Number, Lun->Lun);
         break;
     case BusQueryDeviceSerialNumber:
         if (!fdo->Serial[0])
             return STATUS_NOT_SUPPORTED;
-        Put(buf, &n, "%s", fdo->Serial);
+        NtstorIdListAdd(&ids, "%s", fdo->Serial);
         break;
     default:
         return STATUS_NOT_SUPPORTED;
     }
-    buf[n++] = 0;
-    w = ExAllocatePoolWithTag(NonPagedPool, n * sizeof(WCHAR), USBSTOR_TAG);
-    if (!w)
-        return STATUS_INSUFFICIENT_RESOURCES;
-    for (ULONG i = 0; i < n; i++)
-        w[i] = (WCHAR)(UCHAR)buf[i];
-    *Result = w;
-    return STATUS_SUCCESS;
+    return NtstorIdListFinish(&ids, USBSTOR_TAG, Information);
 }
 
 NTSTATUS UsbstorPdoPnp(PUSBSTOR_LUN Lun, PIRP Irp)
 {
     PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
     NTSTATUS status = Irp->IoStatus.Status;
-    PWCHAR id;
 
     switch (stack->MinorFunction) {
     case IRP_MN_START_DEVICE:
@@ -207,9 +155,7 @@ NTSTATUS UsbstorPdoPnp(PUSBSTOR_LUN Lun, PIRP Irp)
             status = STATUS_NO_SUCH_DEVICE;
             break;
         }
-        status = UsbstorQueryId(Lun, stack->Parameters.QueryId.IdType, &id);
-        if (NT_SUCCESS(status))
-            Irp->IoStatus.Information = (ULONG_PTR)id;
+        status = UsbstorQueryId(Lun, stack->Parameters.QueryId.IdType, &Irp->IoStatus.Information);
         break;
     case IRP_MN_QUERY_CAPABILITIES: {
         PDEVICE_CAPABILITIES caps = stack->Parameters.DeviceCapabilities.Capabilities;
@@ -225,18 +171,8 @@ NTSTATUS UsbstorPdoPnp(PUSBSTOR_LUN Lun, PIRP Irp)
         break;
     }
     case IRP_MN_QUERY_DEVICE_RELATIONS:
-        if (stack->Parameters.QueryDeviceRelations.Type == TargetDeviceRelation) {
-            PDEVICE_RELATIONS rel = ExAllocatePoolWithTag(NonPagedPool, sizeof(*rel), USBSTOR_TAG);
-            if (!rel) {
-                status = STATUS_INSUFFICIENT_RESOURCES;
-                break;
-            }
-            ObReferenceObject(Lun->Self);
-            rel->Count = 1;
-            rel->Objects[0] = Lun->Self;
-            Irp->IoStatus.Information = (ULONG_PTR)rel;
-            status = STATUS_SUCCESS;
-        }
+        if (stack->Parameters.QueryDeviceRelations.Type == TargetDeviceRelation)
+            status = NtstorTargetDeviceRelation(Lun->Self, USBSTOR_TAG, &Irp->IoStatus.Information);
         break;
     default:
         break;

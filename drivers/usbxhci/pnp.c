@@ -3,7 +3,9 @@
  * (NT's USB IDs, capabilities, text; a PDO whose device is gone is
  * deleted at REMOVE).  PASSIVE_LEVEL, as the PnP manager sends them. */
 #include "xhcip.h"
+#include <ntstor_busid.h>
 #include <ntstor_resreq.h>
+#include <ntstor_targetrel.h>
 
 static NTSTATUS XhciPassDown(PXHCI_HC Hc, PIRP Irp)
 {
@@ -161,12 +163,6 @@ static NTSTATUS XhciFdoPnp(PXHCI_HC Hc, PIRP Irp)
 
 /* ---- PDO ---- */
 
-/* A byte of a device string as it may appear in an instance ID. */
-static CHAR XhciIdChar(WCHAR c)
-{
-    return (c > ' ' && c < 0x7F && c != ',' && c != '\\' && c != '"') ? (CHAR)c : '_';
-}
-
 /* The serial number is the instance ID when it is there and no other
  * device of the same VID/PID has it (QEMU's keyboards all say "42"); else
  * the port path (root port, then hub ports). */
@@ -192,7 +188,7 @@ static VOID XhciInstanceId(PXHCI_DEVICE Dev, PCHAR Out, SIZE_T Size)
     KeReleaseSpinLock(&hc->Lock, irql);
     if (unique) {
         for (ULONG i = 0; Dev->Serial[i] && n + 1 < Size && i < 63; i++)
-            Out[n++] = XhciIdChar(Dev->Serial[i]);
+            Out[n++] = NtstorIdChar(Dev->Serial[i]);
         Out[n] = 0;
         return;
     }
@@ -214,61 +210,36 @@ static VOID XhciInstanceId(PXHCI_DEVICE Dev, PCHAR Out, SIZE_T Size)
     }
 }
 
-/* An ASCII multi-string ("a\0b\0\0") as a pool REG_MULTI_SZ. */
-static PWCHAR XhciMultiSz(PCSTR Ascii, SIZE_T Length)
-{
-    PWCHAR w = ExAllocatePoolWithTag(PagedPool, (Length + 1) * sizeof(WCHAR), XHCI_TAG);
-    if (!w)
-        return NULL;
-    for (SIZE_T i = 0; i < Length; i++)
-        w[i] = (WCHAR)(UCHAR)Ascii[i];
-    w[Length] = 0;
-    return w;
-}
-
+/* IRP_MN_QUERY_ID: NT's USB IDs (USB\VID_v&PID_p..., USB\Class_c...). */
 static NTSTATUS XhciQueryId(PXHCI_DEVICE Dev, BUS_QUERY_ID_TYPE Type, PIRP Irp)
 {
-    CHAR buf[256];
-    SIZE_T n = 0;
+    NTSTOR_ID_LIST ids;
+    CHAR instance[80];                  /* 63 serial bytes, or a port path of 7 tiers */
     USHORT vid = Dev->Desc.idVendor, pid = Dev->Desc.idProduct, rev = Dev->Desc.bcdDevice;
     UCHAR c = Dev->IfClass, s = Dev->IfSubClass, p = Dev->IfProtocol;
-    PWCHAR w;
 
-#define XHCI_ADD_ID(...) \
-    do { \
-        RtlStringCbPrintfA(buf + n, sizeof(buf) - n, __VA_ARGS__); \
-        while (buf[n]) n++; \
-        n++; \
-    } while (0)
+    NtstorIdListInit(&ids);
     switch (Type) {
     case BusQueryDeviceID:
-        XHCI_ADD_ID("USB\\VID_%04X&PID_%04X", vid, pid);
-        n--;
+        NtstorIdListAdd(&ids, "USB\\VID_%04X&PID_%04X", vid, pid);
         break;
     case BusQueryHardwareIDs:
-        XHCI_ADD_ID("USB\\VID_%04X&PID_%04X&REV_%04X", vid, pid, rev);
-        XHCI_ADD_ID("USB\\VID_%04X&PID_%04X", vid, pid);
+        NtstorIdListAdd(&ids, "USB\\VID_%04X&PID_%04X&REV_%04X", vid, pid, rev);
+        NtstorIdListAdd(&ids, "USB\\VID_%04X&PID_%04X", vid, pid);
         break;
     case BusQueryCompatibleIDs:
-        XHCI_ADD_ID("USB\\Class_%02X&SubClass_%02X&Prot_%02X", c, s, p);
-        XHCI_ADD_ID("USB\\Class_%02X&SubClass_%02X", c, s);
-        XHCI_ADD_ID("USB\\Class_%02X", c);
+        NtstorIdListAdd(&ids, "USB\\Class_%02X&SubClass_%02X&Prot_%02X", c, s, p);
+        NtstorIdListAdd(&ids, "USB\\Class_%02X&SubClass_%02X", c, s);
+        NtstorIdListAdd(&ids, "USB\\Class_%02X", c);
         break;
     case BusQueryInstanceID:
-        XhciInstanceId(Dev, buf, sizeof(buf));
-        while (buf[n])
-            n++;
+        XhciInstanceId(Dev, instance, sizeof(instance));
+        NtstorIdListAdd(&ids, "%s", instance);
         break;
     default:
         return Irp->IoStatus.Status;
     }
-#undef XHCI_ADD_ID
-    buf[n] = 0;
-    w = XhciMultiSz(buf, n + 1);
-    if (!w)
-        return STATUS_INSUFFICIENT_RESOURCES;
-    Irp->IoStatus.Information = (ULONG_PTR)w;
-    return STATUS_SUCCESS;
+    return NtstorIdListFinish(&ids, XHCI_TAG, &Irp->IoStatus.Information);
 }
 
 static NTSTATUS XhciPdoPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
@@ -348,19 +319,8 @@ static NTSTATUS XhciPdoPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         }
         break;
     case IRP_MN_QUERY_DEVICE_RELATIONS:
-        if (stack->Parameters.QueryDeviceRelations.Type == TargetDeviceRelation) {
-            PDEVICE_RELATIONS rel = ExAllocatePoolWithTag(PagedPool, sizeof(DEVICE_RELATIONS),
-                                                          XHCI_TAG);
-            if (!rel) {
-                status = STATUS_INSUFFICIENT_RESOURCES;
-                break;
-            }
-            ObReferenceObject(DeviceObject);
-            rel->Count = 1;
-            rel->Objects[0] = DeviceObject;
-            Irp->IoStatus.Information = (ULONG_PTR)rel;
-            status = STATUS_SUCCESS;
-        }
+        if (stack->Parameters.QueryDeviceRelations.Type == TargetDeviceRelation)
+            status = NtstorTargetDeviceRelation(DeviceObject, XHCI_TAG, &Irp->IoStatus.Information);
         break;
     default:
         break;

@@ -15,6 +15,8 @@
  * Flags LATCHED (ISA: edge, active high, unless a MADT interrupt source
  * override says otherwise -- HalRouteGsi applies it), DeviceExclusive. */
 #include "pnpp.h"
+#include <ntstor_busid.h>
+#include <ntstor_targetrel.h>
 #include <regs/acpi.h>
 
 #define LEGACY_PDO_MAGIC 0x4C454750u     /* 'LEGP' */
@@ -41,16 +43,6 @@ typedef struct _LEGACY_PDO_EXTENSION {
 static PDRIVER_OBJECT PnpLegacyDriver;
 static ULONG PnpLegacyCount;
 
-static PWCHAR PnpLegacyWiden(PCSTR Ascii, SIZE_T Bytes)
-{
-    PWCHAR w = ExAllocatePoolWithTag(NonPagedPool, Bytes * sizeof(WCHAR), PNP_TAG_PCI);
-
-    if (w)
-        for (SIZE_T i = 0; i < Bytes; i++)
-            w[i] = (WCHAR)(UCHAR)Ascii[i];
-    return w;
-}
-
 static NTSTATUS PnpLegacyDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PLEGACY_PDO_EXTENSION ext = DeviceObject->DeviceExtension;
@@ -75,13 +67,14 @@ static NTSTATUS PnpLegacyDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         id = NULL;
         switch (stack->Parameters.QueryId.IdType) {
         case BusQueryDeviceID:
-            id = PnpLegacyWiden(ext->Device->DeviceId, RtlAsciiLength(ext->Device->DeviceId) + 1);
+            id = NtstorMultiSzFromAscii(ext->Device->DeviceId, RtlAsciiLength(ext->Device->DeviceId) + 1,
+                                        PNP_TAG_PCI);
             break;
         case BusQueryHardwareIDs:
-            id = PnpLegacyWiden(ext->Device->HardwareIds, ext->Device->HardwareIdsBytes);
+            id = NtstorMultiSzFromAscii(ext->Device->HardwareIds, ext->Device->HardwareIdsBytes, PNP_TAG_PCI);
             break;
         case BusQueryInstanceID:
-            id = PnpLegacyWiden("0", 2);
+            id = NtstorMultiSzFromAscii("0", 2, PNP_TAG_PCI);
             break;
         default:
             goto done;                  /* no compatible IDs: the status stays */
@@ -101,7 +94,7 @@ static NTSTATUS PnpLegacyDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     }
     case IRP_MN_QUERY_DEVICE_RELATIONS:
         if (stack->Parameters.QueryDeviceRelations.Type == TargetDeviceRelation)
-            status = PnpTargetDeviceRelation(DeviceObject, &info);
+            status = NtstorTargetDeviceRelation(DeviceObject, PNP_TAG_PCI, &info);
         break;
     default:
         break;

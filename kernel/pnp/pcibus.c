@@ -9,10 +9,11 @@
  * PCI-to-PCI bridge become children of the bridge's node.
  * QEMU: -M q35 has its ICH9 AHCI at 00:1f.2 (PCI\VEN_8086&DEV_2922). */
 #include "pnpp.h"
+#include <ntstor_busid.h>
+#include <ntstor_targetrel.h>
 #include <regs/pci.h>
 
 #define PCI_PDO_MAGIC      0x50434950u   /* 'PCIP' */
-#define PCI_ID_ASCII_BYTES 512
 
 typedef struct _PCI_PDO_EXTENSION {
     ULONG Magic;
@@ -69,55 +70,39 @@ VOID PnpPciSetMsi(const HAL_PCI_FUNCTION *F, BOOLEAN Enable, ULONG64 Address, UL
 
 /* ---- IDs ---- */
 
-/* ASCII strings separated by NULs (ending "\0\0") -> pool REG_MULTI_SZ. */
-static PWCHAR PnpPciWiden(PCSTR Ascii, SIZE_T Bytes)
-{
-    PWCHAR w = ExAllocatePoolWithTag(NonPagedPool, Bytes * sizeof(WCHAR), PNP_TAG_PCI);
-
-    if (w)
-        for (SIZE_T i = 0; i < Bytes; i++)
-            w[i] = (WCHAR)(UCHAR)Ascii[i];
-    return w;
-}
-
-static NTSTATUS PnpPciQueryId(PPCI_PDO_EXTENSION Ext, BUS_QUERY_ID_TYPE Type, PWCHAR *Result)
+static NTSTATUS PnpPciQueryId(PPCI_PDO_EXTENSION Ext, BUS_QUERY_ID_TYPE Type, PULONG_PTR Information)
 {
     const HAL_PCI_FUNCTION *f = Ext->Function;
-    CHAR buf[PCI_ID_ASCII_BYTES], venDev[32];
-    SIZE_T n = 0;
+    NTSTOR_ID_LIST ids;
+    CHAR venDev[32];
 
+    NtstorIdListInit(&ids);
     RtlStringCbPrintfA(venDev, sizeof(venDev), "PCI\\VEN_%04X&DEV_%04X", f->VendorId, f->DeviceId);
-#define PCI_PUT(...)                                                                     \
-    do {                                                                                 \
-        RtlStringCbPrintfA(buf + n, sizeof(buf) - n - 1, __VA_ARGS__);                   \
-        n += RtlAsciiLength(buf + n) + 1;                                                \
-    } while (0)
     switch (Type) {
     case BusQueryDeviceID:
-        PCI_PUT("%s&SUBSYS_%04X%04X&REV_%02X", venDev, f->SubSystemId, f->SubVendorId, f->Revision);
+        NtstorIdListAdd(&ids, "%s&SUBSYS_%04X%04X&REV_%02X", venDev, f->SubSystemId, f->SubVendorId,
+                        f->Revision);
         break;
     case BusQueryHardwareIDs:
         /* Most specific first (WDK "Identifiers for PCI Devices"). */
-        PCI_PUT("%s&SUBSYS_%04X%04X&REV_%02X", venDev, f->SubSystemId, f->SubVendorId, f->Revision);
-        PCI_PUT("%s&SUBSYS_%04X%04X", venDev, f->SubSystemId, f->SubVendorId);
-        PCI_PUT("%s", venDev);
+        NtstorIdListAdd(&ids, "%s&SUBSYS_%04X%04X&REV_%02X", venDev, f->SubSystemId, f->SubVendorId,
+                        f->Revision);
+        NtstorIdListAdd(&ids, "%s&SUBSYS_%04X%04X", venDev, f->SubSystemId, f->SubVendorId);
+        NtstorIdListAdd(&ids, "%s", venDev);
         break;
     case BusQueryCompatibleIDs:
-        PCI_PUT("%s&REV_%02X", venDev, f->Revision);
-        PCI_PUT("PCI\\CC_%02X%02X%02X", f->ClassCode, f->SubClass, f->ProgIf);
-        PCI_PUT("PCI\\CC_%02X%02X", f->ClassCode, f->SubClass);
+        NtstorIdListAdd(&ids, "%s&REV_%02X", venDev, f->Revision);
+        NtstorIdListAdd(&ids, "PCI\\CC_%02X%02X%02X", f->ClassCode, f->SubClass, f->ProgIf);
+        NtstorIdListAdd(&ids, "PCI\\CC_%02X%02X", f->ClassCode, f->SubClass);
         break;
     case BusQueryInstanceID:
         /* Unique on the bus: segment, bus, device/function as NT's "FA". */
-        PCI_PUT("%X&%X&%02X", f->Segment, f->Bus, (f->Device << 3) | f->Function);
+        NtstorIdListAdd(&ids, "%X&%X&%02X", f->Segment, f->Bus, (f->Device << 3) | f->Function);
         break;
     default:
         return STATUS_NOT_SUPPORTED;
     }
-#undef PCI_PUT
-    buf[n++] = 0;
-    *Result = PnpPciWiden(buf, n);
-    return *Result ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
+    return NtstorIdListFinish(&ids, PNP_TAG_PCI, Information);
 }
 
 /* ---- the PDO's IRP_MJ_PNP ---- */
@@ -182,15 +167,11 @@ static NTSTATUS PnpPciDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         ext->Started = FALSE;
         status = STATUS_SUCCESS;
         break;
-    case IRP_MN_QUERY_ID: {
-        PWCHAR id = NULL;
-        status = PnpPciQueryId(ext, stack->Parameters.QueryId.IdType, &id);
-        if (NT_SUCCESS(status))
-            info = (ULONG_PTR)id;
-        else if (status == STATUS_NOT_SUPPORTED)
+    case IRP_MN_QUERY_ID:
+        status = PnpPciQueryId(ext, stack->Parameters.QueryId.IdType, &info);
+        if (status == STATUS_NOT_SUPPORTED)
             status = Irp->IoStatus.Status;
         break;
-    }
     case IRP_MN_QUERY_CAPABILITIES: {
         PDEVICE_CAPABILITIES caps = stack->Parameters.DeviceCapabilities.Capabilities;
         if (caps) {
@@ -219,7 +200,7 @@ static NTSTATUS PnpPciDispatchPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     }
     case IRP_MN_QUERY_DEVICE_RELATIONS:
         if (stack->Parameters.QueryDeviceRelations.Type == TargetDeviceRelation)
-            status = PnpTargetDeviceRelation(DeviceObject, &info);
+            status = NtstorTargetDeviceRelation(DeviceObject, PNP_TAG_PCI, &info);
         /* BusRelations: a PCI function has no children of its own; what
          * the function driver above put in the IRP stays. */
         break;

@@ -64,16 +64,3 @@ PWCHAR PnpQueryId(PDEVICE_OBJECT Pdo, BUS_QUERY_ID_TYPE Type)
     ExFreePool((PVOID)info);
     return copy;
 }
-
-NTSTATUS PnpTargetDeviceRelation(PDEVICE_OBJECT Pdo, ULONG_PTR *Information)
-{
-    PDEVICE_RELATIONS rel = ExAllocatePoolWithTag(NonPagedPool, sizeof(*rel), PNP_TAG_PCI);
-
-    if (rel == NULL)
-        return STATUS_INSUFFICIENT_RESOURCES;
-    ObReferenceObject(Pdo);     /* the caller's, released with the list */
-    rel->Count = 1;
-    rel->Objects[0] = Pdo;
-    *Information = (ULONG_PTR)rel;
-    return STATUS_SUCCESS;
-}

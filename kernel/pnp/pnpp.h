@@ -95,11 +95,6 @@ NTSTATUS PnpAssignRequirements(const IO_RESOURCE_REQUIREMENTS_LIST *Requirements
                                PVOID Context, ULONG Tag, PCM_RESOURCE_LIST *Raw, PCM_RESOURCE_LIST *Translated,
                                PULONG Unsatisfied);
 
-/* ---- pnpirp.c ---- */
-/* A bus driver's answer to IRP_MN_QUERY_DEVICE_RELATIONS/TargetDeviceRelation:
- * a one-entry list holding a reference to Pdo, in *Information. */
-NTSTATUS PnpTargetDeviceRelation(PDEVICE_OBJECT Pdo, ULONG_PTR *Information);
-
 /* ---- legacy.c ---- */
 /* Creates \Driver\legacy and the nodes of the devices the FADT allows. */
 NTSTATUS PnpLegacyEnumerate(PDEVICE_NODE Root);
