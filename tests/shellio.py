@@ -42,6 +42,20 @@ def parse_kv(line):
     return out
 
 
+# A kernel message the console prints while a line is being typed: it starts
+# where the cursor is, so it can split the echo anywhere ("di[ 4.08] disk0:
+# ...\r\r\nsks").
+_KERNEL_LINES = r"(?:\[ *\d+\.\d+\][^\n]*\n)*"
+
+
+def echo_pattern(line):
+    """The shell's echo of a typed line, ended by its newline, with any
+    kernel messages printed in between.  The bare text would also match
+    inside such a message ("usb" in "[ 37.9] usbxhci0: ... gone"), and the
+    output would then be read one prompt early."""
+    return _KERNEL_LINES.join(re.escape(c) for c in line) + r"\r*\n"
+
+
 class Shell:
     """The shell on the far end of `self.child` (a pexpect spawn or fdspawn)."""
 
@@ -79,10 +93,7 @@ class Shell:
     def cmd(self, line, timeout=60):
         """Types a command, returns its output (text up to the next prompt)."""
         self.child.sendline(line)
-        # Our echo, ended by the newline: the bare text could match inside
-        # a kernel message printed meanwhile ("usb" in "[ 37.9] usbxhci0:
-        # ... gone"), and the output would then be read one prompt early.
-        self.child.expect(re.escape(line) + r"\r*\n", timeout=timeout)
+        self.child.expect(echo_pattern(line), timeout=timeout)
         self.child.expect_exact(PROMPT, timeout=timeout)
         return self.child.before.replace("\r", "").strip("\n")
 
